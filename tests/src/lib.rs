@@ -1,1 +1,5 @@
+//! govledger-tests: the backend-agnostic store conformance suite, an in-memory model of the
+//! store, end-to-end tests and the `govledger-bench` binary.
 
+pub mod conformance;
+pub mod model;

@@ -43,7 +43,8 @@ pub enum OpenCheck {
     /// Re-verify the chain from the last verified point to the head (cheap: only what was
     /// appended since), and refuse to open on damage.
     SinceLastVerified,
-    /// Open without checking, so an auditor can run `verify` on a damaged ledger.
+    /// Open without checking, so an auditor can run `verify` on a damaged ledger. If the head
+    /// event itself is unreadable the store opens for reading only (appends: `Unavailable`).
     Skip,
 }
 
@@ -122,7 +123,16 @@ impl SledStore {
         if options.check == OpenCheck::SinceLastVerified {
             store.check_since_last_verified(head)?;
         }
-        store.start_writer(head)?;
+        match store.start_writer(head) {
+            Ok(()) => {}
+            // An auditor opening a damaged ledger still gets to `verify` it; appends stay
+            // refused, since they would extend a chain whose head cannot be read.
+            Err(error) if options.check == OpenCheck::Skip => {
+                tracing::warn!(%error, "the head event is unreadable; opened for reading only");
+                store.failed.store(true, Ordering::SeqCst);
+            }
+            Err(error) => return Err(error),
+        }
         Ok(store)
     }
 
@@ -143,8 +153,7 @@ impl SledStore {
                 ),
             });
         }
-        let checked_before = self.read_event(verified.position)?.map(|event| event.hash);
-        if verified.position > 0 && checked_before != Some(verified.hash) {
+        if verified.position > 0 && self.recomputed_hash(verified.position)? != verified.hash {
             return Err(StoreError::Corrupt {
                 position: verified.position,
                 reason: "event no longer matches the hash verified earlier".into(),
@@ -176,6 +185,21 @@ impl SledStore {
             );
         }
         Ok(())
+    }
+
+    /// The hash of the record at `position` recomputed from its stored bytes (the trailing
+    /// hash alone would not notice a changed body).
+    fn recomputed_hash(&self, position: u64) -> Result<Hash256, StoreError> {
+        let value = self
+            .tree
+            .get(keys::event(position))?
+            .ok_or_else(|| StoreError::Corrupt {
+                position,
+                reason: "event is missing".into(),
+            })?;
+        let (hashed, _) = codec::split_stored(position, &value)?;
+        let event = codec::decode_record(position, &value)?;
+        Ok(Hash256::chain(&event.prev_hash, hashed))
     }
 
     fn start_writer(&self, head: Head) -> Result<(), StoreError> {
@@ -346,17 +370,23 @@ impl SledStore {
             Direction::Forwards => (query.start.max(1), head),
             Direction::Backwards => (1, query.start.min(head)),
         };
+        if low > high {
+            // Nothing to examine: stay where the query starts, as `read_range` does.
+            let next_start = match query.direction {
+                Direction::Forwards => low,
+                Direction::Backwards => high,
+            };
+            return Ok(LogPage {
+                events,
+                next_start,
+                reached_end: true,
+            });
+        }
         let mut next_start = match query.direction {
             Direction::Forwards => high + 1,
             Direction::Backwards => 0,
         };
-        if low > high {
-            return Ok(LogPage {
-                events,
-                next_start: query.start.max(1),
-                reached_end: true,
-            });
-        }
+        let mut scanned = 0usize;
         let range = self
             .tree
             .range(keys::event_type(event_type, low)..=keys::event_type(event_type, high));
@@ -377,10 +407,12 @@ impl SledStore {
                     reason: "type index points at a missing event".into(),
                 });
             };
+            scanned += 1;
             if query.filter.matches(&event) {
                 events.push(event);
             }
-            if events.len() == query.limit {
+            // A stream prefix may reject every indexed event: bound the scan like `read_range`.
+            if events.len() == query.limit || scanned == READ_SCAN_RECORDS_MAX {
                 next_start = match query.direction {
                     Direction::Forwards => position + 1,
                     Direction::Backwards => position - 1,

@@ -1,0 +1,65 @@
+//! Shared helpers for the store tests: fresh sled stores in temp dirs, raw access to the
+//! stored tree, and environment knobs for long runs.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use govledger_core::store::EventStore;
+use govledger_core::store::sled_store::{OpenCheck, SledOptions, SledStore};
+use tempfile::TempDir;
+
+/// Makes fresh sled stores, each in its own temp dir, kept until the factory is dropped.
+#[derive(Default)]
+pub(crate) struct SledFactory {
+    dirs: Mutex<Vec<TempDir>>,
+}
+
+impl SledFactory {
+    pub(crate) fn open_fresh(&self) -> Arc<dyn EventStore> {
+        let dir = tempfile::tempdir().expect("creating a temp dir");
+        let store = SledStore::open(dir.path()).expect("opening a fresh store");
+        self.dirs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(dir);
+        Arc::new(store)
+    }
+}
+
+/// Opens the store at `path` without the open check (an auditor's view).
+pub(crate) fn open_unchecked(path: &Path) -> SledStore {
+    let mut options = SledOptions::new(path);
+    options.check = OpenCheck::Skip;
+    SledStore::open_with(options).expect("opening without the check")
+}
+
+/// The sled tree the store keeps everything in.
+pub(crate) const LEDGER_TREE: &[u8] = b"ledger";
+
+/// The key of the event at `position`.
+pub(crate) fn event_key(position: u64) -> [u8; 9] {
+    let mut key = [b'E'; 9];
+    key[1..].copy_from_slice(&position.to_be_bytes());
+    key
+}
+
+/// Opens the data dir with raw sled (the store must be closed), lets `change` edit the ledger
+/// tree, and flushes.
+pub(crate) fn edit_raw(path: &Path, change: impl FnOnce(&sled::Tree)) {
+    let db = sled::open(path).expect("opening raw sled");
+    let tree = db.open_tree(LEDGER_TREE).expect("opening the ledger tree");
+    change(&tree);
+    db.flush().expect("flushing raw sled");
+}
+
+/// Every key and value of the ledger tree, to show that something left the data untouched.
+pub(crate) fn dump_raw(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let db = sled::open(path).expect("opening raw sled");
+    let tree = db.open_tree(LEDGER_TREE).expect("opening the ledger tree");
+    tree.iter()
+        .map(|entry| {
+            let (key, value) = entry.expect("reading raw sled");
+            (key.to_vec(), value.to_vec())
+        })
+        .collect()
+}
