@@ -4,6 +4,7 @@
 //! Architecture invariant: nothing here knows about GraphQL, HTTP or JSON.
 
 pub mod codec;
+pub mod domain;
 pub mod error;
 pub mod event;
 pub mod hash;

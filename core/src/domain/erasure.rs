@@ -1,0 +1,37 @@
+//! The ledger's record of a personal-data erasure: who, on what basis (when is in the
+//! envelope). It never carries the erased data. Stream: `person-<uuid>`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{AccountId, PersonId};
+
+/// The lawful basis of an erasure (PIPL Art. 47).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ErasureBasis {
+    /// The person asked for it.
+    DataSubjectRequest,
+    /// The person withdrew consent.
+    ConsentWithdrawn,
+    /// The retention period ended.
+    RetentionExpired,
+    /// A court or authority ordered it.
+    LegalOrder,
+}
+
+impl ErasureBasis {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErasureBasis::DataSubjectRequest => "data_subject_request",
+            ErasureBasis::ConsentWithdrawn => "consent_withdrawn",
+            ErasureBasis::RetentionExpired => "retention_expired",
+            ErasureBasis::LegalOrder => "legal_order",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonalDataErased {
+    pub person_id: PersonId,
+    pub basis: ErasureBasis,
+    pub erased_by: AccountId,
+}

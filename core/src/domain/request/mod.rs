@@ -1,0 +1,5 @@
+//! Service requests (诉求): received → accepted | rejected | merged → dispatched (may be sent
+//! back) → in progress → resolved → followed up → closed, reopened; escalated when overdue.
+
+pub mod events;
+pub mod vocabulary;
