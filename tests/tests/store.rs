@@ -16,7 +16,10 @@
 
 mod store {
     pub(crate) mod common;
+    mod concurrency;
     mod conformance;
     mod format;
+    mod property;
+    mod subscription;
     mod tamper;
 }

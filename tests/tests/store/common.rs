@@ -63,3 +63,11 @@ pub(crate) fn dump_raw(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
         })
         .collect()
 }
+
+/// A count from the environment (for long runs), or `default` in CI.
+pub(crate) fn env_count(name: &str, default: u32) -> u32 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
