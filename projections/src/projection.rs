@@ -1,0 +1,42 @@
+//! The `Projection` trait: a read model that folds the log, one event at a time, into its own
+//! sled tree.
+
+use govledger_core::event::RecordedEvent;
+
+use crate::error::ApplyError;
+use crate::runner::ReadModelWrites;
+
+/// Turns a stored event into the value projections fold. Runs once per event for all the
+/// projections a driver feeds, so the (upcasting) payload decode is paid once.
+pub type Decoder<E> = fn(&RecordedEvent) -> Result<E, ApplyError>;
+
+/// One event as a projection sees it: the envelope (position, actor, times, links, hash) and
+/// the decoded payload.
+#[derive(Debug, Clone, Copy)]
+pub struct ProjectedEvent<'a, E> {
+    pub recorded: &'a RecordedEvent,
+    pub event: &'a E,
+}
+
+/// A read model built from the log.
+///
+/// The runner calls `apply` for every event in position order, batching while it is behind:
+/// a batch's writes and the projection's checkpoint are committed together, so after a crash
+/// a projection resumes exactly after the last committed event. `apply` must be
+/// deterministic: the same events always produce the same writes (rebuilds rely on it).
+pub trait Projection<E>: Send + Sync + 'static {
+    /// Stable `snake_case` name; the runner's tree names and status reports use it.
+    fn name(&self) -> &'static str;
+
+    /// The read model's layout version. Changing it makes the runner rebuild the projection
+    /// from position 1 at the next start.
+    fn version(&self) -> u32;
+
+    /// Folds one event into the read model through `writes`. Events the projection does not
+    /// care about are simply ignored. An error stops the projection at this event.
+    fn apply(
+        &self,
+        event: ProjectedEvent<'_, E>,
+        writes: &mut ReadModelWrites<'_>,
+    ) -> Result<(), ApplyError>;
+}

@@ -1,0 +1,710 @@
+//! The runner: keeps every projection's read model in step with the ledger.
+//!
+//! Storage: a sled database of its own (`RunnerOptions::path`, e.g. `<data>/projections`).
+//! Each projection writes to one tree per generation; a `catalog` tree names the live and the
+//! building generation of each projection (see `catalog.rs`).
+//!
+//! Guarantees:
+//! - A batch's read-model writes and the projection's checkpoint (position and hash of the
+//!   last applied event) are one atomic `apply_batch`: after a crash a projection resumes
+//!   right after its last committed event, neither skipping nor applying an event twice.
+//! - An event a projection cannot apply stops that projection at that event's position
+//!   (`ProjectionState::Failed`); the others carry on. Nothing is skipped.
+//! - `rebuild` builds a new generation from position 1 while queries keep reading the old
+//!   one, then switches atomically (catalog record + reader handle) once caught up.
+//! - At open, a checkpoint whose hash does not match the ledger (a read model from another
+//!   ledger, a restored backup) or a changed projection version triggers a rebuild.
+
+mod catalog;
+mod driver;
+mod lane;
+mod read_model;
+mod slot;
+mod status;
+mod writes;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use govledger_core::error::StoreError;
+use govledger_core::event::RecordedEvent;
+use govledger_core::store::EventStore;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::error::ProjectionError;
+use crate::projection::{Decoder, Projection};
+use catalog::{Catalog, CatalogEntry, Generation};
+use driver::BuildLane;
+use lane::{DecodedEvent, Lane, LaneFailure};
+use slot::Slot;
+
+pub use read_model::{Entry, ReadModel};
+pub use status::{ProjectionState, ProjectionStatus};
+pub use writes::ReadModelWrites;
+
+/// Default for `RunnerOptions::batch_events_max`: most events one batch applies and commits.
+/// Large enough that catching up collapses repeated updates of hot keys, small enough that a
+/// batch's overlay stays a few megabytes and one `apply_batch` does not hold sled's write
+/// lock for long.
+pub const BATCH_EVENTS_MAX: usize = 8_192;
+/// Longest `wait_until` accepts; longer requests are cut to it.
+pub const WAIT_TIMEOUT_MS_MAX: u64 = 30_000;
+/// How long a replaced generation stays readable after a switch (queries that took its handle
+/// just before the switch finish on it), before its tree is dropped.
+pub const RETIRED_GENERATION_GRACE_MS: u64 = 10_000;
+/// Batches at least this long are applied with one thread per projection.
+const PARALLEL_APPLY_EVENTS_MIN: usize = 256;
+/// sled page cache of the read-model database.
+const CACHE_CAPACITY_BYTES_DEFAULT: u64 = 128 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    pub path: PathBuf,
+    pub batch_events_max: usize,
+    pub cache_capacity_bytes: u64,
+}
+
+impl RunnerOptions {
+    pub fn new(path: impl Into<PathBuf>) -> RunnerOptions {
+        RunnerOptions {
+            path: path.into(),
+            batch_events_max: BATCH_EVENTS_MAX,
+            cache_capacity_bytes: CACHE_CAPACITY_BYTES_DEFAULT,
+        }
+    }
+}
+
+/// Which projections a rebuild replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RebuildScope {
+    All,
+    Named(String),
+}
+
+/// The handle to the runner. Clones share it; when the last clone is dropped the background
+/// tasks stop (prefer `shutdown`, which also waits for them).
+#[derive(Clone)]
+pub struct ProjectionRunner<E> {
+    shared: Arc<Shared<E>>,
+    _stop_on_drop: Arc<StopOnDrop>,
+}
+
+struct StopOnDrop(watch::Sender<bool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.send_replace(true);
+    }
+}
+
+pub(crate) struct Shared<E> {
+    store: Arc<dyn EventStore>,
+    catalog: Catalog,
+    /// Serialises read-modify-write of catalog entries and the dropping of trees.
+    catalog_lock: Mutex<()>,
+    decoder: Decoder<E>,
+    slots: Vec<Slot<E>>,
+    batch_events_max: usize,
+    /// Bumped after every batch and state change; `wait_until` listens to it.
+    progress: watch::Sender<u64>,
+    shutdown: watch::Sender<bool>,
+    /// Lanes found at open that need building; `start` hands them to a builder.
+    pending_builds: Mutex<Vec<BuildLane>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl<E: Send + Sync + 'static> ProjectionRunner<E> {
+    /// Opens (or creates) the read-model database and works out, for each projection, the
+    /// generation that answers and what needs building. Starts nothing: call `start`.
+    pub fn open(
+        options: RunnerOptions,
+        store: Arc<dyn EventStore>,
+        decoder: Decoder<E>,
+        projections: Vec<Arc<dyn Projection<E>>>,
+    ) -> Result<ProjectionRunner<E>, ProjectionError> {
+        for (index, projection) in projections.iter().enumerate() {
+            assert!(
+                projections[..index]
+                    .iter()
+                    .all(|other| other.name() != projection.name()),
+                "two projections are named {}",
+                projection.name()
+            );
+        }
+        if options.batch_events_max == 0 {
+            return Err(ProjectionError::InvalidQuery(
+                "batch_events_max must be at least 1".into(),
+            ));
+        }
+        let db = sled::Config::new()
+            .path(&options.path)
+            .cache_capacity(options.cache_capacity_bytes)
+            .open()
+            .map_err(|e| {
+                ProjectionError::Storage(format!("opening {}: {e}", options.path.display()))
+            })?;
+        let catalog = Catalog::open(db)?;
+        let mut slots = Vec::with_capacity(projections.len());
+        let mut pending_builds = Vec::new();
+        for projection in projections {
+            let (live, build) = open_generations(&catalog, store.as_ref(), projection.as_ref())?;
+            let slot = Slot::new(projection, live);
+            if let Some(lane) = build {
+                slot.begin_rebuild();
+                slot.record_rebuilt(lane.applied);
+                pending_builds.push(BuildLane {
+                    slot: slots.len(),
+                    lane,
+                });
+            }
+            slots.push(slot);
+        }
+        let (shutdown, _) = watch::channel(false);
+        let shared = Shared {
+            store,
+            catalog,
+            catalog_lock: Mutex::new(()),
+            decoder,
+            slots,
+            batch_events_max: options.batch_events_max,
+            progress: watch::channel(0).0,
+            shutdown: shutdown.clone(),
+            pending_builds: Mutex::new(pending_builds),
+            tasks: Mutex::new(Vec::new()),
+        };
+        Ok(ProjectionRunner {
+            shared: Arc::new(shared),
+            _stop_on_drop: Arc::new(StopOnDrop(shutdown)),
+        })
+    }
+
+    /// Starts the background tasks on the current tokio runtime: the follower, and a builder
+    /// for the projections that have no usable read model yet.
+    pub fn start(&self) -> Result<(), ProjectionError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            ProjectionError::Storage("the runner must start inside a tokio runtime".into())
+        })?;
+        let mut tasks = lock(&self.shared.tasks);
+        tasks.push(runtime.spawn(driver::follow(Arc::clone(&self.shared))));
+        let builds = std::mem::take(&mut *lock(&self.shared.pending_builds));
+        if !builds.is_empty() {
+            let shared = Arc::clone(&self.shared);
+            tasks.push(runtime.spawn(async move {
+                // Failures are reported through the projections' status.
+                let _ = driver::build(shared, builds).await;
+            }));
+        }
+        Ok(())
+    }
+
+    /// Every projection's state, applied position and lag.
+    pub fn status(&self) -> Vec<ProjectionStatus> {
+        let head_position = self.shared.store.head().position;
+        self.shared
+            .slots
+            .iter()
+            .map(|slot| slot.status(head_position))
+            .collect()
+    }
+
+    /// The largest lag (head minus applied position) over all projections.
+    pub fn lag_events(&self) -> u64 {
+        self.status()
+            .iter()
+            .map(|status| status.lag_events)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Waits until every projection has applied `position` (a client reading its own write
+    /// passes the position its append returned). The timeout is capped at
+    /// `WAIT_TIMEOUT_MS_MAX`. Fails at once if a projection has stopped before `position`.
+    pub async fn wait_until(
+        &self,
+        position: u64,
+        timeout: Duration,
+    ) -> Result<(), ProjectionError> {
+        let timeout = timeout.min(Duration::from_millis(WAIT_TIMEOUT_MS_MAX));
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut progress = self.shared.progress.subscribe();
+        loop {
+            progress.borrow_and_update();
+            let Some(behind) = self.first_behind(position)? else {
+                return Ok(());
+            };
+            match tokio::time::timeout_at(deadline, progress.changed()).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(_)) => return Err(ProjectionError::ShutDown),
+                Err(_) => {
+                    let waited_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+                    return Err(self.behind_error(behind, position, waited_ms));
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the projections in `scope` from position 1 into new generations and switches
+    /// each one live once it has caught up; queries keep reading the old generations
+    /// meanwhile. Resolves when every switch is done (or a projection stopped). The rebuild
+    /// runs in its own task: dropping this future does not cancel it.
+    pub async fn rebuild(&self, scope: RebuildScope) -> Result<(), ProjectionError> {
+        let indices: Vec<usize> = match &scope {
+            RebuildScope::All => (0..self.shared.slots.len()).collect(),
+            RebuildScope::Named(name) => vec![self.slot_index(name)?],
+        };
+        for (done, index) in indices.iter().enumerate() {
+            let slot = &self.shared.slots[*index];
+            if !slot.begin_rebuild() {
+                for earlier in &indices[..done] {
+                    self.shared.slots[*earlier].end_rebuild();
+                }
+                return Err(ProjectionError::AlreadyRebuilding { name: slot.name });
+            }
+        }
+        let mut lanes = Vec::with_capacity(indices.len());
+        for index in indices {
+            match self.shared.new_generation(index) {
+                Ok(lane) => lanes.push(BuildLane { slot: index, lane }),
+                Err(error) => {
+                    for lane in &lanes {
+                        self.shared.slots[lane.slot].end_rebuild();
+                    }
+                    self.shared.slots[index].end_rebuild();
+                    return Err(error);
+                }
+            }
+        }
+        tracing::info!(projections = lanes.len(), "rebuild started");
+        self.shared.notify_progress();
+        let task = tokio::spawn(driver::build(Arc::clone(&self.shared), lanes));
+        task.await
+            .map_err(|panic| ProjectionError::Storage(format!("a rebuild panicked: {panic}")))?
+    }
+
+    /// The read model of one projection, as its answering generation holds it now.
+    pub fn read_model(&self, name: &str) -> Result<ReadModel, ProjectionError> {
+        let slot = &self.shared.slots[self.slot_index(name)?];
+        match slot.reader() {
+            Some(tree) => Ok(ReadModel::new(tree)),
+            None => Err(ProjectionError::Rebuilding {
+                name: slot.name,
+                applied_position: slot.rebuilt_position(),
+                head_position: self.shared.store.head().position,
+            }),
+        }
+    }
+
+    /// The ledger the runner follows (audit queries read case histories from it).
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.shared.store
+    }
+
+    /// Stops the background tasks after their current batch and waits for them. Building
+    /// generations stay in the catalog and resume at the next start.
+    pub async fn shutdown(&self) -> Result<(), ProjectionError> {
+        self.shared.shutdown.send_replace(true);
+        let tasks = std::mem::take(&mut *lock(&self.shared.tasks));
+        for task in tasks {
+            let _ = task.await;
+        }
+        self.shared.catalog.flush()
+    }
+
+    fn slot_index(&self, name: &str) -> Result<usize, ProjectionError> {
+        self.shared
+            .slots
+            .iter()
+            .position(|slot| slot.name == name)
+            .ok_or_else(|| ProjectionError::UnknownProjection(name.into()))
+    }
+
+    /// The first projection that has not applied `position`, or the error it stopped with.
+    fn first_behind(&self, position: u64) -> Result<Option<usize>, ProjectionError> {
+        for (index, slot) in self.shared.slots.iter().enumerate() {
+            if let Some(failure) = slot.live_failure() {
+                if failure.position <= position {
+                    return Err(ProjectionError::Stopped {
+                        name: slot.name,
+                        position: failure.position,
+                        reason: failure.reason,
+                    });
+                }
+            }
+            if slot.reader().is_none() || slot.live_applied() < position {
+                return Ok(Some(index));
+            }
+        }
+        Ok(None)
+    }
+
+    fn behind_error(&self, index: usize, position: u64, waited_ms: u64) -> ProjectionError {
+        let slot = &self.shared.slots[index];
+        if slot.reader().is_none() {
+            return ProjectionError::Rebuilding {
+                name: slot.name,
+                applied_position: slot.rebuilt_position(),
+                head_position: self.shared.store.head().position,
+            };
+        }
+        ProjectionError::WaitTimedOut {
+            name: slot.name,
+            position,
+            applied_position: slot.live_applied(),
+            waited_ms,
+        }
+    }
+}
+
+/// The live lane (if usable) and the lane to build (if any) of one projection at open.
+fn open_generations<E: 'static>(
+    catalog: &Catalog,
+    store: &dyn EventStore,
+    projection: &dyn Projection<E>,
+) -> Result<(Option<Lane>, Option<Lane>), ProjectionError> {
+    let name = projection.name();
+    let version = projection.version();
+    let mut entry = catalog.entry(name)?;
+    let live = usable_lane(catalog, store, name, version, entry.live)?;
+    if live.is_none() {
+        entry.live = None;
+    }
+    let mut build = usable_lane(catalog, store, name, version, entry.building)?;
+    if build.is_none() {
+        entry.building = None;
+    }
+    if live.is_none() && build.is_none() {
+        build = Some(fresh_lane(catalog, name, version, &mut entry)?);
+    }
+    catalog.save(name, &entry)?;
+    catalog.drop_unreferenced(name, &entry)?;
+    Ok((live, build))
+}
+
+/// Opens a generation if it was built by this version and agrees with the ledger.
+fn usable_lane(
+    catalog: &Catalog,
+    store: &dyn EventStore,
+    name: &str,
+    version: u32,
+    generation: Option<Generation>,
+) -> Result<Option<Lane>, ProjectionError> {
+    let Some(generation) = generation else {
+        return Ok(None);
+    };
+    if generation.version != version {
+        tracing::info!(
+            projection = name,
+            from = generation.version,
+            to = version,
+            "projection version changed; rebuilding"
+        );
+        return Ok(None);
+    }
+    let lane = Lane::open(generation, catalog.open_generation(name, generation)?)?;
+    if lane.applied == 0 {
+        return Ok(Some(lane));
+    }
+    let in_ledger = store.read_event(lane.applied)?.map(|event| event.hash);
+    if in_ledger != Some(lane.applied_hash) {
+        tracing::warn!(
+            projection = name,
+            position = lane.applied,
+            "read model does not match the ledger at its checkpoint; rebuilding"
+        );
+        return Ok(None);
+    }
+    Ok(Some(lane))
+}
+
+fn fresh_lane(
+    catalog: &Catalog,
+    name: &str,
+    version: u32,
+    entry: &mut CatalogEntry,
+) -> Result<Lane, ProjectionError> {
+    let generation = entry.allocate(version);
+    entry.building = Some(generation);
+    let tree = catalog.open_generation(name, generation)?;
+    // A leftover tree of the same number (a crash before the catalog recorded it) is stale.
+    tree.clear()?;
+    Lane::open(generation, tree)
+}
+
+impl<E: Send + Sync + 'static> Shared<E> {
+    pub(crate) fn notify_progress(&self) {
+        self.progress
+            .send_modify(|count| *count = count.wrapping_add(1));
+    }
+
+    pub(crate) fn decode(&self, events: Vec<RecordedEvent>) -> Vec<DecodedEvent<E>> {
+        events
+            .into_iter()
+            .map(|recorded| {
+                let decoded = (self.decoder)(&recorded);
+                DecodedEvent { recorded, decoded }
+            })
+            .collect()
+    }
+
+    /// Where the follower starts: after the lowest live checkpoint, or after the head when no
+    /// projection is live yet (a builder switches lanes in at the head).
+    pub(crate) fn follow_start(&self) -> u64 {
+        self.slots
+            .iter()
+            .filter(|slot| slot.reader().is_some() && slot.live_failure().is_none())
+            .map(|slot| slot.live_applied())
+            .min()
+            .unwrap_or_else(|| self.store.head().position)
+            + 1
+    }
+
+    pub(crate) fn apply_to_live_lanes(&self, events: Vec<RecordedEvent>) {
+        let events = self.decode(events);
+        let apply = |slot: &Slot<E>| {
+            if slot.live_failure().is_some() {
+                return;
+            }
+            let mut live = slot.lock_live();
+            let Some(lane) = live.as_mut() else {
+                return;
+            };
+            let outcome = lane.apply(slot.projection.as_ref(), &events);
+            slot.record_live_applied(lane.applied);
+            if let Err(failure) = outcome {
+                slot.fail_live(failure);
+            }
+        };
+        if events.len() >= PARALLEL_APPLY_EVENTS_MIN && self.slots.len() > 1 {
+            std::thread::scope(|scope| {
+                for slot in &self.slots {
+                    scope.spawn(move || apply(slot));
+                }
+            });
+        } else {
+            self.slots.iter().for_each(apply);
+        }
+    }
+
+    /// Applies a batch to the lanes being built; a lane that fails is dropped (its
+    /// generation too) and reported.
+    pub(crate) fn apply_to_build_lanes(
+        &self,
+        lanes: &mut Vec<BuildLane>,
+        events: &[DecodedEvent<E>],
+    ) -> Vec<(&'static str, LaneFailure)> {
+        let apply = |build: &mut BuildLane| {
+            let slot = &self.slots[build.slot];
+            let outcome = build.lane.apply(slot.projection.as_ref(), events);
+            slot.record_rebuilt(build.lane.applied);
+            outcome
+        };
+        let outcomes: Vec<Result<(), LaneFailure>> =
+            if events.len() >= PARALLEL_APPLY_EVENTS_MIN && lanes.len() > 1 {
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = lanes
+                        .iter_mut()
+                        .map(|build| scope.spawn(move || apply(build)))
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|handle| {
+                            handle.join().unwrap_or_else(|_| {
+                                Err(LaneFailure {
+                                    position: events.first().map_or(0, |e| e.recorded.position),
+                                    reason: "the projection panicked".into(),
+                                })
+                            })
+                        })
+                        .collect()
+                })
+            } else {
+                lanes.iter_mut().map(apply).collect()
+            };
+        let mut failures = Vec::new();
+        let mut kept = Vec::with_capacity(lanes.len());
+        for (build, outcome) in lanes.drain(..).zip(outcomes) {
+            match outcome {
+                Ok(()) => kept.push(build),
+                Err(failure) => {
+                    failures.push((self.slots[build.slot].name, failure.clone()));
+                    self.stop_build(build, failure);
+                }
+            }
+        }
+        *lanes = kept;
+        failures
+    }
+
+    /// Switches every lane live: under the slot's lock, applies what the ledger gained since
+    /// the lane's last batch, records the generation in the catalog and installs it. Empties
+    /// `lanes`; returns the projections switched and the lanes that failed instead.
+    pub(crate) fn switch_caught_up(&self, lanes: &mut Vec<BuildLane>) -> Switched {
+        let mut failures = Vec::new();
+        let mut switched = Vec::new();
+        for mut build in lanes.drain(..) {
+            let slot = &self.slots[build.slot];
+            let mut live = slot.lock_live();
+            let head_position = self.store.head().position;
+            let caught_up = driver::read_range(self, build.lane.applied + 1, head_position)
+                .and_then(|events| build.lane.apply(slot.projection.as_ref(), &events));
+            if let Err(failure) = caught_up {
+                drop(live);
+                failures.push((slot.name, failure.clone()));
+                self.stop_build(build, failure);
+                continue;
+            }
+            let recorded = {
+                let _catalog = lock(&self.catalog_lock);
+                self.catalog.entry(slot.name).and_then(|mut entry| {
+                    entry.live = Some(build.lane.generation);
+                    entry.building = None;
+                    self.catalog.save(slot.name, &entry)
+                })
+            };
+            if let Err(error) = recorded {
+                drop(live);
+                let failure = LaneFailure {
+                    position: build.lane.applied + 1,
+                    reason: format!("recording the switch: {error}"),
+                };
+                failures.push((slot.name, failure.clone()));
+                self.abandon_build(build, failure);
+                continue;
+            }
+            tracing::info!(
+                projection = slot.name,
+                generation = build.lane.generation.number,
+                applied = build.lane.applied,
+                "rebuilt generation is live"
+            );
+            slot.install(&mut live, build.lane);
+            drop(live);
+            switched.push(slot.name);
+        }
+        Switched { switched, failures }
+    }
+
+    /// A lane being built stopped at an event. With an older generation answering, the
+    /// rebuild is abandoned and the older one keeps going. Without one (first start, changed
+    /// version), the lane becomes live as it is, consistent up to the failing event, and the
+    /// projection reports the stop.
+    fn stop_build(&self, build: BuildLane, failure: LaneFailure) {
+        let slot = &self.slots[build.slot];
+        let mut live = slot.lock_live();
+        if live.is_some() {
+            drop(live);
+            self.abandon_build(build, failure);
+            return;
+        }
+        let recorded = {
+            let _catalog = lock(&self.catalog_lock);
+            self.catalog.entry(slot.name).and_then(|mut entry| {
+                entry.live = Some(build.lane.generation);
+                entry.building = None;
+                self.catalog.save(slot.name, &entry)
+            })
+        };
+        if let Err(error) = recorded {
+            tracing::error!(projection = slot.name, %error, "recording a stopped build");
+        }
+        slot.install(&mut live, build.lane);
+        slot.fail_live(failure);
+    }
+
+    fn abandon_build(&self, build: BuildLane, failure: LaneFailure) {
+        let slot = &self.slots[build.slot];
+        slot.fail_rebuild(failure);
+        let _catalog = lock(&self.catalog_lock);
+        let cleared = self.catalog.entry(slot.name).and_then(|mut entry| {
+            entry.building = None;
+            self.catalog.save(slot.name, &entry)?;
+            self.catalog.drop_unreferenced(slot.name, &entry)
+        });
+        if let Err(error) = cleared {
+            tracing::error!(projection = slot.name, %error, "clearing a failed rebuild");
+        }
+    }
+
+    /// Drops the replaced generations of `names` once queries that hold them had time to
+    /// finish. Holds no reference to the database meanwhile, so a shutdown is not delayed.
+    pub(crate) fn schedule_retired_drops(shared: &Arc<Shared<E>>, names: Vec<&'static str>) {
+        if names.is_empty() {
+            return;
+        }
+        let weak = Arc::downgrade(shared);
+        let mut shutdown = shared.shutdown.subscribe();
+        tokio::spawn(async move {
+            let grace = tokio::time::sleep(Duration::from_millis(RETIRED_GENERATION_GRACE_MS));
+            tokio::select! {
+                _ = grace => {}
+                _ = shutdown.wait_for(|stop| *stop) => return,
+            }
+            let Some(shared) = weak.upgrade() else {
+                return; // The next open drops them.
+            };
+            let _catalog = lock(&shared.catalog_lock);
+            for name in names {
+                let dropped = shared
+                    .catalog
+                    .entry(name)
+                    .and_then(|entry| shared.catalog.drop_unreferenced(name, &entry));
+                if let Err(error) = dropped {
+                    tracing::warn!(projection = name, %error, "dropping a retired generation");
+                }
+            }
+        });
+    }
+
+    /// Allocates, records and opens a new generation for a rebuild of the slot at `index`.
+    fn new_generation(&self, index: usize) -> Result<Lane, ProjectionError> {
+        let slot = &self.slots[index];
+        let _catalog = lock(&self.catalog_lock);
+        let mut entry = self.catalog.entry(slot.name)?;
+        let lane = fresh_lane(
+            &self.catalog,
+            slot.name,
+            slot.projection.version(),
+            &mut entry,
+        )?;
+        self.catalog.save(slot.name, &entry)?;
+        Ok(lane)
+    }
+
+    pub(crate) fn fail_live_lanes(&self, position: u64, error: &StoreError) {
+        for slot in &self.slots {
+            if slot.reader().is_some() && slot.live_failure().is_none() {
+                slot.fail_live(LaneFailure {
+                    position: position.max(slot.live_applied() + 1),
+                    reason: format!("reading the ledger: {error}"),
+                });
+            }
+        }
+        self.notify_progress();
+    }
+
+    pub(crate) fn fail_live_lanes_after_panic(&self, panic: &str) {
+        for slot in &self.slots {
+            if slot.reader().is_some() && slot.live_failure().is_none() {
+                slot.fail_live(LaneFailure {
+                    position: slot.live_applied() + 1,
+                    reason: format!("the projection panicked: {panic}"),
+                });
+            }
+        }
+        self.notify_progress();
+    }
+}
+
+/// What `switch_caught_up` did.
+pub(crate) struct Switched {
+    pub switched: Vec<&'static str>,
+    pub failures: Vec<(&'static str, LaneFailure)>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
