@@ -35,3 +35,40 @@ pub struct PersonalDataErased {
     pub basis: ErasureBasis,
     pub erased_by: AccountId,
 }
+
+/// A person as the ledger knows them: only whether their details were erased.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PersonRecord {
+    #[default]
+    NotErased,
+    Erased {
+        basis: ErasureBasis,
+    },
+}
+
+impl PersonRecord {
+    pub fn apply(&mut self, event: &PersonalDataErased) {
+        *self = PersonRecord::Erased { basis: event.basis };
+    }
+
+    /// Decides an erasure: once only.
+    pub fn decide_erasure(
+        &self,
+        person_id: PersonId,
+        basis: ErasureBasis,
+        erased_by: AccountId,
+    ) -> Result<PersonalDataErased, crate::domain::error::DomainError> {
+        if let PersonRecord::Erased { .. } = self {
+            return Err(crate::domain::error::DomainError::WrongState {
+                aggregate: "person",
+                state: "erased",
+                action: "be erased again",
+            });
+        }
+        Ok(PersonalDataErased {
+            person_id,
+            basis,
+            erased_by,
+        })
+    }
+}

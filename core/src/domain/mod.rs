@@ -5,6 +5,9 @@
 //! (decide, returning events or a `DomainError`). No store, sled, tokio or JSON here; the
 //! application service (`service`) loads streams and appends.
 
+pub mod aggregate;
+pub mod authority;
+pub mod command;
 pub mod correction;
 pub mod decision;
 pub mod directory;
@@ -20,4 +23,5 @@ pub mod request;
 pub mod role;
 pub mod streams;
 mod upcast;
+pub mod validate;
 pub mod work_project;

@@ -25,7 +25,7 @@ pub const DIRECTORY_STREAM_NAME: &str = "directory";
 pub const PERSON_STREAM_PREFIX: &str = "person-";
 
 /// What a stream holds, parsed back from its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum StreamRef {
     Request(RequestId),
     WorkProject(WorkProjectId),
