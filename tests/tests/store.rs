@@ -18,6 +18,7 @@ mod store {
     pub(crate) mod common;
     mod concurrency;
     mod conformance;
+    mod crash;
     mod format;
     mod property;
     mod subscription;

@@ -3,9 +3,10 @@
 //! `ack <stream> <version> <position> <event id>`, flushed before the next append starts.
 //!
 //! Each thread owns the stream `writer-<n>` and appends with `Exact(version)`, so the payload
-//! can name the version it will get (`writer-<n> v<version>`) and the parent can check every
-//! acknowledged event is intact. Every third append carries three events, to show a
-//! multi-event append survives whole or not at all.
+//! can name the version it will get and its part of the append
+//! (`writer-<n> v<version> <part>/<parts>`), and the parent can check every stored event is
+//! intact. Every third append carries three events, to show a multi-event append survives
+//! whole or not at all.
 //!
 //! Usage: `crash-writer <data dir> <writers>`
 
@@ -25,12 +26,12 @@ const MULTI_EVENT_EVERY: u64 = 3;
 /// Events in a multi-event append.
 const MULTI_EVENT_COUNT: u64 = 3;
 
-/// The payload the parent expects at `version` of `stream`.
-fn payload(stream: &str, version: u64) -> Vec<u8> {
-    format!("{stream} v{version}").into_bytes()
+/// The payload of `part` (from 1) of an append of `parts` events, at `version` of `stream`.
+fn payload(stream: &str, version: u64, part: u64, parts: u64) -> Vec<u8> {
+    format!("{stream} v{version} {part}/{parts}").into_bytes()
 }
 
-fn new_event(stream: &str, version: u64) -> Result<NewEvent, StoreError> {
+fn new_event(stream: &str, version: u64, part: u64, parts: u64) -> Result<NewEvent, StoreError> {
     Ok(NewEvent {
         event_id: Uuid::now_v7(),
         event_type: EventType::new("RequestReceived")?,
@@ -43,7 +44,7 @@ fn new_event(stream: &str, version: u64) -> Result<NewEvent, StoreError> {
         },
         correlation_id: Uuid::nil(),
         causation_id: None,
-        payload: payload(stream, version),
+        payload: payload(stream, version, part, parts),
     })
 }
 
@@ -62,7 +63,7 @@ fn write_forever(
             1
         };
         let events = (1..=count)
-            .map(|offset| new_event(&stream_name, version + offset))
+            .map(|part| new_event(&stream_name, version + part, part, count))
             .collect::<Result<Vec<_>, _>>()?;
         let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
         let outcome = store.append(AppendRequest {
