@@ -9,5 +9,6 @@ pub mod error;
 pub mod event;
 pub mod hash;
 pub mod limits;
+pub mod personal_data;
 pub mod store;
 pub mod time;

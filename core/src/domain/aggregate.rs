@@ -49,10 +49,10 @@ pub struct Context<'a> {
 }
 
 /// A consistency boundary: one stream, folded into a state that decides commands.
-pub trait Aggregate: Default + Clone {
+pub trait Aggregate: Default + Clone + std::fmt::Debug {
     type Id: Copy;
     type Command;
-    type Event: Clone + Into<DomainEvent>;
+    type Event: Clone + std::fmt::Debug + Into<DomainEvent>;
 
     /// Lower-case name for messages ("request", "work project").
     const NAME: &'static str;

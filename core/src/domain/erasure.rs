@@ -72,3 +72,38 @@ impl PersonRecord {
         })
     }
 }
+
+impl crate::domain::aggregate::Aggregate for PersonRecord {
+    type Id = PersonId;
+    type Command = ErasureBasis;
+    type Event = PersonalDataErased;
+    const NAME: &'static str = "person";
+
+    fn apply(&mut self, event: &PersonalDataErased) {
+        PersonRecord::apply(self, event);
+    }
+
+    fn handle(
+        &self,
+        person_id: PersonId,
+        basis: &ErasureBasis,
+        context: &crate::domain::aggregate::Context<'_>,
+    ) -> Result<Vec<PersonalDataErased>, crate::domain::error::DomainError> {
+        Ok(vec![self.decide_erasure(
+            person_id,
+            *basis,
+            context.actor.account_id,
+        )?])
+    }
+
+    fn select(event: &crate::domain::event::DomainEvent) -> Option<&PersonalDataErased> {
+        match event {
+            crate::domain::event::DomainEvent::PersonalDataErased(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    fn exists(&self) -> bool {
+        *self != PersonRecord::NotErased
+    }
+}

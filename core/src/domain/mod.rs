@@ -21,6 +21,7 @@ pub mod mediation;
 pub mod quantity;
 pub mod request;
 pub mod role;
+pub mod service;
 pub mod streams;
 mod upcast;
 pub mod validate;

@@ -1,0 +1,517 @@
+//! The application service: executes a `CommandEnvelope` against the store.
+//!
+//! 1. Idempotency: a known key with the same fingerprint returns the first outcome; with a
+//!    different one it is a conflict.
+//! 2. The directory (cached, caught up from its stream) says whether the actor holds the role;
+//!    the authority matrix says whether the role may send the command.
+//! 3. The case stream is loaded in pages and folded; related cases (the decision an approval
+//!    cites, the request a merge targets) are loaded too.
+//! 4. The aggregate decides; its events are appended with the expected version, with
+//!    correlation (the case chain) and causation (what caused them).
+//! 5. A concurrent write to the same case retries the whole decision (unless the sender gave
+//!    an expected version, which then is a conflict).
+
+pub mod envelope;
+pub mod loading;
+
+use std::sync::{Arc, RwLock};
+
+use uuid::Uuid;
+
+use crate::codec::encode_payload;
+use crate::domain::aggregate::{Aggregate, Context, Related};
+use crate::domain::authority;
+use crate::domain::command::Command;
+use crate::domain::correction::decide_correction;
+use crate::domain::decision::Decision;
+use crate::domain::decision::commands::DecisionCommand;
+use crate::domain::directory::Directory;
+use crate::domain::erasure::PersonRecord;
+use crate::domain::error::DomainError;
+use crate::domain::event::DomainEvent;
+use crate::domain::mediation::Mediation;
+use crate::domain::request::ServiceRequest;
+use crate::domain::request::commands::RequestCommand;
+use crate::domain::streams::{
+    StreamRef, decision_stream, directory_stream, request_stream, stream_of, work_project_stream,
+};
+use crate::domain::work_project::WorkProject;
+use crate::domain::work_project::commands::WorkProjectCommand;
+use crate::error::StoreError;
+use crate::event::{Actor, EventType, NewEvent, StreamId};
+use crate::hash::Hash256;
+use crate::store::{AppendRequest, EventStore, ExpectedVersion, Idempotency};
+use crate::time::Timestamp;
+
+use envelope::{CommandEnvelope, CommandError, CommandOutcome};
+use loading::{Loaded, catch_up, load};
+
+/// How often a command is decided again after losing a race on its case.
+const CONFLICT_RETRIES_MAX: usize = 3;
+
+/// Mints event ids. The default is a UUIDv7 from the wall clock; the demo builder passes a
+/// seeded source so its ledger is the same on every run.
+pub type EventIdSource = Box<dyn Fn(Timestamp) -> Uuid + Send + Sync>;
+
+/// What a decision produced, ready to append.
+struct Plan {
+    stream: StreamId,
+    version: u64,
+    events: Vec<DomainEvent>,
+    correlation_id: Uuid,
+    causation_id: Option<Uuid>,
+}
+
+pub struct CommandHandler {
+    store: Arc<dyn EventStore>,
+    directory: RwLock<Loaded<Directory>>,
+    event_ids: EventIdSource,
+}
+
+impl CommandHandler {
+    pub fn new(store: Arc<dyn EventStore>) -> CommandHandler {
+        CommandHandler::with_event_ids(store, Box::new(|_| Uuid::now_v7()))
+    }
+
+    pub fn with_event_ids(store: Arc<dyn EventStore>, event_ids: EventIdSource) -> CommandHandler {
+        CommandHandler {
+            store,
+            directory: RwLock::new(Loaded::default()),
+            event_ids,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.store
+    }
+
+    /// Runs `read` against the directory as of the store's head.
+    pub fn with_directory<T>(&self, read: impl FnOnce(&Directory) -> T) -> Result<T, CommandError> {
+        self.refresh_directory()?;
+        let guard = self
+            .directory
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(read(guard.state()))
+    }
+
+    /// Loads and folds any case's stream (read side helpers and tests use it).
+    pub fn load<A: Aggregate>(&self, stream: &StreamId) -> Result<Loaded<A>, CommandError> {
+        load(self.store.as_ref(), stream)
+    }
+
+    /// Executes one command: decides it against its case and appends what it produced.
+    pub fn execute(&self, envelope: &CommandEnvelope) -> Result<CommandOutcome, CommandError> {
+        let fingerprint = fingerprint(envelope)?;
+        if let Some(key) = &envelope.idempotency_key
+            && let Some((stored, outcome)) = self.store.find_idempotent(key)?
+        {
+            if stored != fingerprint {
+                return Err(CommandError::IdempotencyConflict {
+                    key: key.as_str().to_string(),
+                });
+            }
+            return self.replayed(
+                outcome.first_position,
+                outcome.last_position,
+                outcome.stream_version,
+            );
+        }
+        let now = envelope.occurred_at.unwrap_or_else(Timestamp::now);
+        let mut attempt = 0;
+        loop {
+            match self.try_execute(envelope, now, fingerprint) {
+                Err(CommandError::VersionConflict { .. })
+                    if envelope.expected_version.is_none() && attempt < CONFLICT_RETRIES_MAX =>
+                {
+                    attempt += 1;
+                    tracing::debug!(
+                        attempt,
+                        command = envelope.command.name(),
+                        "retrying after a concurrent write"
+                    );
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn try_execute(
+        &self,
+        envelope: &CommandEnvelope,
+        now: Timestamp,
+        fingerprint: Hash256,
+    ) -> Result<CommandOutcome, CommandError> {
+        self.refresh_directory()?;
+        let directory = self
+            .directory
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        authority::authorise(&envelope.actor, &envelope.command, directory.state(), now)?;
+        let context = |related| Context {
+            now,
+            actor: envelope.actor,
+            directory: directory.state(),
+            related,
+        };
+        let plan = match &envelope.command {
+            Command::Request {
+                request_id,
+                command,
+            } => {
+                let stream = request_stream(*request_id);
+                let case = self.load::<ServiceRequest>(&stream)?;
+                let target = match command {
+                    RequestCommand::MergeInto { into_request_id } => {
+                        Some(self.load::<ServiceRequest>(&request_stream(*into_request_id))?)
+                    }
+                    _ => None,
+                };
+                let project = match command {
+                    RequestCommand::Resolve {
+                        work_project_id: Some(id),
+                        ..
+                    } => Some(self.load::<WorkProject>(&work_project_stream(*id))?),
+                    _ => None,
+                };
+                let related = Related {
+                    request: target.as_ref().map(Loaded::state),
+                    work_project: project.as_ref().map(Loaded::state),
+                    ..Related::default()
+                };
+                let events = case
+                    .state()
+                    .handle(*request_id, command, &context(related))?;
+                plan(stream, &case, events, request_id.0, None)
+            }
+            Command::WorkProject {
+                work_project_id,
+                command,
+            } => {
+                let stream = work_project_stream(*work_project_id);
+                let case = self.load::<WorkProject>(&stream)?;
+                let (decision, cause) = match command {
+                    WorkProjectCommand::Approve { decision_id, .. } => {
+                        let decision = self.load::<Decision>(&decision_stream(*decision_id))?;
+                        let cause = decision.last_event_of_type("DecisionAdopted");
+                        (Some(decision), cause)
+                    }
+                    _ => (None, None),
+                };
+                let origin = match command {
+                    WorkProjectCommand::Propose {
+                        linked_request_ids, ..
+                    } => self.origin_of_requests(linked_request_ids)?,
+                    _ => None,
+                };
+                let related = Related {
+                    decision: decision.as_ref().map(Loaded::state),
+                    ..Related::default()
+                };
+                let events = case
+                    .state()
+                    .handle(*work_project_id, command, &context(related))?;
+                let mut plan = plan(stream, &case, events, work_project_id.0, cause);
+                if case.version() == 0
+                    && let Some((correlation, cause)) = origin
+                {
+                    plan.correlation_id = correlation;
+                    plan.causation_id = Some(cause);
+                }
+                plan
+            }
+            Command::Mediation {
+                mediation_id,
+                command,
+            } => {
+                let stream = stream_of(StreamRef::Mediation(*mediation_id));
+                let case = self.load::<Mediation>(&stream)?;
+                let events =
+                    case.state()
+                        .handle(*mediation_id, command, &context(Related::default()))?;
+                plan(stream, &case, events, mediation_id.0, None)
+            }
+            Command::Decision {
+                decision_id,
+                command,
+            } => {
+                let stream = decision_stream(*decision_id);
+                let case = self.load::<Decision>(&stream)?;
+                let origin = match command {
+                    DecisionCommand::Propose {
+                        authorisations,
+                        linked_request_ids,
+                        ..
+                    } => match authorisations.first() {
+                        Some(first) => {
+                            let project = self
+                                .load::<WorkProject>(&work_project_stream(first.work_project_id))?;
+                            project.correlation_id.zip(project.last_event_id())
+                        }
+                        None => self.origin_of_requests(linked_request_ids)?,
+                    },
+                    _ => None,
+                };
+                let events =
+                    case.state()
+                        .handle(*decision_id, command, &context(Related::default()))?;
+                let mut plan = plan(stream, &case, events, decision_id.0, None);
+                if case.version() == 0
+                    && let Some((correlation, cause)) = origin
+                {
+                    plan.correlation_id = correlation;
+                    plan.causation_id = Some(cause);
+                }
+                plan
+            }
+            Command::Directory(command) => {
+                let events = directory
+                    .state()
+                    .handle((), command, &context(Related::default()))?;
+                let fallback = directory
+                    .state()
+                    .community
+                    .as_ref()
+                    .map_or(Uuid::nil(), |c| c.community_id.0);
+                let fallback = match command {
+                    crate::domain::directory::commands::DirectoryCommand::Bootstrap {
+                        community_id,
+                        ..
+                    } => community_id.0,
+                    _ => fallback,
+                };
+                plan(directory_stream(), &directory, events, fallback, None)
+            }
+            Command::CorrectFact { target, correction } => {
+                let stream = stream_of(*target);
+                let corrected = match target {
+                    StreamRef::Request(_) => self.correct::<ServiceRequest>(&stream, correction)?,
+                    StreamRef::WorkProject(_) => {
+                        self.correct::<WorkProject>(&stream, correction)?
+                    }
+                    StreamRef::Mediation(_) => self.correct::<Mediation>(&stream, correction)?,
+                    StreamRef::Decision(_) => self.correct::<Decision>(&stream, correction)?,
+                    StreamRef::Directory => {
+                        let event_type = directory.event_type_of(correction.corrects_event_id);
+                        let event = decide_correction(correction, event_type)?;
+                        (event, directory.version(), directory.correlation_id)
+                    }
+                    StreamRef::Person(_) => self.correct::<PersonRecord>(&stream, correction)?,
+                };
+                let (event, version, correlation) = corrected;
+                Plan {
+                    stream,
+                    version,
+                    events: vec![event.into()],
+                    correlation_id: correlation.unwrap_or(correction.corrects_event_id),
+                    causation_id: Some(correction.corrects_event_id),
+                }
+            }
+            Command::ErasePersonalData { person_id, basis } => {
+                let stream = stream_of(StreamRef::Person(*person_id));
+                let case = self.load::<PersonRecord>(&stream)?;
+                let events =
+                    case.state()
+                        .handle(*person_id, basis, &context(Related::default()))?;
+                plan(stream, &case, events, person_id.0, None)
+            }
+        };
+        drop(directory);
+        self.append(envelope, plan, now, fingerprint)
+    }
+
+    /// The case chain and last event of the first linked request, if any.
+    fn origin_of_requests(
+        &self,
+        request_ids: &[crate::domain::ids::RequestId],
+    ) -> Result<Option<(Uuid, Uuid)>, CommandError> {
+        let Some(first) = request_ids.first() else {
+            return Ok(None);
+        };
+        let request = self.load::<ServiceRequest>(&request_stream(*first))?;
+        if !request.state().exists() {
+            return Err(DomainError::NotFound {
+                what: "request",
+                id: first.to_string(),
+            }
+            .into());
+        }
+        Ok(request.correlation_id.zip(request.last_event_id()))
+    }
+
+    fn correct<A: Aggregate>(
+        &self,
+        stream: &StreamId,
+        correction: &crate::domain::correction::CorrectFact,
+    ) -> Result<(crate::domain::correction::FactCorrected, u64, Option<Uuid>), CommandError> {
+        let case = self.load::<A>(stream)?;
+        let event_type = case.event_type_of(correction.corrects_event_id);
+        let event = decide_correction(correction, event_type)?;
+        Ok((event, case.version(), case.correlation_id))
+    }
+
+    fn refresh_directory(&self) -> Result<(), CommandError> {
+        let stream = directory_stream();
+        {
+            let cached = self
+                .directory
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if self.store.stream_version(&stream)? == cached.version() {
+                return Ok(());
+            }
+        }
+        let mut cached = self
+            .directory
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        catch_up(self.store.as_ref(), &stream, &mut cached)
+    }
+
+    fn append(
+        &self,
+        envelope: &CommandEnvelope,
+        plan: Plan,
+        now: Timestamp,
+        fingerprint: Hash256,
+    ) -> Result<CommandOutcome, CommandError> {
+        if let Some(expected) = envelope.expected_version
+            && expected != plan.version
+        {
+            return Err(CommandError::VersionConflict {
+                stream: plan.stream.to_string(),
+                expected,
+                actual: plan.version,
+            });
+        }
+        let actor = Actor {
+            account_id: envelope.actor.account_id.0,
+            role: envelope.actor.role.as_str().to_string(),
+            organisation_id: Some(envelope.actor.organisation_id.0),
+        };
+        let correlation_id = envelope.correlation_id.unwrap_or(plan.correlation_id);
+        let mut causation_id = envelope.causation_id.or(plan.causation_id);
+        let mut events = Vec::with_capacity(plan.events.len());
+        for event in &plan.events {
+            let event_id = (self.event_ids)(now);
+            events.push(NewEvent {
+                event_id,
+                event_type: EventType::new(event.event_type())?,
+                schema_version: event.schema_version(),
+                occurred_at: now,
+                actor: actor.clone(),
+                correlation_id,
+                causation_id,
+                payload: event.encode()?,
+            });
+            // Within one decision, each event is caused by the one before (tally → verdict).
+            causation_id = Some(event_id);
+        }
+        let event_ids = events.iter().map(|e| e.event_id).collect();
+        let request = AppendRequest {
+            stream: plan.stream.clone(),
+            expected: if plan.version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(plan.version)
+            },
+            events,
+            idempotency: envelope.idempotency_key.clone().map(|key| Idempotency {
+                key,
+                fingerprint: Some(fingerprint),
+            }),
+        };
+        match self.store.append(request) {
+            Ok(outcome) if outcome.replayed => self.replayed(
+                outcome.first_position,
+                outcome.last_position,
+                outcome.stream_version,
+            ),
+            Ok(outcome) => Ok(CommandOutcome {
+                stream: plan.stream,
+                first_position: outcome.first_position,
+                last_position: outcome.last_position,
+                stream_version: outcome.stream_version,
+                event_ids,
+                replayed: false,
+            }),
+            Err(StoreError::WrongExpectedVersion { stream, actual, .. }) => {
+                Err(CommandError::VersionConflict {
+                    stream,
+                    expected: plan.version,
+                    actual,
+                })
+            }
+            Err(StoreError::IdempotencyConflict { key }) => {
+                Err(CommandError::IdempotencyConflict { key })
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// The outcome of an earlier append, read back from the log.
+    fn replayed(
+        &self,
+        first: u64,
+        last: u64,
+        stream_version: u64,
+    ) -> Result<CommandOutcome, CommandError> {
+        let mut event_ids = Vec::new();
+        let mut stream = None;
+        for position in first..=last {
+            let event = self
+                .store
+                .read_event(position)?
+                .ok_or(StoreError::Corrupt {
+                    position,
+                    reason: "an idempotent outcome names a missing position".into(),
+                })?;
+            event_ids.push(event.event_id);
+            stream.get_or_insert(event.stream_id);
+        }
+        let stream = stream.ok_or(StoreError::Corrupt {
+            position: first,
+            reason: "an idempotent outcome names no events".into(),
+        })?;
+        Ok(CommandOutcome {
+            stream,
+            first_position: first,
+            last_position: last,
+            stream_version,
+            event_ids,
+            replayed: true,
+        })
+    }
+}
+
+/// What decided events become before the envelope is added.
+fn plan<A: Aggregate>(
+    stream: StreamId,
+    case: &Loaded<A>,
+    events: Vec<A::Event>,
+    new_case_correlation: Uuid,
+    cause: Option<Uuid>,
+) -> Plan {
+    Plan {
+        stream,
+        version: case.version(),
+        events: events.into_iter().map(Into::into).collect(),
+        correlation_id: case.correlation_id.unwrap_or(new_case_correlation),
+        causation_id: cause.or(case.last_event_id()),
+    }
+}
+
+/// "The same command" for idempotency: the actor, the command and the expected version.
+/// Times and ids the sender does not choose are left out, so a retry matches.
+fn fingerprint(envelope: &CommandEnvelope) -> Result<Hash256, CommandError> {
+    let bytes = encode_payload(&(
+        &envelope.actor,
+        &envelope.command,
+        envelope.expected_version,
+    ))
+    .map_err(|e| DomainError::PayloadCodec {
+        event_type: "command fingerprint",
+        reason: e.to_string(),
+    })?;
+    Ok(Hash256::of_bytes(&bytes))
+}
