@@ -3,9 +3,48 @@
 //! Architecture invariant: this crate depends on `govledger-core` only and knows nothing of
 //! GraphQL, HTTP or JSON.
 //!
-//! - `runner`: follows the store's subscription and feeds every `Projection`, with atomic
-//!   checkpoints, rebuilds into new generations, status, lag and `wait_until`.
+//! # Runner
+//! `runner::ProjectionRunner` follows the store's subscription and feeds every `Projection`:
+//! each batch's writes and the projection's checkpoint are committed atomically, rebuilds go
+//! into a new generation that is switched in once caught up, and `status`, `lag_events` and
+//! `wait_until` tell a client where the read models stand.
+//!
+//! # Query API (`read_api::ReadApi`)
+//! One handle, cloned freely; every answer is a plain struct.
+//! - Cases (`cases`): `case(kind, id)`, `cases(&CaseFilter, &PageRequest)` → `Page<CaseView>`
+//!   (filters: status, category, compound, building, responsible organisation, satisfaction,
+//!   awaiting outcome, opened-at range, overdue at an instant; newest first, or most overdue
+//!   first), `overdue_backlog(&CaseFilter, at)`.
+//!   Statuses — request: `received`, `accepted`, `rejected`, `merged`, `dispatched`,
+//!   `sent_back`, `in_progress`, `resolved`, `followed_up`, `closed` (a reopened request is
+//!   `accepted` again); work project: `proposed`, `approved`, `contracted`, `in_progress`,
+//!   `completed`, `rework`, `accepted`, `closed`, `cancelled`; mediation: `registered`,
+//!   `accepted`, `declined`, `in_session`, `agreed`, `failed`, `archived`; decision:
+//!   `proposed`, `voting`, `tallied`, `adopted`, `failed`, `withdrawn` (`published_at` says
+//!   whether it was made public). A closed request is fixed only if its `outcome` is `fixed`.
+//! - Directory (`directory`): `community`, `compound(s)`, `building`, `buildings_of`, `unit`,
+//!   `units_of`, `grid`, `organisation(s)`, `account`, `roles_of_account`, `members_of`.
+//! - Audit (`audit`): `case_history(kind, id)`, `activity_of_account`,
+//!   `activity_of_organisation` (newest first), `trace(event_id)` → `DecisionTrace`: the causes
+//!   back, the direct effects, and the linked cases upstream (originating requests,
+//!   decisions) and downstream (work projects with completion and inspection, the requests'
+//!   follow-ups), each with its history (position, time, actor, hash).
+//! - Metrics (`metrics`): `metrics(&MetricsScope, Period)` → `MetricsReport` for the
+//!   community, an organisation, a compound or a category over a month, quarter or year;
+//!   every rate is a `Rate { numerator, denominator }`; time to close as nearest-rank median
+//!   and p90 with its sample size; the overdue backlog comes from `overdue_backlog`.
+//!
+//! Lists take a `PageRequest { first, after }` (at most `page::PAGE_SIZE_MAX`) and return a
+//! `Page { items, next_cursor, total_count, total_is_exact }`; cursors are opaque.
+//! Errors are `error::ProjectionError`, whose docs say how each maps to a client answer.
 
+pub mod audit;
+pub mod cases;
+pub mod directory;
 pub mod error;
+mod keys;
+pub mod metrics;
+pub mod page;
 pub mod projection;
+pub mod read_api;
 pub mod runner;

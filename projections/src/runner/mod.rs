@@ -18,7 +18,7 @@
 mod catalog;
 mod driver;
 mod lane;
-mod read_model;
+pub(crate) mod read_model;
 mod slot;
 mod status;
 mod writes;

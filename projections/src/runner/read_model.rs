@@ -57,6 +57,22 @@ impl ReadModel {
             .map(|entry| entry.map_err(ProjectionError::from))
     }
 
+    /// Keys and values under `prefix` from `start` (inclusive), in key order.
+    pub fn scan_from(
+        &self,
+        prefix: &[u8],
+        start: &[u8],
+    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>> + use<> {
+        let prefix = prefix.to_vec();
+        self.tree
+            .range(start.to_vec()..)
+            .take_while(move |entry| match entry {
+                Ok((key, _)) => key.starts_with(&prefix),
+                Err(_) => true,
+            })
+            .map(|entry| entry.map_err(ProjectionError::from))
+    }
+
     /// Number of keys under `prefix` (a count index is cheaper; use this for small sets).
     pub fn count_prefix(&self, prefix: &[u8]) -> Result<u64, ProjectionError> {
         let mut count = 0;

@@ -3,6 +3,9 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod domain;
+pub mod scenario;
+
 use std::sync::Arc;
 use std::time::Duration;
 

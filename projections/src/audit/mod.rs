@@ -1,0 +1,220 @@
+//! The audit read model: indexes over the log that let an auditor follow who did what and
+//! why. Event bodies are not copied: queries read them from the ledger by position (the
+//! ledger already indexes event id → position and stream → events).
+//!
+//! | tag | key                                                | value |
+//! |-----|----------------------------------------------------|-------|
+//! | `a` | actor account id, position (newest first)          | empty |
+//! | `o` | actor organisation id, position (newest first)     | empty |
+//! | `c` | causation event id, position                       | empty |
+//! | `l` | case, direction (`f`/`b`), other case, relation    | empty |
+//!
+//! A case is its kind tag and id. Links come from payloads: a request raised a work project
+//! or a decision, a decision approved or authorised a work project, a work project resolved
+//! a request, a request was merged into another.
+
+pub mod query;
+
+use govledger_core::domain::event::{DecisionEvent, DomainEvent, RequestEvent, WorkProjectEvent};
+use uuid::Uuid;
+
+use crate::cases::view::CaseKind;
+use crate::error::ApplyError;
+use crate::keys::Key;
+use crate::projection::{ProjectedEvent, Projection};
+use crate::runner::ReadModelWrites;
+
+pub const AUDIT_PROJECTION: &str = "audit";
+const AUDIT_VERSION: u32 = 1;
+
+pub(crate) const ACTOR_TAG: u8 = b'a';
+pub(crate) const ORGANISATION_TAG: u8 = b'o';
+pub(crate) const CAUSATION_TAG: u8 = b'c';
+pub(crate) const LINK_TAG: u8 = b'l';
+pub(crate) const FORWARD: u8 = b'f';
+pub(crate) const BACKWARD: u8 = b'b';
+
+/// How two cases are linked (`from` → `to`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseRelation {
+    /// A request raised a work project.
+    Raised,
+    /// A request led to a decision.
+    LedTo,
+    /// A decision authorised a work project.
+    Authorised,
+    /// A decision approved a work project.
+    Approved,
+    /// A work project resolved a request.
+    Resolved,
+    /// A request was merged into another.
+    MergedInto,
+    /// A request claimed under a work project's warranty.
+    ClaimedUnder,
+}
+
+impl CaseRelation {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CaseRelation::Raised => "raised",
+            CaseRelation::LedTo => "led_to",
+            CaseRelation::Authorised => "authorised",
+            CaseRelation::Approved => "approved",
+            CaseRelation::Resolved => "resolved",
+            CaseRelation::MergedInto => "merged_into",
+            CaseRelation::ClaimedUnder => "claimed_under",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<CaseRelation> {
+        [
+            CaseRelation::Raised,
+            CaseRelation::LedTo,
+            CaseRelation::Authorised,
+            CaseRelation::Approved,
+            CaseRelation::Resolved,
+            CaseRelation::MergedInto,
+            CaseRelation::ClaimedUnder,
+        ]
+        .into_iter()
+        .find(|relation| relation.as_str() == name)
+    }
+}
+
+pub struct AuditProjection;
+
+impl Projection<DomainEvent> for AuditProjection {
+    fn name(&self) -> &'static str {
+        AUDIT_PROJECTION
+    }
+
+    fn version(&self) -> u32 {
+        AUDIT_VERSION
+    }
+
+    fn apply(
+        &self,
+        event: ProjectedEvent<'_, DomainEvent>,
+        writes: &mut ReadModelWrites<'_>,
+    ) -> Result<(), ApplyError> {
+        let recorded = event.recorded;
+        let newest_first = u64::MAX - recorded.position;
+        writes.insert(
+            Key::tag(ACTOR_TAG)
+                .uuid(&recorded.actor.account_id)
+                .u64(newest_first)
+                .into_bytes(),
+            Vec::new(),
+        );
+        if let Some(organisation) = &recorded.actor.organisation_id {
+            writes.insert(
+                Key::tag(ORGANISATION_TAG)
+                    .uuid(organisation)
+                    .u64(newest_first)
+                    .into_bytes(),
+                Vec::new(),
+            );
+        }
+        if let Some(cause) = &recorded.causation_id {
+            writes.insert(
+                Key::tag(CAUSATION_TAG)
+                    .uuid(cause)
+                    .u64(recorded.position)
+                    .into_bytes(),
+                Vec::new(),
+            );
+        }
+        for (from, relation, to) in links(event.event) {
+            link(writes, from, relation, to);
+        }
+        Ok(())
+    }
+}
+
+type CaseRef = (CaseKind, Uuid);
+
+fn links(event: &DomainEvent) -> Vec<(CaseRef, CaseRelation, CaseRef)> {
+    use CaseKind::{Decision, Request, WorkProject};
+    match event {
+        DomainEvent::WorkProject(WorkProjectEvent::WorkProjectProposed(e)) => e
+            .linked_request_ids
+            .iter()
+            .map(|r| {
+                (
+                    (Request, r.0),
+                    CaseRelation::Raised,
+                    (WorkProject, e.work_project_id.0),
+                )
+            })
+            .collect(),
+        DomainEvent::WorkProject(WorkProjectEvent::WorkProjectApproved(e)) => vec![(
+            (Decision, e.decision_id.0),
+            CaseRelation::Approved,
+            (WorkProject, e.work_project_id.0),
+        )],
+        DomainEvent::WorkProject(WorkProjectEvent::WorkProjectWarrantyClaimRaised(e)) => e
+            .linked_request_id
+            .iter()
+            .map(|r| {
+                (
+                    (Request, r.0),
+                    CaseRelation::ClaimedUnder,
+                    (WorkProject, e.work_project_id.0),
+                )
+            })
+            .collect(),
+        DomainEvent::Decision(DecisionEvent::DecisionProposed(e)) => {
+            let mut links: Vec<_> = e
+                .linked_request_ids
+                .iter()
+                .map(|r| {
+                    (
+                        (Request, r.0),
+                        CaseRelation::LedTo,
+                        (Decision, e.decision_id.0),
+                    )
+                })
+                .collect();
+            links.extend(e.authorisations.iter().map(|a| {
+                (
+                    (Decision, e.decision_id.0),
+                    CaseRelation::Authorised,
+                    (WorkProject, a.work_project_id.0),
+                )
+            }));
+            links
+        }
+        DomainEvent::Request(RequestEvent::RequestResolved(e)) => e
+            .work_project_id
+            .iter()
+            .map(|w| {
+                (
+                    (WorkProject, w.0),
+                    CaseRelation::Resolved,
+                    (Request, e.request_id.0),
+                )
+            })
+            .collect(),
+        DomainEvent::Request(RequestEvent::RequestMerged(e)) => vec![(
+            (Request, e.request_id.0),
+            CaseRelation::MergedInto,
+            (Request, e.into_request_id.0),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) fn case_part(key: Key, case: CaseRef) -> Key {
+    key.byte(case.0.tag()).uuid(&case.1)
+}
+
+fn link(writes: &mut ReadModelWrites<'_>, from: CaseRef, relation: CaseRelation, to: CaseRef) {
+    let forward = case_part(case_part(Key::tag(LINK_TAG), from).byte(FORWARD), to)
+        .text(relation.as_str())
+        .into_bytes();
+    let backward = case_part(case_part(Key::tag(LINK_TAG), to).byte(BACKWARD), from)
+        .text(relation.as_str())
+        .into_bytes();
+    writes.insert(forward, Vec::new());
+    writes.insert(backward, Vec::new());
+}

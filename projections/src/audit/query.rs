@@ -1,0 +1,355 @@
+//! Audit queries: the history of a case, the activity of an account or organisation, and the
+//! decision trace of an event. Events come from the ledger itself, so each entry carries the
+//! hash an auditor can check with `verify`.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use govledger_core::domain::ids::{DecisionId, MediationId, RequestId, WorkProjectId};
+use govledger_core::domain::streams::{
+    decision_stream, mediation_stream, request_stream, work_project_stream,
+};
+use govledger_core::event::{RecordedEvent, StreamId};
+use govledger_core::limits::READ_PAGE_EVENTS_MAX;
+use govledger_core::store::EventStore;
+use govledger_core::time::Timestamp;
+use uuid::Uuid;
+
+use crate::audit::{
+    ACTOR_TAG, BACKWARD, CAUSATION_TAG, CaseRelation, FORWARD, LINK_TAG, ORGANISATION_TAG,
+    case_part,
+};
+use crate::cases::case_of_stream;
+use crate::cases::view::CaseKind;
+use crate::error::ProjectionError;
+use crate::keys::{self, Key};
+use crate::page::{Page, PageRequest, page_of_prefix};
+use crate::runner::ReadModel;
+
+/// Most causes followed back from one event.
+pub const TRACE_CAUSES_MAX: usize = 64;
+/// Most direct effects (events naming it as their cause) listed for one event.
+pub const TRACE_EFFECTS_MAX: usize = 100;
+/// Most cases one trace gathers.
+pub const TRACE_CASES_MAX: usize = 64;
+/// Most events listed per case in a trace.
+pub const TRACE_EVENTS_PER_CASE_MAX: usize = 200;
+
+/// One stored event as an auditor reads it. No payload: personal data never reaches here,
+/// and the case views hold the facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub position: u64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub stream_id: String,
+    pub stream_version: u64,
+    pub occurred_at: Timestamp,
+    pub recorded_at: Timestamp,
+    pub actor_account_id: Uuid,
+    pub actor_role: String,
+    pub actor_organisation_id: Option<Uuid>,
+    pub correlation_id: Uuid,
+    pub causation_id: Option<Uuid>,
+    /// Hex SHA-256 chain hash of the stored record.
+    pub hash: String,
+}
+
+impl From<&RecordedEvent> for AuditEntry {
+    fn from(event: &RecordedEvent) -> AuditEntry {
+        AuditEntry {
+            position: event.position,
+            event_id: event.event_id,
+            event_type: event.event_type.as_str().into(),
+            stream_id: event.stream_id.as_str().into(),
+            stream_version: event.stream_version,
+            occurred_at: event.occurred_at,
+            recorded_at: event.recorded_at,
+            actor_account_id: event.actor.account_id,
+            actor_role: event.actor.role.clone(),
+            actor_organisation_id: event.actor.organisation_id,
+            correlation_id: event.correlation_id,
+            causation_id: event.causation_id,
+            hash: event.hash.to_hex(),
+        }
+    }
+}
+
+pub(crate) fn stream_of_case(kind: CaseKind, id: Uuid) -> StreamId {
+    match kind {
+        CaseKind::Request => request_stream(RequestId(id)),
+        CaseKind::WorkProject => work_project_stream(WorkProjectId(id)),
+        CaseKind::Mediation => mediation_stream(MediationId(id)),
+        CaseKind::Decision => decision_stream(DecisionId(id)),
+    }
+}
+
+/// Every event of a case, oldest first. The cursor is the stream version of the last entry.
+pub fn case_history(
+    store: &dyn EventStore,
+    kind: CaseKind,
+    id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<AuditEntry>, ProjectionError> {
+    let size = page.size()?;
+    let stream = stream_of_case(kind, id);
+    let after_version = match page.after_key(b"v")? {
+        Some(key) => keys::trailing_u64(&key)
+            .ok_or_else(|| ProjectionError::InvalidQuery("malformed cursor".into()))?,
+        None => 0,
+    };
+    let total_count = store.stream_version(&stream)?;
+    let events = store.read_stream(&stream, after_version + 1, size)?;
+    let last_version = events.last().map_or(after_version, |e| e.stream_version);
+    let next_cursor = (last_version < total_count)
+        .then(|| keys::encode_cursor(&Key::tag(b'v').u64(last_version).into_bytes()));
+    Ok(Page {
+        items: events.iter().map(AuditEntry::from).collect(),
+        next_cursor,
+        total_count,
+        total_is_exact: true,
+    })
+}
+
+fn entries_at(
+    store: &dyn EventStore,
+    model: &ReadModel,
+    prefix: &[u8],
+    page: &PageRequest,
+    position_of_key: fn(&[u8]) -> Option<u64>,
+) -> Result<Page<AuditEntry>, ProjectionError> {
+    let _ = model;
+    page_of_prefix(model, prefix, page, |key, _| {
+        let position = position_of_key(key)
+            .ok_or_else(|| ProjectionError::Corrupt("audit index key".into()))?;
+        Ok(store.read_event(position)?.as_ref().map(AuditEntry::from))
+    })
+}
+
+fn newest_first_position(key: &[u8]) -> Option<u64> {
+    keys::trailing_u64(key).map(|inverted| u64::MAX - inverted)
+}
+
+/// What an account recorded, newest first.
+pub fn activity_of_account(
+    model: &ReadModel,
+    store: &dyn EventStore,
+    account_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<AuditEntry>, ProjectionError> {
+    let prefix = Key::tag(ACTOR_TAG).uuid(&account_id).into_bytes();
+    entries_at(store, model, &prefix, page, newest_first_position)
+}
+
+/// What accounts acting for an organisation recorded, newest first.
+pub fn activity_of_organisation(
+    model: &ReadModel,
+    store: &dyn EventStore,
+    organisation_id: Uuid,
+    page: &PageRequest,
+) -> Result<Page<AuditEntry>, ProjectionError> {
+    let prefix = Key::tag(ORGANISATION_TAG)
+        .uuid(&organisation_id)
+        .into_bytes();
+    entries_at(store, model, &prefix, page, newest_first_position)
+}
+
+/// Two linked cases.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CaseLink {
+    pub from_kind: CaseKindName,
+    pub from_id: Uuid,
+    /// `raised`, `led_to`, `authorised`, `approved`, `resolved`, `merged_into`,
+    /// `claimed_under`.
+    pub relation: String,
+    pub to_kind: CaseKindName,
+    pub to_id: Uuid,
+}
+
+/// A case kind's `snake_case` name (`CaseKind::as_str`).
+pub type CaseKindName = &'static str;
+
+/// Where a case stands relative to the traced event's case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceRole {
+    /// The traced event's own case.
+    Subject,
+    /// Reached by following links back (what led to it).
+    Upstream,
+    /// Reached by following links forward (what came of it).
+    Downstream,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TracedCase {
+    pub kind: CaseKind,
+    pub case_id: Uuid,
+    pub role: TraceRole,
+    /// An originating request: a request nothing but its merged duplicates links into.
+    pub is_origin: bool,
+    pub history: Vec<AuditEntry>,
+    pub history_is_complete: bool,
+}
+
+/// From one event: the chain of causes back, the events it caused, and the linked cases
+/// upstream (requests, decisions) and downstream (work projects, their completion and
+/// inspection, the requests' follow-ups).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionTrace {
+    pub event: AuditEntry,
+    /// Causation chain, nearest first.
+    pub causes: Vec<AuditEntry>,
+    /// Events naming this one as their cause.
+    pub effects: Vec<AuditEntry>,
+    pub cases: Vec<TracedCase>,
+    pub links: Vec<CaseLink>,
+}
+
+/// The decision trace of an event, `None` if the ledger has no such event.
+pub fn trace(
+    model: &ReadModel,
+    store: &dyn EventStore,
+    event_id: Uuid,
+) -> Result<Option<DecisionTrace>, ProjectionError> {
+    let Some(position) = store.position_of_event(event_id)? else {
+        return Ok(None);
+    };
+    let Some(event) = store.read_event(position)? else {
+        return Ok(None);
+    };
+    let mut causes = Vec::new();
+    let mut cause = event.causation_id;
+    while let Some(cause_id) = cause {
+        if causes.len() == TRACE_CAUSES_MAX {
+            break;
+        }
+        let Some(cause_position) = store.position_of_event(cause_id)? else {
+            break; // Caused by a command, not an event.
+        };
+        let Some(cause_event) = store.read_event(cause_position)? else {
+            break;
+        };
+        cause = cause_event.causation_id;
+        causes.push(AuditEntry::from(&cause_event));
+    }
+    let effects_prefix = Key::tag(CAUSATION_TAG).uuid(&event_id).into_bytes();
+    let mut effects = Vec::new();
+    for entry in model
+        .scan_from(&effects_prefix, &effects_prefix)
+        .take(TRACE_EFFECTS_MAX)
+    {
+        let (key, _) = entry?;
+        if let Some(effect) = keys::trailing_u64(&key)
+            .map(|p| store.read_event(p))
+            .transpose()?
+        {
+            effects.extend(effect.as_ref().map(AuditEntry::from));
+        }
+    }
+    let (cases, links) = match case_of_stream(&event) {
+        Some(subject) => linked_cases(model, store, subject)?,
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(Some(DecisionTrace {
+        event: AuditEntry::from(&event),
+        causes,
+        effects,
+        cases,
+        links,
+    }))
+}
+
+type CaseRef = (CaseKind, Uuid);
+
+fn kind_of_tag(tag: u8) -> Option<CaseKind> {
+    CaseKind::ALL.into_iter().find(|kind| kind.tag() == tag)
+}
+
+/// The links of a case in one direction: (other case, relation).
+fn links_of(
+    model: &ReadModel,
+    case: CaseRef,
+    direction: u8,
+) -> Result<Vec<(CaseRef, CaseRelation)>, ProjectionError> {
+    let prefix = case_part(Key::tag(LINK_TAG), case)
+        .byte(direction)
+        .into_bytes();
+    let mut links = Vec::new();
+    for entry in model.scan_from(&prefix, &prefix) {
+        let (key, _) = entry?;
+        let rest = &key[prefix.len()..];
+        let corrupt = || ProjectionError::Corrupt("case link key".into());
+        let kind = rest
+            .first()
+            .and_then(|tag| kind_of_tag(*tag))
+            .ok_or_else(corrupt)?;
+        let id = rest
+            .get(1..17)
+            .and_then(|b| Uuid::from_slice(b).ok())
+            .ok_or_else(corrupt)?;
+        let relation = rest
+            .get(17..rest.len().saturating_sub(1))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(CaseRelation::parse)
+            .ok_or_else(corrupt)?;
+        links.push(((kind, id), relation));
+    }
+    Ok(links)
+}
+
+fn linked_cases(
+    model: &ReadModel,
+    store: &dyn EventStore,
+    subject: CaseRef,
+) -> Result<(Vec<TracedCase>, Vec<CaseLink>), ProjectionError> {
+    let mut found: Vec<(CaseRef, TraceRole)> = vec![(subject, TraceRole::Subject)];
+    let mut links = BTreeSet::new();
+    for (direction, role) in [
+        (BACKWARD, TraceRole::Upstream),
+        (FORWARD, TraceRole::Downstream),
+    ] {
+        let mut queue = VecDeque::from([subject]);
+        while let Some(case) = queue.pop_front() {
+            for (other, relation) in links_of(model, case, direction)? {
+                let (from, to) = if direction == FORWARD {
+                    (case, other)
+                } else {
+                    (other, case)
+                };
+                links.insert(CaseLink {
+                    from_kind: from.0.as_str(),
+                    from_id: from.1,
+                    relation: relation.as_str().into(),
+                    to_kind: to.0.as_str(),
+                    to_id: to.1,
+                });
+                if found.len() < TRACE_CASES_MAX && !found.iter().any(|(c, _)| *c == other) {
+                    found.push((other, role));
+                    queue.push_back(other);
+                }
+            }
+        }
+    }
+    let mut cases = Vec::with_capacity(found.len());
+    for ((kind, id), role) in found {
+        // A duplicate merged into a request does not make it any less an origin.
+        let is_origin = kind == CaseKind::Request
+            && links_of(model, (kind, id), BACKWARD)?
+                .iter()
+                .all(|(_, relation)| *relation == CaseRelation::MergedInto);
+        let events = store.read_stream(
+            &stream_of_case(kind, id),
+            1,
+            TRACE_EVENTS_PER_CASE_MAX.min(READ_PAGE_EVENTS_MAX),
+        )?;
+        let complete = events.len() < TRACE_EVENTS_PER_CASE_MAX;
+        cases.push(TracedCase {
+            kind,
+            case_id: id,
+            role,
+            is_origin,
+            history: events.iter().map(AuditEntry::from).collect(),
+            history_is_complete: complete,
+        });
+    }
+    Ok((cases, links.into_iter().collect()))
+}

@@ -1,0 +1,238 @@
+//! The cases read model's key space and its secondary indexes.
+//!
+//! | tag | key                                                     | value            |
+//! |-----|---------------------------------------------------------|------------------|
+//! | `c` | kind, case id                                           | `CaseView`       |
+//! | `i` | kind, field, value, opened-at (newest first), case id   | empty            |
+//! | `n` | kind, field, value                                      | count (u64)      |
+//! | `d` | kind, due-at (oldest first), case id                    | empty            |
+//!
+//! Every case has an `i` entry per filterable field value (`All` for the unfiltered list), so
+//! a filtered page reads one index range and a count reads one `n` key. `d` holds the cases
+//! awaiting their outcome that have a due time: the overdue backlog at any instant is a
+//! prefix of it.
+
+use govledger_core::time::Timestamp;
+use uuid::Uuid;
+
+use crate::cases::view::{CaseDetails, CaseKind, CaseView};
+use crate::error::ApplyError;
+use crate::keys::Key;
+use crate::runner::ReadModelWrites;
+
+pub(crate) const CASE_TAG: u8 = b'c';
+pub(crate) const INDEX_TAG: u8 = b'i';
+pub(crate) const COUNT_TAG: u8 = b'n';
+pub(crate) const DUE_TAG: u8 = b'd';
+
+/// A filterable field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IndexField {
+    All,
+    Status,
+    Category,
+    Compound,
+    Building,
+    Organisation,
+    Satisfaction,
+    AwaitingOutcome,
+    /// Count only: the size of the `d` index of a kind.
+    Due,
+}
+
+impl IndexField {
+    const fn tag(self) -> u8 {
+        match self {
+            IndexField::All => b'a',
+            IndexField::Status => b's',
+            IndexField::Category => b'c',
+            IndexField::Compound => b'p',
+            IndexField::Building => b'b',
+            IndexField::Organisation => b'o',
+            IndexField::Satisfaction => b'f',
+            IndexField::AwaitingOutcome => b'w',
+            IndexField::Due => b'd',
+        }
+    }
+}
+
+/// One field value of a case, encoded for keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IndexValue {
+    pub field: IndexField,
+    pub value: Vec<u8>,
+}
+
+impl IndexValue {
+    pub(crate) fn text(field: IndexField, text: &str) -> IndexValue {
+        IndexValue {
+            field,
+            value: Key::tag(0).text(text).into_bytes()[1..].to_vec(),
+        }
+    }
+
+    pub(crate) fn id(field: IndexField, id: &Uuid) -> IndexValue {
+        IndexValue {
+            field,
+            value: id.as_bytes().to_vec(),
+        }
+    }
+
+    pub(crate) fn flag(field: IndexField, on: bool) -> IndexValue {
+        IndexValue {
+            field,
+            value: vec![u8::from(on)],
+        }
+    }
+
+    pub(crate) fn all() -> IndexValue {
+        IndexValue {
+            field: IndexField::All,
+            value: Vec::new(),
+        }
+    }
+}
+
+pub(crate) fn case_key(kind: CaseKind, id: &Uuid) -> Vec<u8> {
+    Key::tag(CASE_TAG).byte(kind.tag()).uuid(id).into_bytes()
+}
+
+pub(crate) fn index_prefix(kind: CaseKind, value: &IndexValue) -> Vec<u8> {
+    Key::tag(INDEX_TAG)
+        .byte(kind.tag())
+        .byte(value.field.tag())
+        .raw(&value.value)
+        .into_bytes()
+}
+
+fn index_key(kind: CaseKind, value: &IndexValue, opened_at: Timestamp, id: &Uuid) -> Vec<u8> {
+    Key::tag(INDEX_TAG)
+        .byte(kind.tag())
+        .byte(value.field.tag())
+        .raw(&value.value)
+        .time_desc(opened_at)
+        .uuid(id)
+        .into_bytes()
+}
+
+pub(crate) fn count_key(kind: CaseKind, value: &IndexValue) -> Vec<u8> {
+    Key::tag(COUNT_TAG)
+        .byte(kind.tag())
+        .byte(value.field.tag())
+        .raw(&value.value)
+        .into_bytes()
+}
+
+pub(crate) fn due_prefix(kind: CaseKind) -> Vec<u8> {
+    Key::tag(DUE_TAG).byte(kind.tag()).into_bytes()
+}
+
+fn due_key(kind: CaseKind, due_at: Timestamp, id: &Uuid) -> Vec<u8> {
+    Key::tag(DUE_TAG)
+        .byte(kind.tag())
+        .time(due_at)
+        .uuid(id)
+        .into_bytes()
+}
+
+/// Every field value a case is listed under.
+pub(crate) fn index_values(view: &CaseView) -> Vec<IndexValue> {
+    let mut values = vec![
+        IndexValue::all(),
+        IndexValue::text(IndexField::Status, &view.status),
+        IndexValue::text(IndexField::Category, &view.category),
+        IndexValue::flag(IndexField::AwaitingOutcome, view.awaiting_outcome),
+    ];
+    if let Some(compound) = &view.compound_id {
+        values.push(IndexValue::id(IndexField::Compound, compound));
+    }
+    for building in &view.building_ids {
+        let value = IndexValue::id(IndexField::Building, building);
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    if let Some(organisation) = &view.responsible_organisation_id {
+        values.push(IndexValue::id(IndexField::Organisation, organisation));
+    }
+    if let CaseDetails::Request(details) = &view.details {
+        if let Some(satisfaction) = &details.satisfaction {
+            values.push(IndexValue::text(IndexField::Satisfaction, satisfaction));
+        }
+    }
+    values
+}
+
+fn due_of(view: &CaseView) -> Option<Timestamp> {
+    view.due_at.filter(|_| view.awaiting_outcome)
+}
+
+/// Moves a case's index entries from its old field values to its new ones.
+pub(crate) fn reindex(
+    writes: &mut ReadModelWrites<'_>,
+    old: Option<(Vec<IndexValue>, Timestamp, Option<Timestamp>)>,
+    new: &CaseView,
+) -> Result<(), ApplyError> {
+    let kind = new.kind;
+    let id = &new.case_id;
+    let new_values = index_values(new);
+    let (old_values, old_opened_at, old_due) = old.unwrap_or((Vec::new(), new.opened_at, None));
+    let opened_moved = old_opened_at != new.opened_at;
+    for value in &old_values {
+        if opened_moved || !new_values.contains(value) {
+            writes.remove(index_key(kind, value, old_opened_at, id));
+            if !new_values.contains(value) {
+                add_to_count(writes, count_key(kind, value), -1)?;
+            }
+        }
+    }
+    for value in &new_values {
+        if opened_moved || !old_values.contains(value) {
+            writes.insert(index_key(kind, value, new.opened_at, id), Vec::new());
+            if !old_values.contains(value) {
+                add_to_count(writes, count_key(kind, value), 1)?;
+            }
+        }
+    }
+    let new_due = due_of(new);
+    if old_due != new_due {
+        let due_count = count_key(
+            kind,
+            &IndexValue {
+                field: IndexField::Due,
+                value: Vec::new(),
+            },
+        );
+        if let Some(due_at) = old_due {
+            writes.remove(due_key(kind, due_at, id));
+            add_to_count(writes, due_count.clone(), -1)?;
+        }
+        if let Some(due_at) = new_due {
+            writes.insert(due_key(kind, due_at, id), Vec::new());
+            add_to_count(writes, due_count, 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// What `reindex` needs to remember of a case before an event changes it.
+pub(crate) fn index_state(view: &CaseView) -> (Vec<IndexValue>, Timestamp, Option<Timestamp>) {
+    (index_values(view), view.opened_at, due_of(view))
+}
+
+fn add_to_count(
+    writes: &mut ReadModelWrites<'_>,
+    key: Vec<u8>,
+    delta: i64,
+) -> Result<(), ApplyError> {
+    let count: u64 = writes.get_record(&key)?.unwrap_or(0);
+    let count = count
+        .checked_add_signed(delta)
+        .ok_or_else(|| ApplyError::Inconsistent("an index count would go below zero".into()))?;
+    if count == 0 {
+        writes.remove(key);
+        Ok(())
+    } else {
+        writes.put_record(key, &count)
+    }
+}

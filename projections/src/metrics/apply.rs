@@ -1,0 +1,378 @@
+//! How each event moves the monthly counters. Periods use occurred-at. Every rate's
+//! numerator is counted in the same month and scopes as its denominator:
+//! - response and send-back: in the month of the dispatch, for the organisation dispatched to;
+//! - on-time closure, time to close, outcomes at closing: in the month of the closing;
+//! - resolution and satisfaction: in the month of the follow-up;
+//! - mediation agreement and within-one-month: in the month the mediation concluded;
+//! - works: in the month of completion, for the contractor.
+
+use govledger_core::domain::event::{
+    DecisionEvent, MediationEvent, RequestEvent, WorkProjectEvent,
+};
+use govledger_core::domain::mediation::vocabulary::Performance;
+use govledger_core::domain::request::vocabulary::{FollowUpResolution, Outcome};
+use govledger_core::event::RecordedEvent;
+use govledger_core::time::{MICROS_PER_DAY, Timestamp};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::error::ApplyError;
+use crate::keys::Key;
+use crate::metrics::counters::{
+    DecisionFacts, MediationFacts, MonthlyCounters, RequestFacts, WorkFacts,
+};
+use crate::metrics::scope::{MetricsScope, Month};
+use crate::metrics::{COUNTERS_TAG, SAMPLES_TAG};
+use crate::runner::ReadModelWrites;
+
+/// "A case should finish within about a month" (People's Mediation Law practice).
+pub const MEDIATION_FINISH_DAYS: i64 = 30;
+
+const REQUEST_FACTS_TAG: u8 = b's';
+const MEDIATION_FACTS_TAG: u8 = b'e';
+const WORK_FACTS_TAG: u8 = b'w';
+const DECISION_FACTS_TAG: u8 = b'x';
+
+fn facts_key(tag: u8, id: Uuid) -> Vec<u8> {
+    Key::tag(tag).uuid(&id).into_bytes()
+}
+
+fn load<T: DeserializeOwned>(
+    writes: &ReadModelWrites<'_>,
+    tag: u8,
+    id: Uuid,
+    what: &str,
+) -> Result<T, ApplyError> {
+    writes
+        .get_record(&facts_key(tag, id))?
+        .ok_or_else(|| ApplyError::Inconsistent(format!("{what} {id} has no opening event")))
+}
+
+fn store<T: Serialize>(
+    writes: &mut ReadModelWrites<'_>,
+    tag: u8,
+    id: Uuid,
+    facts: &T,
+) -> Result<(), ApplyError> {
+    writes.put_record(facts_key(tag, id), facts)
+}
+
+/// Adds to the counters of every scope in `scopes` for the month of `at`.
+fn bump(
+    writes: &mut ReadModelWrites<'_>,
+    scopes: &[MetricsScope],
+    at: Timestamp,
+    change: impl Fn(&mut MonthlyCounters),
+) -> Result<(), ApplyError> {
+    let month = Month::of(at);
+    for scope in scopes {
+        let key = month.append_to(scope.key(COUNTERS_TAG)).into_bytes();
+        let mut counters: MonthlyCounters = writes.get_record(&key)?.unwrap_or_default();
+        change(&mut counters);
+        writes.put_record(key, &counters)?;
+    }
+    Ok(())
+}
+
+fn scopes(category: &str, compound: Option<Uuid>, organisation: Option<Uuid>) -> Vec<MetricsScope> {
+    let mut scopes = vec![MetricsScope::All, MetricsScope::Category(category.into())];
+    scopes.extend(compound.map(MetricsScope::Compound));
+    scopes.extend(organisation.map(MetricsScope::Organisation));
+    scopes
+}
+
+pub(crate) fn request(
+    writes: &mut ReadModelWrites<'_>,
+    event: &RequestEvent,
+    recorded: &RecordedEvent,
+) -> Result<(), ApplyError> {
+    let at = recorded.occurred_at;
+    if let RequestEvent::RequestReceived(e) = event {
+        let facts = RequestFacts {
+            received_at: at,
+            category: e.category.as_str().into(),
+            compound_id: e.location.compound_id.map(|id| id.0),
+            organisation_id: None,
+            dispatched_at: None,
+            dispatched_to: None,
+            response_due_at: None,
+            due_at: None,
+            responded: false,
+        };
+        bump(
+            writes,
+            &scopes(&facts.category, facts.compound_id, None),
+            at,
+            |c| c.requests_received += 1,
+        )?;
+        return store(writes, REQUEST_FACTS_TAG, e.request_id.0, &facts);
+    }
+    let id = crate::cases::request_id_of(event);
+    let mut facts: RequestFacts = load(writes, REQUEST_FACTS_TAG, id, "request")?;
+    let current = scopes(&facts.category, facts.compound_id, facts.organisation_id);
+    let at_dispatch = facts.dispatched_at.map(|dispatched_at| {
+        (
+            dispatched_at,
+            scopes(&facts.category, facts.compound_id, facts.dispatched_to),
+        )
+    });
+    let first_response = |writes: &mut ReadModelWrites<'_>, facts: &mut RequestFacts| {
+        if facts.responded {
+            return Ok(());
+        }
+        facts.responded = true;
+        let on_time = facts.response_due_at.is_some_and(|due| at <= due);
+        match (&at_dispatch, on_time) {
+            (Some((dispatched_at, scopes)), true) => bump(writes, scopes, *dispatched_at, |c| {
+                c.requests_responded_on_time += 1
+            }),
+            _ => Ok(()),
+        }
+    };
+    match event {
+        RequestEvent::RequestReceived(_) => {}
+        RequestEvent::RequestAccepted(e) => facts.category = e.category.as_str().into(),
+        RequestEvent::RequestRejected(_) => {
+            bump(writes, &current, at, |c| c.requests_rejected += 1)?
+        }
+        RequestEvent::RequestMerged(_) => bump(writes, &current, at, |c| c.requests_merged += 1)?,
+        RequestEvent::RequestDispatched(e) => {
+            facts.category = e.category.as_str().into();
+            facts.organisation_id = Some(e.organisation_id.0);
+            facts.dispatched_to = Some(e.organisation_id.0);
+            facts.dispatched_at = Some(at);
+            facts.response_due_at = Some(e.response_due_at);
+            facts.due_at = Some(e.due_at);
+            facts.responded = false;
+            let scopes = scopes(&facts.category, facts.compound_id, facts.organisation_id);
+            bump(writes, &scopes, at, |c| c.requests_dispatched += 1)?;
+        }
+        RequestEvent::RequestSentBack(_) => {
+            first_response(writes, &mut facts)?;
+            if let Some((dispatched_at, scopes)) = &at_dispatch {
+                bump(writes, scopes, *dispatched_at, |c| {
+                    c.requests_sent_back += 1
+                })?;
+            }
+            facts.organisation_id = None;
+        }
+        RequestEvent::RequestWorkStarted(_) => first_response(writes, &mut facts)?,
+        RequestEvent::RequestResolved(_) => {
+            first_response(writes, &mut facts)?;
+            bump(writes, &current, at, |c| c.requests_resolved += 1)?;
+        }
+        RequestEvent::RequestFollowedUp(e) => {
+            let resolved = e.resolution == FollowUpResolution::Resolved;
+            let satisfied = e.satisfaction.counts_as_satisfied();
+            bump(writes, &current, at, |c| {
+                c.follow_ups += 1;
+                c.follow_ups_resolved += u64::from(resolved);
+                c.follow_ups_satisfied += u64::from(satisfied);
+            })?;
+        }
+        RequestEvent::RequestClosed(e) => {
+            let on_time = facts.due_at.map(|due| at <= due);
+            let outcome = e.outcome;
+            bump(writes, &current, at, |c| {
+                c.requests_closed += 1;
+                c.requests_closed_with_due_at += u64::from(on_time.is_some());
+                c.requests_closed_on_time += u64::from(on_time == Some(true));
+                match outcome {
+                    Outcome::Fixed => c.closed_fixed += 1,
+                    Outcome::Explained => c.closed_explained += 1,
+                    Outcome::NoFurtherAction => c.closed_no_further_action += 1,
+                    Outcome::NotResponsible => c.closed_not_responsible += 1,
+                }
+            })?;
+            let month = Month::of(at);
+            let took_micros = u64::try_from(at.micros_since(facts.received_at)).unwrap_or(0);
+            for scope in &current {
+                let key = month
+                    .append_to(scope.key(SAMPLES_TAG))
+                    .u64(took_micros)
+                    .uuid(&id)
+                    .into_bytes();
+                writes.insert(key, Vec::new());
+            }
+        }
+        RequestEvent::RequestReopened(_) => {
+            bump(writes, &current, at, |c| c.requests_reopened += 1)?
+        }
+        RequestEvent::RequestEscalated(_) => {
+            bump(writes, &current, at, |c| c.requests_escalated += 1)?
+        }
+    }
+    store(writes, REQUEST_FACTS_TAG, id, &facts)
+}
+
+pub(crate) fn mediation(
+    writes: &mut ReadModelWrites<'_>,
+    event: &MediationEvent,
+    recorded: &RecordedEvent,
+) -> Result<(), ApplyError> {
+    let at = recorded.occurred_at;
+    if let MediationEvent::MediationRegistered(e) = event {
+        let facts = MediationFacts {
+            registered_at: at,
+            dispute_type: e.dispute_type.as_str().into(),
+            compound_id: e.location.compound_id.map(|id| id.0),
+            committee_id: e.mediation_committee_id.0,
+        };
+        let scopes = scopes(
+            &facts.dispute_type,
+            facts.compound_id,
+            Some(facts.committee_id),
+        );
+        bump(writes, &scopes, at, |c| c.mediations_registered += 1)?;
+        return store(writes, MEDIATION_FACTS_TAG, e.mediation_id.0, &facts);
+    }
+    let id = crate::cases::mediation_id_of(event);
+    let facts: MediationFacts = load(writes, MEDIATION_FACTS_TAG, id, "mediation")?;
+    let scopes = scopes(
+        &facts.dispute_type,
+        facts.compound_id,
+        Some(facts.committee_id),
+    );
+    let within_month =
+        at.micros_since(facts.registered_at) <= MEDIATION_FINISH_DAYS * MICROS_PER_DAY;
+    match event {
+        MediationEvent::MediationDeclined(_) => {
+            bump(writes, &scopes, at, |c| c.mediations_declined += 1)
+        }
+        MediationEvent::MediationAgreementReached(_) => bump(writes, &scopes, at, |c| {
+            c.mediations_concluded += 1;
+            c.mediations_agreed += 1;
+            c.mediations_concluded_within_month += u64::from(within_month);
+        }),
+        MediationEvent::MediationFailed(_) => bump(writes, &scopes, at, |c| {
+            c.mediations_concluded += 1;
+            c.mediations_concluded_within_month += u64::from(within_month);
+        }),
+        MediationEvent::MediationPerformanceFollowedUp(e) => {
+            let performed = e.performance == Performance::Performed;
+            bump(writes, &scopes, at, |c| {
+                c.performance_follow_ups += 1;
+                c.performance_performed += u64::from(performed);
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn work_project(
+    writes: &mut ReadModelWrites<'_>,
+    event: &WorkProjectEvent,
+    recorded: &RecordedEvent,
+) -> Result<(), ApplyError> {
+    let at = recorded.occurred_at;
+    if let WorkProjectEvent::WorkProjectProposed(e) = event {
+        let facts = WorkFacts {
+            category: e.category.as_str().into(),
+            compound_id: e.compound_id.0,
+            planned: e
+                .planned_quantities
+                .iter()
+                .map(|q| (q.unit.as_str().to_string(), q.amount))
+                .collect(),
+            budget_cents: 0,
+            approved_at: None,
+            contractor_id: None,
+        };
+        return store(writes, WORK_FACTS_TAG, e.work_project_id.0, &facts);
+    }
+    let id = crate::cases::work_project_id_of(event);
+    let mut facts: WorkFacts = load(writes, WORK_FACTS_TAG, id, "work project")?;
+    match event {
+        WorkProjectEvent::WorkProjectApproved(e) => {
+            facts.budget_cents = e.budget_cents;
+            facts.approved_at = Some(at);
+        }
+        WorkProjectEvent::WorkProjectContracted(e) => {
+            facts.contractor_id = Some(e.contractor_organisation_id.0);
+        }
+        WorkProjectEvent::WorkProjectCompleted(e) => {
+            let scopes = scopes(
+                &facts.category,
+                Some(facts.compound_id),
+                facts.contractor_id,
+            );
+            let days = facts
+                .approved_at
+                .map_or(0, |approved| at.micros_since(approved) / MICROS_PER_DAY);
+            let budget = facts.budget_cents;
+            let planned = facts.planned.clone();
+            let delivered: Vec<(String, i64)> = e
+                .actual_quantities
+                .iter()
+                .map(|q| (q.unit.as_str().to_string(), q.amount))
+                .collect();
+            let cost = e.cost_cents;
+            bump(writes, &scopes, at, |c| {
+                c.works_completed += 1;
+                c.works_budget_cents += budget;
+                c.works_cost_cents += cost;
+                c.works_decision_to_completion_days += days;
+                for (unit, amount) in &planned {
+                    c.add_quantity(unit, *amount, 0);
+                }
+                for (unit, amount) in &delivered {
+                    c.add_quantity(unit, 0, *amount);
+                }
+            })?;
+        }
+        _ => return Ok(()),
+    }
+    store(writes, WORK_FACTS_TAG, id, &facts)
+}
+
+pub(crate) fn decision(
+    writes: &mut ReadModelWrites<'_>,
+    event: &DecisionEvent,
+    recorded: &RecordedEvent,
+) -> Result<(), ApplyError> {
+    let at = recorded.occurred_at;
+    if let DecisionEvent::DecisionProposed(e) = event {
+        let facts = DecisionFacts {
+            body_id: e.body_organisation_id.0,
+            compound_id: e.compound_id.map(|id| id.0),
+            category: e.matter.as_str().into(),
+            decided_at: None,
+        };
+        return store(writes, DECISION_FACTS_TAG, e.decision_id.0, &facts);
+    }
+    let id = crate::cases::decision_id_of(event);
+    let mut facts: DecisionFacts = load(writes, DECISION_FACTS_TAG, id, "decision")?;
+    let scopes = scopes(&facts.category, facts.compound_id, Some(facts.body_id));
+    match event {
+        DecisionEvent::DecisionTallied(e) => {
+            let tally = e.tally;
+            bump(writes, &scopes, at, |c| {
+                c.decisions_tallied += 1;
+                c.participating_area_dm2 += tally.participating_area_dm2;
+                c.electorate_area_dm2 += tally.electorate_area_dm2;
+                c.participating_heads += tally.participating_heads;
+                c.electorate_heads += tally.electorate_heads;
+            })?;
+        }
+        DecisionEvent::DecisionAdopted(_) => {
+            facts.decided_at = Some(at);
+            bump(writes, &scopes, at, |c| c.decisions_adopted += 1)?;
+        }
+        DecisionEvent::DecisionFailed(_) => {
+            facts.decided_at = Some(at);
+            bump(writes, &scopes, at, |c| c.decisions_failed += 1)?;
+        }
+        DecisionEvent::DecisionPublished(_) => {
+            let days = facts
+                .decided_at
+                .map_or(0, |decided| at.micros_since(decided) / MICROS_PER_DAY);
+            bump(writes, &scopes, at, |c| {
+                c.decisions_published += 1;
+                c.decision_to_publication_days += days;
+            })?;
+        }
+        _ => return Ok(()),
+    }
+    store(writes, DECISION_FACTS_TAG, id, &facts)
+}

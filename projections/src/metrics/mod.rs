@@ -1,0 +1,59 @@
+//! The accountability metrics read model: monthly counters per scope (the community, each
+//! responsible organisation, compound and category), and time-to-close samples, as defined in
+//! DOMAIN.md. Queries sum months into quarters and years and report every rate with its
+//! numerator and denominator.
+//!
+//! | tag | key                                               | value             |
+//! |-----|---------------------------------------------------|-------------------|
+//! | `g` | scope, year, month                                | `MonthlyCounters` |
+//! | `t` | scope, year, month, time to close (µs), request   | empty             |
+//! | `s` `e` `w` `x` | request / mediation / work / decision id | the case's facts |
+
+mod apply;
+pub mod counters;
+pub mod query;
+pub mod scope;
+pub mod stats;
+
+use govledger_core::domain::event::DomainEvent;
+
+use crate::error::ApplyError;
+use crate::projection::{ProjectedEvent, Projection};
+use crate::runner::ReadModelWrites;
+
+pub use apply::MEDIATION_FINISH_DAYS;
+
+pub const METRICS_PROJECTION: &str = "metrics";
+const METRICS_VERSION: u32 = 1;
+
+pub(crate) const COUNTERS_TAG: u8 = b'g';
+pub(crate) const SAMPLES_TAG: u8 = b't';
+
+pub struct MetricsProjection;
+
+impl Projection<DomainEvent> for MetricsProjection {
+    fn name(&self) -> &'static str {
+        METRICS_PROJECTION
+    }
+
+    fn version(&self) -> u32 {
+        METRICS_VERSION
+    }
+
+    fn apply(
+        &self,
+        event: ProjectedEvent<'_, DomainEvent>,
+        writes: &mut ReadModelWrites<'_>,
+    ) -> Result<(), ApplyError> {
+        match event.event {
+            DomainEvent::Request(e) => apply::request(writes, e, event.recorded),
+            DomainEvent::Mediation(e) => apply::mediation(writes, e, event.recorded),
+            DomainEvent::WorkProject(e) => apply::work_project(writes, e, event.recorded),
+            DomainEvent::Decision(e) => apply::decision(writes, e, event.recorded),
+            // Corrections do not move metrics: they count what was recorded when it happened.
+            DomainEvent::FactCorrected(_)
+            | DomainEvent::Directory(_)
+            | DomainEvent::PersonalDataErased(_) => Ok(()),
+        }
+    }
+}
