@@ -73,6 +73,12 @@ macro_rules! aggregate_events {
                     $enum::$variant(payload)
                 }
             }
+
+            impl From<$variant> for DomainEvent {
+                fn from(payload: $variant) -> DomainEvent {
+                    DomainEvent::from($enum::$variant(payload))
+                }
+            }
         )*
     };
 }

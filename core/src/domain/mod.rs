@@ -25,6 +25,7 @@ pub mod role;
 pub mod seeded_rng;
 pub mod service;
 pub mod streams;
+pub mod synthetic;
 mod upcast;
 pub mod validate;
 pub mod work_project;
