@@ -35,10 +35,21 @@ enum WaitForEvents {
 
 /// Follows the log for the live lanes until shutdown.
 pub(crate) async fn follow<E: Send + Sync + 'static>(shared: Arc<Shared<E>>) {
-    let start = shared.follow_start();
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut progress = shared.progress.subscribe();
+    let start = loop {
+        progress.borrow_and_update();
+        if let Some(start) = shared.follow_start() {
+            break start;
+        }
+        // Nothing is live yet: wait for a builder to switch a generation in.
+        tokio::select! {
+            _ = shutdown.wait_for(|stop| *stop) => return,
+            changed = progress.changed() => if changed.is_err() { return },
+        }
+    };
     let mut subscription =
         Subscription::new(Arc::clone(&shared.store), start, LogFilter::default());
-    let mut shutdown = shared.shutdown.subscribe();
     loop {
         let events = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => return,

@@ -448,16 +448,15 @@ impl<E: Send + Sync + 'static> Shared<E> {
             .collect()
     }
 
-    /// Where the follower starts: after the lowest live checkpoint, or after the head when no
-    /// projection is live yet (a builder switches lanes in at the head).
-    pub(crate) fn follow_start(&self) -> u64 {
+    /// Where the follower starts: after the lowest live checkpoint; `None` while no
+    /// projection is live. (Starting after the head instead would race a builder that read
+    /// an older head under the slot lock and would skip the events in between.)
+    pub(crate) fn follow_start(&self) -> Option<u64> {
         self.slots
             .iter()
             .filter(|slot| slot.reader().is_some() && slot.live_failure().is_none())
-            .map(|slot| slot.live_applied())
+            .map(|slot| slot.live_applied() + 1)
             .min()
-            .unwrap_or_else(|| self.store.head().position)
-            + 1
     }
 
     pub(crate) fn apply_to_live_lanes(&self, events: Vec<RecordedEvent>) {

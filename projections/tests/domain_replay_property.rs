@@ -1,0 +1,98 @@
+//! Property: the domain read models (cases, directory, audit, metrics) built from the Sun
+//! Coast scenario's events appended in random chunks, applied in random batch sizes with the
+//! runner stopped and reopened between chunks, equal a one-shot build.
+
+mod support;
+
+use std::sync::Arc;
+
+use govledger_core::event::NewEvent;
+use govledger_core::store::{AppendRequest, ExpectedVersion, LogQuery};
+use govledger_projections::read_api::ReadApi;
+use govledger_projections::runner::{Entry, RunnerOptions};
+use proptest::prelude::*;
+use support::{Ledger, WAIT};
+
+const READ_MODELS: [&str; 4] = ["cases", "directory", "audit", "metrics"];
+
+fn snapshot(api: &ReadApi) -> Vec<Vec<Entry>> {
+    READ_MODELS
+        .iter()
+        .map(|name| api.runner().read_model(name).unwrap().entries().unwrap())
+        .collect()
+}
+
+fn copy(from: &Ledger, to: &Ledger, first: u64, count: usize) {
+    let events = from
+        .store
+        .read_log(&LogQuery::forwards(first, count))
+        .unwrap()
+        .events;
+    for event in events {
+        let request = AppendRequest {
+            stream: event.stream_id.clone(),
+            expected: ExpectedVersion::Any,
+            events: vec![NewEvent {
+                event_id: event.event_id,
+                event_type: event.event_type.clone(),
+                schema_version: event.schema_version,
+                occurred_at: event.occurred_at,
+                actor: event.actor.clone(),
+                correlation_id: event.correlation_id,
+                causation_id: event.causation_id,
+                payload: event.payload.clone(),
+            }],
+            idempotency: None,
+        };
+        tokio::task::block_in_place(|| to.store.append(request)).unwrap();
+    }
+}
+
+fn run(chunks: Vec<(usize, usize)>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let source = Ledger::new();
+        let _ = tokio::task::block_in_place(|| support::scenario::build(&source));
+        let total = source.head();
+        let one_shot = source.open_read_api(8_192);
+        one_shot.wait_until(total, WAIT).await.unwrap();
+        let expected = snapshot(&one_shot);
+        one_shot.shutdown().await.unwrap();
+
+        let target = Ledger::new();
+        let mut copied = 0u64;
+        let mut chunks = chunks.into_iter().cycle();
+        let mut api = target.open_read_api(1);
+        while copied < total {
+            let (chunk, batch) = chunks.next().unwrap();
+            let count = (chunk as u64).min(total - copied) as usize;
+            copy(&source, &target, copied + 1, count);
+            copied += count as u64;
+            // Stop wherever the runner is and reopen with another batch size.
+            api.shutdown().await.unwrap();
+            drop(api);
+            let mut options = RunnerOptions::new(target.projections_path());
+            options.batch_events_max = batch;
+            api = ReadApi::open(options, Arc::clone(&target.store)).unwrap();
+            api.start().unwrap();
+        }
+        api.wait_until(total, WAIT).await.unwrap();
+        assert_eq!(snapshot(&api), expected);
+        api.shutdown().await.unwrap();
+    });
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chunked_domain_replays_with_restarts_equal_a_one_shot_build(
+        chunks in proptest::collection::vec((1usize..20, 1usize..16), 1..6)
+    ) {
+        run(chunks);
+    }
+}
