@@ -66,6 +66,13 @@ impl CaseRelation {
         }
     }
 
+    /// Whether `from` came first and led to `to`. Every relation but `Resolved` reads that
+    /// way; `Resolved` links a work project to the request that asked for it, so following
+    /// it backwards leads to an outcome, not to a cause.
+    pub const fn cause_comes_first(self) -> bool {
+        !matches!(self, CaseRelation::Resolved)
+    }
+
     pub(crate) fn parse(name: &str) -> Option<CaseRelation> {
         [
             CaseRelation::Raised,

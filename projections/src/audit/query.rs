@@ -322,7 +322,13 @@ fn linked_cases(
                     to_kind: to.0.as_str(),
                     to_id: to.1,
                 });
-                if found.len() < TRACE_CASES_MAX && !found.iter().any(|(c, _)| *c == other) {
+                // Upstream follows causes only: the work that resolved a request is not what
+                // led to it (it would put a request's own work project upstream of it).
+                let leads_here = direction == FORWARD || relation.cause_comes_first();
+                if leads_here
+                    && found.len() < TRACE_CASES_MAX
+                    && !found.iter().any(|(c, _)| *c == other)
+                {
                     found.push((other, role));
                     queue.push_back(other);
                 }
@@ -331,11 +337,14 @@ fn linked_cases(
     }
     let mut cases = Vec::with_capacity(found.len());
     for ((kind, id), role) in found {
-        // A duplicate merged into a request does not make it any less an origin.
+        // A duplicate merged into a request does not make it any less an origin, nor does
+        // the work project that resolved it.
         let is_origin = kind == CaseKind::Request
             && links_of(model, (kind, id), BACKWARD)?
                 .iter()
-                .all(|(_, relation)| *relation == CaseRelation::MergedInto);
+                .all(|(_, relation)| {
+                    *relation == CaseRelation::MergedInto || !relation.cause_comes_first()
+                });
         let events = store.read_stream(
             &stream_of_case(kind, id),
             1,

@@ -4,11 +4,9 @@
 //! - on-time closure, time to close, outcomes at closing: in the month of the closing;
 //! - resolution and satisfaction: in the month of the follow-up;
 //! - mediation agreement and within-one-month: in the month the mediation concluded;
-//! - works: in the month of completion, for the contractor.
+//! - works: in the month of their latest completion, for the contractor (`works.rs`).
 
-use govledger_core::domain::event::{
-    DecisionEvent, MediationEvent, RequestEvent, WorkProjectEvent,
-};
+use govledger_core::domain::event::{DecisionEvent, MediationEvent, RequestEvent};
 use govledger_core::domain::mediation::vocabulary::Performance;
 use govledger_core::domain::request::vocabulary::{FollowUpResolution, Outcome};
 use govledger_core::event::RecordedEvent;
@@ -19,9 +17,7 @@ use uuid::Uuid;
 
 use crate::error::ApplyError;
 use crate::keys::Key;
-use crate::metrics::counters::{
-    DecisionFacts, MediationFacts, MonthlyCounters, RequestFacts, WorkFacts,
-};
+use crate::metrics::counters::{DecisionFacts, MediationFacts, MonthlyCounters, RequestFacts};
 use crate::metrics::scope::{MetricsScope, Month};
 use crate::metrics::{COUNTERS_TAG, SAMPLES_TAG};
 use crate::runner::ReadModelWrites;
@@ -31,10 +27,9 @@ pub const MEDIATION_FINISH_DAYS: i64 = 30;
 
 const REQUEST_FACTS_TAG: u8 = b's';
 const MEDIATION_FACTS_TAG: u8 = b'e';
-const WORK_FACTS_TAG: u8 = b'w';
 const DECISION_FACTS_TAG: u8 = b'x';
 
-fn facts_key(tag: u8, id: Uuid) -> Vec<u8> {
+pub(super) fn facts_key(tag: u8, id: Uuid) -> Vec<u8> {
     Key::tag(tag).uuid(&id).into_bytes()
 }
 
@@ -59,7 +54,7 @@ fn store<T: Serialize>(
 }
 
 /// Adds to the counters of every scope in `scopes` for the month of `at`.
-fn bump(
+pub(super) fn bump(
     writes: &mut ReadModelWrites<'_>,
     scopes: &[MetricsScope],
     at: Timestamp,
@@ -75,7 +70,11 @@ fn bump(
     Ok(())
 }
 
-fn scopes(category: &str, compound: Option<Uuid>, organisation: Option<Uuid>) -> Vec<MetricsScope> {
+pub(super) fn scopes(
+    category: &str,
+    compound: Option<Uuid>,
+    organisation: Option<Uuid>,
+) -> Vec<MetricsScope> {
     let mut scopes = vec![MetricsScope::All, MetricsScope::Category(category.into())];
     scopes.extend(compound.map(MetricsScope::Compound));
     scopes.extend(organisation.map(MetricsScope::Organisation));
@@ -258,72 +257,6 @@ pub(crate) fn mediation(
         }
         _ => Ok(()),
     }
-}
-
-pub(crate) fn work_project(
-    writes: &mut ReadModelWrites<'_>,
-    event: &WorkProjectEvent,
-    recorded: &RecordedEvent,
-) -> Result<(), ApplyError> {
-    let at = recorded.occurred_at;
-    if let WorkProjectEvent::WorkProjectProposed(e) = event {
-        let facts = WorkFacts {
-            category: e.category.as_str().into(),
-            compound_id: e.compound_id.0,
-            planned: e
-                .planned_quantities
-                .iter()
-                .map(|q| (q.unit.as_str().to_string(), q.amount))
-                .collect(),
-            budget_cents: 0,
-            approved_at: None,
-            contractor_id: None,
-        };
-        return store(writes, WORK_FACTS_TAG, e.work_project_id.0, &facts);
-    }
-    let id = crate::cases::work_project_id_of(event);
-    let mut facts: WorkFacts = load(writes, WORK_FACTS_TAG, id, "work project")?;
-    match event {
-        WorkProjectEvent::WorkProjectApproved(e) => {
-            facts.budget_cents = e.budget_cents;
-            facts.approved_at = Some(at);
-        }
-        WorkProjectEvent::WorkProjectContracted(e) => {
-            facts.contractor_id = Some(e.contractor_organisation_id.0);
-        }
-        WorkProjectEvent::WorkProjectCompleted(e) => {
-            let scopes = scopes(
-                &facts.category,
-                Some(facts.compound_id),
-                facts.contractor_id,
-            );
-            let days = facts
-                .approved_at
-                .map_or(0, |approved| at.micros_since(approved) / MICROS_PER_DAY);
-            let budget = facts.budget_cents;
-            let planned = facts.planned.clone();
-            let delivered: Vec<(String, i64)> = e
-                .actual_quantities
-                .iter()
-                .map(|q| (q.unit.as_str().to_string(), q.amount))
-                .collect();
-            let cost = e.cost_cents;
-            bump(writes, &scopes, at, |c| {
-                c.works_completed += 1;
-                c.works_budget_cents += budget;
-                c.works_cost_cents += cost;
-                c.works_decision_to_completion_days += days;
-                for (unit, amount) in &planned {
-                    c.add_quantity(unit, *amount, 0);
-                }
-                for (unit, amount) in &delivered {
-                    c.add_quantity(unit, 0, *amount);
-                }
-            })?;
-        }
-        _ => return Ok(()),
-    }
-    store(writes, WORK_FACTS_TAG, id, &facts)
 }
 
 pub(crate) fn decision(

@@ -69,11 +69,17 @@ pub struct QuantityTotals {
 }
 
 impl MonthlyCounters {
+    /// Adds to the totals of `unit` (negative amounts take a recounted work back out; a unit
+    /// left at zero both ways is dropped, as if never counted).
     pub(crate) fn add_quantity(&mut self, unit: &str, planned: i64, delivered: i64) {
-        match self.works_quantities.iter_mut().find(|q| q.unit == unit) {
-            Some(totals) => {
+        match self.works_quantities.iter().position(|q| q.unit == unit) {
+            Some(index) => {
+                let totals = &mut self.works_quantities[index];
                 totals.planned += planned;
                 totals.delivered += delivered;
+                if totals.planned == 0 && totals.delivered == 0 {
+                    self.works_quantities.remove(index);
+                }
             }
             None => {
                 self.works_quantities.push(QuantityTotals {
@@ -169,7 +175,19 @@ pub(crate) struct WorkFacts {
     pub planned: Vec<(String, i64)>,
     pub budget_cents: i64,
     pub approved_at: Option<Timestamp>,
+    /// The approval, so a correction of it can be recognised.
+    pub approved_event_id: Option<Uuid>,
     pub contractor_id: Option<Uuid>,
+    /// The latest completion: what the counters hold for this work, in its month.
+    pub completion: Option<WorkCompletion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct WorkCompletion {
+    pub event_id: Uuid,
+    pub completed_at: Timestamp,
+    pub delivered: Vec<(String, i64)>,
+    pub cost_cents: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,9 +14,12 @@ pub mod counters;
 pub mod query;
 pub mod scope;
 pub mod stats;
+mod works;
 
 use govledger_core::domain::event::DomainEvent;
 
+use crate::cases::case_of_stream;
+use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::ReadModelWrites;
@@ -24,7 +27,8 @@ use crate::runner::ReadModelWrites;
 pub use apply::MEDIATION_FINISH_DAYS;
 
 pub const METRICS_PROJECTION: &str = "metrics";
-const METRICS_VERSION: u32 = 1;
+/// 2: each work counts once, at its latest completion, and corrections recount it.
+const METRICS_VERSION: u32 = 2;
 
 pub(crate) const COUNTERS_TAG: u8 = b'g';
 pub(crate) const SAMPLES_TAG: u8 = b't';
@@ -48,12 +52,14 @@ impl Projection<DomainEvent> for MetricsProjection {
         match event.event {
             DomainEvent::Request(e) => apply::request(writes, e, event.recorded),
             DomainEvent::Mediation(e) => apply::mediation(writes, e, event.recorded),
-            DomainEvent::WorkProject(e) => apply::work_project(writes, e, event.recorded),
+            DomainEvent::WorkProject(e) => works::work_project(writes, e, event.recorded),
             DomainEvent::Decision(e) => apply::decision(writes, e, event.recorded),
-            // Corrections do not move metrics: they count what was recorded when it happened.
-            DomainEvent::FactCorrected(_)
-            | DomainEvent::Directory(_)
-            | DomainEvent::PersonalDataErased(_) => Ok(()),
+            DomainEvent::FactCorrected(correction) => match case_of_stream(event.recorded) {
+                Some((CaseKind::WorkProject, id)) => works::correct(writes, id, correction),
+                // Other corrections restate facts the counters do not hold.
+                _ => Ok(()),
+            },
+            DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => Ok(()),
         }
     }
 }
