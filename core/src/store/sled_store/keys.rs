@@ -4,18 +4,21 @@
 //! | prefix | key                                   | value                                  |
 //! |--------|---------------------------------------|----------------------------------------|
 //! | `E`    | position (u64 BE)                     | stored record (see `codec`)            |
-//! | `S`    | stream id                             | stream version (u64 BE)                |
 //! | `V`    | stream id, 0x00, version (u64 BE)     | position (u64 BE)                      |
-//! | `T`    | event type, 0x00, position (u64 BE)   | empty                                  |
 //! | `U`    | event id (16 bytes)                   | position (u64 BE)                      |
 //! | `I`    | idempotency key                       | fingerprint (32) + outcome (codec)     |
 //! | `M`    | `format` / `head` / `verified`        | u32 BE / position (u64 BE) + hash (32) |
 //!
-//! Stream ids and event types never contain 0x00 (see `event.rs`), so the separator is safe.
+//! Stream ids never contain 0x00 (see `event.rs`), so the separator is safe.
+//!
+//! Each key an append writes costs the single writer a sled insert, so only what reads cannot
+//! do without is indexed: a stream's version is its last `V` key (no separate counter), and
+//! type-filtered log reads scan the log (bounded by `READ_SCAN_RECORDS_MAX` per call) instead
+//! of keeping a type index.
 
 use uuid::Uuid;
 
-use crate::event::{EventType, StreamId};
+use crate::event::StreamId;
 use crate::hash::Hash256;
 use crate::store::{AppendOutcome, Head};
 
@@ -35,28 +38,12 @@ pub(super) fn position_of_event_key(key: &[u8]) -> Option<u64> {
     (key.len() == 9 && key[0] == EVENT).then_some(u64::from_be_bytes(bytes))
 }
 
-pub(super) fn stream(stream: &StreamId) -> Vec<u8> {
-    prefixed(b'S', stream.as_str().as_bytes(), &[])
-}
-
 pub(super) fn stream_version(stream: &StreamId, version: u64) -> Vec<u8> {
     prefixed(b'V', stream.as_str().as_bytes(), &version.to_be_bytes())
 }
 
 pub(super) fn stream_version_prefix(stream: &StreamId) -> Vec<u8> {
     prefixed(b'V', stream.as_str().as_bytes(), &[])
-}
-
-pub(super) fn event_type(event_type: &EventType, position: u64) -> Vec<u8> {
-    prefixed(
-        b'T',
-        event_type.as_str().as_bytes(),
-        &position.to_be_bytes(),
-    )
-}
-
-pub(super) fn event_type_prefix(event_type: &EventType) -> Vec<u8> {
-    prefixed(b'T', event_type.as_str().as_bytes(), &[])
 }
 
 pub(super) fn event_id(event_id: &Uuid) -> [u8; 17] {
@@ -72,15 +59,13 @@ pub(super) fn idempotency(key: &str) -> Vec<u8> {
     out
 }
 
-/// `name`, then (for stream and type keys) a 0x00 separator and `suffix`.
+/// `prefix`, `name`, a 0x00 separator and `suffix`.
 fn prefixed(prefix: u8, name: &[u8], suffix: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(2 + name.len() + suffix.len());
     key.push(prefix);
     key.extend_from_slice(name);
-    if prefix != b'S' {
-        key.push(0);
-        key.extend_from_slice(suffix);
-    }
+    key.push(0);
+    key.extend_from_slice(suffix);
     key
 }
 

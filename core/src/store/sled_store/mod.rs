@@ -8,7 +8,7 @@
 mod keys;
 mod writer;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
@@ -214,6 +214,7 @@ impl SledStore {
             failed: Arc::clone(&self.failed),
             head,
             last_recorded_at,
+            stream_versions: HashMap::new(),
         };
         let (sender, receiver) = sync_channel(WRITER_QUEUE_APPENDS_MAX);
         let thread = std::thread::Builder::new()
@@ -359,81 +360,6 @@ impl SledStore {
             reached_end: true,
         })
     }
-
-    /// A single-type read uses the type index instead of scanning the log.
-    fn read_by_type(&self, query: &LogQuery) -> Result<LogPage, StoreError> {
-        let event_type = &query.filter.event_types[0];
-        let head = self.published_head();
-        let prefix = keys::event_type_prefix(event_type);
-        let mut events = Vec::new();
-        let (low, high) = match query.direction {
-            Direction::Forwards => (query.start.max(1), head),
-            Direction::Backwards => (1, query.start.min(head)),
-        };
-        if low > high {
-            // Nothing to examine: stay where the query starts, as `read_range` does.
-            let next_start = match query.direction {
-                Direction::Forwards => low,
-                Direction::Backwards => high,
-            };
-            return Ok(LogPage {
-                events,
-                next_start,
-                reached_end: true,
-            });
-        }
-        let mut next_start = match query.direction {
-            Direction::Forwards => high + 1,
-            Direction::Backwards => 0,
-        };
-        let mut scanned = 0usize;
-        let range = self
-            .tree
-            .range(keys::event_type(event_type, low)..=keys::event_type(event_type, high));
-        let iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-            match query.direction {
-                Direction::Forwards => Box::new(range),
-                Direction::Backwards => Box::new(range.rev()),
-            };
-        for entry in iter {
-            let (key, _) = entry?;
-            if !key.starts_with(&prefix) {
-                continue;
-            }
-            let position = keys::trailing_u64(&key).unwrap_or(0);
-            let Some(event) = self.read_event(position)? else {
-                return Err(StoreError::Corrupt {
-                    position,
-                    reason: "type index points at a missing event".into(),
-                });
-            };
-            scanned += 1;
-            if query.filter.matches(&event) {
-                events.push(event);
-            }
-            // A stream prefix may reject every indexed event: bound the scan like `read_range`.
-            if events.len() == query.limit || scanned == READ_SCAN_RECORDS_MAX {
-                next_start = match query.direction {
-                    Direction::Forwards => position + 1,
-                    Direction::Backwards => position - 1,
-                };
-                let reached_end = match query.direction {
-                    Direction::Forwards => position == high,
-                    Direction::Backwards => position == 1,
-                };
-                return Ok(LogPage {
-                    events,
-                    next_start,
-                    reached_end,
-                });
-            }
-        }
-        Ok(LogPage {
-            events,
-            next_start,
-            reached_end: true,
-        })
-    }
 }
 
 fn check_format(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
@@ -546,11 +472,7 @@ impl EventStore for SledStore {
 
     fn read_log(&self, query: &LogQuery) -> Result<LogPage, StoreError> {
         check_limit(query.limit)?;
-        if query.filter.event_types.len() == 1 {
-            self.read_by_type(query)
-        } else {
-            self.read_range(query)
-        }
+        self.read_range(query)
     }
 
     fn read_event(&self, position: u64) -> Result<Option<RecordedEvent>, StoreError> {

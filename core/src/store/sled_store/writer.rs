@@ -1,21 +1,27 @@
-//! The single writer and its group commit.
+//! The single writer and its pipelined group commit.
 //!
 //! Every append goes through one thread, which is what makes positions gap-free without
 //! locks: it drains whatever appends are queued (up to `GROUP_COMMIT_APPENDS_MAX`), checks
-//! each against the stream versions and idempotency keys (stored, or staged earlier in the
-//! same group), assigns positions, seals the records into the chain, writes the whole group
-//! with one atomic `apply_batch`, flushes once, and only then publishes the new head and
-//! answers the callers. Appends that arrive during a flush form the next group, so the
-//! flush cost is shared and throughput grows with the number of writers.
+//! each against the stream versions and idempotency keys (stored, or staged earlier), assigns
+//! positions, seals the records into the chain, and writes the whole group with one atomic
+//! `apply_batch`. It then hands the group to the flusher thread and goes on staging the next
+//! group while the flush runs. The flusher takes every group applied so far, flushes once,
+//! and only then publishes the new head and answers the callers of those groups. So a flush
+//! is shared by every append that arrived during the previous one, and staging never waits
+//! for the disk: throughput grows with the number of writers.
 //!
-//! A failed write or flush leaves the on-disk state uncertain, so the writer answers every
-//! caller with the error and stops; the store refuses appends until it is reopened (the open
-//! check then verifies what reached the disk).
+//! Every answer, a rejection or an idempotent replay included, goes through the flusher in
+//! group order: a caller never hears about state (its own append, or the version it was
+//! refused against) before that state is durable.
+//!
+//! A failed write or flush leaves the on-disk state uncertain, so both threads answer every
+//! pending caller with an error and stop; the store refuses appends until it is reopened (the
+//! open check then verifies what reached the disk).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, sync_channel};
 
 use tokio::sync::{oneshot, watch};
 
@@ -29,6 +35,9 @@ use crate::store::{AppendOutcome, AppendRequest, Head};
 use crate::time::Timestamp;
 
 pub(super) type Reply = oneshot::Sender<Result<AppendOutcome, StoreError>>;
+
+/// Groups applied but not yet flushed; the writer waits (and its next group grows) beyond it.
+const APPLIED_GROUPS_UNFLUSHED_MAX: usize = 4;
 
 /// An append validated by the caller's thread, waiting for the writer.
 pub(super) struct Job {
@@ -45,7 +54,13 @@ pub(super) struct Writer {
     pub(super) failed: Arc<AtomicBool>,
     pub(super) head: Head,
     pub(super) last_recorded_at: Timestamp,
+    /// Versions of recently appended streams, as applied (the writer is their only author,
+    /// so the cache is exact); saves a prefix scan per append. Cleared when full.
+    pub(super) stream_versions: HashMap<StreamId, u64>,
 }
+
+/// Most streams whose version the writer keeps in memory.
+const STREAM_VERSION_CACHE_STREAMS_MAX: usize = 65_536;
 
 /// One group being staged: the batch plus what it changes, so later appends in the same
 /// group see earlier ones.
@@ -57,12 +72,93 @@ struct Group {
     idempotency: HashMap<String, (Hash256, AppendOutcome)>,
     /// Event ids staged earlier in this group (they live only in the batch until it commits).
     event_ids: HashSet<uuid::Uuid>,
-    answers: Vec<(Reply, AppendOutcome)>,
+    answers: Vec<(Reply, Result<AppendOutcome, StoreError>)>,
     staged_events: usize,
+}
+
+/// A group whose batch is applied, waiting for the flush that makes it durable.
+struct Applied {
+    /// The head after this group, if it appended anything.
+    head: Option<Head>,
+    answers: Vec<(Reply, Result<AppendOutcome, StoreError>)>,
+}
+
+/// Flushes applied groups, publishes the head and answers callers.
+struct Flusher {
+    db: sled::Db,
+    head_tx: Arc<watch::Sender<Head>>,
+    failed: Arc<AtomicBool>,
+}
+
+impl Flusher {
+    fn run(self, applied: Receiver<Applied>) {
+        while let Ok(first) = applied.recv() {
+            let mut groups = vec![first];
+            groups.extend(applied.try_iter());
+            let head = groups.iter().rev().find_map(|group| group.head);
+            // Groups without appends (rejections, replays) need no flush of their own: they
+            // only wait for the groups before them, which this flush covers.
+            let flushed = match head {
+                Some(_) => self.db.flush().map(drop),
+                None => Ok(()),
+            };
+            if let Err(error) = flushed {
+                tracing::error!(%error, "ledger flush failed; refusing further appends");
+                self.failed.store(true, Ordering::SeqCst);
+                let error = StoreError::from(error).to_string();
+                for group in groups {
+                    answer_all(group.answers, || StoreError::Storage(error.clone()));
+                }
+                // Whatever the writer applied after this is of uncertain durability too.
+                for group in applied.iter() {
+                    answer_all(group.answers, || StoreError::Unavailable);
+                }
+                return;
+            }
+            if let Some(head) = head {
+                self.head_tx.send_replace(head);
+            }
+            for group in groups {
+                for (reply, result) in group.answers {
+                    let _ = reply.send(result);
+                }
+            }
+        }
+    }
+}
+
+/// Answers every caller with an error instead of its staged result.
+fn answer_all(
+    answers: Vec<(Reply, Result<AppendOutcome, StoreError>)>,
+    error: impl Fn() -> StoreError,
+) {
+    for (reply, _) in answers {
+        let _ = reply.send(Err(error()));
+    }
 }
 
 impl Writer {
     pub(super) fn run(mut self, queue: Receiver<Job>) {
+        let (applied_tx, applied_rx) = sync_channel(APPLIED_GROUPS_UNFLUSHED_MAX);
+        let flusher = Flusher {
+            db: self.db.clone(),
+            head_tx: Arc::clone(&self.head_tx),
+            failed: Arc::clone(&self.failed),
+        };
+        let flusher_thread = match std::thread::Builder::new()
+            .name("govledger-flusher".into())
+            .spawn(move || flusher.run(applied_rx))
+        {
+            Ok(thread) => thread,
+            Err(error) => {
+                tracing::error!(%error, "starting the flusher thread; refusing appends");
+                self.failed.store(true, Ordering::SeqCst);
+                for job in queue.iter() {
+                    let _ = job.reply.send(Err(StoreError::Unavailable));
+                }
+                return;
+            }
+        };
         while let Ok(first) = queue.recv() {
             let mut jobs = Vec::with_capacity(64);
             jobs.push(first);
@@ -72,18 +168,41 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            if let Err(error) = self.commit_group(jobs) {
-                tracing::error!(%error, "ledger write failed; refusing further appends");
-                self.failed.store(true, Ordering::SeqCst);
-                for job in queue.try_iter() {
-                    let _ = job.reply.send(Err(StoreError::Unavailable));
+            if self.failed.load(Ordering::SeqCst) {
+                // The flusher failed: nothing staged from here on could be made durable.
+                answer_jobs_unavailable(jobs, &queue);
+                break;
+            }
+            let applied = match self.commit_group(jobs) {
+                Ok(applied) => applied,
+                Err((error, answers)) => {
+                    tracing::error!(%error, "ledger write failed; refusing further appends");
+                    self.failed.store(true, Ordering::SeqCst);
+                    let error = error.to_string();
+                    answer_all(answers, || StoreError::Storage(error.clone()));
+                    answer_jobs_unavailable(Vec::new(), &queue);
+                    break;
                 }
-                return;
+            };
+            if applied_tx.send(applied).is_err() {
+                // The flusher stopped after a failed flush and answered what it had.
+                answer_jobs_unavailable(Vec::new(), &queue);
+                break;
             }
         }
+        drop(applied_tx);
+        let _ = flusher_thread.join();
     }
 
-    fn commit_group(&mut self, jobs: Vec<Job>) -> Result<(), StoreError> {
+    /// Stages and applies one group; on a write error, returns the answers still owed.
+    #[allow(
+        clippy::type_complexity,
+        reason = "the error hands back the owed answers"
+    )]
+    fn commit_group(
+        &mut self,
+        jobs: Vec<Job>,
+    ) -> Result<Applied, (StoreError, Vec<(Reply, Result<AppendOutcome, StoreError>)>)> {
         let mut group = Group {
             batch: sled::Batch::default(),
             head: self.head,
@@ -95,36 +214,33 @@ impl Writer {
             staged_events: 0,
         };
         for job in jobs {
-            match self.stage(&mut group, &job) {
-                Ok(outcome) => group.answers.push((job.reply, outcome)),
-                Err(error) => {
-                    let _ = job.reply.send(Err(error));
-                }
-            }
+            let result = self.stage(&mut group, &job);
+            group.answers.push((job.reply, result));
         }
-        if group.staged_events > 0 {
-            group
-                .batch
-                .insert(keys::META_HEAD, &keys::encode_head(group.head)[..]);
-            let written = self
-                .tree
-                .apply_batch(group.batch)
-                .and_then(|()| self.db.flush());
-            if let Err(error) = written {
-                let error = StoreError::from(error);
-                for (reply, _) in group.answers {
-                    let _ = reply.send(Err(StoreError::Storage(error.to_string())));
-                }
-                return Err(error);
-            }
-            self.head = group.head;
-            self.last_recorded_at = group.last_recorded_at;
-            self.head_tx.send_replace(self.head);
+        if group.staged_events == 0 {
+            return Ok(Applied {
+                head: None,
+                answers: group.answers,
+            });
         }
-        for (reply, outcome) in group.answers {
-            let _ = reply.send(Ok(outcome));
+        group
+            .batch
+            .insert(keys::META_HEAD, &keys::encode_head(group.head)[..]);
+        if let Err(error) = self.tree.apply_batch(group.batch) {
+            return Err((StoreError::from(error), group.answers));
         }
-        Ok(())
+        self.head = group.head;
+        self.last_recorded_at = group.last_recorded_at;
+        if self.stream_versions.len() + group.stream_versions.len()
+            > STREAM_VERSION_CACHE_STREAMS_MAX
+        {
+            self.stream_versions.clear();
+        }
+        self.stream_versions.extend(group.stream_versions);
+        Ok(Applied {
+            head: Some(group.head),
+            answers: group.answers,
+        })
     }
 
     /// Stages one append into the group, or rejects it leaving the group untouched.
@@ -195,20 +311,12 @@ impl Writer {
                 keys::stream_version(&request.stream, version),
                 position_bytes.clone(),
             ));
-            entries.push((
-                keys::event_type(&event.event_type, placement.position),
-                Vec::new(),
-            ));
             entries.push((keys::event_id(&event.event_id).to_vec(), position_bytes));
             head = Head {
                 position: placement.position,
                 hash: sealed.hash,
             };
         }
-        entries.push((
-            keys::stream(&request.stream),
-            version.to_be_bytes().to_vec(),
-        ));
         let outcome = AppendOutcome {
             first_position: group.head.position + 1,
             last_position: head.position,
@@ -242,10 +350,26 @@ impl Writer {
     }
 
     fn stored_stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
-        Ok(self
+        if let Some(version) = self.stream_versions.get(stream) {
+            return Ok(*version);
+        }
+        // The stream index's last key is the stream's version (applied groups included: the
+        // writer is their only author).
+        match self
             .tree
-            .get(keys::stream(stream))?
-            .and_then(|v| keys::trailing_u64(&v))
-            .unwrap_or(0))
+            .scan_prefix(keys::stream_version_prefix(stream))
+            .next_back()
+            .transpose()?
+        {
+            Some((key, _)) => Ok(keys::trailing_u64(&key).unwrap_or(0)),
+            None => Ok(0),
+        }
+    }
+}
+
+/// Answers `jobs` and everything still queued with `Unavailable`.
+fn answer_jobs_unavailable(jobs: Vec<Job>, queue: &Receiver<Job>) {
+    for job in jobs.into_iter().chain(queue.try_iter()) {
+        let _ = job.reply.send(Err(StoreError::Unavailable));
     }
 }
