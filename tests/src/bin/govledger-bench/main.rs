@@ -1,0 +1,58 @@
+//! `govledger-bench <subcommand> [options]`: benchmarks that print one JSON line per scenario.
+//!
+//! Each subcommand is a module with `run(args) -> Result<(), BenchError>`; adding one is one
+//! line in the `subcommands!` list below. `report` holds what every benchmark prints (machine
+//! info, percentiles, medians, JSON lines).
+
+mod report;
+
+use std::process::ExitCode;
+
+/// A benchmark that could not run.
+type BenchError = Box<dyn std::error::Error>;
+
+struct Subcommand {
+    name: &'static str,
+    about: &'static str,
+    run: fn(&[String]) -> Result<(), BenchError>,
+}
+
+/// Declares the subcommand modules and the table `main` dispatches on.
+macro_rules! subcommands {
+    ($($name:ident: $about:literal,)*) => {
+        $(mod $name;)*
+        const SUBCOMMANDS: &[Subcommand] = &[
+            $(Subcommand { name: stringify!($name), about: $about, run: $name::run },)*
+        ];
+    };
+}
+
+subcommands! {
+    append: "durable single-event appends, 1 and 64 writers, beside raw sled",
+}
+
+fn usage() -> String {
+    let mut text = String::from("usage: govledger-bench <subcommand> [options]\n\nsubcommands:\n");
+    for subcommand in SUBCOMMANDS {
+        text.push_str(&format!("  {:<10} {}\n", subcommand.name, subcommand.about));
+    }
+    text
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(subcommand) = args
+        .first()
+        .and_then(|name| SUBCOMMANDS.iter().find(|s| s.name == name))
+    else {
+        eprint!("{}", usage());
+        return ExitCode::from(2);
+    };
+    match (subcommand.run)(&args[1..]) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("govledger-bench {}: {error}", subcommand.name);
+            ExitCode::FAILURE
+        }
+    }
+}
