@@ -16,7 +16,7 @@ use crate::domain::limits::{
     AUTHORISATIONS_PER_DECISION_MAX, DESCRIPTION_BYTES_MAX, LINKED_REQUESTS_MAX, TITLE_BYTES_MAX,
 };
 use crate::domain::quantity::FundingSource;
-use crate::domain::role::OrganisationKind;
+use crate::domain::role::{OrganisationKind, Role};
 use crate::domain::validate::{at_most, distinct, positive_cents, required_text};
 use crate::time::Timestamp;
 
@@ -181,6 +181,9 @@ impl Aggregate for Decision {
         context: &Context<'_>,
     ) -> Result<Vec<DecisionEvent>, DomainError> {
         use DecisionStatus as S;
+        if !self.exists() && !matches!(command, DecisionCommand::Propose { .. }) {
+            return Err(not_found("decision", decision_id));
+        }
         let directory = context.directory;
         let events: Vec<DecisionEvent> = match command {
             DecisionCommand::Propose {
@@ -304,6 +307,13 @@ impl Aggregate for Decision {
                         let own_ballot =
                             directory.person_of(context.actor.account_id) == Some(*person_id);
                         if !own_ballot {
+                            // Residents belong to the assembly but speak only for themselves.
+                            if context.actor.role == Role::Resident {
+                                return Err(DomainError::NotResponsibleOrganisation {
+                                    responsible: self.body_organisation_id,
+                                    action: "record another owner's ballot",
+                                });
+                            }
                             self.require_body_actor(context, "record another owner's ballot")?;
                         }
                         let compound = self.compound_id.ok_or(DomainError::WrongState {

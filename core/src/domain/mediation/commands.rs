@@ -146,6 +146,9 @@ impl Aggregate for Mediation {
         context: &Context<'_>,
     ) -> Result<Vec<MediationEvent>, DomainError> {
         use MediationStatus as S;
+        if !self.exists() && !matches!(command, MediationCommand::Register { .. }) {
+            return Err(not_found("mediation", mediation_id));
+        }
         let directory = context.directory;
         let event: MediationEvent = match command {
             MediationCommand::Register {

@@ -219,6 +219,9 @@ impl Aggregate for ServiceRequest {
         context: &Context<'_>,
     ) -> Result<Vec<RequestEvent>, DomainError> {
         use RequestStatus as S;
+        if !self.exists() && !matches!(command, RequestCommand::Receive { .. }) {
+            return Err(not_found("request", request_id));
+        }
         let event: RequestEvent = match command {
             RequestCommand::Receive {
                 kind,

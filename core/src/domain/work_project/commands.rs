@@ -252,6 +252,9 @@ impl Aggregate for WorkProject {
         context: &Context<'_>,
     ) -> Result<Vec<WorkProjectEvent>, DomainError> {
         use WorkProjectStatus as S;
+        if !self.exists() && !matches!(command, WorkProjectCommand::Propose { .. }) {
+            return Err(not_found("work project", work_project_id));
+        }
         let directory = context.directory;
         let event: WorkProjectEvent = match command {
             WorkProjectCommand::Propose {
