@@ -1,1 +1,15 @@
+//! govledger-graphql: the GraphQL schema, the HTTP and WebSocket server, API tokens, and the
+//! `govledger` command line.
+//!
+//! Architecture invariant: this is the only crate that speaks GraphQL, JSON or HTTP. `core`
+//! and `projections` know nothing about it.
 
+pub mod access;
+pub mod cli;
+pub mod error;
+pub mod ledger_file;
+pub mod limits;
+pub mod payload_json;
+pub mod schema;
+pub mod server;
+pub mod service;

@@ -1,0 +1,12 @@
+//! Who is asking: bearer API tokens, each mapped to one account acting in one role (for one
+//! organisation), stored only as SHA-256 hashes. No token means the public, read-only view.
+
+mod principal;
+mod secret;
+mod token_store;
+
+pub use principal::{Principal, ReadScope};
+pub use secret::{TOKEN_PREFIX, TokenSecret};
+pub use token_store::{
+    AccessError, Grant, NewGrant, TOKEN_LABEL_BYTES_MAX, TokenRecord, TokenStore,
+};

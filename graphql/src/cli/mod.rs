@@ -1,0 +1,128 @@
+//! The `govledger` command line: one file per command behind a closed `Command` enum. Flags
+//! also come from `GOVLEDGER_*` environment variables. Exit codes: 0 success, 1 failure,
+//! 2 usage error, 3 the ledger (or an export file) failed verification.
+
+mod export;
+mod import;
+mod schema;
+mod serve;
+mod token;
+mod verify;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::access::AccessError;
+use crate::ledger_file::LedgerFileError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "govledger",
+    version,
+    about = "An event-sourced, hash-chained governance ledger for residential communities"
+)]
+struct Cli {
+    /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `govledger_graphql=debug`.
+    #[arg(long, env = "GOVLEDGER_LOG", default_value = "info", global = true)]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve GraphQL over HTTP and WebSocket.
+    Serve(serve::ServeArgs),
+    /// Walk the whole hash chain; exit 0 when intact, 3 naming the first bad position.
+    Verify(verify::VerifyArgs),
+    /// Write every event as JSON Lines, with the stored bytes and hashes.
+    Export(export::ExportArgs),
+    /// Load an export file into a fresh data directory after re-verifying its chain.
+    Import(import::ImportArgs),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Create, list and revoke API tokens.
+    Token(token::TokenArgs),
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Failed(String),
+    #[error("ledger verification failed at position {position}: {reason}")]
+    Damaged { position: u64, reason: String },
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    LedgerFile(#[from] LedgerFileError),
+    #[error(transparent)]
+    Store(#[from] govledger_core::error::StoreError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl CliError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Damaged { .. } | CliError::LedgerFile(LedgerFileError::Broken { .. }) => 3,
+            _ => 1,
+        }
+    }
+
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> CliError {
+        let context = context.into();
+        move |source| CliError::Io { context, source }
+    }
+}
+
+/// The data directory flag shared by most commands.
+#[derive(Debug, clap::Args)]
+struct DataArgs {
+    /// Data directory (`ledger/`, `projections/`, `personal/`, `access/` inside).
+    #[arg(long, env = "GOVLEDGER_DATA")]
+    data: PathBuf,
+}
+
+/// Writes a line of the CLI's own output to stdout.
+fn say(line: impl std::fmt::Display) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
+    let _ = stdout.flush();
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Verify(args) => verify::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Import(args) => import::run(args),
+        Command::Schema => schema::run(),
+        Command::Token(args) => token::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "govledger: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

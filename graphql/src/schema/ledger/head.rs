@@ -1,0 +1,82 @@
+//! The ledger head and the outcome of the last full verification.
+
+use async_graphql::{Enum, SimpleObject};
+
+use crate::schema::scalars::DateTime;
+use crate::service::Verification;
+
+/// The newest durable event.
+#[derive(SimpleObject)]
+pub struct LedgerHead {
+    /// 0 for an empty ledger.
+    pub position: u64,
+    /// Hex; 64 zeros for an empty ledger.
+    pub hash: String,
+    pub verification: LedgerVerification,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum VerificationStatus {
+    /// A full walk of the chain is running; everything up to `checkedThroughPosition` was
+    /// verified when the ledger was opened.
+    Verifying,
+    /// Every event up to `checkedThroughPosition` verified.
+    Verified,
+    /// The chain is broken at `damagedPosition`.
+    Damaged,
+    /// The verifier could not read the ledger.
+    Failed,
+}
+
+#[derive(SimpleObject)]
+pub struct LedgerVerification {
+    pub status: VerificationStatus,
+    pub checked_through_position: Option<u64>,
+    pub events_checked: Option<u64>,
+    pub checked_at: Option<DateTime>,
+    pub damaged_position: Option<u64>,
+    pub damage: Option<String>,
+}
+
+impl From<Verification> for LedgerVerification {
+    fn from(verification: Verification) -> LedgerVerification {
+        let empty = LedgerVerification {
+            status: VerificationStatus::Verifying,
+            checked_through_position: None,
+            events_checked: None,
+            checked_at: None,
+            damaged_position: None,
+            damage: None,
+        };
+        match verification {
+            Verification::Verifying { verified_at_open } => LedgerVerification {
+                checked_through_position: Some(verified_at_open.position),
+                ..empty
+            },
+            Verification::Verified {
+                head,
+                events_checked,
+                checked_at,
+            } => LedgerVerification {
+                status: VerificationStatus::Verified,
+                checked_through_position: Some(head.position),
+                events_checked: Some(events_checked),
+                checked_at: Some(DateTime(checked_at)),
+                ..empty
+            },
+            Verification::Damaged { damage, checked_at } => LedgerVerification {
+                status: VerificationStatus::Damaged,
+                checked_through_position: damage.position.checked_sub(1),
+                checked_at: Some(DateTime(checked_at)),
+                damaged_position: Some(damage.position),
+                damage: Some(damage.reason),
+                ..empty
+            },
+            Verification::Failed { reason } => LedgerVerification {
+                status: VerificationStatus::Failed,
+                damage: Some(reason),
+                ..empty
+            },
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP spec): POST with a JSON body, GET with query
+//! parameters for queries only (a mutation over GET is 405), no batching, a timeout, and
+//! `extensions.code` on every error. A GET that asks to upgrade goes to the WebSocket.
+
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Response as GqlResponse, ServerError, Value};
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::access::Principal;
+use crate::error::ErrorCode;
+use crate::limits::REQUEST_TIMEOUT;
+use crate::server::ServerState;
+use crate::server::auth::{Refusal, principal_from_authorization};
+use crate::server::media_type::{JSON, ResponseMediaType, negotiate};
+use crate::server::websocket;
+
+/// A failure answered before (or instead of) executing: status, code and message.
+struct Refused {
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+}
+
+impl Refused {
+    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Refused {
+        Refused {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn into_response(self, state: &ServerState, media: ResponseMediaType) -> Response {
+        state.metrics.record_graphql_error(self.code.as_str());
+        let body = serde_json::json!({
+            "errors": [{ "message": self.message, "extensions": { "code": self.code.as_str() } }]
+        });
+        let mut response = (self.status, body.to_string()).into_response();
+        set_content_type(&mut response, media);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+}
+
+pub(crate) async fn get_or_websocket(
+    State(state): State<ServerState>,
+    request: Request,
+) -> Response {
+    let wants_upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if wants_upgrade {
+        return websocket::upgrade(state, request).await;
+    }
+    let headers = request.headers().clone();
+    let query = request.uri().query().unwrap_or_default().to_string();
+    let Some(media) = negotiate(header_str(&headers, header::ACCEPT)) else {
+        return not_acceptable();
+    };
+    let prepared = principal(&state, &headers).and_then(|principal| {
+        let request = async_graphql::http::parse_query_string(&query).map_err(|e| {
+            Refused::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                format!("the query string is not a GraphQL request: {e}"),
+            )
+        })?;
+        Ok((principal, request))
+    });
+    match prepared {
+        Ok((principal, request)) => execute(&state, principal, request, Method::GET, media).await,
+        Err(refused) => refused.into_response(&state, media),
+    }
+}
+
+pub(crate) async fn post(
+    State(state): State<ServerState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(media) = negotiate(header_str(&headers, header::ACCEPT)) else {
+        return not_acceptable();
+    };
+    let prepared = principal(&state, &headers).and_then(|principal| {
+        let content_type = header_str(&headers, header::CONTENT_TYPE).unwrap_or_default();
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !essence.eq_ignore_ascii_case(JSON) {
+            return Err(Refused::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::BadUserInput,
+                "send the request as Content-Type: application/json",
+            ));
+        }
+        Ok((principal, parse_body(&body)?))
+    });
+    match prepared {
+        Ok((principal, request)) => execute(&state, principal, request, Method::POST, media).await,
+        Err(refused) => refused.into_response(&state, media),
+    }
+}
+
+fn parse_body(body: &[u8]) -> Result<async_graphql::Request, Refused> {
+    let bad =
+        |message: String| Refused::new(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, message);
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| bad(format!("the body is not valid JSON: {e}")))?;
+    match &value {
+        serde_json::Value::Array(_) => {
+            return Err(bad(
+                "batched requests are not supported; send one operation per request".into(),
+            ));
+        }
+        serde_json::Value::Object(fields) if !fields.contains_key("query") => {
+            return Err(bad("the body has no `query`".into()));
+        }
+        serde_json::Value::Object(_) => {}
+        _ => return Err(bad("the body must be a JSON object with a `query`".into())),
+    }
+    serde_json::from_value(value)
+        .map_err(|e| bad(format!("the body is not a GraphQL request: {e}")))
+}
+
+fn principal(state: &ServerState, headers: &HeaderMap) -> Result<Principal, Refused> {
+    principal_from_authorization(
+        &state.service.tokens,
+        header_str(headers, header::AUTHORIZATION),
+        "http",
+    )
+    .map_err(|refusal| {
+        let status = match refusal {
+            Refusal::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Refusal::Malformed | Refusal::UnknownToken => StatusCode::UNAUTHORIZED,
+        };
+        let code = match refusal {
+            Refusal::Unavailable => ErrorCode::Unavailable,
+            Refusal::Malformed | Refusal::UnknownToken => ErrorCode::Unauthenticated,
+        };
+        Refused::new(status, code, refusal.message())
+    })
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn not_acceptable() -> Response {
+    (
+        StatusCode::NOT_ACCEPTABLE,
+        "accept application/graphql-response+json or application/json\n",
+    )
+        .into_response()
+}
+
+fn set_content_type(response: &mut Response, media: ResponseMediaType) {
+    let value = match media {
+        ResponseMediaType::GraphQlResponseJson => {
+            HeaderValue::from_static("application/graphql-response+json; charset=utf-8")
+        }
+        ResponseMediaType::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+    };
+    response.headers_mut().insert(header::CONTENT_TYPE, value);
+}
+
+/// The operation a request would run, or the parse failure.
+fn operation_type(request: &async_graphql::Request) -> Result<OperationType, ServerError> {
+    let document = async_graphql::parser::parse_query(&request.query).map_err(ServerError::from)?;
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op.node.ty),
+        None => document.operations.iter().next().map(|(_, op)| op.node.ty),
+    };
+    // An unknown operation name is left to the executor, which reports it as a request error.
+    Ok(operation.unwrap_or(OperationType::Query))
+}
+
+async fn execute(
+    state: &ServerState,
+    principal: Principal,
+    request: async_graphql::Request,
+    method: Method,
+    media: ResponseMediaType,
+) -> Response {
+    match operation_type(&request) {
+        Err(parse_error) => {
+            let mut response = GqlResponse::from_errors(vec![parse_error]);
+            return finish(state, &mut response, media, ErrorCode::ParseFailed);
+        }
+        Ok(OperationType::Mutation) if method == Method::GET => {
+            return Refused::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                ErrorCode::BadUserInput,
+                "mutations must be sent with POST",
+            )
+            .into_response(state, media);
+        }
+        Ok(OperationType::Subscription) => {
+            return Refused::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadUserInput,
+                "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql",
+            )
+            .into_response(state, media);
+        }
+        Ok(_) => {}
+    }
+    let request = request.data(principal);
+    match tokio::time::timeout(REQUEST_TIMEOUT, state.schema.execute(request)).await {
+        Ok(mut response) => finish(state, &mut response, media, ErrorCode::ValidationFailed),
+        Err(_) => Refused::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::Timeout,
+            format!(
+                "the request took longer than {} s; a mutation may still have committed, retry it \
+                 with the same idempotency key",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(state, media),
+    }
+}
+
+/// Codes every error, picks the status, serialises.
+fn finish(
+    state: &ServerState,
+    response: &mut GqlResponse,
+    media: ResponseMediaType,
+    request_error_code: ErrorCode,
+) -> Response {
+    // A request error (parse, validation, limits) has no path and produces no data.
+    let is_request_error = !response.errors.is_empty()
+        && response.data == Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
+    for error in &mut response.errors {
+        let code = error_code(error, is_request_error, request_error_code);
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        if extensions.get("code").is_none() {
+            extensions.set("code", code.as_str());
+        }
+        state.metrics.record_graphql_error(code.as_str());
+    }
+    let status = match (is_request_error, media) {
+        (true, ResponseMediaType::GraphQlResponseJson) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let body = match serde_json::to_string(&*response) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(%error, "serialising a GraphQL response");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response();
+        }
+    };
+    let mut http = (status, body).into_response();
+    set_content_type(&mut http, media);
+    http
+}
+
+fn error_code(
+    error: &ServerError,
+    is_request_error: bool,
+    request_error_code: ErrorCode,
+) -> ErrorCode {
+    if let Some(async_graphql::Value::String(code)) =
+        error.extensions.as_ref().and_then(|e| e.get("code"))
+    {
+        return known_code(code);
+    }
+    if error.message.contains("too complex") || error.message.contains("nested too deep") {
+        return ErrorCode::QueryTooCostly;
+    }
+    if is_request_error {
+        return request_error_code;
+    }
+    // Errors raised by the executor itself while resolving (e.g. an argument that fails a
+    // scalar's parse) are about the input.
+    ErrorCode::BadUserInput
+}
+
+fn known_code(code: &str) -> ErrorCode {
+    [
+        ErrorCode::BadUserInput,
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::Timeout,
+        ErrorCode::Unavailable,
+        ErrorCode::ParseFailed,
+        ErrorCode::ValidationFailed,
+        ErrorCode::QueryTooCostly,
+        ErrorCode::Internal,
+    ]
+    .into_iter()
+    .find(|known| known.as_str() == code)
+    .unwrap_or(ErrorCode::Internal)
+}

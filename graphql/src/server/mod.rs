@@ -1,0 +1,101 @@
+//! The HTTP server: GraphQL over HTTP and WebSocket at `/graphql`, GraphiQL at `/`, probes and
+//! Prometheus metrics. `run` takes a bound listener and a shutdown future (mini-redis style),
+//! so tests bind `127.0.0.1:0` and run the real server in-process.
+
+mod auth;
+mod graphql_http;
+mod media_type;
+pub mod metrics;
+mod probes;
+mod router;
+mod websocket;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+use crate::limits::WEBSOCKET_CONNECTIONS_MAX;
+use crate::schema::{Introspection, LedgerSchema};
+use crate::service::LedgerService;
+use metrics::Metrics;
+
+/// How the server is set up beyond its data.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerConfig {
+    pub introspection: Introspection,
+}
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub(crate) struct ServerState {
+    pub(crate) schema: LedgerSchema,
+    pub(crate) service: Arc<LedgerService>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) websocket_permits: Arc<Semaphore>,
+    /// Becomes `true` when the server starts shutting down; open WebSockets close then.
+    pub(crate) shutting_down: watch::Receiver<bool>,
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish,
+/// closes subscriptions and returns. The caller closes (flushes) the store afterwards.
+pub async fn run(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    service: Arc<LedgerService>,
+    config: ServerConfig,
+) -> std::io::Result<()> {
+    let (shutdown_tx, shutting_down) = watch::channel(false);
+    let state = ServerState {
+        schema: crate::schema::build(Arc::clone(&service), config.introspection),
+        service,
+        metrics: Arc::new(Metrics::new()),
+        websocket_permits: Arc::new(Semaphore::new(WEBSOCKET_CONNECTIONS_MAX)),
+        shutting_down,
+    };
+    let app = router::router(state.clone());
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "serving");
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections; finishing requests in flight");
+            let _ = shutdown_tx.send(true);
+        })
+        .await?;
+    if let Err(error) = state.service.tokens.flush() {
+        tracing::error!(%error, "flushing the token database");
+    }
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "listening for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "listening for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,48 @@
+//! Routes and layers.
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{Html, Response};
+use axum::routing::get;
+
+use crate::limits::REQUEST_BODY_BYTES_MAX;
+use crate::server::{ServerState, graphql_http, metrics, probes};
+
+pub(crate) fn router(state: ServerState) -> Router {
+    Router::new()
+        .route("/", get(graphiql))
+        .route(
+            "/graphql",
+            get(graphql_http::get_or_websocket).post(graphql_http::post),
+        )
+        .route("/healthz", get(probes::healthz))
+        .route("/readyz", get(probes::readyz))
+        .route("/metrics", get(metrics::render))
+        .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn graphiql() -> Html<String> {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("govledger")
+            .finish(),
+    )
+}
+
+/// Counts every request and its latency, by route.
+async fn observe(State(state): State<ServerState>, request: Request, next: Next) -> Response {
+    let route = metrics::Route::of(request.uri().path());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    state
+        .metrics
+        .record_request(route, response.status(), started.elapsed());
+    response
+}

@@ -1,0 +1,180 @@
+//! What the server serves: the ledger, its verification status, and how far the read models
+//! have caught up. One value shared by every request.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_graphql::futures_util::future::BoxFuture;
+use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::{Damage, EventStore, Head};
+use govledger_core::time::Timestamp;
+
+use crate::access::TokenStore;
+
+/// The data directory: `ledger/` (the event store), `projections/` (read models),
+/// `personal/` (personal data, outside the hash chain) and `access/` (API token hashes).
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn ledger(&self) -> PathBuf {
+        self.root.join("ledger")
+    }
+
+    pub fn projections(&self) -> PathBuf {
+        self.root.join("projections")
+    }
+
+    pub fn personal(&self) -> PathBuf {
+        self.root.join("personal")
+    }
+
+    pub fn access(&self) -> PathBuf {
+        self.root.join("access")
+    }
+}
+
+/// How far the read models are behind the ledger.
+pub trait ReadModelProgress: Send + Sync {
+    /// The lowest position every read model has applied.
+    fn applied_position(&self) -> u64;
+    /// Why a read model stopped, if one did (it then needs an operator).
+    fn failure(&self) -> Option<String>;
+    /// Resolves once every read model has applied `position`, or fails after `timeout`.
+    fn wait_until(&self, position: u64, timeout: Duration) -> BoxFuture<'_, Result<(), String>>;
+}
+
+/// Progress when every read is served from the store itself: always caught up.
+pub struct StoreReadsOnly {
+    store: Arc<SledStore>,
+}
+
+impl StoreReadsOnly {
+    pub fn new(store: Arc<SledStore>) -> StoreReadsOnly {
+        StoreReadsOnly { store }
+    }
+}
+
+impl ReadModelProgress for StoreReadsOnly {
+    fn applied_position(&self) -> u64 {
+        self.store.head().position
+    }
+
+    fn failure(&self) -> Option<String> {
+        None
+    }
+
+    fn wait_until(&self, position: u64, _timeout: Duration) -> BoxFuture<'_, Result<(), String>> {
+        let head = self.store.head().position;
+        Box::pin(async move {
+            if position <= head {
+                Ok(())
+            } else {
+                Err(format!(
+                    "position {position} is beyond the ledger head {head}"
+                ))
+            }
+        })
+    }
+}
+
+/// The outcome of the last full walk of the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// The open check verified everything up to this head; a full walk is running.
+    Verifying { verified_at_open: Head },
+    /// Every event through `head` verified.
+    Verified {
+        head: Head,
+        events_checked: u64,
+        checked_at: Timestamp,
+    },
+    /// The first damaged position.
+    Damaged {
+        damage: Damage,
+        checked_at: Timestamp,
+    },
+    /// The walk itself failed (storage error).
+    Failed { reason: String },
+}
+
+/// Shared state of the running service.
+pub struct LedgerService {
+    pub store: Arc<SledStore>,
+    pub tokens: TokenStore,
+    pub progress: Arc<dyn ReadModelProgress>,
+    verification: Mutex<Verification>,
+}
+
+impl LedgerService {
+    pub fn new(
+        store: Arc<SledStore>,
+        tokens: TokenStore,
+        progress: Arc<dyn ReadModelProgress>,
+    ) -> LedgerService {
+        let head = store.head();
+        LedgerService {
+            store,
+            tokens,
+            progress,
+            verification: Mutex::new(Verification::Verifying {
+                verified_at_open: head,
+            }),
+        }
+    }
+
+    /// The store as the trait object the core's readers take.
+    pub fn event_store(&self) -> Arc<dyn EventStore> {
+        self.store.clone()
+    }
+
+    pub fn verification(&self) -> Verification {
+        lock(&self.verification).clone()
+    }
+
+    /// Walks the whole chain (blocking; run it on a blocking thread) and records the outcome.
+    pub fn verify_now(&self) -> Verification {
+        let outcome = match self.store.verify() {
+            Ok(report) => match report.first_damage {
+                None => Verification::Verified {
+                    head: report.head,
+                    events_checked: report.events_checked,
+                    checked_at: Timestamp::now(),
+                },
+                Some(damage) => {
+                    tracing::error!(position = damage.position, reason = %damage.reason, "ledger damaged");
+                    Verification::Damaged {
+                        damage,
+                        checked_at: Timestamp::now(),
+                    }
+                }
+            },
+            Err(error) => {
+                tracing::error!(%error, "verifying the ledger failed");
+                Verification::Failed {
+                    reason: "the verifier could not read the ledger; see the server log".into(),
+                }
+            }
+        };
+        *lock(&self.verification) = outcome.clone();
+        outcome
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A poisoned lock only means a verifier thread panicked; the last status is still valid.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
