@@ -6,9 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::futures_util::future::BoxFuture;
+use govledger_core::domain::service::CommandHandler;
+use govledger_core::personal_data::PersonalDataStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{Damage, EventStore, Head};
 use govledger_core::time::Timestamp;
+use govledger_projections::read_api::ReadApi;
+use govledger_projections::runner::ProjectionState;
 
 use crate::access::TokenStore;
 
@@ -89,6 +93,50 @@ impl ReadModelProgress for StoreReadsOnly {
     }
 }
 
+/// Progress of the projection runner: the slowest read model decides.
+pub struct ProjectionProgress {
+    read: ReadApi,
+}
+
+impl ProjectionProgress {
+    pub fn new(read: ReadApi) -> ProjectionProgress {
+        ProjectionProgress { read }
+    }
+}
+
+impl ReadModelProgress for ProjectionProgress {
+    fn applied_position(&self) -> u64 {
+        self.read
+            .status()
+            .iter()
+            .map(|status| status.applied_position)
+            .min()
+            .unwrap_or(0)
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.read
+            .status()
+            .into_iter()
+            .find_map(|status| match status.state {
+                ProjectionState::Failed { position, error } => Some(format!(
+                    "projection {} stopped at position {position}: {error}",
+                    status.name
+                )),
+                _ => None,
+            })
+    }
+
+    fn wait_until(&self, position: u64, timeout: Duration) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            self.read
+                .wait_until(position, timeout)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+}
+
 /// The outcome of the last full walk of the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
@@ -114,20 +162,42 @@ pub struct LedgerService {
     pub store: Arc<SledStore>,
     pub tokens: TokenStore,
     pub progress: Arc<dyn ReadModelProgress>,
+    /// The read models (`None` in a service that serves the raw ledger only).
+    pub read: Option<ReadApi>,
+    pub commands: CommandHandler,
+    pub personal: Option<PersonalDataStore>,
     verification: Mutex<Verification>,
 }
 
+/// The parts a full service is made of.
+pub struct ServiceParts {
+    pub store: Arc<SledStore>,
+    pub tokens: TokenStore,
+    pub read: Option<ReadApi>,
+    pub personal: Option<PersonalDataStore>,
+}
+
 impl LedgerService {
-    pub fn new(
-        store: Arc<SledStore>,
-        tokens: TokenStore,
-        progress: Arc<dyn ReadModelProgress>,
-    ) -> LedgerService {
+    pub fn new(parts: ServiceParts) -> LedgerService {
+        let ServiceParts {
+            store,
+            tokens,
+            read,
+            personal,
+        } = parts;
         let head = store.head();
+        let progress: Arc<dyn ReadModelProgress> = match &read {
+            Some(read) => Arc::new(ProjectionProgress::new(read.clone())),
+            None => Arc::new(StoreReadsOnly::new(Arc::clone(&store))),
+        };
+        let commands = CommandHandler::new(store.clone());
         LedgerService {
             store,
             tokens,
             progress,
+            read,
+            commands,
+            personal,
             verification: Mutex::new(Verification::Verifying {
                 verified_at_open: head,
             }),

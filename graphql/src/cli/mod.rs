@@ -2,8 +2,10 @@
 //! also come from `GOVLEDGER_*` environment variables. Exit codes: 0 success, 1 failure,
 //! 2 usage error, 3 the ledger (or an export file) failed verification.
 
+mod demo;
 mod export;
 mod import;
+mod rebuild;
 mod schema;
 mod serve;
 mod token;
@@ -36,12 +38,16 @@ struct Cli {
 enum Command {
     /// Serve GraphQL over HTTP and WebSocket.
     Serve(serve::ServeArgs),
+    /// Build the Wanghai demo ledger, print an auditor token, and serve it.
+    Demo(demo::DemoArgs),
     /// Walk the whole hash chain; exit 0 when intact, 3 naming the first bad position.
     Verify(verify::VerifyArgs),
     /// Write every event as JSON Lines, with the stored bytes and hashes.
     Export(export::ExportArgs),
     /// Load an export file into a fresh data directory after re-verifying its chain.
     Import(import::ImportArgs),
+    /// Drop and replay read models from the ledger (server stopped).
+    Rebuild(rebuild::RebuildArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Create, list and revoke API tokens.
@@ -102,9 +108,11 @@ pub fn main() -> ExitCode {
     init_logging(&cli.log);
     let result = match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Verify(args) => verify::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
+        Command::Rebuild(args) => rebuild::run(args),
         Command::Schema => schema::run(),
         Command::Token(args) => token::run(args),
     };

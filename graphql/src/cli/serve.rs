@@ -3,13 +3,16 @@
 use std::sync::Arc;
 
 use clap::ValueEnum;
+use govledger_core::personal_data::PersonalDataStore;
 use govledger_core::store::sled_store::SledStore;
+use govledger_projections::read_api::ReadApi;
+use govledger_projections::runner::RunnerOptions;
 
 use crate::access::TokenStore;
 use crate::cli::{CliError, DataArgs, say};
 use crate::schema::Introspection;
 use crate::server::{ServerConfig, shutdown_signal};
-use crate::service::{DataDir, LedgerService, StoreReadsOnly};
+use crate::service::{DataDir, LedgerService, ServiceParts};
 
 /// The default listen address: loopback only, so nothing is exposed by accident.
 pub(super) const LISTEN_DEFAULT: &str = "127.0.0.1:8080";
@@ -54,8 +57,16 @@ pub(super) fn serve(data: &DataDir, listen: &ListenArgs) -> Result<(), CliError>
         .map_err(CliError::io(format!("creating {}", data.root().display())))?;
     let store = Arc::new(SledStore::open(data.ledger())?);
     let tokens = TokenStore::open(&data.access())?;
-    let progress = Arc::new(StoreReadsOnly::new(Arc::clone(&store)));
-    let service = Arc::new(LedgerService::new(Arc::clone(&store), tokens, progress));
+    let read = ReadApi::open(RunnerOptions::new(data.projections()), store.clone())
+        .map_err(|e| CliError::Failed(format!("opening the read models: {e}")))?;
+    let personal = PersonalDataStore::open(data.personal())
+        .map_err(|e| CliError::Failed(format!("opening the personal-data store: {e}")))?;
+    let service = Arc::new(LedgerService::new(ServiceParts {
+        store: Arc::clone(&store),
+        tokens,
+        read: Some(read.clone()),
+        personal: Some(personal),
+    }));
     let config = ServerConfig {
         introspection: match listen.introspection {
             Switch::On => Introspection::Enabled,
@@ -73,14 +84,21 @@ pub(super) fn serve(data: &DataDir, listen: &ListenArgs) -> Result<(), CliError>
         let address = listener
             .local_addr()
             .map_err(CliError::io("reading the bound address"))?;
+        read.start()
+            .map_err(|e| CliError::Failed(format!("starting the read models: {e}")))?;
         let verifier = Arc::clone(&service);
         tokio::task::spawn_blocking(move || verifier.verify_now());
         say(format!("govledger listening on http://{address}"));
         crate::server::run(listener, shutdown_signal(), Arc::clone(&service), config)
             .await
-            .map_err(CliError::io("serving"))
+            .map_err(CliError::io("serving"))?;
+        if let Err(error) = read.shutdown().await {
+            tracing::error!(%error, "stopping the read models");
+        }
+        Ok::<(), CliError>(())
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    drop(service);
     store.close()?;
     tracing::info!("ledger flushed and closed");
     Ok(())

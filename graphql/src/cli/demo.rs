@@ -1,0 +1,95 @@
+//! `govledger demo`: build the Wanghai demo ledger (in a temporary directory unless `--data`
+//! is given), print a ready auditor token, and serve it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use govledger_core::domain::demo;
+use govledger_core::domain::role::Role;
+use govledger_core::personal_data::PersonalDataStore;
+use govledger_core::store::EventStore;
+use govledger_core::store::sled_store::SledStore;
+use uuid::Uuid;
+
+use crate::access::{NewGrant, TokenStore};
+use crate::cli::serve::{ListenArgs, serve};
+use crate::cli::{CliError, say};
+use crate::service::DataDir;
+
+/// The seed of the published demo: the same ledger (ids, events, hashes of payloads) every
+/// time.
+const DEMO_SEED: u64 = 20_180_601;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct DemoArgs {
+    /// Where to keep the demo; a temporary directory (deleted on exit) when omitted. An
+    /// existing demo directory is served as it is.
+    #[arg(long, env = "GOVLEDGER_DATA")]
+    data: Option<PathBuf>,
+    #[command(flatten)]
+    listen: ListenArgs,
+    /// Seed of the demo builder.
+    #[arg(long, env = "GOVLEDGER_DEMO_SEED", default_value_t = DEMO_SEED)]
+    seed: u64,
+}
+
+pub(super) fn run(args: DemoArgs) -> Result<(), CliError> {
+    let temporary = match &args.data {
+        Some(_) => None,
+        None => Some(tempfile::tempdir().map_err(CliError::io("creating a temporary directory"))?),
+    };
+    let root = match (&args.data, &temporary) {
+        (Some(data), _) => data.clone(),
+        (None, Some(dir)) => dir.path().to_path_buf(),
+        (None, None) => unreachable!("a temporary directory exists when --data is absent"),
+    };
+    let data = DataDir::new(root);
+    std::fs::create_dir_all(data.root())
+        .map_err(CliError::io(format!("creating {}", data.root().display())))?;
+    let auditor = build_if_empty(&data, args.seed)?;
+    let token = {
+        let tokens = TokenStore::open(&data.access())?;
+        let (_, secret) = tokens.create(NewGrant {
+            account_id: auditor.0,
+            role: Role::Auditor,
+            organisation_id: auditor.1,
+            label: "demo auditor".into(),
+        })?;
+        tokens.flush()?;
+        secret
+    };
+    say(format!("demo data in {}", data.root().display()));
+    say(format!("auditor token: {}", token.as_str()));
+    say("send it as `Authorization: Bearer <token>`; without it you get the public view");
+    let served = serve(&data, &args.listen);
+    drop(temporary);
+    served
+}
+
+/// Builds the demo into an empty ledger; returns the auditor's account and organisation.
+fn build_if_empty(data: &DataDir, seed: u64) -> Result<(Uuid, Option<Uuid>), CliError> {
+    let store = Arc::new(SledStore::open(data.ledger())?);
+    if store.head().position > 0 {
+        say(format!(
+            "{} already holds a ledger (head position {}); serving it as it is",
+            data.root().display(),
+            store.head().position
+        ));
+        store.close()?;
+        // The directory's auditor is not known here: the token reads, which needs no account.
+        return Ok((Uuid::nil(), None));
+    }
+    let personal = PersonalDataStore::open(data.personal())
+        .map_err(|e| CliError::Failed(format!("opening the personal-data store: {e}")))?;
+    say("building the Wanghai demo ledger…");
+    let summary = demo::build(store.clone(), &personal, seed)
+        .map_err(|e| CliError::Failed(format!("building the demo: {e}")))?;
+    say(format!(
+        "demo ledger built: {} commands, {} events",
+        summary.commands_executed, summary.events_appended
+    ));
+    drop(personal);
+    store.close()?;
+    let auditor = summary.actors.auditor;
+    Ok((auditor.account_id.0, Some(auditor.organisation_id.0)))
+}
