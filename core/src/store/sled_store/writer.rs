@@ -8,7 +8,9 @@
 //! group while the flush runs. The flusher takes every group applied so far, flushes once,
 //! and only then publishes the new head and answers the callers of those groups. So a flush
 //! is shared by every append that arrived during the previous one, and staging never waits
-//! for the disk: throughput grows with the number of writers.
+//! for the disk: throughput grows with the number of writers. When nothing is queued behind a
+//! group and nothing is in the pipeline (a lone writer), the writer flushes it itself, which
+//! spares the thread handoff.
 //!
 //! Every answer, a rejection or an idempotent replay included, goes through the flusher in
 //! group order: a caller never hears about state (its own append, or the version it was
@@ -20,7 +22,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use tokio::sync::{oneshot, watch};
@@ -83,47 +85,63 @@ struct Applied {
     answers: Vec<(Reply, Result<AppendOutcome, StoreError>)>,
 }
 
-/// Flushes applied groups, publishes the head and answers callers.
+/// Flushes applied groups, publishes the head and answers callers: on its own thread for
+/// pipelined groups, or inline on the writer's thread when nothing else is pending.
+#[derive(Clone)]
 struct Flusher {
     db: sled::Db,
     head_tx: Arc<watch::Sender<Head>>,
     failed: Arc<AtomicBool>,
+    /// Groups handed to the flusher thread and not yet answered.
+    in_flight: Arc<AtomicUsize>,
 }
+
+/// The flush failed; the callers were answered with the error and the store refuses appends.
+struct FlushFailed;
 
 impl Flusher {
     fn run(self, applied: Receiver<Applied>) {
         while let Ok(first) = applied.recv() {
             let mut groups = vec![first];
             groups.extend(applied.try_iter());
-            let head = groups.iter().rev().find_map(|group| group.head);
-            // Groups without appends (rejections, replays) need no flush of their own: they
-            // only wait for the groups before them, which this flush covers.
-            let flushed = match head {
-                Some(_) => self.db.flush().map(drop),
-                None => Ok(()),
-            };
-            if let Err(error) = flushed {
-                tracing::error!(%error, "ledger flush failed; refusing further appends");
-                self.failed.store(true, Ordering::SeqCst);
-                let error = StoreError::from(error).to_string();
-                for group in groups {
-                    answer_all(group.answers, || StoreError::Storage(error.clone()));
-                }
+            let count = groups.len();
+            if self.flush_and_answer(groups).is_err() {
                 // Whatever the writer applied after this is of uncertain durability too.
                 for group in applied.iter() {
                     answer_all(group.answers, || StoreError::Unavailable);
                 }
                 return;
             }
-            if let Some(head) = head {
-                self.head_tx.send_replace(head);
-            }
+            self.in_flight.fetch_sub(count, Ordering::SeqCst);
+        }
+    }
+
+    fn flush_and_answer(&self, groups: Vec<Applied>) -> Result<(), FlushFailed> {
+        let head = groups.iter().rev().find_map(|group| group.head);
+        // Groups without appends (rejections, replays) need no flush of their own: they
+        // only wait for the groups before them, which this flush covers.
+        let flushed = match head {
+            Some(_) => self.db.flush().map(drop),
+            None => Ok(()),
+        };
+        if let Err(error) = flushed {
+            tracing::error!(%error, "ledger flush failed; refusing further appends");
+            self.failed.store(true, Ordering::SeqCst);
+            let error = StoreError::from(error).to_string();
             for group in groups {
-                for (reply, result) in group.answers {
-                    let _ = reply.send(result);
-                }
+                answer_all(group.answers, || StoreError::Storage(error.clone()));
+            }
+            return Err(FlushFailed);
+        }
+        if let Some(head) = head {
+            self.head_tx.send_replace(head);
+        }
+        for group in groups {
+            for (reply, result) in group.answers {
+                let _ = reply.send(result);
             }
         }
+        Ok(())
     }
 }
 
@@ -144,10 +162,12 @@ impl Writer {
             db: self.db.clone(),
             head_tx: Arc::clone(&self.head_tx),
             failed: Arc::clone(&self.failed),
+            in_flight: Arc::new(AtomicUsize::new(0)),
         };
+        let pipelined = flusher.clone();
         let flusher_thread = match std::thread::Builder::new()
             .name("govledger-flusher".into())
-            .spawn(move || flusher.run(applied_rx))
+            .spawn(move || pipelined.run(applied_rx))
         {
             Ok(thread) => thread,
             Err(error) => {
@@ -159,7 +179,16 @@ impl Writer {
                 return;
             }
         };
-        while let Ok(first) = queue.recv() {
+        // A job taken from the queue to see whether more work follows the current group.
+        let mut carried: Option<Job> = None;
+        loop {
+            let first = match carried.take() {
+                Some(job) => job,
+                None => match queue.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                },
+            };
             let mut jobs = Vec::with_capacity(64);
             jobs.push(first);
             while jobs.len() < GROUP_COMMIT_APPENDS_MAX {
@@ -169,7 +198,7 @@ impl Writer {
                 }
             }
             if self.failed.load(Ordering::SeqCst) {
-                // The flusher failed: nothing staged from here on could be made durable.
+                // A flush failed: nothing staged from here on could be made durable.
                 answer_jobs_unavailable(jobs, &queue);
                 break;
             }
@@ -184,11 +213,25 @@ impl Writer {
                     break;
                 }
             };
+            carried = queue.try_recv().ok();
+            // Nothing queued behind this group and nothing in the pipeline: flush here and
+            // spare a lone writer the handoff to the flusher thread.
+            if carried.is_none() && flusher.in_flight.load(Ordering::SeqCst) == 0 {
+                if flusher.flush_and_answer(vec![applied]).is_err() {
+                    answer_jobs_unavailable(Vec::new(), &queue);
+                    break;
+                }
+                continue;
+            }
+            flusher.in_flight.fetch_add(1, Ordering::SeqCst);
             if applied_tx.send(applied).is_err() {
                 // The flusher stopped after a failed flush and answered what it had.
-                answer_jobs_unavailable(Vec::new(), &queue);
+                answer_jobs_unavailable(carried.take().into_iter().collect(), &queue);
                 break;
             }
+        }
+        if let Some(job) = carried {
+            let _ = job.reply.send(Err(StoreError::Unavailable));
         }
         drop(applied_tx);
         let _ = flusher_thread.join();
