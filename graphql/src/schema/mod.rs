@@ -1,24 +1,28 @@
 //! The GraphQL schema: Relay-style queries over the ledger and the read models, mutations for
 //! every domain command, live subscriptions.
 
+mod commands;
 pub mod context;
 pub mod ledger;
 pub mod node;
 pub mod page;
 mod query;
+pub mod read;
 pub mod scalars;
 mod subscription;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, Schema};
+use async_graphql::Schema;
 
 use crate::limits::{QUERY_COMPLEXITY_MAX, QUERY_DEPTH_MAX};
 use crate::service::LedgerService;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
 
-pub type LedgerSchema = Schema<QueryRoot, EmptyMutation, SubscriptionRoot>;
+pub use commands::{CommandPayload, ExecuteCommandInput, MutationRoot, UserError};
+
+pub type LedgerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// Whether clients may introspect the schema (and get "did you mean" suggestions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +33,7 @@ pub enum Introspection {
 
 /// The schema serving `service`, with every limit applied.
 pub fn build(service: Arc<LedgerService>, introspection: Introspection) -> LedgerSchema {
-    let builder = Schema::build(QueryRoot, EmptyMutation, SubscriptionRoot)
+    let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .data(service)
         .limit_depth(QUERY_DEPTH_MAX)
         .limit_complexity(QUERY_COMPLEXITY_MAX);
@@ -44,7 +48,7 @@ pub fn build(service: Arc<LedgerService>, introspection: Introspection) -> Ledge
 
 /// The schema in SDL, as `govledger schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, SubscriptionRoot)
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
         .finish()
         .sdl()
 }

@@ -1,7 +1,8 @@
 //! The query root.
 
-use async_graphql::{Context, ID, Interface, Object};
+use async_graphql::{Context, ID, Interface, Json, Object};
 use govledger_core::store::EventStore;
+use govledger_projections::cases::view::CaseKind;
 
 use crate::error::{ErrorCode, api_error, internal_error, store_error};
 use crate::schema::context::service;
@@ -11,12 +12,19 @@ use crate::schema::ledger::{
 };
 use crate::schema::node::GlobalId;
 use crate::schema::page::{PageRequest, charged_page_size};
+use crate::schema::read::{
+    AuditPage, CASE_TYPE, CaseFilterInput, CaseKindName, CasePage, CaseView, DecisionTraceView,
+    MetricsReportView, MetricsScopeInput, PeriodInput, blocking, page_request, read_models,
+    uuid_arg,
+};
 
 /// Anything with a global id; fetch it again with `node(id:)`.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
+#[allow(clippy::large_enum_variant)] // built once per `node(id:)` answer, never stored
 pub(crate) enum Node {
     LedgerEvent(LedgerEvent),
+    Case(CaseView),
 }
 
 pub struct QueryRoot;
@@ -32,6 +40,22 @@ impl QueryRoot {
                     api_error(ErrorCode::BadUserInput, "not a valid ledger event id")
                 })?;
                 Ok(self.event(ctx, position).await?.map(Node::LedgerEvent))
+            }
+            CASE_TYPE => {
+                let (kind, id) = global
+                    .key
+                    .split_once(':')
+                    .ok_or_else(|| api_error(ErrorCode::BadUserInput, "not a valid case id"))?;
+                let kind = CaseKind::ALL
+                    .into_iter()
+                    .find(|k| k.as_str() == kind)
+                    .ok_or_else(|| api_error(ErrorCode::BadUserInput, "not a valid case id"))?;
+                let id = uuid::Uuid::parse_str(id)
+                    .map_err(|_| api_error(ErrorCode::BadUserInput, "not a valid case id"))?;
+                let read = read_models(ctx, None).await?;
+                Ok(blocking(read, move |read| read.case(kind, id))
+                    .await?
+                    .map(|case| Node::Case(CaseView(case))))
             }
             _ => Err(api_error(
                 ErrorCode::BadUserInput,
@@ -90,5 +114,153 @@ impl QueryRoot {
         tokio::task::spawn_blocking(move || find_events(store, window, order, page))
             .await
             .map_err(|e| internal_error("listing events", e))?
+    }
+
+    /// One case by kind and id; `null` when the read models have no such case.
+    async fn case(
+        &self,
+        ctx: &Context<'_>,
+        kind: CaseKindName,
+        id: ID,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<Option<CaseView>> {
+        let id = uuid_arg("id", &id)?;
+        let read = read_models(ctx, consistency).await?;
+        let kind = kind.kind();
+        Ok(blocking(read, move |read| read.case(kind, id))
+            .await?
+            .map(CaseView))
+    }
+
+    /// Cases of one kind, filtered through the read model's indexes.
+    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        filter: CaseFilterInput,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<CasePage> {
+        let filter = filter.into_filter()?;
+        let page = page_request(first, after)?;
+        let read = read_models(ctx, consistency).await?;
+        Ok(blocking(read, move |read| read.cases(&filter, &page))
+            .await?
+            .into())
+    }
+
+    /// Every event of one case, oldest first.
+    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    async fn case_history(
+        &self,
+        ctx: &Context<'_>,
+        kind: CaseKindName,
+        id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<AuditPage> {
+        let id = uuid_arg("id", &id)?;
+        let page = page_request(first, after)?;
+        let read = read_models(ctx, consistency).await?;
+        let kind = kind.kind();
+        Ok(
+            blocking(read, move |read| read.case_history(kind, id, &page))
+                .await?
+                .into(),
+        )
+    }
+
+    /// What one account recorded, oldest first.
+    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    async fn account_activity(
+        &self,
+        ctx: &Context<'_>,
+        account_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<AuditPage> {
+        let id = uuid_arg("accountId", &account_id)?;
+        let page = page_request(first, after)?;
+        let read = read_models(ctx, consistency).await?;
+        Ok(
+            blocking(read, move |read| read.activity_of_account(id, &page))
+                .await?
+                .into(),
+        )
+    }
+
+    /// What was recorded on behalf of one organisation, oldest first.
+    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    async fn organisation_activity(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<AuditPage> {
+        let id = uuid_arg("organisationId", &organisation_id)?;
+        let page = page_request(first, after)?;
+        let read = read_models(ctx, consistency).await?;
+        Ok(
+            blocking(read, move |read| read.activity_of_organisation(id, &page))
+                .await?
+                .into(),
+        )
+    }
+
+    /// From one event (by event id): the causes back to the originating requests and the
+    /// outcomes forward; `null` when the ledger has no such event.
+    #[graphql(complexity = 200)]
+    async fn decision_trace(
+        &self,
+        ctx: &Context<'_>,
+        event_id: ID,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<Option<DecisionTraceView>> {
+        let id = uuid_arg("eventId", &event_id)?;
+        let read = read_models(ctx, consistency).await?;
+        Ok(blocking(read, move |read| read.trace(id))
+            .await?
+            .map(Into::into))
+    }
+
+    /// Accountability metrics of one scope over a year, quarter or month.
+    async fn metrics(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] scope: MetricsScopeInput,
+        period: PeriodInput,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<MetricsReportView> {
+        let scope = scope.scope()?;
+        let period = period.period()?;
+        let read = read_models(ctx, consistency).await?;
+        Ok(blocking(read, move |read| read.metrics(&scope, period))
+            .await?
+            .into())
+    }
+
+    /// The directory's organisations (name, kind, compound, grid) as JSON, a page at a time.
+    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<Vec<Json<serde_json::Value>>> {
+        let page = page_request(first, after)?;
+        let read = read_models(ctx, consistency).await?;
+        let found = blocking(read, move |read| read.organisations(&page)).await?;
+        Ok(found
+            .items
+            .iter()
+            .filter_map(|org| serde_json::to_value(org).ok())
+            .map(Json)
+            .collect())
     }
 }

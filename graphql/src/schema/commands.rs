@@ -1,0 +1,235 @@
+//! Mutations: every domain command, in the input/payload style. A rejected command comes back
+//! in `userErrors` with nothing appended; a caller that may not write at all (no token, an
+//! auditor) gets a top-level `UNAUTHENTICATED` / `FORBIDDEN` error. The synchronous
+//! `CommandHandler` runs on a blocking thread.
+
+use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
+use govledger_core::domain::aggregate::ActingAs;
+use govledger_core::domain::command::Command;
+use govledger_core::domain::ids::{AccountId, OrganisationId};
+use govledger_core::domain::role::Role;
+use govledger_core::domain::service::envelope::{CommandEnvelope, CommandErrorKind};
+use govledger_core::domain::streams::{StreamRef, parse_stream};
+use govledger_core::event::{IdempotencyKey, StreamId};
+use govledger_projections::cases::view::CaseKind;
+
+use crate::access::Principal;
+use crate::error::{ErrorCode, api_error, internal_error};
+use crate::schema::context::{principal, service};
+use crate::schema::read::{CaseView, blocking, read_models};
+use crate::schema::scalars::DateTime;
+
+pub struct MutationRoot;
+
+/// One domain command. `command` is the command in the domain's JSON form (see
+/// docs/graphql.md), e.g. `{"Request": {"request_id": "…", "command": {"Accept": {"category": null}}}}`.
+#[derive(InputObject)]
+pub struct ExecuteCommandInput {
+    pub command: Json<serde_json::Value>,
+    /// Makes a retry safe: the same key with the same command returns the first outcome.
+    pub idempotency_key: String,
+    /// The case version the sender decided on; a different current version is a conflict.
+    pub expected_version: Option<u64>,
+    /// When it happened, for back-filled paper records; now when omitted.
+    pub occurred_at: Option<DateTime>,
+}
+
+/// Why a command was not carried out (nothing was appended).
+#[derive(SimpleObject)]
+pub struct UserError {
+    /// The input field at fault, when one is.
+    pub field: Option<Vec<String>>,
+    pub message: String,
+    /// `BAD_USER_INPUT`, `FORBIDDEN`, `NOT_FOUND` or `CONFLICT`.
+    pub code: String,
+}
+
+/// What a command did.
+pub struct CommandPayload {
+    stream: Option<StreamId>,
+    first_position: Option<u64>,
+    last_position: Option<u64>,
+    stream_version: Option<u64>,
+    replayed: bool,
+    user_errors: Vec<UserError>,
+}
+
+#[Object]
+impl CommandPayload {
+    /// The stream (case) appended to.
+    async fn stream_id(&self) -> Option<&str> {
+        self.stream.as_ref().map(StreamId::as_str)
+    }
+
+    /// Ledger positions appended (empty when rejected).
+    async fn positions(&self) -> Vec<u64> {
+        match (self.first_position, self.last_position) {
+            (Some(first), Some(last)) => (first..=last).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The case's version after the command.
+    async fn stream_version(&self) -> Option<u64> {
+        self.stream_version
+    }
+
+    /// Whether this repeats an earlier command with the same idempotency key.
+    async fn replayed(&self) -> bool {
+        self.replayed
+    }
+
+    /// Pass as `consistency` to any query to read this write.
+    async fn consistency(&self) -> Option<u64> {
+        self.last_position
+    }
+
+    async fn user_errors(&self) -> &[UserError] {
+        &self.user_errors
+    }
+
+    /// The affected case as the read models show it once they have applied the command.
+    async fn case(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CaseView>> {
+        let (Some(stream), Some(position)) = (&self.stream, self.last_position) else {
+            return Ok(None);
+        };
+        let (kind, id) = match parse_stream(stream) {
+            Some(StreamRef::Request(id)) => (CaseKind::Request, id.0),
+            Some(StreamRef::WorkProject(id)) => (CaseKind::WorkProject, id.0),
+            Some(StreamRef::Mediation(id)) => (CaseKind::Mediation, id.0),
+            Some(StreamRef::Decision(id)) => (CaseKind::Decision, id.0),
+            _ => return Ok(None),
+        };
+        let read = read_models(ctx, Some(position)).await?;
+        Ok(blocking(read, move |read| read.case(kind, id))
+            .await?
+            .map(CaseView))
+    }
+}
+
+impl CommandPayload {
+    fn rejected(field: Option<&str>, message: String, code: ErrorCode) -> CommandPayload {
+        CommandPayload {
+            stream: None,
+            first_position: None,
+            last_position: None,
+            stream_version: None,
+            replayed: false,
+            user_errors: vec![UserError {
+                field: field.map(|f| vec!["input".to_string(), f.to_string()]),
+                message,
+                code: code.as_str().to_string(),
+            }],
+        }
+    }
+}
+
+/// The actor a caller sends commands as, or why it may not.
+fn acting_as(principal: &Principal) -> async_graphql::Result<ActingAs> {
+    let grant = match principal {
+        Principal::Public => {
+            tracing::warn!(
+                caller = "public",
+                "access denied: a command without a token"
+            );
+            return Err(api_error(
+                ErrorCode::Unauthenticated,
+                "commands need a bearer token",
+            ));
+        }
+        Principal::Member(grant) => grant,
+    };
+    if grant.role == Role::Auditor {
+        tracing::warn!(caller = %principal.describe(), "access denied: auditors write nothing");
+        return Err(api_error(
+            ErrorCode::Forbidden,
+            "an auditor's token reads everything and writes nothing",
+        ));
+    }
+    let organisation_id = grant.organisation_id.ok_or_else(|| {
+        api_error(
+            ErrorCode::Forbidden,
+            "this token names no organisation; create one with --organisation to send commands",
+        )
+    })?;
+    Ok(ActingAs {
+        account_id: AccountId(grant.account_id),
+        role: grant.role,
+        organisation_id: OrganisationId(organisation_id),
+    })
+}
+
+#[Object]
+impl MutationRoot {
+    /// Executes one domain command against its case, with the caller's role and organisation
+    /// as the actor. The domain's authority rules decide whether the role may send it.
+    async fn execute_command(
+        &self,
+        ctx: &Context<'_>,
+        input: ExecuteCommandInput,
+    ) -> async_graphql::Result<CommandPayload> {
+        let caller = principal(ctx);
+        let actor = acting_as(caller)?;
+        let key = match IdempotencyKey::new(input.idempotency_key) {
+            Ok(key) => key,
+            Err(error) => {
+                return Ok(CommandPayload::rejected(
+                    Some("idempotencyKey"),
+                    error.to_string(),
+                    ErrorCode::BadUserInput,
+                ));
+            }
+        };
+        let command: Command = match serde_json::from_value(input.command.0) {
+            Ok(command) => command,
+            Err(error) => {
+                return Ok(CommandPayload::rejected(
+                    Some("command"),
+                    format!("not a command: {error}"),
+                    ErrorCode::BadUserInput,
+                ));
+            }
+        };
+        let mut envelope = CommandEnvelope::new(actor, command);
+        envelope.idempotency_key = Some(key);
+        envelope.expected_version = input.expected_version;
+        envelope.occurred_at = input.occurred_at.map(|t| t.0);
+        let service = std::sync::Arc::clone(service(ctx)?);
+        let name = envelope.command.name();
+        let outcome = tokio::task::spawn_blocking(move || service.commands.execute(&envelope))
+            .await
+            .map_err(|e| internal_error("command task", e))?;
+        match outcome {
+            Ok(outcome) => Ok(CommandPayload {
+                stream: Some(outcome.stream),
+                first_position: Some(outcome.first_position),
+                last_position: Some(outcome.last_position),
+                stream_version: Some(outcome.stream_version),
+                replayed: outcome.replayed,
+                user_errors: Vec::new(),
+            }),
+            Err(error) => {
+                let code = match error.kind() {
+                    CommandErrorKind::Rejected => ErrorCode::BadUserInput,
+                    CommandErrorKind::Unauthorised => {
+                        tracing::warn!(caller = %caller.describe(), command = name, %error, "access denied");
+                        ErrorCode::Forbidden
+                    }
+                    CommandErrorKind::NotFound => ErrorCode::NotFound,
+                    CommandErrorKind::Conflict => ErrorCode::Conflict,
+                    CommandErrorKind::Storage => {
+                        tracing::error!(%error, "command failed in the store");
+                        return Err(api_error(
+                            ErrorCode::Unavailable,
+                            "the ledger is not available right now; retry with the same idempotency key",
+                        ));
+                    }
+                    CommandErrorKind::Corrupt => {
+                        return Err(internal_error("executing a command", error));
+                    }
+                };
+                Ok(CommandPayload::rejected(None, error.to_string(), code))
+            }
+        }
+    }
+}
