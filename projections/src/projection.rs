@@ -39,4 +39,13 @@ pub trait Projection<E>: Send + Sync + 'static {
         event: ProjectedEvent<'_, E>,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError>;
+
+    /// Called once after the last `apply` of a batch, before the batch is committed: a
+    /// projection that defers work to the end of a batch (an index rewritten once per record
+    /// rather than once per event) does it here, from the notes it took
+    /// (`ReadModelWrites::note_once`). Must be as deterministic as `apply`.
+    fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+        let _ = writes;
+        Ok(())
+    }
 }

@@ -4,18 +4,24 @@
 //!
 //! | tag | key                                                | value |
 //! |-----|----------------------------------------------------|-------|
-//! | `a` | actor account id, position (newest first)          | empty |
-//! | `o` | actor organisation id, position (newest first)     | empty |
+//! | `a` | actor account id, bucket (newest first)            | positions (`activity.rs`) |
+//! | `o` | actor organisation id, bucket (newest first)       | positions |
 //! | `c` | causation event id, position                       | empty |
+//! | `p` | stream id                                          | its last event id |
 //! | `l` | case, direction (`f`/`b`), other case, relation    | empty |
+//!
+//! `c` leaves out an event caused by the previous event of its own stream (see
+//! `index_cause`); the trace finds those in the ledger.
 //!
 //! A case is its kind tag and id. Links come from payloads: a request raised a work project
 //! or a decision, a decision approved or authorised a work project, a work project resolved
 //! a request, a request was merged into another.
 
+pub mod activity;
 pub mod query;
 
 use govledger_core::domain::event::{DecisionEvent, DomainEvent, RequestEvent, WorkProjectEvent};
+use govledger_core::event::RecordedEvent;
 use uuid::Uuid;
 
 use crate::cases::view::CaseKind;
@@ -25,12 +31,14 @@ use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::ReadModelWrites;
 
 pub const AUDIT_PROJECTION: &str = "audit";
-const AUDIT_VERSION: u32 = 1;
+/// 2: activity in buckets, same-stream causes left to the ledger.
+const AUDIT_VERSION: u32 = 2;
 
 pub(crate) const ACTOR_TAG: u8 = b'a';
 pub(crate) const ORGANISATION_TAG: u8 = b'o';
 pub(crate) const CAUSATION_TAG: u8 = b'c';
 pub(crate) const LINK_TAG: u8 = b'l';
+pub(crate) const STREAM_LAST_TAG: u8 = b'p';
 pub(crate) const FORWARD: u8 = b'f';
 pub(crate) const BACKWARD: u8 = b'b';
 
@@ -105,24 +113,39 @@ impl Projection<DomainEvent> for AuditProjection {
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
         let recorded = event.recorded;
-        let newest_first = u64::MAX - recorded.position;
-        writes.insert(
-            Key::tag(ACTOR_TAG)
-                .uuid(&recorded.actor.account_id)
-                .u64(newest_first)
-                .into_bytes(),
-            Vec::new(),
-        );
+        activity::record(
+            writes,
+            ACTOR_TAG,
+            &recorded.actor.account_id,
+            recorded.position,
+        )?;
         if let Some(organisation) = &recorded.actor.organisation_id {
-            writes.insert(
-                Key::tag(ORGANISATION_TAG)
-                    .uuid(organisation)
-                    .u64(newest_first)
-                    .into_bytes(),
-                Vec::new(),
-            );
+            activity::record(writes, ORGANISATION_TAG, organisation, recorded.position)?;
         }
-        if let Some(cause) = &recorded.causation_id {
+        index_cause(writes, recorded)?;
+        for (from, relation, to) in links(event.event) {
+            link(writes, from, relation, to);
+        }
+        Ok(())
+    }
+}
+
+/// Indexes the event under its cause, unless the cause is the previous event of the same
+/// stream: that effect is found by reading the stream (see `query::trace`), and it is by far
+/// the most common one (the events of one command), so leaving it out spares a key per event.
+fn index_cause(
+    writes: &mut ReadModelWrites<'_>,
+    recorded: &RecordedEvent,
+) -> Result<(), ApplyError> {
+    let last_key = Key::tag(STREAM_LAST_TAG)
+        .text(recorded.stream_id.as_str())
+        .into_bytes();
+    if let Some(cause) = &recorded.causation_id {
+        let previous = match recorded.stream_version {
+            1 => None,
+            _ => writes.get(&last_key)?,
+        };
+        if previous.as_deref() != Some(cause.as_bytes().as_slice()) {
             writes.insert(
                 Key::tag(CAUSATION_TAG)
                     .uuid(cause)
@@ -131,11 +154,9 @@ impl Projection<DomainEvent> for AuditProjection {
                 Vec::new(),
             );
         }
-        for (from, relation, to) in links(event.event) {
-            link(writes, from, relation, to);
-        }
-        Ok(())
     }
+    writes.insert(last_key, recorded.event_id.as_bytes().to_vec());
+    Ok(())
 }
 
 type CaseRef = (CaseKind, Uuid);

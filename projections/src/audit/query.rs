@@ -16,13 +16,13 @@ use uuid::Uuid;
 
 use crate::audit::{
     ACTOR_TAG, BACKWARD, CAUSATION_TAG, CaseRelation, FORWARD, LINK_TAG, ORGANISATION_TAG,
-    case_part,
+    activity, case_part,
 };
 use crate::cases::case_of_stream;
 use crate::cases::view::CaseKind;
 use crate::error::ProjectionError;
 use crate::keys::{self, Key};
-use crate::page::{Page, PageRequest, page_of_prefix};
+use crate::page::{Page, PageRequest};
 use crate::runner::ReadModel;
 
 /// Most causes followed back from one event.
@@ -110,25 +110,6 @@ pub fn case_history(
     })
 }
 
-fn entries_at(
-    store: &dyn EventStore,
-    model: &ReadModel,
-    prefix: &[u8],
-    page: &PageRequest,
-    position_of_key: fn(&[u8]) -> Option<u64>,
-) -> Result<Page<AuditEntry>, ProjectionError> {
-    let _ = model;
-    page_of_prefix(model, prefix, page, |key, _| {
-        let position = position_of_key(key)
-            .ok_or_else(|| ProjectionError::Corrupt("audit index key".into()))?;
-        Ok(store.read_event(position)?.as_ref().map(AuditEntry::from))
-    })
-}
-
-fn newest_first_position(key: &[u8]) -> Option<u64> {
-    keys::trailing_u64(key).map(|inverted| u64::MAX - inverted)
-}
-
 /// What an account recorded, newest first.
 pub fn activity_of_account(
     model: &ReadModel,
@@ -136,8 +117,7 @@ pub fn activity_of_account(
     account_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, ProjectionError> {
-    let prefix = Key::tag(ACTOR_TAG).uuid(&account_id).into_bytes();
-    entries_at(store, model, &prefix, page, newest_first_position)
+    activity::page(model, store, ACTOR_TAG, &account_id, page)
 }
 
 /// What accounts acting for an organisation recorded, newest first.
@@ -147,10 +127,7 @@ pub fn activity_of_organisation(
     organisation_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, ProjectionError> {
-    let prefix = Key::tag(ORGANISATION_TAG)
-        .uuid(&organisation_id)
-        .into_bytes();
-    entries_at(store, model, &prefix, page, newest_first_position)
+    activity::page(model, store, ORGANISATION_TAG, &organisation_id, page)
 }
 
 /// Two linked cases.
@@ -231,11 +208,17 @@ pub fn trace(
         cause = cause_event.causation_id;
         causes.push(AuditEntry::from(&cause_event));
     }
+    // The next event of the same stream, if this one caused it: the index leaves those out.
+    let mut effects: Vec<AuditEntry> = store
+        .read_stream(&event.stream_id, event.stream_version + 1, 1)?
+        .iter()
+        .filter(|next| next.causation_id == Some(event_id))
+        .map(AuditEntry::from)
+        .collect();
     let effects_prefix = Key::tag(CAUSATION_TAG).uuid(&event_id).into_bytes();
-    let mut effects = Vec::new();
     for entry in model
         .scan_from(&effects_prefix, &effects_prefix)
-        .take(TRACE_EFFECTS_MAX)
+        .take(TRACE_EFFECTS_MAX - effects.len())
     {
         let (key, _) = entry?;
         if let Some(effect) = keys::trailing_u64(&key)
@@ -245,6 +228,7 @@ pub fn trace(
             effects.extend(effect.as_ref().map(AuditEntry::from));
         }
     }
+    effects.sort_by_key(|effect| effect.position);
     let (cases, links) = match case_of_stream(&event) {
         Some(subject) => linked_cases(model, store, subject)?,
         None => (Vec::new(), Vec::new()),

@@ -11,6 +11,7 @@ mod index;
 pub mod query;
 pub mod view;
 
+use govledger_core::codec::decode_payload;
 use govledger_core::domain::event::DomainEvent;
 use govledger_core::domain::streams::{StreamRef, parse_stream};
 use govledger_core::event::RecordedEvent;
@@ -89,6 +90,10 @@ impl Projection<DomainEvent> for CasesProjection {
             DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => Ok(()),
         }
     }
+
+    fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+        reindex_touched(writes)
+    }
 }
 
 /// The case a stream holds, if it holds one.
@@ -102,6 +107,9 @@ pub(crate) fn case_of_stream(recorded: &RecordedEvent) -> Option<(CaseKind, Uuid
     }
 }
 
+/// Folds one event into its case. The indexes are brought up to date once per case at the
+/// end of the batch (`reindex_touched`), from the case as it stood before the batch, so a case
+/// that moves through several states within one batch writes only its final index entries.
 fn upsert(
     writes: &mut ReadModelWrites<'_>,
     kind: CaseKind,
@@ -110,15 +118,39 @@ fn upsert(
     fold: impl FnOnce(Option<CaseView>) -> Result<CaseView, ApplyError>,
 ) -> Result<(), ApplyError> {
     let key = index::case_key(kind, &id);
-    let old: Option<CaseView> = writes.get_record(&key)?;
+    let stored = writes.get(&key)?;
+    // The first event of the batch for this case sees it as stored: remember that (empty:
+    // the case did not exist).
+    writes.note_once(&key, || stored.clone().unwrap_or_default());
+    let old: Option<CaseView> = stored.as_deref().map(decode_view).transpose()?;
     let existed = old.is_some();
-    let old_index = old.as_ref().map(index::index_state);
     let mut new = fold(old)?;
     if existed {
         new.updated_at = new.updated_at.max(recorded.occurred_at);
         new.last_position = recorded.position;
         new.event_count += 1;
     }
-    index::reindex(writes, old_index, &new)?;
     writes.put_record(key, &new)
+}
+
+/// Moves the index entries of every case the batch touched from where they stood before the
+/// batch to where the case stands now.
+fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+    for (key, before) in writes.take_notes() {
+        let old_index = if before.is_empty() {
+            None
+        } else {
+            Some(index::index_state(&decode_view(&before)?))
+        };
+        let new: CaseView = writes.get_record(&key)?.ok_or_else(|| {
+            ApplyError::Inconsistent("a case touched by the batch has no record".into())
+        })?;
+        index::reindex(writes, old_index, &new)?;
+    }
+    Ok(())
+}
+
+fn decode_view(bytes: &[u8]) -> Result<CaseView, ApplyError> {
+    decode_payload(bytes)
+        .map_err(|e| ApplyError::Storage(format!("a case record does not decode: {e}")))
 }

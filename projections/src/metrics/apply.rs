@@ -186,13 +186,10 @@ pub(crate) fn request(
             })?;
             let month = Month::of(at);
             let took_micros = u64::try_from(at.micros_since(facts.received_at)).unwrap_or(0);
+            // One list of durations per scope and month: a busy month is one write a batch.
             for scope in &current {
-                let key = month
-                    .append_to(scope.key(SAMPLES_TAG))
-                    .u64(took_micros)
-                    .uuid(&id)
-                    .into_bytes();
-                writes.insert(key, Vec::new());
+                let key = month.append_to(scope.key(SAMPLES_TAG)).into_bytes();
+                writes.append(key, &took_micros.to_be_bytes())?;
             }
         }
         RequestEvent::RequestReopened(_) => {

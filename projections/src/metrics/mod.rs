@@ -6,7 +6,7 @@
 //! | tag | key                                               | value             |
 //! |-----|---------------------------------------------------|-------------------|
 //! | `g` | scope, year, month                                | `MonthlyCounters` |
-//! | `t` | scope, year, month, time to close (µs), request   | empty             |
+//! | `t` | scope, year, month                                | times to close (u64 µs each) |
 //! | `s` `e` `w` `x` | request / mediation / work / decision id | the case's facts |
 
 mod apply;
@@ -28,7 +28,8 @@ pub use apply::MEDIATION_FINISH_DAYS;
 
 pub const METRICS_PROJECTION: &str = "metrics";
 /// 2: each work counts once, at its latest completion, and corrections recount it.
-const METRICS_VERSION: u32 = 2;
+/// 3: time-to-close samples as one list per scope and month.
+const METRICS_VERSION: u32 = 3;
 
 pub(crate) const COUNTERS_TAG: u8 = b'g';
 pub(crate) const SAMPLES_TAG: u8 = b't';

@@ -133,20 +133,19 @@ pub fn report(
         if let Some(counters) = model.get_record::<MonthlyCounters>(&key)? {
             total.merge(&counters);
         }
-        let prefix = month.append_to(scope.key(SAMPLES_TAG)).into_bytes();
-        for entry in model.scan_from(&prefix, &prefix) {
-            let (key, _) = entry?;
+        let key = month.append_to(scope.key(SAMPLES_TAG)).into_bytes();
+        let durations = model.get(&key)?.unwrap_or_default();
+        if durations.len() % 8 != 0 {
+            return Err(ProjectionError::Corrupt(
+                "a time-to-close list is truncated".into(),
+            ));
+        }
+        for micros in durations.chunks_exact(8) {
             if samples.len() == COUNT_SCAN_KEYS_MAX {
                 samples_exact = false;
                 break;
             }
-            let micros = key
-                .get(prefix.len()..prefix.len() + 8)
-                .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-                .map(u64::from_be_bytes)
-                .ok_or_else(|| {
-                    ProjectionError::Corrupt("a time-to-close key is truncated".into())
-                })?;
+            let micros = u64::from_be_bytes(micros.try_into().unwrap_or([0; 8]));
             samples.push(i64::try_from(micros / 1_000_000).unwrap_or(i64::MAX));
         }
     }

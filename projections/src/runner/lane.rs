@@ -142,5 +142,18 @@ fn fold<E: 'static>(
             )
             .map_err(failed)?;
     }
+    // Deferred work of the batch; a failure here is charged to the batch's last event (the
+    // retry without it narrows it down).
+    if let Some(last) = events.last() {
+        projection
+            .finish_batch(writes)
+            .map_err(|error| LaneFailure {
+                position: last.recorded.position,
+                reason: format!(
+                    "finishing the batch through {}: {error}",
+                    last.recorded.position
+                ),
+            })?;
+    }
     Ok(())
 }

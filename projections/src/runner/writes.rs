@@ -21,6 +21,8 @@ pub struct ReadModelWrites<'t> {
     tree: &'t sled::Tree,
     /// `Some(value)` to write, `None` to remove.
     overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Scratch values that live for one batch and are never stored (see `note_once`).
+    notes: BTreeMap<Vec<u8>, Vec<u8>>,
 }
 
 impl<'t> ReadModelWrites<'t> {
@@ -28,6 +30,7 @@ impl<'t> ReadModelWrites<'t> {
         ReadModelWrites {
             tree,
             overlay: BTreeMap::new(),
+            notes: BTreeMap::new(),
         }
     }
 
@@ -72,6 +75,36 @@ impl<'t> ReadModelWrites<'t> {
             .map_err(|e| ApplyError::Storage(format!("encoding a read-model record: {e}")))?;
         self.insert(key, bytes);
         Ok(())
+    }
+
+    /// Appends `bytes` to the value under `key` (an empty value if there is none), in place:
+    /// a list that many events of a batch extend is read once and written once.
+    pub fn append(&mut self, key: Vec<u8>, bytes: &[u8]) -> Result<(), ApplyError> {
+        assert_projection_key(&key);
+        if let Some(Some(value)) = self.overlay.get_mut(&key) {
+            value.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let mut value = self.get(&key)?.unwrap_or_default();
+        value.extend_from_slice(bytes);
+        self.overlay.insert(key, Some(value));
+        Ok(())
+    }
+
+    /// Keeps `value` under `key` for the rest of the batch, unless a note is already there;
+    /// returns whether this call stored it. A projection notes what it needs at the end of the
+    /// batch (`Projection::finish_batch`), e.g. a record as it stood before the batch.
+    pub fn note_once(&mut self, key: &[u8], value: impl FnOnce() -> Vec<u8>) -> bool {
+        if self.notes.contains_key(key) {
+            return false;
+        }
+        self.notes.insert(key.to_vec(), value());
+        true
+    }
+
+    /// Takes every note of the batch, in key order.
+    pub fn take_notes(&mut self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        std::mem::take(&mut self.notes)
     }
 
     /// Number of keys this batch writes or removes.
