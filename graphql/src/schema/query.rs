@@ -263,4 +263,27 @@ impl QueryRoot {
             .map(Json)
             .collect())
     }
+
+    /// Who holds which role in one organisation (accounts by id; names live in the
+    /// personal-data store), as JSON.
+    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    async fn organisation_members(
+        &self,
+        ctx: &Context<'_>,
+        organisation_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<Vec<Json<serde_json::Value>>> {
+        let id = uuid_arg("organisationId", &organisation_id)?;
+        let page = page_request(first, after)?;
+        let read = read_models(ctx, consistency).await?;
+        let found = blocking(read, move |read| read.members_of(id, &page)).await?;
+        Ok(found
+            .items
+            .iter()
+            .filter_map(|role| serde_json::to_value(role).ok())
+            .map(Json)
+            .collect())
+    }
 }
