@@ -2,4 +2,5 @@
 //! store, end-to-end tests and the `govledger-bench` binary.
 
 pub mod conformance;
+pub mod e2e;
 pub mod model;

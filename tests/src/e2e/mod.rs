@@ -1,0 +1,20 @@
+//! The end-to-end harness: start the real `govledger` binary on `127.0.0.1:0` with a temp
+//! data dir, talk to it with a small HTTP/1.1 client and a `graphql-transport-ws` client,
+//! stop it with SIGTERM.
+//!
+//! - `process`: finding (or building once) the binary, one-shot CLI runs, a running server.
+//! - `http`: one request per connection, statuses and bodies exactly as sent.
+//! - `client`: GraphQL for one caller, `executeCommand` with a domain `Command`.
+//! - `websocket`: subscriptions.
+//! - `world`: tokens, a server and a small directory built through mutations.
+
+pub mod client;
+pub mod http;
+pub mod process;
+pub mod websocket;
+pub mod world;
+
+pub use client::{Client, Executed};
+pub use http::{HttpResponse, graphql, request};
+pub use process::{Server, binary_path, run_cli};
+pub use world::{Cast, Member, Organisations, Places, World};

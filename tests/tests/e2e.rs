@@ -1,0 +1,18 @@
+//! End-to-end tests: the real `govledger` binary, started on `127.0.0.1:0` over a temp data
+//! dir (harness: `govledger_tests::e2e`), driven over HTTP and WebSocket.
+//!
+//! Table of contents:
+//! - `flow`: request → decision → work project → completion → inspection → follow-up through
+//!   `executeCommand`, each step read back with its consistency token; idempotent retries;
+//!   the decision trace and the metrics of the result.
+//! - `subscription`: `ledgerEvents` over `graphql-transport-ws` receives those events live.
+//! - `access`: each role is refused what it may not do; the public view withholds personal
+//!   data; nothing is appended by a refused write.
+//! - `protocol`: malformed JSON, GET mutations, oversize bodies, over-deep and over-costly
+//!   queries, unknown ids and bad cursors get clear errors and append nothing.
+//! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
+//!   `export` then `import` into a fresh directory verifies.
+
+mod e2e {
+    mod flow;
+}
