@@ -14,5 +14,7 @@
 //!   `export` then `import` into a fresh directory verifies.
 
 mod e2e {
+    mod access;
     mod flow;
+    mod subscription;
 }

@@ -15,9 +15,10 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 pub const BINARY_ENV: &str = "GOVLEDGER_E2E_BIN";
 
 /// The `govledger` binary under test: `$GOVLEDGER_E2E_BIN`, else `target/<profile>/govledger`
-/// next to the directory holding this test executable, built once (for the whole test
-/// binary, whatever the number of parallel tests) with `cargo build -p govledger-graphql
-/// --bin govledger` when it is missing.
+/// next to the directory holding this test executable, brought up to date once per test
+/// binary (whatever the number of parallel tests) with `cargo build -p govledger-graphql
+/// --bin govledger`: a no-op after `cargo test --workspace`, and no stale binary when only
+/// this crate is tested. Without cargo, an existing binary is used as it is.
 pub fn binary_path() -> PathBuf {
     static BINARY: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     match BINARY.get_or_init(locate_or_build) {
@@ -37,10 +38,13 @@ fn locate_or_build() -> Result<PathBuf, String> {
         .and_then(Path::parent)
         .ok_or_else(|| format!("{} is not in target/<profile>/deps", exe.display()))?;
     let binary = profile_dir.join(format!("govledger{}", std::env::consts::EXE_SUFFIX));
-    if binary.exists() {
-        return Ok(binary);
+    match build(profile_dir) {
+        Ok(()) => {}
+        Err(BuildFailure::CargoMissing(_)) if binary.exists() => return Ok(binary),
+        Err(BuildFailure::CargoMissing(reason) | BuildFailure::Failed(reason)) => {
+            return Err(reason);
+        }
     }
-    build(profile_dir)?;
     if binary.exists() {
         Ok(binary)
     } else {
@@ -48,16 +52,29 @@ fn locate_or_build() -> Result<PathBuf, String> {
     }
 }
 
+/// Why the binary could not be built.
+enum BuildFailure {
+    /// cargo could not be started (the tests run outside cargo).
+    CargoMissing(String),
+    /// cargo ran and failed (a compile error): never test an old binary then.
+    Failed(String),
+}
+
 /// `cargo build -p govledger-graphql --bin govledger` into the target directory and profile
 /// this test was built with.
-fn build(profile_dir: &Path) -> Result<(), String> {
+fn build(profile_dir: &Path) -> Result<(), BuildFailure> {
     let target_dir = profile_dir
         .parent()
-        .ok_or_else(|| format!("{} has no parent", profile_dir.display()))?;
+        .ok_or_else(|| BuildFailure::Failed(format!("{} has no parent", profile_dir.display())))?;
     let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
         Some("debug") => "dev",
         Some(name) => name,
-        None => return Err(format!("{} names no profile", profile_dir.display())),
+        None => {
+            return Err(BuildFailure::Failed(format!(
+                "{} names no profile",
+                profile_dir.display()
+            )));
+        }
     };
     // The cargo running the tests, else the one that built them.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
@@ -76,13 +93,13 @@ fn build(profile_dir: &Path) -> Result<(), String> {
         .arg(target_dir)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
-        .map_err(|e| format!("running cargo: {e}"))?;
+        .map_err(|e| BuildFailure::CargoMissing(format!("running cargo: {e}")))?;
     if status.success() {
         Ok(())
     } else {
-        Err(format!(
+        Err(BuildFailure::Failed(format!(
             "cargo build of the govledger binary failed: {status}"
-        ))
+        )))
     }
 }
 

@@ -8,7 +8,7 @@ use govledger_core::domain::decision::commands::{BallotFor, DecisionCommand};
 use govledger_core::domain::decision::vocabulary::{Authorisation, BallotChoice, DecisionMatter};
 use govledger_core::domain::ids::{
     AccountId, BuildingId, CompoundId, DecisionId, GridId, OrganisationId, PersonId, RequestId,
-    WorkProjectId,
+    UnitId, WorkProjectId,
 };
 use govledger_core::domain::location::Location;
 use govledger_core::domain::quantity::{FundingSource, Quantity, QuantityUnit};
@@ -41,6 +41,33 @@ impl Repair {
             decision_id: Uuid::now_v7(),
             work_project_id: Uuid::now_v7(),
         }
+    }
+}
+
+/// A resident's complaint about the unit door, received in the name of `requester_id`,
+/// located in the compound's building (and at `unit_id` when given).
+pub(crate) fn receive(
+    world: &World,
+    request_id: Uuid,
+    requester_id: Option<PersonId>,
+    unit_id: Option<Uuid>,
+) -> Command {
+    let p = world.places;
+    Command::Request {
+        request_id: RequestId(request_id),
+        command: RequestCommand::Receive {
+            kind: RequestKind::Complaint,
+            category: RequestCategory::Security,
+            description: "The unit entrance door does not close; strangers walk in.".into(),
+            requester_id,
+            location: Location {
+                compound_id: Some(CompoundId(p.compound_id)),
+                building_id: Some(BuildingId(p.building_id)),
+                unit_id: unit_id.map(UnitId),
+                grid_id: Some(GridId(p.grid_id)),
+            },
+            channel: Channel::ServiceStation,
+        },
     }
 }
 
@@ -114,19 +141,12 @@ pub(crate) fn repair_steps(world: &World, repair: &Repair) -> Vec<Step> {
     vec![
         step(
             |c| &c.resident,
-            request(RequestCommand::Receive {
-                kind: RequestKind::Complaint,
-                category: RequestCategory::Security,
-                description: "The unit entrance door does not close; strangers walk in.".into(),
-                requester_id: c.resident.person_id.map(PersonId),
-                location: Location {
-                    compound_id: Some(CompoundId(p.compound_id)),
-                    building_id: Some(BuildingId(p.building_id)),
-                    unit_id: None,
-                    grid_id: Some(GridId(p.grid_id)),
-                },
-                channel: Channel::ServiceStation,
-            }),
+            receive(
+                world,
+                repair.request_id,
+                c.resident.person_id.map(PersonId),
+                None,
+            ),
             Request,
             "received",
             &["RequestReceived"],

@@ -1,0 +1,223 @@
+//! Who may do what: every refused command comes back with its code and leaves the ledger
+//! head where it was; without a token the reads withhold residents' personal data.
+
+use govledger_core::domain::command::Command;
+use govledger_core::domain::ids::{OrganisationId, PersonId, RequestId, WorkProjectId};
+use govledger_core::domain::request::commands::RequestCommand;
+use govledger_core::domain::work_project::commands::WorkProjectCommand;
+use govledger_core::time::Timestamp;
+use govledger_tests::e2e::{Cast, Client, Member, World};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::e2e::flow::{Repair, receive, repair_steps};
+
+/// Who sends a command.
+#[derive(Clone, Copy)]
+enum Caller {
+    Token(fn(&Cast) -> &Member),
+    NoToken,
+    UnknownToken,
+}
+
+/// How the refusal shows.
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    /// `userErrors[0].code` of a payload (the command reached the domain).
+    UserError(&'static str),
+    /// A top-level error's `extensions.code`, with the HTTP status.
+    Error(u16, &'static str),
+}
+
+impl Refusal {
+    fn describe(self) -> String {
+        match self {
+            Refusal::UserError(code) => format!("userErrors {code}"),
+            Refusal::Error(status, code) => format!("HTTP {status} errors {code}"),
+        }
+    }
+}
+
+/// Sends `command` as `caller`; checks the refusal and that nothing was appended.
+async fn check(world: &World, caller: Caller, command: Command, expect: Refusal) {
+    let client = match caller {
+        Caller::Token(member) => world.client(member(&world.cast)),
+        Caller::NoToken => world.public(),
+        Caller::UnknownToken => Client::new(&world.address(), Some("glt_0123456789abcdef")),
+    };
+    let auditor = world.client(&world.cast.auditor);
+    let head = auditor.head_position().await;
+    let executed = client.execute(&command, &Uuid::now_v7().to_string()).await;
+    let got = match executed.payload()["userErrors"].as_array() {
+        Some(errors) if !errors.is_empty() => format!("userErrors {}", text(&errors[0]["code"])),
+        _ => format!(
+            "HTTP {} errors {}",
+            executed.status,
+            text(&executed.body["errors"][0]["extensions"]["code"])
+        ),
+    };
+    assert_eq!(
+        got,
+        expect.describe(),
+        "{}: {}",
+        command.name(),
+        executed.body
+    );
+    assert_eq!(
+        auditor.head_position().await,
+        head,
+        "{} was refused, yet the ledger grew",
+        command.name()
+    );
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("<none>")
+}
+
+#[tokio::test]
+async fn each_role_is_refused_what_it_may_not_do_and_nothing_is_appended() {
+    let world = World::start().await;
+    let repair = Repair::new();
+    let steps = repair_steps(&world, &repair);
+    // The request is received and accepted; it waits to be dispatched.
+    for step in &steps[..2] {
+        world
+            .client((step.actor)(&world.cast))
+            .run(&step.command)
+            .await;
+    }
+    let resident_person = world.cast.resident.person_id.map(PersonId);
+    let receive_another = || receive(&world, Uuid::now_v7(), resident_person, None);
+    let dispatch = steps[2].command.clone();
+    let request = |command| Command::Request {
+        request_id: RequestId(repair.request_id),
+        command,
+    };
+    let cases = [
+        // An auditor reads everything and writes nothing.
+        (
+            Caller::Token(|c| &c.auditor),
+            receive_another(),
+            Refusal::Error(200, "FORBIDDEN"),
+        ),
+        // No token: the public view, read only.
+        (
+            Caller::NoToken,
+            receive_another(),
+            Refusal::Error(200, "UNAUTHENTICATED"),
+        ),
+        (
+            Caller::UnknownToken,
+            receive_another(),
+            Refusal::Error(401, "UNAUTHENTICATED"),
+        ),
+        // A resident raises requests but does not dispatch them.
+        (
+            Caller::Token(|c| &c.resident),
+            dispatch.clone(),
+            Refusal::UserError("FORBIDDEN"),
+        ),
+        (
+            Caller::Token(|c| &c.dispatcher),
+            dispatch,
+            Refusal::UserError("FORBIDDEN"),
+        ),
+        // Only inspectors accept works; only intake roles accept requests.
+        (
+            Caller::Token(|c| &c.clerk),
+            Command::WorkProject {
+                work_project_id: WorkProjectId(repair.work_project_id),
+                command: WorkProjectCommand::PassInspection {
+                    report: "Looks fine from the office.".into(),
+                    warranty_months: 12,
+                },
+            },
+            Refusal::UserError("FORBIDDEN"),
+        ),
+        (
+            Caller::Token(|c| &c.inspector),
+            request(RequestCommand::Reject {
+                reason: "Not our business".into(),
+            }),
+            Refusal::UserError("FORBIDDEN"),
+        ),
+        // The administrator keeps the directory, not the cases.
+        (
+            Caller::Token(|c| &c.administrator),
+            receive_another(),
+            Refusal::UserError("FORBIDDEN"),
+        ),
+        // A resident raises requests in their own name only.
+        (
+            Caller::Token(|c| &c.resident),
+            receive(&world, Uuid::now_v7(), Some(PersonId(Uuid::now_v7())), None),
+            Refusal::UserError("BAD_USER_INPUT"),
+        ),
+        // The clerk may escalate, but not to a date already past.
+        (
+            Caller::Token(|c| &c.clerk),
+            request(RequestCommand::Escalate {
+                escalated_to_organisation_id: OrganisationId(world.organisations.party_committee),
+                new_due_at: Timestamp::now().plus_days(-1),
+            }),
+            Refusal::UserError("BAD_USER_INPUT"),
+        ),
+    ];
+    for (caller, command, expect) in cases {
+        check(&world, caller, command, expect).await;
+    }
+}
+
+const CASE_PRIVACY: &str = "query($id: ID!) { case(kind: REQUEST, id: $id) { unitIds details } \
+     events(last: 1) { nodes { eventType payload payloadHex actor { accountId } } } }";
+
+#[tokio::test]
+async fn without_a_token_reads_withhold_residents_personal_data() {
+    let world = World::start().await;
+    let repair = Repair::new();
+    let receive = receive(
+        &world,
+        repair.request_id,
+        world.cast.resident.person_id.map(PersonId),
+        Some(world.places.unit_id),
+    );
+    world.client(&world.cast.resident).run(&receive).await;
+    let variables = json!({ "id": repair.request_id });
+
+    let public = world.public().data(CASE_PRIVACY, variables.clone()).await;
+    let case = &public["case"];
+    assert_eq!(case["unitIds"], Value::Null, "{public}");
+    assert!(case["details"]["Request"].is_object(), "{public}");
+    assert!(
+        case["details"]["Request"].get("requester_id").is_none(),
+        "{public}"
+    );
+    let event = &public["events"]["nodes"][0];
+    assert_eq!(event["eventType"], "RequestReceived", "{public}");
+    assert_eq!(event["payload"], Value::Null, "{public}");
+    assert_eq!(event["payloadHex"], Value::Null, "{public}");
+    let text = public.to_string();
+    for personal in [
+        world.places.unit_id.to_string(),
+        world.cast.resident.person_id.expect("a person").to_string(),
+    ] {
+        assert!(!text.contains(&personal), "{personal} leaked: {text}");
+    }
+
+    let auditor = world
+        .client(&world.cast.auditor)
+        .data(CASE_PRIVACY, variables)
+        .await;
+    assert_eq!(
+        auditor["case"]["unitIds"],
+        json!([world.places.unit_id]),
+        "{auditor}"
+    );
+    assert_eq!(
+        auditor["case"]["details"]["Request"]["requester_id"],
+        json!(world.cast.resident.person_id),
+        "{auditor}"
+    );
+    assert!(auditor["events"]["nodes"][0]["payload"].is_object());
+}

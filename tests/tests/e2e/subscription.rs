@@ -1,0 +1,122 @@
+//! `ledgerEvents` over `graphql-transport-ws`: `connection_init` carries the token, a
+//! subscription receives the repair's events live as `next` messages, in ledger order.
+
+use std::time::Duration;
+
+use govledger_tests::e2e::World;
+use govledger_tests::e2e::websocket::GraphQlSocket;
+use serde_json::Value;
+
+use crate::e2e::flow::{Repair, repair_steps, run_repair};
+
+/// Longest to wait for one live event.
+const NEXT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
+
+const LEDGER_EVENTS: &str = "subscription($from: Int, $prefix: String) { \
+     ledgerEvents(fromPosition: $from, filter: { streamPrefix: $prefix }) { \
+     position eventType streamId payload } }";
+
+/// The next `n` events of subscription `id`, each checked to be a `next` message.
+async fn next_events(socket: &mut GraphQlSocket, id: &str, n: usize) -> Vec<Value> {
+    let mut events = Vec::with_capacity(n);
+    while events.len() < n {
+        let message = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, socket.next_message())
+            .await
+            .unwrap_or_else(|_| panic!("no event after {} of {n}: {events:?}", events.len()))
+            .expect("the socket stays open");
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["id"], id, "{message}");
+        events.push(message["payload"]["data"]["ledgerEvents"].clone());
+    }
+    events
+}
+
+#[tokio::test]
+async fn a_subscriber_receives_the_repair_as_it_happens() {
+    let world = World::start().await;
+    let repair = Repair::new();
+    let from = world.public().head_position().await + 1;
+    let mut everything = GraphQlSocket::connect(&world.address(), Some(&world.cast.auditor.token))
+        .await
+        .expect("the auditor's token is accepted in connection_init");
+    everything
+        .subscribe_with(
+            "all",
+            LEDGER_EVENTS,
+            serde_json::json!({ "from": from, "prefix": null }),
+        )
+        .await;
+    let mut works = GraphQlSocket::connect(&world.address(), Some(&world.cast.clerk.token))
+        .await
+        .expect("the clerk's token is accepted in connection_init");
+    works
+        .subscribe_with(
+            "works",
+            LEDGER_EVENTS,
+            serde_json::json!({ "from": from, "prefix": "work-" }),
+        )
+        .await;
+
+    let steps = repair_steps(&world, &repair);
+    let expected: Vec<&str> = steps
+        .iter()
+        .flat_map(|s| s.events.iter().copied())
+        .collect();
+    let expected_works: Vec<&str> = expected
+        .iter()
+        .copied()
+        .filter(|t| t.starts_with("WorkProject"))
+        .collect();
+    let (last, received, received_works) = tokio::join!(
+        run_repair(&world, &repair),
+        next_events(&mut everything, "all", expected.len()),
+        next_events(&mut works, "works", expected_works.len()),
+    );
+
+    let types = |events: &[Value]| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["eventType"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(types(&received), expected);
+    assert_eq!(types(&received_works), expected_works);
+    let positions: Vec<u64> = received
+        .iter()
+        .filter_map(|e| e["position"].as_u64())
+        .collect();
+    let in_order: Vec<u64> = (from..=last).collect();
+    assert_eq!(positions, in_order);
+    assert!(
+        received.iter().all(|e| e["payload"].is_object()),
+        "a member's subscription carries payloads: {received:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_public_subscriber_gets_no_payloads_and_a_bad_token_gets_no_connection() {
+    let world = World::start().await;
+    let from = world.public().head_position().await + 1;
+    let mut public = GraphQlSocket::connect(&world.address(), None)
+        .await
+        .expect("no token is the public view");
+    public
+        .subscribe_with(
+            "public",
+            LEDGER_EVENTS,
+            serde_json::json!({ "from": from, "prefix": "request-" }),
+        )
+        .await;
+    let repair = Repair::new();
+    let receive = repair_steps(&world, &repair).remove(0);
+    let resident = world.client(&world.cast.resident);
+    let (_, received) = tokio::join!(
+        resident.run(&receive.command),
+        next_events(&mut public, "public", 1)
+    );
+    assert_eq!(received[0]["eventType"], "RequestReceived");
+    assert_eq!(received[0]["payload"], Value::Null, "{received:?}");
+
+    let refused = GraphQlSocket::connect(&world.address(), Some("glt_not-a-token")).await;
+    assert!(refused.is_err(), "an unknown token must not get an ack");
+}
