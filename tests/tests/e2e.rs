@@ -16,5 +16,7 @@
 mod e2e {
     mod access;
     mod flow;
+    mod protocol;
+    mod restart;
     mod subscription;
 }
