@@ -1,0 +1,143 @@
+//! The ledger the query benchmark serves: a synthetic ledger of N events with its read models
+//! caught up, generated once and kept in a cache directory (generation and the projections'
+//! catch-up take minutes per million events), or generated afresh in a temp dir.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use govledger_core::domain::synthetic::{self, SyntheticSpec};
+use govledger_core::store::EventStore;
+use govledger_core::store::sled_store::SledStore;
+use govledger_graphql::service::DataDir;
+use govledger_projections::read_api::ReadApi;
+use govledger_projections::runner::RunnerOptions;
+use tempfile::TempDir;
+
+use crate::BenchError;
+
+const SYNTHETIC_COMPOUNDS: u32 = 24;
+const SYNTHETIC_YEARS: u32 = 4;
+const SYNTHETIC_SEED: u64 = 20_211_201;
+/// Longest the read models may take to catch up with the generated ledger.
+const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(3_600);
+/// Written into a cached directory once its ledger and read models are complete.
+const COMPLETE_MARKER: &str = "complete";
+
+/// Where the ledger comes from.
+pub(super) enum LedgerSource {
+    /// Reused from (or generated into) this cache root, one directory per size and seed.
+    Cache(PathBuf),
+    /// Generated into a fresh temp dir under this directory, deleted afterwards.
+    Fresh(PathBuf),
+}
+
+impl LedgerSource {
+    /// `<target>/bench-cache`, beside the profile directory of this executable.
+    pub(super) fn default_cache() -> LedgerSource {
+        let target = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
+            .unwrap_or_else(std::env::temp_dir);
+        LedgerSource::Cache(target.join("bench-cache"))
+    }
+}
+
+/// A ledger with its read models, ready to serve.
+pub(super) struct PreparedLedger {
+    pub(super) data: DataDir,
+    pub(super) store: Arc<SledStore>,
+    pub(super) read: ReadApi,
+    pub(super) head: u64,
+    /// Keeps a fresh ledger's temp dir alive.
+    _temp: Option<TempDir>,
+}
+
+/// Opens the store of the ledger (generating it if needed); synchronous, before any runtime.
+pub(super) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, BenchError> {
+    let (root, temp) = match source {
+        LedgerSource::Cache(cache) => {
+            let root = cache.join(format!("query-{events}-{SYNTHETIC_SEED}"));
+            if root.exists() && !root.join(COMPLETE_MARKER).exists() {
+                // An interrupted generation: start over.
+                std::fs::remove_dir_all(&root)?;
+            }
+            std::fs::create_dir_all(&root)?;
+            (root, None)
+        }
+        LedgerSource::Fresh(parent) => {
+            let temp = tempfile::tempdir_in(parent)?;
+            (temp.path().to_path_buf(), Some(temp))
+        }
+    };
+    let data = DataDir::new(&root);
+    let store = Arc::new(SledStore::open(data.ledger())?);
+    if store.head().position == 0 {
+        let generated_at = Instant::now();
+        synthetic::generate(
+            store.as_ref(),
+            SyntheticSpec {
+                events_target: events,
+                compounds: SYNTHETIC_COMPOUNDS,
+                years: SYNTHETIC_YEARS,
+                seed: SYNTHETIC_SEED,
+            },
+        )?;
+        eprintln!(
+            "generated {} events in {:.1} s into {}",
+            store.head().position,
+            generated_at.elapsed().as_secs_f64(),
+            root.display()
+        );
+    } else {
+        eprintln!(
+            "reusing {} events in {}",
+            store.head().position,
+            root.display()
+        );
+    }
+    Ok(OpenedLedger {
+        root,
+        data,
+        store,
+        temp,
+    })
+}
+
+/// A ledger whose read models may still be behind.
+pub(super) struct OpenedLedger {
+    root: PathBuf,
+    data: DataDir,
+    store: Arc<SledStore>,
+    temp: Option<TempDir>,
+}
+
+impl OpenedLedger {
+    /// Starts the read models and waits until they have applied the whole ledger.
+    pub(super) async fn catch_up(self) -> Result<PreparedLedger, BenchError> {
+        let head = self.store.head().position;
+        let read = ReadApi::open(RunnerOptions::new(self.data.projections()), self.store.clone())?;
+        read.start()?;
+        let caught_up_at = Instant::now();
+        read.wait_until(head, CATCH_UP_TIMEOUT).await?;
+        eprintln!(
+            "read models caught up with {head} events in {:.1} s",
+            caught_up_at.elapsed().as_secs_f64()
+        );
+        mark_complete(&self.root, self.temp.is_none())?;
+        Ok(PreparedLedger {
+            data: self.data,
+            store: self.store,
+            read,
+            head,
+            _temp: self.temp,
+        })
+    }
+}
+
+fn mark_complete(root: &Path, cached: bool) -> Result<(), BenchError> {
+    if cached {
+        std::fs::write(root.join(COMPLETE_MARKER), b"ledger and read models complete\n")?;
+    }
+    Ok(())
+}
