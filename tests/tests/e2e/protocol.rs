@@ -255,6 +255,14 @@ async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors() {
             answer(200, "BAD_USER_INPUT"),
         ),
         (query(case, json!({ "id": unknown })), nothing),
+        // A consistency token beyond the head cannot be waited for.
+        (
+            query(
+                "query($id: ID!) { case(kind: REQUEST, id: $id, consistency: 999999) { status } }",
+                json!({ "id": unknown }),
+            ),
+            answer(200, "UNAVAILABLE"),
+        ),
         (
             query(events_after, json!({ "after": "garbage" })),
             answer(200, "BAD_USER_INPUT"),
