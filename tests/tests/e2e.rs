@@ -5,7 +5,8 @@
 //! - `flow`: request → decision → work project → completion → inspection → follow-up through
 //!   `executeCommand`, each step read back with its consistency token; idempotent retries;
 //!   the decision trace and the metrics of the result.
-//! - `subscription`: `ledgerEvents` over `graphql-transport-ws` receives those events live.
+//! - `subscription`: `ledgerEvents` and `caseUpdates` over `graphql-transport-ws` receive
+//!   those events live; the public view gets no payloads; an unknown token no connection.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
 //!   data; nothing is appended by a refused write.
 //! - `protocol`: malformed JSON, GET mutations, oversize bodies, over-deep and over-costly

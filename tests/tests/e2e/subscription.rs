@@ -1,5 +1,6 @@
 //! `ledgerEvents` over `graphql-transport-ws`: `connection_init` carries the token, a
-//! subscription receives the repair's events live as `next` messages, in ledger order.
+//! subscription receives the repair's events live as `next` messages, in ledger order, and
+//! `caseUpdates` those of one case.
 
 use std::time::Duration;
 
@@ -16,6 +17,9 @@ const LEDGER_EVENTS: &str = "subscription($from: Int, $prefix: String) { \
      ledgerEvents(fromPosition: $from, filter: { streamPrefix: $prefix }) { \
      position eventType streamId payload } }";
 
+const CASE_UPDATES: &str = "subscription($from: Int, $id: ID!) { \
+     caseUpdates(kind: WORK_PROJECT, id: $id, fromPosition: $from) { position eventType } }";
+
 /// The next `n` events of subscription `id`, each checked to be a `next` message.
 async fn next_events(socket: &mut GraphQlSocket, id: &str, n: usize) -> Vec<Value> {
     let mut events = Vec::with_capacity(n);
@@ -27,6 +31,29 @@ async fn next_events(socket: &mut GraphQlSocket, id: &str, n: usize) -> Vec<Valu
         assert_eq!(message["type"], "next", "{message}");
         assert_eq!(message["id"], id, "{message}");
         events.push(message["payload"]["data"]["ledgerEvents"].clone());
+    }
+    events
+}
+
+/// The next `n` events of each of two subscriptions sharing one socket.
+async fn next_events_of_two(
+    socket: &mut GraphQlSocket,
+    ids: [&str; 2],
+    n: usize,
+) -> (Vec<Value>, Vec<Value>) {
+    let mut events = (Vec::with_capacity(n), Vec::with_capacity(n));
+    while events.0.len() < n || events.1.len() < n {
+        let message = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, socket.next_message())
+            .await
+            .unwrap_or_else(|_| panic!("no event after {events:?}"))
+            .expect("the socket stays open");
+        assert_eq!(message["type"], "next", "{message}");
+        let data = &message["payload"]["data"];
+        match message["id"].as_str() {
+            Some(id) if id == ids[0] => events.0.push(data["ledgerEvents"].clone()),
+            Some(id) if id == ids[1] => events.1.push(data["caseUpdates"].clone()),
+            _ => panic!("a message for no subscription: {message}"),
+        }
     }
     events
 }
@@ -56,6 +83,14 @@ async fn a_subscriber_receives_the_repair_as_it_happens() {
             serde_json::json!({ "from": from, "prefix": "work-" }),
         )
         .await;
+    // The same socket carries a second subscription: one case's updates.
+    works
+        .subscribe_with(
+            "one-case",
+            CASE_UPDATES,
+            serde_json::json!({ "from": from, "id": repair.work_project_id }),
+        )
+        .await;
 
     let steps = repair_steps(&world, &repair);
     let expected: Vec<&str> = steps
@@ -67,18 +102,20 @@ async fn a_subscriber_receives_the_repair_as_it_happens() {
         .copied()
         .filter(|t| t.starts_with("WorkProject"))
         .collect();
-    let (last, received, received_works) = tokio::join!(
-        run_repair(&world, &repair),
-        next_events(&mut everything, "all", expected.len()),
-        next_events(&mut works, "works", expected_works.len()),
-    );
-
     let types = |events: &[Value]| -> Vec<String> {
         events
             .iter()
             .map(|e| e["eventType"].as_str().unwrap_or_default().to_string())
             .collect()
     };
+    let (last, received, received_works) = tokio::join!(
+        run_repair(&world, &repair),
+        next_events(&mut everything, "all", expected.len()),
+        next_events_of_two(&mut works, ["works", "one-case"], expected_works.len()),
+    );
+    let (received_works, received_case) = received_works;
+    assert_eq!(types(&received_case), expected_works);
+
     assert_eq!(types(&received), expected);
     assert_eq!(types(&received_works), expected_works);
     let positions: Vec<u64> = received
