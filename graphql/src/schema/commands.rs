@@ -1,4 +1,5 @@
-//! Mutations: every domain command, in the input/payload style. A rejected command comes back
+//! How every mutation runs a domain command, and the generic `executeCommand`; the typed
+//! mutations live in `schema::mutations`. Every domain command, in the input/payload style. A rejected command comes back
 //! in `userErrors` with nothing appended; a caller that may not write at all (no token, an
 //! auditor) gets a top-level `UNAUTHENTICATED` / `FORBIDDEN` error. The synchronous
 //! `CommandHandler` runs on a blocking thread.
@@ -6,9 +7,10 @@
 use async_graphql::{Context, InputObject, Json, Object, SimpleObject};
 use govledger_core::domain::aggregate::ActingAs;
 use govledger_core::domain::command::Command;
+use govledger_core::domain::error::DomainError;
 use govledger_core::domain::ids::{AccountId, OrganisationId};
 use govledger_core::domain::role::Role;
-use govledger_core::domain::service::envelope::{CommandEnvelope, CommandErrorKind};
+use govledger_core::domain::service::envelope::{CommandEnvelope, CommandError, CommandErrorKind};
 use govledger_core::domain::streams::{StreamRef, parse_stream};
 use govledger_core::event::{IdempotencyKey, StreamId};
 use govledger_projections::cases::view::CaseKind;
@@ -19,13 +21,22 @@ use crate::schema::context::{principal, service};
 use crate::schema::read::{CaseView, blocking, read_models};
 use crate::schema::scalars::DateTime;
 
-pub struct MutationRoot;
-
 /// One domain command. `command` is the command in the domain's JSON form (see
 /// docs/graphql.md), e.g. `{"Request": {"request_id": "…", "command": {"Accept": {"category": null}}}}`.
 #[derive(InputObject)]
 pub struct ExecuteCommandInput {
     pub command: Json<serde_json::Value>,
+    /// Makes a retry safe: the same key with the same command returns the first outcome.
+    pub idempotency_key: String,
+    /// The case version the sender decided on; a different current version is a conflict.
+    pub expected_version: Option<u64>,
+    /// When it happened, for back-filled paper records; now when omitted.
+    pub occurred_at: Option<DateTime>,
+}
+
+/// What every command takes besides its own fields (flattened into each typed mutation's input).
+#[derive(InputObject)]
+pub struct CommandOptions {
     /// Makes a retry safe: the same key with the same command returns the first outcome.
     pub idempotency_key: String,
     /// The case version the sender decided on; a different current version is a conflict.
@@ -108,7 +119,11 @@ impl CommandPayload {
 }
 
 impl CommandPayload {
-    fn rejected(field: Option<&str>, message: String, code: ErrorCode) -> CommandPayload {
+    pub(crate) fn rejected(
+        field: Option<Vec<String>>,
+        message: String,
+        code: ErrorCode,
+    ) -> CommandPayload {
         CommandPayload {
             stream: None,
             first_position: None,
@@ -116,7 +131,7 @@ impl CommandPayload {
             stream_version: None,
             replayed: false,
             user_errors: vec![UserError {
-                field: field.map(|f| vec!["input".to_string(), f.to_string()]),
+                field,
                 message,
                 code: code.as_str().to_string(),
             }],
@@ -125,7 +140,7 @@ impl CommandPayload {
 }
 
 /// The actor a caller sends commands as, or why it may not.
-fn acting_as(principal: &Principal) -> async_graphql::Result<ActingAs> {
+pub(crate) fn acting_as(principal: &Principal) -> async_graphql::Result<ActingAs> {
     let grant = match principal {
         Principal::Public => {
             tracing::warn!(
@@ -159,77 +174,150 @@ fn acting_as(principal: &Principal) -> async_graphql::Result<ActingAs> {
     })
 }
 
+/// The generic form: any domain command as JSON. Front-ends should prefer the typed mutations.
+#[derive(Default)]
+pub(crate) struct GenericMutations;
+
 #[Object]
-impl MutationRoot {
-    /// Executes one domain command against its case, with the caller's role and organisation
-    /// as the actor. The domain's authority rules decide whether the role may send it.
+impl GenericMutations {
+    /// Executes one domain command, given in the domain's JSON form, against its case, with the
+    /// caller's role and organisation as the actor. The domain's authority rules decide whether
+    /// the role may send it. The typed mutations (`receiveRequest`, …) do the same with checked
+    /// inputs.
     async fn execute_command(
         &self,
         ctx: &Context<'_>,
         input: ExecuteCommandInput,
     ) -> async_graphql::Result<CommandPayload> {
-        let caller = principal(ctx);
-        let actor = acting_as(caller)?;
-        let key = match IdempotencyKey::new(input.idempotency_key) {
-            Ok(key) => key,
-            Err(error) => {
-                return Ok(CommandPayload::rejected(
-                    Some("idempotencyKey"),
-                    error.to_string(),
-                    ErrorCode::BadUserInput,
-                ));
-            }
+        let options = CommandOptions {
+            idempotency_key: input.idempotency_key,
+            expected_version: input.expected_version,
+            occurred_at: input.occurred_at,
         };
+        acting_as(principal(ctx))?;
         let command: Command = match serde_json::from_value(input.command.0) {
             Ok(command) => command,
             Err(error) => {
                 return Ok(CommandPayload::rejected(
-                    Some("command"),
+                    input_path(&["command"]),
                     format!("not a command: {error}"),
                     ErrorCode::BadUserInput,
                 ));
             }
         };
-        let mut envelope = CommandEnvelope::new(actor, command);
-        envelope.idempotency_key = Some(key);
-        envelope.expected_version = input.expected_version;
-        envelope.occurred_at = input.occurred_at.map(|t| t.0);
-        let service = std::sync::Arc::clone(service(ctx)?);
-        let name = envelope.command.name();
-        let outcome = tokio::task::spawn_blocking(move || service.commands.execute(&envelope))
-            .await
-            .map_err(|e| internal_error("command task", e))?;
-        match outcome {
-            Ok(outcome) => Ok(CommandPayload {
-                stream: Some(outcome.stream),
-                first_position: Some(outcome.first_position),
-                last_position: Some(outcome.last_position),
-                stream_version: Some(outcome.stream_version),
-                replayed: outcome.replayed,
-                user_errors: Vec::new(),
-            }),
-            Err(error) => {
-                let code = match error.kind() {
-                    CommandErrorKind::Rejected => ErrorCode::BadUserInput,
-                    CommandErrorKind::Unauthorised => {
-                        tracing::warn!(caller = %caller.describe(), command = name, %error, "access denied");
-                        ErrorCode::Forbidden
-                    }
-                    CommandErrorKind::NotFound => ErrorCode::NotFound,
-                    CommandErrorKind::Conflict => ErrorCode::Conflict,
-                    CommandErrorKind::Storage => {
-                        tracing::error!(%error, "command failed in the store");
-                        return Err(api_error(
-                            ErrorCode::Unavailable,
-                            "the ledger is not available right now; retry with the same idempotency key",
-                        ));
-                    }
-                    CommandErrorKind::Corrupt => {
-                        return Err(internal_error("executing a command", error));
-                    }
-                };
-                Ok(CommandPayload::rejected(None, error.to_string(), code))
+        run_command(ctx, command, options).await
+    }
+}
+
+/// `["input", field, …]`: where in a mutation's input a fault lies.
+pub(crate) fn input_path(fields: &[&str]) -> Option<Vec<String>> {
+    Some(
+        std::iter::once("input")
+            .chain(fields.iter().copied())
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// A domain field name (`planned_quantities`) as its GraphQL input field (`plannedQuantities`).
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper_next = false;
+    for c in snake.chars() {
+        match c {
+            '_' => upper_next = true,
+            c if upper_next => {
+                out.extend(c.to_uppercase());
+                upper_next = false;
             }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The input field a domain rejection names, when it names one.
+fn rejected_field(error: &CommandError) -> Option<Vec<String>> {
+    let CommandError::Domain(error) = error else {
+        return None;
+    };
+    let field = match error {
+        DomainError::EmptyText { field }
+        | DomainError::TextTooLong { field, .. }
+        | DomainError::NotPositive { field, .. }
+        | DomainError::TooLarge { field, .. }
+        | DomainError::TooMany { field, .. }
+        | DomainError::InvalidInput { field, .. } => *field,
+        DomainError::DueBeforeDispatch { .. } => "due_at",
+        _ => return None,
+    };
+    input_path(&[&camel_case(field)])
+}
+
+/// Runs one command for the caller: the caller's role and organisation as the actor, the
+/// idempotency key checked, the handler on a blocking thread, and its refusal mapped to
+/// `userErrors` (nothing appended) or, for a ledger that is unavailable or damaged, a
+/// top-level error.
+pub(crate) async fn run_command(
+    ctx: &Context<'_>,
+    command: Command,
+    options: CommandOptions,
+) -> async_graphql::Result<CommandPayload> {
+    let caller = principal(ctx);
+    let actor = acting_as(caller)?;
+    let key = match IdempotencyKey::new(options.idempotency_key) {
+        Ok(key) => key,
+        Err(error) => {
+            return Ok(CommandPayload::rejected(
+                input_path(&["idempotencyKey"]),
+                error.to_string(),
+                ErrorCode::BadUserInput,
+            ));
+        }
+    };
+    let mut envelope = CommandEnvelope::new(actor, command);
+    envelope.idempotency_key = Some(key);
+    envelope.expected_version = options.expected_version;
+    envelope.occurred_at = options.occurred_at.map(|t| t.0);
+    let service = std::sync::Arc::clone(service(ctx)?);
+    let name = envelope.command.name();
+    let outcome = tokio::task::spawn_blocking(move || service.commands.execute(&envelope))
+        .await
+        .map_err(|e| internal_error("command task", e))?;
+    match outcome {
+        Ok(outcome) => Ok(CommandPayload {
+            stream: Some(outcome.stream),
+            first_position: Some(outcome.first_position),
+            last_position: Some(outcome.last_position),
+            stream_version: Some(outcome.stream_version),
+            replayed: outcome.replayed,
+            user_errors: Vec::new(),
+        }),
+        Err(error) => {
+            let code = match error.kind() {
+                CommandErrorKind::Rejected => ErrorCode::BadUserInput,
+                CommandErrorKind::Unauthorised => {
+                    tracing::warn!(caller = %caller.describe(), command = name, %error, "access denied");
+                    ErrorCode::Forbidden
+                }
+                CommandErrorKind::NotFound => ErrorCode::NotFound,
+                CommandErrorKind::Conflict => ErrorCode::Conflict,
+                CommandErrorKind::Storage => {
+                    tracing::error!(%error, "command failed in the store");
+                    return Err(api_error(
+                        ErrorCode::Unavailable,
+                        "the ledger is not available right now; retry with the same idempotency key",
+                    ));
+                }
+                CommandErrorKind::Corrupt => {
+                    return Err(internal_error("executing a command", error));
+                }
+            };
+            let field = match code {
+                ErrorCode::BadUserInput => rejected_field(&error),
+                _ => None,
+            };
+            Ok(CommandPayload::rejected(field, error.to_string(), code))
         }
     }
 }

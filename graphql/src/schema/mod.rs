@@ -4,6 +4,7 @@
 mod commands;
 pub mod context;
 pub mod ledger;
+pub mod mutations;
 pub mod node;
 pub mod page;
 mod query;
@@ -20,7 +21,8 @@ use crate::service::LedgerService;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
 
-pub use commands::{CommandPayload, ExecuteCommandInput, MutationRoot, UserError};
+pub use commands::{CommandOptions, CommandPayload, ExecuteCommandInput, UserError};
+pub use mutations::MutationRoot;
 
 pub type LedgerSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
@@ -33,7 +35,7 @@ pub enum Introspection {
 
 /// The schema serving `service`, with every limit applied.
 pub fn build(service: Arc<LedgerService>, introspection: Introspection) -> LedgerSchema {
-    let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    let builder = Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
         .data(service)
         .limit_depth(QUERY_DEPTH_MAX)
         .limit_complexity(QUERY_COMPLEXITY_MAX);
@@ -48,7 +50,7 @@ pub fn build(service: Arc<LedgerService>, introspection: Introspection) -> Ledge
 
 /// The schema in SDL, as `govledger schema` prints it.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
         .finish()
         .sdl()
 }

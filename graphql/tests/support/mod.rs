@@ -1,0 +1,160 @@
+//! An in-process GraphQL service over a temporary data directory, and the accounts that act
+//! on it.
+
+use std::sync::Arc;
+
+use async_graphql::{Request, Variables};
+use govledger_core::domain::role::Role;
+use govledger_core::store::sled_store::SledStore;
+use govledger_graphql::access::{Grant, Principal, TokenStore};
+use govledger_graphql::schema::{Introspection, LedgerSchema, build};
+use govledger_graphql::service::{LedgerService, ServiceParts};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// An account acting in one role for one organisation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Member {
+    pub(crate) account_id: Uuid,
+    pub(crate) role: Role,
+    pub(crate) organisation_id: Uuid,
+}
+
+impl Member {
+    fn principal(self) -> Principal {
+        Principal::Member(Grant {
+            token_id: Uuid::nil(),
+            account_id: self.account_id,
+            role: self.role,
+            organisation_id: Some(self.organisation_id),
+        })
+    }
+}
+
+/// A service over its own empty ledger (raw ledger only: no read models).
+pub(crate) struct Ledger {
+    schema: LedgerSchema,
+    _dir: tempfile::TempDir,
+}
+
+impl Ledger {
+    pub(crate) fn open() -> Ledger {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = Arc::new(SledStore::open(dir.path().join("ledger")).expect("the ledger opens"));
+        let tokens = TokenStore::open(&dir.path().join("access")).expect("the token store opens");
+        let service = LedgerService::new(ServiceParts {
+            store,
+            tokens,
+            read: None,
+            personal: None,
+        });
+        Ledger {
+            schema: build(Arc::new(service), Introspection::Enabled),
+            _dir: dir,
+        }
+    }
+
+    /// Runs a document as `member`; returns `data`, failing the test on any top-level error.
+    pub(crate) async fn run(&self, member: Member, document: &str, variables: Value) -> Value {
+        let request = Request::new(document)
+            .variables(Variables::from_json(variables))
+            .data(member.principal());
+        let response = self.schema.execute(request).await;
+        assert!(
+            response.errors.is_empty(),
+            "{document}: {:?}",
+            response.errors
+        );
+        response.data.into_json().expect("data is JSON")
+    }
+
+    /// Sends the typed mutation `mutation(input: $input)`; returns its payload.
+    pub(crate) async fn typed(
+        &self,
+        member: Member,
+        mutation: &str,
+        input_type: &str,
+        input: Value,
+    ) -> Value {
+        let document = format!(
+            "mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ {PAYLOAD} }} }}"
+        );
+        let data = self.run(member, &document, json!({ "input": input })).await;
+        data[mutation].clone()
+    }
+
+    /// Sends a command in its domain JSON form through `executeCommand`; returns its payload.
+    pub(crate) async fn generic(&self, member: Member, command: Value, options: Value) -> Value {
+        let mut input = options;
+        input["command"] = command;
+        let document = format!(
+            "mutation($input: ExecuteCommandInput!) {{ executeCommand(input: $input) {{ {PAYLOAD} }} }}"
+        );
+        let data = self.run(member, &document, json!({ "input": input })).await;
+        data["executeCommand"].clone()
+    }
+
+    /// The ledger head's position.
+    pub(crate) async fn head(&self, member: Member) -> u64 {
+        let data = self
+            .run(member, "{ ledgerHead { position } }", json!({}))
+            .await;
+        data["ledgerHead"]["position"]
+            .as_u64()
+            .expect("a head position")
+    }
+
+    /// The id of the first event of `stream`, once it has one.
+    pub(crate) async fn first_event_id(&self, member: Member, stream: &str) -> Option<String> {
+        let data = self
+            .run(
+                member,
+                "query($stream: String) { events(first: 1, filter: { streamId: $stream }) { nodes { eventId } } }",
+                json!({ "stream": stream }),
+            )
+            .await;
+        data["events"]["nodes"][0]["eventId"]
+            .as_str()
+            .map(str::to_string)
+    }
+
+    /// Every event as the `events` query shows it, with event ids (which differ between
+    /// ledgers) replaced by the position they name.
+    pub(crate) async fn events(&self, member: Member) -> Vec<Value> {
+        let data = self
+            .run(
+                member,
+                "{ events(first: 100) { nodes { position eventId eventType streamId streamVersion occurredAt actor { accountId role organisationId } payload } } }",
+                json!({}),
+            )
+            .await;
+        let nodes = data["events"]["nodes"]
+            .as_array()
+            .expect("a list of events")
+            .clone();
+        let positions: Vec<(String, String)> = nodes
+            .iter()
+            .map(|node| {
+                (
+                    node["eventId"].as_str().unwrap_or_default().to_string(),
+                    format!("event at {}", node["position"]),
+                )
+            })
+            .collect();
+        nodes
+            .into_iter()
+            .map(|mut node| {
+                if let Some(object) = node.as_object_mut() {
+                    object.remove("eventId");
+                }
+                let mut text = node.to_string();
+                for (event_id, at) in &positions {
+                    text = text.replace(event_id, at);
+                }
+                serde_json::from_str(&text).expect("still JSON")
+            })
+            .collect()
+    }
+}
+
+const PAYLOAD: &str = "streamId positions replayed userErrors { field message code }";
