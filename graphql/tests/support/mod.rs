@@ -1,6 +1,8 @@
 //! An in-process GraphQL service over a temporary data directory, and the accounts that act
 //! on it.
 
+pub(crate) mod steps;
+
 use std::sync::Arc;
 
 use async_graphql::{Request, Variables};

@@ -3,6 +3,7 @@
 //! as `DateTime`, amounts with their units in the name) plus the common `idempotencyKey`,
 //! `expectedVersion` and `occurredAt`. All run through `commands::run_command`.
 
+pub mod catalogue;
 pub mod correction;
 pub mod decision;
 pub mod directory;
