@@ -193,3 +193,58 @@ async fn bad_input_comes_back_in_user_errors_and_appends_nothing() {
         check(&ledger, bad).await;
     }
 }
+
+#[tokio::test]
+async fn a_repeated_typed_mutation_is_replayed_and_appends_nothing() {
+    let (ledger, _) = run_steps().await;
+    let agreement = |terms: &str| {
+        json!({
+            "mediationId": id(MEDIATION), "form": "WRITTEN", "terms": terms,
+            "idempotencyKey": "agreement-1",
+        })
+    };
+    let input_type = "RecordMediationAgreementInput";
+    let mutation = "recordMediationAgreement";
+    let write = ledger
+        .typed(
+            MEDIATOR,
+            mutation,
+            input_type,
+            agreement("Quiet after 22:00."),
+        )
+        .await;
+    assert_eq!(write["userErrors"], json!([]), "{write}");
+    assert_eq!(write["replayed"], false);
+    let head = ledger.head(ADMIN).await;
+    let again = ledger
+        .typed(
+            MEDIATOR,
+            mutation,
+            input_type,
+            agreement("Quiet after 22:00."),
+        )
+        .await;
+    assert_eq!(again["replayed"], true, "{again}");
+    assert_eq!(again["positions"], write["positions"]);
+    let other = ledger
+        .typed(
+            MEDIATOR,
+            mutation,
+            input_type,
+            agreement("Quiet after 23:00."),
+        )
+        .await;
+    assert_eq!(other["userErrors"][0]["code"], "CONFLICT", "{other}");
+    let send_back =
+        json!({ "requestId": id(REQUEST), "reason": "not ours", "idempotencyKey": "send-back-1" });
+    let refused = ledger
+        .typed(CLERK, "sendBackRequest", "RequestReasonInput", send_back)
+        .await;
+    // The station is not the organisation the request was dispatched to.
+    assert_eq!(refused["userErrors"][0]["code"], "FORBIDDEN", "{refused}");
+    assert_eq!(
+        ledger.head(ADMIN).await,
+        head,
+        "a repeat or a refusal appended"
+    );
+}

@@ -6,6 +6,7 @@ use govledger_core::domain::correction::{CorrectFact, CorrectedField};
 use govledger_core::domain::decision::commands::{BallotFor, DecisionCommand};
 use govledger_core::domain::decision::vocabulary::{Authorisation, BallotChoice, DecisionMatter};
 use govledger_core::domain::directory::commands::DirectoryCommand;
+use govledger_core::domain::erasure::ErasureBasis;
 use govledger_core::domain::ids::*;
 use govledger_core::domain::location::Location;
 use govledger_core::domain::mediation::commands::MediationCommand;
@@ -36,6 +37,8 @@ pub(crate) const PROPERTY_COMPANY: u128 = 14;
 pub(crate) const ADMIN_ACCOUNT: u128 = 20;
 pub(crate) const CLERK_ACCOUNT: u128 = 21;
 pub(crate) const PARTY_ACCOUNT: u128 = 22;
+pub(crate) const MEDIATOR_ACCOUNT: u128 = 23;
+pub(crate) const PRIVACY_ACCOUNT: u128 = 24;
 pub(crate) const COMPOUND: u128 = 30;
 pub(crate) const BUILDING: u128 = 31;
 pub(crate) const UNIT: u128 = 32;
@@ -48,6 +51,9 @@ pub(crate) const PARTY_PERSON: u128 = 80;
 
 pub(crate) const ADMIN: Member = member(ADMIN_ACCOUNT, Role::DirectoryAdministrator, COMMITTEE);
 pub(crate) const CLERK: Member = member(CLERK_ACCOUNT, Role::StationClerk, STATION);
+pub(crate) const MEDIATOR: Member = member(MEDIATOR_ACCOUNT, Role::Mediator, MEDIATION_COMMITTEE);
+pub(crate) const PRIVACY_OFFICER: Member =
+    member(PRIVACY_ACCOUNT, Role::DataProtectionOfficer, COMMITTEE);
 pub(crate) const PARTY: Member = member(PARTY_ACCOUNT, Role::PartyCommitteeMember, PARTY_COMMITTEE);
 
 pub(crate) const fn member(account: u128, role: Role, organisation: u128) -> Member {
@@ -286,6 +292,28 @@ pub(crate) fn steps() -> Vec<Step> {
                 "PARTY_COMMITTEE_MEMBER",
             )
         }),
+        step(ADMIN, "openAccount", "OpenAccountInput", |_| {
+            open_account(MEDIATOR_ACCOUNT, None)
+        }),
+        step(ADMIN, "grantRole", "GrantRoleInput", |_| {
+            grant_role(
+                MEDIATOR_ACCOUNT,
+                MEDIATION_COMMITTEE,
+                Role::Mediator,
+                "MEDIATOR",
+            )
+        }),
+        step(ADMIN, "openAccount", "OpenAccountInput", |_| {
+            open_account(PRIVACY_ACCOUNT, None)
+        }),
+        step(ADMIN, "grantRole", "GrantRoleInput", |_| {
+            grant_role(
+                PRIVACY_ACCOUNT,
+                COMMITTEE,
+                Role::DataProtectionOfficer,
+                "DATA_PROTECTION_OFFICER",
+            )
+        }),
         step(CLERK, "receiveRequest", "ReceiveRequestInput", |_| {
             (
                 json!({
@@ -446,12 +474,55 @@ pub(crate) fn steps() -> Vec<Step> {
                 },
             )
         }),
+        step(MEDIATOR, "acceptMediation", "AcceptMediationInput", |_| {
+            (
+                json!({ "mediationId": id(MEDIATION), "mediatorAccountId": id(MEDIATOR_ACCOUNT) }),
+                mediation(MediationCommand::Accept {
+                    mediator_account_id: AccountId(uuid(MEDIATOR_ACCOUNT)),
+                }),
+            )
+        }),
+        step(
+            MEDIATOR,
+            "recordMediationSession",
+            "RecordMediationSessionInput",
+            |_| {
+                (
+                    json!({ "mediationId": id(MEDIATION), "attendingParties": [id(PARTY_PERSON)], "record": "Agreed quiet hours." }),
+                    mediation(MediationCommand::RecordSession {
+                        attending_parties: vec![PersonId(uuid(PARTY_PERSON))],
+                        record: "Agreed quiet hours.".into(),
+                    }),
+                )
+            },
+        ),
+        step(
+            PRIVACY_OFFICER,
+            "erasePersonalData",
+            "ErasePersonalDataInput",
+            |_| {
+                (
+                    json!({ "personId": id(PARTY_PERSON), "basis": "DATA_SUBJECT_REQUEST" }),
+                    Command::ErasePersonalData {
+                        person_id: PersonId(uuid(PARTY_PERSON)),
+                        basis: ErasureBasis::DataSubjectRequest,
+                    },
+                )
+            },
+        ),
     ]
 }
 
 pub(crate) fn request(command: RequestCommand) -> Command {
     Command::Request {
         request_id: RequestId(uuid(REQUEST)),
+        command,
+    }
+}
+
+pub(crate) fn mediation(command: MediationCommand) -> Command {
+    Command::Mediation {
+        mediation_id: MediationId(uuid(MEDIATION)),
         command,
     }
 }
