@@ -167,10 +167,14 @@ fn due_of(view: &CaseView) -> Option<Timestamp> {
     view.due_at.filter(|_| view.awaiting_outcome)
 }
 
+/// What `reindex` needs to remember of a case before events change it: its field values,
+/// opened-at and due time.
+pub(crate) type IndexState = (Vec<IndexValue>, Timestamp, Option<Timestamp>);
+
 /// Moves a case's index entries from its old field values to its new ones.
 pub(crate) fn reindex(
     writes: &mut ReadModelWrites<'_>,
-    old: Option<(Vec<IndexValue>, Timestamp, Option<Timestamp>)>,
+    old: Option<IndexState>,
     new: &CaseView,
 ) -> Result<(), ApplyError> {
     let kind = new.kind;
@@ -215,8 +219,7 @@ pub(crate) fn reindex(
     Ok(())
 }
 
-/// What `reindex` needs to remember of a case before an event changes it.
-pub(crate) fn index_state(view: &CaseView) -> (Vec<IndexValue>, Timestamp, Option<Timestamp>) {
+pub(crate) fn index_state(view: &CaseView) -> IndexState {
     (index_values(view), view.opened_at, due_of(view))
 }
 

@@ -11,7 +11,6 @@ mod index;
 pub mod query;
 pub mod view;
 
-use govledger_core::codec::decode_payload;
 use govledger_core::domain::event::DomainEvent;
 use govledger_core::domain::streams::{StreamRef, parse_stream};
 use govledger_core::event::RecordedEvent;
@@ -20,6 +19,7 @@ use uuid::Uuid;
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::ReadModelWrites;
+use index::IndexState;
 use view::{CaseKind, CaseView};
 
 pub(crate) use fold_decision::decision_id as decision_id_of;
@@ -118,11 +118,9 @@ fn upsert(
     fold: impl FnOnce(Option<CaseView>) -> Result<CaseView, ApplyError>,
 ) -> Result<(), ApplyError> {
     let key = index::case_key(kind, &id);
-    let stored = writes.get(&key)?;
-    // The first event of the batch for this case sees it as stored: remember that (empty:
-    // the case did not exist).
-    writes.note_once(&key, || stored.clone().unwrap_or_default());
-    let old: Option<CaseView> = stored.as_deref().map(decode_view).transpose()?;
+    let old: Option<CaseView> = writes.take_record(&key)?;
+    // The batch's first event of this case sees it as stored: remember its index state.
+    writes.note_once(&key, || old.as_ref().map(index::index_state));
     let existed = old.is_some();
     let mut new = fold(old)?;
     if existed {
@@ -130,27 +128,19 @@ fn upsert(
         new.last_position = recorded.position;
         new.event_count += 1;
     }
-    writes.put_record(key, &new)
+    writes.keep_record(key, new);
+    Ok(())
 }
 
 /// Moves the index entries of every case the batch touched from where they stood before the
 /// batch to where the case stands now.
 fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    for (key, before) in writes.take_notes() {
-        let old_index = if before.is_empty() {
-            None
-        } else {
-            Some(index::index_state(&decode_view(&before)?))
-        };
-        let new: CaseView = writes.get_record(&key)?.ok_or_else(|| {
+    for (key, old_index) in writes.take_notes::<Option<IndexState>>() {
+        let new: CaseView = writes.take_record(&key)?.ok_or_else(|| {
             ApplyError::Inconsistent("a case touched by the batch has no record".into())
         })?;
         index::reindex(writes, old_index, &new)?;
+        writes.keep_record(key, new);
     }
     Ok(())
-}
-
-fn decode_view(bytes: &[u8]) -> Result<CaseView, ApplyError> {
-    decode_payload(bytes)
-        .map_err(|e| ApplyError::Storage(format!("a case record does not decode: {e}")))
 }

@@ -33,6 +33,7 @@ pub(super) fn facts_key(tag: u8, id: Uuid) -> Vec<u8> {
     Key::tag(tag).uuid(&id).into_bytes()
 }
 
+/// The facts of a case, for reading.
 fn load<T: DeserializeOwned>(
     writes: &ReadModelWrites<'_>,
     tag: u8,
@@ -44,13 +45,26 @@ fn load<T: DeserializeOwned>(
         .ok_or_else(|| ApplyError::Inconsistent(format!("{what} {id} has no opening event")))
 }
 
-fn store<T: Serialize>(
+/// The facts of a case, taken out of the batch to be changed and put back with `store`.
+fn take<T: DeserializeOwned + 'static>(
     writes: &mut ReadModelWrites<'_>,
     tag: u8,
     id: Uuid,
-    facts: &T,
+    what: &str,
+) -> Result<T, ApplyError> {
+    writes
+        .take_record(&facts_key(tag, id))?
+        .ok_or_else(|| ApplyError::Inconsistent(format!("{what} {id} has no opening event")))
+}
+
+fn store<T: Serialize + Send + 'static>(
+    writes: &mut ReadModelWrites<'_>,
+    tag: u8,
+    id: Uuid,
+    facts: T,
 ) -> Result<(), ApplyError> {
-    writes.put_record(facts_key(tag, id), facts)
+    writes.keep_record(facts_key(tag, id), facts);
+    Ok(())
 }
 
 /// Adds to the counters of every scope in `scopes` for the month of `at`.
@@ -63,9 +77,7 @@ pub(super) fn bump(
     let month = Month::of(at);
     for scope in scopes {
         let key = month.append_to(scope.key(COUNTERS_TAG)).into_bytes();
-        let mut counters: MonthlyCounters = writes.get_record(&key)?.unwrap_or_default();
-        change(&mut counters);
-        writes.put_record(key, &counters)?;
+        change(writes.record_or_default::<MonthlyCounters>(&key)?);
     }
     Ok(())
 }
@@ -105,10 +117,10 @@ pub(crate) fn request(
             at,
             |c| c.requests_received += 1,
         )?;
-        return store(writes, REQUEST_FACTS_TAG, e.request_id.0, &facts);
+        return store(writes, REQUEST_FACTS_TAG, e.request_id.0, facts);
     }
     let id = crate::cases::request_id_of(event);
-    let mut facts: RequestFacts = load(writes, REQUEST_FACTS_TAG, id, "request")?;
+    let mut facts: RequestFacts = take(writes, REQUEST_FACTS_TAG, id, "request")?;
     let current = scopes(&facts.category, facts.compound_id, facts.organisation_id);
     let at_dispatch = facts.dispatched_at.map(|dispatched_at| {
         (
@@ -199,7 +211,7 @@ pub(crate) fn request(
             bump(writes, &current, at, |c| c.requests_escalated += 1)?
         }
     }
-    store(writes, REQUEST_FACTS_TAG, id, &facts)
+    store(writes, REQUEST_FACTS_TAG, id, facts)
 }
 
 pub(crate) fn mediation(
@@ -221,7 +233,7 @@ pub(crate) fn mediation(
             Some(facts.committee_id),
         );
         bump(writes, &scopes, at, |c| c.mediations_registered += 1)?;
-        return store(writes, MEDIATION_FACTS_TAG, e.mediation_id.0, &facts);
+        return store(writes, MEDIATION_FACTS_TAG, e.mediation_id.0, facts);
     }
     let id = crate::cases::mediation_id_of(event);
     let facts: MediationFacts = load(writes, MEDIATION_FACTS_TAG, id, "mediation")?;
@@ -269,7 +281,7 @@ pub(crate) fn decision(
             category: e.matter.as_str().into(),
             decided_at: None,
         };
-        return store(writes, DECISION_FACTS_TAG, e.decision_id.0, &facts);
+        return store(writes, DECISION_FACTS_TAG, e.decision_id.0, facts);
     }
     let id = crate::cases::decision_id_of(event);
     let mut facts: DecisionFacts = load(writes, DECISION_FACTS_TAG, id, "decision")?;
@@ -304,5 +316,5 @@ pub(crate) fn decision(
         }
         _ => return Ok(()),
     }
-    store(writes, DECISION_FACTS_TAG, id, &facts)
+    store(writes, DECISION_FACTS_TAG, id, facts)
 }

@@ -35,9 +35,10 @@ fn amounts(quantities: &[Quantity]) -> Vec<(String, i64)> {
         .collect()
 }
 
-fn load(writes: &ReadModelWrites<'_>, id: Uuid) -> Result<WorkFacts, ApplyError> {
+/// The work's facts, taken out of the batch; `recount` puts them back.
+fn take(writes: &mut ReadModelWrites<'_>, id: Uuid) -> Result<WorkFacts, ApplyError> {
     writes
-        .get_record(&facts_key(WORK_FACTS_TAG, id))?
+        .take_record(&facts_key(WORK_FACTS_TAG, id))?
         .ok_or_else(|| ApplyError::Inconsistent(format!("work project {id} has no proposal")))
 }
 
@@ -87,7 +88,8 @@ fn recount(
     count(writes, &facts, Count::TakeBack)?;
     change(&mut facts);
     count(writes, &facts, Count::Add)?;
-    writes.put_record(facts_key(WORK_FACTS_TAG, id), &facts)
+    writes.keep_record(facts_key(WORK_FACTS_TAG, id), facts);
+    Ok(())
 }
 
 pub(crate) fn work_project(
@@ -107,28 +109,37 @@ pub(crate) fn work_project(
             contractor_id: None,
             completion: None,
         };
-        return writes.put_record(facts_key(WORK_FACTS_TAG, e.work_project_id.0), &facts);
+        writes.keep_record(facts_key(WORK_FACTS_TAG, e.work_project_id.0), facts);
+        return Ok(());
     }
     let id = crate::cases::work_project_id_of(event);
-    let facts = load(writes, id)?;
     match event {
-        WorkProjectEvent::WorkProjectApproved(e) => recount(writes, id, facts, |facts| {
-            facts.budget_cents = e.budget_cents;
-            facts.approved_at = Some(at);
-            facts.approved_event_id = Some(recorded.event_id);
-        }),
-        WorkProjectEvent::WorkProjectContracted(e) => recount(writes, id, facts, |facts| {
-            facts.contractor_id = Some(e.contractor_organisation_id.0);
-        }),
+        WorkProjectEvent::WorkProjectApproved(e) => {
+            let facts = take(writes, id)?;
+            recount(writes, id, facts, |facts| {
+                facts.budget_cents = e.budget_cents;
+                facts.approved_at = Some(at);
+                facts.approved_event_id = Some(recorded.event_id);
+            })
+        }
+        WorkProjectEvent::WorkProjectContracted(e) => {
+            let facts = take(writes, id)?;
+            recount(writes, id, facts, |facts| {
+                facts.contractor_id = Some(e.contractor_organisation_id.0);
+            })
+        }
         // A second completion (after a failed inspection) replaces the first.
-        WorkProjectEvent::WorkProjectCompleted(e) => recount(writes, id, facts, |facts| {
-            facts.completion = Some(WorkCompletion {
-                event_id: recorded.event_id,
-                completed_at: at,
-                delivered: amounts(&e.actual_quantities),
-                cost_cents: e.cost_cents,
-            });
-        }),
+        WorkProjectEvent::WorkProjectCompleted(e) => {
+            let facts = take(writes, id)?;
+            recount(writes, id, facts, |facts| {
+                facts.completion = Some(WorkCompletion {
+                    event_id: recorded.event_id,
+                    completed_at: at,
+                    delivered: amounts(&e.actual_quantities),
+                    cost_cents: e.cost_cents,
+                });
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -139,7 +150,7 @@ pub(crate) fn correct(
     id: Uuid,
     correction: &FactCorrected,
 ) -> Result<(), ApplyError> {
-    let facts = load(writes, id)?;
+    let facts = take(writes, id)?;
     let corrects = correction.corrects_event_id;
     recount(writes, id, facts, |facts| {
         let approval = facts.approved_event_id == Some(corrects);

@@ -147,6 +147,7 @@ fn fold<E: 'static>(
     if let Some(last) = events.last() {
         projection
             .finish_batch(writes)
+            .and_then(|()| writes.flush_records())
             .map_err(|error| LaneFailure {
                 position: last.recorded.position,
                 reason: format!(

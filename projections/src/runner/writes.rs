@@ -1,11 +1,18 @@
 //! `ReadModelWrites`: the writes of one batch to one projection's tree, held in memory until
 //! the runner commits them with the checkpoint in one atomic `apply_batch`.
 //!
-//! Reads go through the overlay first, so an event sees what earlier events of the same batch
+//! Reads go through the batch first, so an event sees what earlier events of the same batch
 //! wrote; several updates of one key within a batch collapse into one stored write, which is
-//! what makes catching up fast.
+//! what makes catching up fast. Two layers hold the batch:
+//! - the overlay: encoded values (or removals) by key;
+//! - the record cache: records a projection reads and rewrites often (a case, a month's
+//!   counters), kept decoded for the whole batch (`take_record`, `record_or_default`) and
+//!   encoded once, into the overlay, when the batch ends (`flush_records`).
+//!
+//! A key in the record cache is newer than the overlay's value for it.
 
-use std::collections::BTreeMap;
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
 
 use govledger_core::codec::{decode_payload, encode_payload};
 use serde::Serialize;
@@ -17,12 +24,35 @@ use crate::error::ApplyError;
 /// start with any other byte.
 pub(crate) const RUNNER_KEY_PREFIX: u8 = 0x00;
 
+/// A decoded record waiting in the cache; knows how to encode itself.
+trait CachedRecord: Send {
+    fn encode(&self) -> Result<Vec<u8>, ApplyError>;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<T: Serialize + Send + 'static> CachedRecord for T {
+    fn encode(&self) -> Result<Vec<u8>, ApplyError> {
+        encode_payload(self)
+            .map_err(|e| ApplyError::Storage(format!("encoding a read-model record: {e}")))
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
 pub struct ReadModelWrites<'t> {
     tree: &'t sled::Tree,
     /// `Some(value)` to write, `None` to remove.
     overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    /// Scratch values that live for one batch and are never stored (see `note_once`).
-    notes: BTreeMap<Vec<u8>, Vec<u8>>,
+    records: HashMap<Vec<u8>, Box<dyn CachedRecord>>,
+    /// Values that live for one batch and are never stored (see `note_once`).
+    notes: BTreeMap<Vec<u8>, Box<dyn Any + Send>>,
 }
 
 impl<'t> ReadModelWrites<'t> {
@@ -30,12 +60,16 @@ impl<'t> ReadModelWrites<'t> {
         ReadModelWrites {
             tree,
             overlay: BTreeMap::new(),
+            records: HashMap::new(),
             notes: BTreeMap::new(),
         }
     }
 
     /// The value under `key` as of the events applied so far (stored, then this batch).
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, ApplyError> {
+        if let Some(record) = self.records.get(key) {
+            return record.encode().map(Some);
+        }
         match self.overlay.get(key) {
             Some(pending) => Ok(pending.clone()),
             None => Ok(self.tree.get(key)?.map(|value| value.to_vec())),
@@ -44,6 +78,9 @@ impl<'t> ReadModelWrites<'t> {
 
     /// Whether a value exists under `key`.
     pub fn contains(&self, key: &[u8]) -> Result<bool, ApplyError> {
+        if self.records.contains_key(key) {
+            return Ok(true);
+        }
         match self.overlay.get(key) {
             Some(pending) => Ok(pending.is_some()),
             None => Ok(self.tree.contains_key(key)?),
@@ -52,11 +89,13 @@ impl<'t> ReadModelWrites<'t> {
 
     pub fn insert(&mut self, key: Vec<u8>, value: Vec<u8>) {
         assert_projection_key(&key);
+        self.records.remove(&key);
         self.overlay.insert(key, Some(value));
     }
 
     pub fn remove(&mut self, key: Vec<u8>) {
         assert_projection_key(&key);
+        self.records.remove(&key);
         self.overlay.insert(key, None);
     }
 
@@ -64,9 +103,7 @@ impl<'t> ReadModelWrites<'t> {
     pub fn get_record<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, ApplyError> {
         match self.get(key)? {
             None => Ok(None),
-            Some(bytes) => decode_payload(&bytes).map(Some).map_err(|e| {
-                ApplyError::Storage(format!("read-model record does not decode: {e}"))
-            }),
+            Some(bytes) => decode_record(&bytes).map(Some),
         }
     }
 
@@ -75,6 +112,45 @@ impl<'t> ReadModelWrites<'t> {
             .map_err(|e| ApplyError::Storage(format!("encoding a read-model record: {e}")))?;
         self.insert(key, bytes);
         Ok(())
+    }
+
+    /// Takes the record under `key` out of the batch to change it (decoding it only if the
+    /// batch does not hold it decoded already); put it back with `keep_record`.
+    pub fn take_record<T: DeserializeOwned + 'static>(
+        &mut self,
+        key: &[u8],
+    ) -> Result<Option<T>, ApplyError> {
+        if let Some(record) = self.records.remove(key) {
+            return record
+                .into_any()
+                .downcast::<T>()
+                .map(|record| Some(*record))
+                .map_err(|_| read_as_two_types(key));
+        }
+        self.get_record(key)
+    }
+
+    /// Keeps `record` decoded under `key` for the rest of the batch; it is encoded once when
+    /// the batch ends.
+    pub fn keep_record<T: Serialize + Send + 'static>(&mut self, key: Vec<u8>, record: T) {
+        assert_projection_key(&key);
+        self.records.insert(key, Box::new(record));
+    }
+
+    /// The record under `key` (its default if there is none), kept decoded for the rest of
+    /// the batch and changed in place.
+    pub fn record_or_default<T>(&mut self, key: &[u8]) -> Result<&mut T, ApplyError>
+    where
+        T: Serialize + DeserializeOwned + Default + Send + 'static,
+    {
+        if !self.records.contains_key(key) {
+            let record: T = self.get_record(key)?.unwrap_or_default();
+            self.keep_record(key.to_vec(), record);
+        }
+        self.records
+            .get_mut(key)
+            .and_then(|record| record.as_any_mut().downcast_mut::<T>())
+            .ok_or_else(|| read_as_two_types(key))
     }
 
     /// Appends `bytes` to the value under `key` (an empty value if there is none), in place:
@@ -87,33 +163,62 @@ impl<'t> ReadModelWrites<'t> {
         }
         let mut value = self.get(&key)?.unwrap_or_default();
         value.extend_from_slice(bytes);
-        self.overlay.insert(key, Some(value));
+        self.insert(key, value);
         Ok(())
     }
 
     /// Keeps `value` under `key` for the rest of the batch, unless a note is already there;
-    /// returns whether this call stored it. A projection notes what it needs at the end of the
-    /// batch (`Projection::finish_batch`), e.g. a record as it stood before the batch.
-    pub fn note_once(&mut self, key: &[u8], value: impl FnOnce() -> Vec<u8>) -> bool {
+    /// returns whether this call stored it. A projection notes what it needs at the end of
+    /// the batch (`Projection::finish_batch`), e.g. a record as it stood before the batch.
+    pub fn note_once<T: Send + 'static>(&mut self, key: &[u8], value: impl FnOnce() -> T) -> bool {
         if self.notes.contains_key(key) {
             return false;
         }
-        self.notes.insert(key.to_vec(), value());
+        self.notes.insert(key.to_vec(), Box::new(value()));
         true
     }
 
-    /// Takes every note of the batch, in key order.
-    pub fn take_notes(&mut self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    /// Whether the batch holds a note under `key`.
+    pub fn has_note(&self, key: &[u8]) -> bool {
+        self.notes.contains_key(key)
+    }
+
+    /// Takes every note of the batch, in key order; notes of another type are dropped.
+    pub fn take_notes<T: 'static>(&mut self) -> Vec<(Vec<u8>, T)> {
         std::mem::take(&mut self.notes)
+            .into_iter()
+            .filter_map(|(key, note)| {
+                let note: Box<dyn Any> = note;
+                note.downcast::<T>().ok().map(|note| (key, *note))
+            })
+            .collect()
     }
 
     /// Number of keys this batch writes or removes.
     pub fn pending_keys(&self) -> usize {
         self.overlay.len()
+            + self
+                .records
+                .keys()
+                .filter(|key| !self.overlay.contains_key(*key))
+                .count()
+    }
+
+    /// Encodes the cached records into the overlay (the runner calls it once per batch).
+    pub(crate) fn flush_records(&mut self) -> Result<(), ApplyError> {
+        for (key, record) in std::mem::take(&mut self.records) {
+            let bytes = record.encode()?;
+            self.overlay.insert(key, Some(bytes));
+        }
+        Ok(())
     }
 
     /// The sled batch to commit, with the runner's own keys added by the caller.
     pub(crate) fn into_batch(self) -> sled::Batch {
+        assert!(
+            self.records.is_empty(),
+            "the runner flushes cached records before it commits"
+        );
         let mut batch = sled::Batch::default();
         for (key, value) in self.overlay {
             match value {
@@ -123,6 +228,18 @@ impl<'t> ReadModelWrites<'t> {
         }
         batch
     }
+}
+
+fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApplyError> {
+    decode_payload(bytes)
+        .map_err(|e| ApplyError::Storage(format!("read-model record does not decode: {e}")))
+}
+
+fn read_as_two_types(key: &[u8]) -> ApplyError {
+    // A programmer error in a projection, reported rather than panicking mid-batch.
+    ApplyError::Inconsistent(format!(
+        "read-model key {key:02x?} is used as two record types in one batch"
+    ))
 }
 
 fn assert_projection_key(key: &[u8]) {
