@@ -15,7 +15,7 @@ use govledger_core::domain::work_project::vocabulary::WorkCategory as CoreWorkCa
 
 use crate::schema::mutations::{BadInput, optional_id_at};
 
-/// A GraphQL enum with the same variants as a domain enum, and the conversion into it.
+/// A GraphQL enum with the same variants as a domain enum, and the conversions both ways.
 macro_rules! mirror_enum {
     ($(#[$doc:meta])* $name:ident => $core:ty { $($variant:ident),* $(,)? }) => {
         $(#[$doc])*
@@ -28,6 +28,16 @@ macro_rules! mirror_enum {
             fn from(value: $name) -> $core {
                 match value {
                     $($name::$variant => <$core>::$variant),*
+                }
+            }
+        }
+
+        // The way back is never used; its exhaustive match makes a variant added to the
+        // domain fail to compile here until the GraphQL enum has it too.
+        impl From<$core> for $name {
+            fn from(value: $core) -> $name {
+                match value {
+                    $(<$core>::$variant => $name::$variant),*
                 }
             }
         }
