@@ -2,7 +2,7 @@
 //! caught up, generated once and kept in a cache directory (generation and the projections'
 //! catch-up take minutes per million events), or generated afresh in a temp dir.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,6 +10,7 @@ use govledger_core::domain::synthetic::{self, SyntheticSpec};
 use govledger_core::store::EventStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_graphql::service::DataDir;
+use govledger_projections::error::ProjectionError;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::RunnerOptions;
 use tempfile::TempDir;
@@ -21,8 +22,12 @@ const SYNTHETIC_YEARS: u32 = 4;
 const SYNTHETIC_SEED: u64 = 20_211_201;
 /// Longest the read models may take to catch up with the generated ledger.
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(3_600);
-/// Written into a cached directory once its ledger and read models are complete.
-const COMPLETE_MARKER: &str = "complete";
+/// Written into a cached directory once its ledger is generated in full (the read models
+/// resume from their checkpoints, so they need no marker).
+const COMPLETE_MARKER: &str = "ledger-complete";
+/// How long one `wait_until` call may wait (the runner caps it at 30 s); the catch-up waits
+/// again while the read models make progress.
+const CATCH_UP_WAIT_STEP: Duration = Duration::from_secs(20);
 
 /// Where the ledger comes from.
 pub(super) enum LedgerSource {
@@ -89,6 +94,10 @@ pub(super) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, B
             generated_at.elapsed().as_secs_f64(),
             root.display()
         );
+        if temp.is_none() {
+            // Every append was acknowledged, so durable: the ledger is whole.
+            std::fs::write(root.join(COMPLETE_MARKER), b"ledger generated in full\n")?;
+        }
     } else {
         eprintln!(
             "reusing {} events in {}",
@@ -97,7 +106,6 @@ pub(super) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, B
         );
     }
     Ok(OpenedLedger {
-        root,
         data,
         store,
         temp,
@@ -106,7 +114,6 @@ pub(super) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, B
 
 /// A ledger whose read models may still be behind.
 pub(super) struct OpenedLedger {
-    root: PathBuf,
     data: DataDir,
     store: Arc<SledStore>,
     temp: Option<TempDir>,
@@ -119,12 +126,22 @@ impl OpenedLedger {
         let read = ReadApi::open(RunnerOptions::new(self.data.projections()), self.store.clone())?;
         read.start()?;
         let caught_up_at = Instant::now();
-        read.wait_until(head, CATCH_UP_TIMEOUT).await?;
+        loop {
+            match read.wait_until(head, CATCH_UP_WAIT_STEP).await {
+                Ok(()) => break,
+                Err(
+                    error @ (ProjectionError::Rebuilding { .. }
+                    | ProjectionError::WaitTimedOut { .. }),
+                ) if caught_up_at.elapsed() < CATCH_UP_TIMEOUT => {
+                    eprintln!("catching up: {error}");
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
         eprintln!(
             "read models caught up with {head} events in {:.1} s",
             caught_up_at.elapsed().as_secs_f64()
         );
-        mark_complete(&self.root, self.temp.is_none())?;
         Ok(PreparedLedger {
             data: self.data,
             store: self.store,
@@ -133,11 +150,4 @@ impl OpenedLedger {
             _temp: self.temp,
         })
     }
-}
-
-fn mark_complete(root: &Path, cached: bool) -> Result<(), BenchError> {
-    if cached {
-        std::fs::write(root.join(COMPLETE_MARKER), b"ledger and read models complete\n")?;
-    }
-    Ok(())
 }
