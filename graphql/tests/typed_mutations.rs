@@ -4,6 +4,11 @@
 
 mod support;
 
+use govledger_core::domain::command::Command;
+use govledger_core::domain::ids::RequestId;
+use govledger_core::domain::location::Location;
+use govledger_core::domain::request::commands::RequestCommand;
+use govledger_core::domain::request::vocabulary::{Channel, RequestCategory, RequestKind};
 use serde_json::{Value, json};
 use support::steps::*;
 use support::{Ledger, Member};
@@ -192,6 +197,29 @@ async fn bad_input_comes_back_in_user_errors_and_appends_nothing() {
     for bad in table {
         check(&ledger, bad).await;
     }
+    // The generic form points a domain rejection at its `command`.
+    let head = ledger.head(ADMIN).await;
+    let empty = Command::Request {
+        request_id: RequestId(uuid(REQUEST + 2)),
+        command: RequestCommand::Receive {
+            kind: RequestKind::Help,
+            category: RequestCategory::Repair,
+            description: String::new(),
+            requester_id: None,
+            location: Location::NOWHERE,
+            channel: Channel::Phone,
+        },
+    };
+    let command = serde_json::to_value(&empty).expect("a command serialises");
+    let payload = ledger
+        .generic(CLERK, command, json!({ "idempotencyKey": "generic-empty" }))
+        .await;
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["input", "command"])
+    );
+    assert_eq!(payload["userErrors"][0]["code"], "BAD_USER_INPUT");
+    assert_eq!(ledger.head(ADMIN).await, head);
 }
 
 #[tokio::test]

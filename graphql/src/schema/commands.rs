@@ -63,6 +63,8 @@ pub struct CommandPayload {
     stream_version: Option<u64>,
     replayed: bool,
     user_errors: Vec<UserError>,
+    /// The domain field (`snake_case`) a rejection names; each mutation maps it into its input.
+    domain_field: Option<&'static str>,
 }
 
 #[Object]
@@ -135,7 +137,20 @@ impl CommandPayload {
                 message,
                 code: code.as_str().to_string(),
             }],
+            domain_field: None,
         }
+    }
+
+    /// Points a domain rejection at the input: `path_of` turns the domain field the rejection
+    /// names into the input path the mutation's caller sent it at.
+    pub(crate) fn locate_rejection(
+        mut self,
+        path_of: impl Fn(&str) -> Option<Vec<String>>,
+    ) -> CommandPayload {
+        if let (Some(field), Some(error)) = (self.domain_field, self.user_errors.first_mut()) {
+            error.field = path_of(field);
+        }
+        self
     }
 }
 
@@ -205,7 +220,9 @@ impl GenericMutations {
                 ));
             }
         };
-        run_command(ctx, command, options).await
+        // The fault lies somewhere in the domain JSON.
+        let payload = run_command(ctx, command, options).await?;
+        Ok(payload.locate_rejection(|_| input_path(&["command"])))
     }
 }
 
@@ -236,8 +253,8 @@ fn camel_case(snake: &str) -> String {
     out
 }
 
-/// The input field a domain rejection names, when it names one.
-fn rejected_field(error: &CommandError) -> Option<Vec<String>> {
+/// The domain field a rejection names, when it names one.
+fn rejected_field(error: &CommandError) -> Option<&'static str> {
     let CommandError::Domain(error) = error else {
         return None;
     };
@@ -251,7 +268,13 @@ fn rejected_field(error: &CommandError) -> Option<Vec<String>> {
         DomainError::DueBeforeDispatch { .. } => "due_at",
         _ => return None,
     };
-    input_path(&[&camel_case(field)])
+    Some(field)
+}
+
+/// The typed input field of a domain field: `planned_quantities` → `["input",
+/// "plannedQuantities"]`.
+pub(crate) fn typed_input_path(domain_field: &str) -> Option<Vec<String>> {
+    input_path(&[&camel_case(domain_field)])
 }
 
 /// Runs one command for the caller: the caller's role and organisation as the actor, the
@@ -292,6 +315,7 @@ pub(crate) async fn run_command(
             stream_version: Some(outcome.stream_version),
             replayed: outcome.replayed,
             user_errors: Vec::new(),
+            domain_field: None,
         }),
         Err(error) => {
             let code = match error.kind() {
@@ -313,11 +337,11 @@ pub(crate) async fn run_command(
                     return Err(internal_error("executing a command", error));
                 }
             };
-            let field = match code {
-                ErrorCode::BadUserInput => rejected_field(&error),
-                _ => None,
-            };
-            Ok(CommandPayload::rejected(field, error.to_string(), code))
+            let mut payload = CommandPayload::rejected(None, error.to_string(), code);
+            if let ErrorCode::BadUserInput = code {
+                payload.domain_field = rejected_field(&error);
+            }
+            Ok(payload)
         }
     }
 }

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::error::ErrorCode;
 use crate::schema::commands::{
     CommandOptions, CommandPayload, GenericMutations, acting_as, input_path, run_command,
+    typed_input_path,
 };
 use crate::schema::context::principal;
 
@@ -106,7 +107,9 @@ pub(crate) async fn run_typed(
 ) -> async_graphql::Result<CommandPayload> {
     acting_as(principal(ctx))?;
     match built {
-        Ok(command) => run_command(ctx, command, options).await,
+        Ok(command) => Ok(run_command(ctx, command, options)
+            .await?
+            .locate_rejection(typed_input_path)),
         Err(bad) => {
             let path: Vec<&str> = bad.path.iter().map(String::as_str).collect();
             Ok(CommandPayload::rejected(
