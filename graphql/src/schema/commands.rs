@@ -272,9 +272,14 @@ fn rejected_field(error: &CommandError) -> Option<&'static str> {
 }
 
 /// The typed input field of a domain field: `planned_quantities` → `["input",
-/// "plannedQuantities"]`.
+/// "plannedQuantities"]`. The actor is no input field (it comes from the token); an
+/// authorisation's ceiling is reported at the list holding it.
 pub(crate) fn typed_input_path(domain_field: &str) -> Option<Vec<String>> {
-    input_path(&[&camel_case(domain_field)])
+    match domain_field {
+        "actor" => None,
+        "budget_cents_max" => input_path(&["authorisations"]),
+        field => input_path(&[&camel_case(field)]),
+    }
 }
 
 /// Runs one command for the caller: the caller's role and organisation as the actor, the
@@ -343,5 +348,28 @@ pub(crate) async fn run_command(
             }
             Ok(payload)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::typed_input_path;
+
+    fn check(domain_field: &str, expect: Option<&[&str]>) {
+        let expect = expect.map(|path| path.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+        assert_eq!(typed_input_path(domain_field), expect, "{domain_field}");
+    }
+
+    #[test]
+    fn domain_fields_map_to_typed_input_paths() {
+        check("description", Some(&["input", "description"]));
+        check("planned_quantities", Some(&["input", "plannedQuantities"]));
+        check(
+            "referred_by_organisation_id",
+            Some(&["input", "referredByOrganisationId"]),
+        );
+        check("occurred_at", Some(&["input", "occurredAt"]));
+        check("budget_cents_max", Some(&["input", "authorisations"]));
+        check("actor", None);
     }
 }
