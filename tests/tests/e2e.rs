@@ -2,6 +2,9 @@
 //! dir (harness: `govledger_tests::e2e`), driven over HTTP and WebSocket.
 //!
 //! Table of contents:
+//! - `demo`: `govledger demo` prints an auditor token and answers the README's auditor
+//!   queries (the 16 unit doors traced to their decision and requests; rates per
+//!   organisation) on a verified ledger.
 //! - `flow`: request → decision → work project → completion → inspection → follow-up through
 //!   `executeCommand`, each step read back with its consistency token; idempotent retries;
 //!   the decision trace and the metrics of the result.
@@ -16,6 +19,7 @@
 
 mod e2e {
     mod access;
+    mod demo;
     mod flow;
     mod protocol;
     mod restart;
