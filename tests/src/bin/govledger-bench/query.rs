@@ -8,7 +8,8 @@
 //! Options: `--events N` (default 1,000,000), `--connections C` (default 32), `--seconds S`
 //! per scenario and run (default 10), `--runs R` (default 3; medians are reported),
 //! `--cache DIR` (where generated ledgers are kept between invocations; default
-//! `<target>/bench-cache`), `--fresh DIR` (generate into a temp dir under DIR instead).
+//! `<target>/bench-cache`), `--fresh DIR` (generate into a temp dir under DIR instead),
+//! `--only SCENARIO` (measure one scenario, e.g. under a profiler; the baseline still runs).
 //!
 //! Output: one JSON line per scenario with `requests_per_s`, `p50_us`, `p99_us`,
 //! `baseline_requests_per_s` and `ratio` (requests/s ÷ the baseline's, per run), each the
@@ -51,6 +52,7 @@ struct Options {
     seconds: u64,
     runs: usize,
     source: LedgerSource,
+    only: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, BenchError> {
@@ -60,6 +62,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         seconds: DEFAULT_SECONDS,
         runs: DEFAULT_RUNS,
         source: LedgerSource::default_cache(),
+        only: None,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -71,6 +74,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--runs" => options.runs = value.parse()?,
             "--cache" => options.source = LedgerSource::Cache(PathBuf::from(value)),
             "--fresh" => options.source = LedgerSource::Fresh(PathBuf::from(value)),
+            "--only" => options.only = Some(value.clone()),
             other => return Err(format!("unknown option {other}").into()),
         }
     }
@@ -194,11 +198,17 @@ async fn measure(options: &Options, prepared: PreparedLedger) -> Result<(), Benc
             introspection: Introspection::Enabled,
         },
     ));
-    let scenarios = scenarios(&address, &prepared).await?;
+    let mut scenarios = scenarios(&address, &prepared).await?;
     let page_bytes = scenarios
         .iter()
         .find(|s| s.name == PAGE_SCENARIO)
         .map_or(0, |s| s.response_bytes);
+    if let Some(only) = &options.only {
+        scenarios.retain(|s| s.name == only);
+        if scenarios.is_empty() {
+            return Err(format!("no scenario {only}").into());
+        }
+    }
     let baseline_address = start_baseline(page_bytes).await?;
     let baseline_request = post_request(&baseline_address, "{\"query\":\"{ baseline }\"}");
     let window = Duration::from_secs(options.seconds);
