@@ -29,6 +29,7 @@ macro_rules! subcommands {
 
 subcommands! {
     append: "durable single-event appends, 1 and 64 writers, beside raw sled",
+    rebuild: "rebuild every projection from a synthetic ledger, beside read + decode",
     query: "concurrent GraphQL queries over HTTP on a synthetic ledger, beside bare axum",
 }
 

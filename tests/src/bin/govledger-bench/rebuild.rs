@@ -1,0 +1,234 @@
+//! `govledger-bench rebuild`: rebuilds every projection (cases, directory, audit, metrics)
+//! from position 1 of a synthetic ledger, beside the baseline of reading and decoding the same
+//! events without applying them, measured in the same run on the same ledger.
+//!
+//! The ledger is generated once (`domain::synthetic::generate`, not timed). Each run then
+//! reads and decodes the whole log (`store.read_log` pages + `DomainEvent::decode_recorded`,
+//! the decoder the read models use), and rebuilds every read model into a fresh directory
+//! (open, build all generations, switch them live), timed until every projection has caught
+//! up with the head.
+//!
+//! Options: `--events N` (default 1,000,000), `--runs N` (default 3; medians are reported),
+//! `--compounds N` (default 6), `--batch-events N` (the runner's batch size; default its
+//! own), `--dir PATH` (where the temp dirs go; default the system temp dir).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use govledger_core::domain::event::DomainEvent;
+use govledger_core::domain::synthetic::{self, SyntheticSpec};
+use govledger_core::limits::READ_PAGE_EVENTS_MAX;
+use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::{EventStore, LogQuery};
+use govledger_projections::error::ProjectionError;
+use govledger_projections::read_api::ReadApi;
+use govledger_projections::runner::{BATCH_EVENTS_MAX, ProjectionState, RunnerOptions};
+use serde_json::json;
+
+use crate::BenchError;
+use crate::report::{emit, machine, median, rounded};
+
+const DEFAULT_EVENTS: u64 = 1_000_000;
+const DEFAULT_RUNS: usize = 3;
+const DEFAULT_COMPOUNDS: u32 = 6;
+/// Years the synthetic cases spread over (metrics then cover 48 months).
+const SYNTHETIC_YEARS: u32 = 4;
+const SYNTHETIC_SEED: u64 = 20_211_201;
+/// How long one wait for the read models lasts before the bench checks they still progress.
+const PROGRESS_CHECK: Duration = Duration::from_secs(10);
+/// A rebuild that has not caught up in this long has failed.
+const REBUILD_TIMEOUT: Duration = Duration::from_secs(3_600);
+
+struct Options {
+    events: u64,
+    runs: usize,
+    compounds: u32,
+    batch_events_max: usize,
+    dir: PathBuf,
+}
+
+fn parse(args: &[String]) -> Result<Options, BenchError> {
+    let mut options = Options {
+        events: DEFAULT_EVENTS,
+        runs: DEFAULT_RUNS,
+        compounds: DEFAULT_COMPOUNDS,
+        batch_events_max: BATCH_EVENTS_MAX,
+        dir: std::env::temp_dir(),
+    };
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--events" => options.events = value.parse()?,
+            "--runs" => options.runs = value.parse()?,
+            "--compounds" => options.compounds = value.parse()?,
+            "--batch-events" => options.batch_events_max = value.parse()?,
+            "--dir" => options.dir = PathBuf::from(value),
+            _ => return Err(format!("unknown option {flag}").into()),
+        }
+    }
+    if options.events == 0 || options.runs == 0 || options.compounds == 0 {
+        return Err("--events, --runs and --compounds must be at least 1".into());
+    }
+    if options.batch_events_max == 0 {
+        return Err("--batch-events must be at least 1".into());
+    }
+    Ok(options)
+}
+
+pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
+    let options = parse(args)?;
+    let ledger_dir = tempfile::Builder::new()
+        .prefix("govledger-bench-rebuild-")
+        .tempdir_in(&options.dir)?;
+    let store: Arc<dyn EventStore> = Arc::new(SledStore::open(ledger_dir.path().join("ledger"))?);
+    let generated_at = Instant::now();
+    let generated = synthetic::generate(
+        store.as_ref(),
+        SyntheticSpec {
+            events_target: options.events,
+            compounds: options.compounds,
+            years: SYNTHETIC_YEARS,
+            seed: SYNTHETIC_SEED,
+        },
+    )?;
+    let head = store.head().position;
+    eprintln!(
+        "generated {} events ({} requests, {} works, {} decisions, {} mediations) in {:.1} s",
+        head,
+        generated.requests,
+        generated.work_projects,
+        generated.decisions,
+        generated.mediations,
+        generated_at.elapsed().as_secs_f64()
+    );
+    // Peak RSS from here on: what the measured runs need, not the generator.
+    let peak_rss_scope = if reset_peak_rss() {
+        "measured_runs"
+    } else {
+        "whole_process"
+    };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut rebuild_rates = Vec::new();
+    let mut baseline_rates = Vec::new();
+    let mut ratios = Vec::new();
+    for run in 0..options.runs {
+        let baseline = read_and_decode(store.as_ref())?;
+        let models_dir = ledger_dir.path().join(format!("projections-{run}"));
+        let rebuild = runtime.block_on(rebuild_all(&options, &store, &models_dir))?;
+        std::fs::remove_dir_all(&models_dir)?;
+        let baseline_rate = baseline.events as f64 / baseline.elapsed.as_secs_f64();
+        let rebuild_rate = head as f64 / rebuild.as_secs_f64();
+        eprintln!(
+            "run {}: baseline {:.0} events/s, rebuild {:.0} events/s ({:.1} s), ratio {:.3}",
+            run + 1,
+            baseline_rate,
+            rebuild_rate,
+            rebuild.as_secs_f64(),
+            rebuild_rate / baseline_rate
+        );
+        baseline_rates.push(baseline_rate);
+        rebuild_rates.push(rebuild_rate);
+        ratios.push(rebuild_rate / baseline_rate);
+    }
+    emit(&json!({
+        "scenario": "rebuild",
+        "events": head,
+        "runs": options.runs,
+        "projections": ["cases", "directory", "audit", "metrics"],
+        "batch_events_max": options.batch_events_max,
+        "events_per_s": rounded(median(rebuild_rates), 0),
+        "baseline_events_per_s": rounded(median(baseline_rates), 0),
+        "ratio": rounded(median(ratios), 3),
+        "peak_rss_bytes": peak_rss_bytes(),
+        "peak_rss_scope": peak_rss_scope,
+        "synthetic": {
+            "compounds": options.compounds,
+            "years": SYNTHETIC_YEARS,
+            "requests": generated.requests,
+            "work_projects": generated.work_projects,
+            "decisions": generated.decisions,
+            "mediations": generated.mediations,
+        },
+        "machine": machine(),
+    }))?;
+    Ok(())
+}
+
+struct Baseline {
+    events: u64,
+    elapsed: Duration,
+}
+
+/// Reads every event page by page and decodes each payload, applying nothing.
+fn read_and_decode(store: &dyn EventStore) -> Result<Baseline, BenchError> {
+    let started = Instant::now();
+    let mut events = 0u64;
+    let mut next = 1;
+    loop {
+        let page = store.read_log(&LogQuery::forwards(next, READ_PAGE_EVENTS_MAX))?;
+        for recorded in &page.events {
+            std::hint::black_box(DomainEvent::decode_recorded(recorded)?);
+        }
+        events += page.events.len() as u64;
+        next = page.next_start;
+        if page.reached_end || page.events.is_empty() {
+            break;
+        }
+    }
+    Ok(Baseline {
+        events,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Opens empty read models over the ledger and waits until every projection has been built
+/// from position 1 and switched live at the head; returns how long that took.
+async fn rebuild_all(
+    options: &Options,
+    store: &Arc<dyn EventStore>,
+    dir: &Path,
+) -> Result<Duration, BenchError> {
+    let head = store.head().position;
+    let started = Instant::now();
+    let mut runner_options = RunnerOptions::new(dir);
+    runner_options.batch_events_max = options.batch_events_max;
+    let api = ReadApi::open(runner_options, Arc::clone(store))?;
+    api.start()?;
+    loop {
+        match api.wait_until(head, PROGRESS_CHECK).await {
+            Ok(()) => break,
+            Err(ProjectionError::Rebuilding { .. } | ProjectionError::WaitTimedOut { .. })
+                if started.elapsed() < REBUILD_TIMEOUT => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let elapsed = started.elapsed();
+    for status in api.status() {
+        if status.state != ProjectionState::CaughtUp {
+            return Err(format!("projection {} ended {:?}", status.name, status.state).into());
+        }
+    }
+    api.shutdown().await?;
+    Ok(elapsed)
+}
+
+/// Resets the kernel's peak-RSS mark (`echo 5 > /proc/self/clear_refs`, Linux 4.0+).
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// `VmHWM` of this process, in bytes (0 where /proc is not available).
+fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().strip_suffix("kB"))
+        .and_then(|kb| kb.trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
