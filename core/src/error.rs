@@ -27,6 +27,8 @@ pub enum StoreError {
     },
     #[error("an append must carry between 1 and {limit} events, not {count}")]
     EventCountOutOfRange { count: usize, limit: usize },
+    #[error("{path} already holds a ledger; restore only into an empty data directory")]
+    RestoreTargetNotEmpty { path: String },
     #[error("read limit {requested} is outside 1..={limit}")]
     ReadLimitOutOfRange { requested: usize, limit: usize },
     #[error("event id {event_id} is used twice in one append")]
@@ -64,6 +66,7 @@ impl StoreError {
             | StoreError::PayloadTooLarge { .. }
             | StoreError::EventCountOutOfRange { .. }
             | StoreError::ReadLimitOutOfRange { .. }
+            | StoreError::RestoreTargetNotEmpty { .. }
             | StoreError::DuplicateEventId { .. } => ErrorKind::Rejected,
             StoreError::WrongExpectedVersion { .. } | StoreError::IdempotencyConflict { .. } => {
                 ErrorKind::Conflict

@@ -10,6 +10,8 @@
 //! - `tamper`: a changed, truncated or missing stored record is named by `verify` and refused
 //!   by the open check.
 //! - `format`: a newer or corrupt store format is refused with the data untouched.
+//! - `restore`: a verbatim restore from stored records is identical, appendable, and refuses
+//!   broken records and non-empty targets.
 //! - `subscription`: a subscriber following many concurrent writers sees every event once.
 //!
 //! Long runs: `GOVLEDGER_PROPTEST_CASES`, `GOVLEDGER_CRASH_ROUNDS`.
@@ -21,6 +23,7 @@ mod store {
     mod crash;
     mod format;
     mod property;
+    mod restore;
     mod subscription;
     mod tamper;
 }

@@ -1,22 +1,18 @@
-//! `govledger import`: verify an export file's whole chain, then load it into a fresh data
-//! directory. A broken file is refused before anything is written.
-//!
-//! Limitation: the store assigns `recorded_at` (and so the hashes) itself and has no API to
-//! write records verbatim. Events are re-appended in order with their ids, types, versions,
-//! occurred-at, actors, correlation and payloads intact, at the same positions and stream
-//! versions; their recorded-at times and hashes are new. The file remains the proof of the
-//! original chain (its head hash is printed).
+//! `govledger import`: verify an export file's whole chain, then restore it verbatim into a
+//! fresh data directory: the same record bytes at the same positions, so every hash and the
+//! head hash are the original ones. A broken file is refused before anything is written; the
+//! store re-checks every record as it writes it, and a restore that stops half-way leaves a
+//! directory that refuses to open rather than a shorter ledger.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use govledger_core::event::{NewEvent, RecordedEvent};
-use govledger_core::store::sled_store::SledStore;
-use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion, PendingAppend};
+use govledger_core::store::sled_store::{SledOptions, SledRestore, StoredRecord};
 
 use crate::cli::{CliError, DataArgs, say};
-use crate::ledger_file::{FileCheck, parse_line};
+use crate::ledger_file::{FileCheck, LedgerFileError, parse_line};
+use crate::schema::node::hex_decode;
 use crate::service::DataDir;
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +26,7 @@ pub(super) struct ImportArgs {
 
 pub(super) fn run(args: ImportArgs) -> Result<(), CliError> {
     let data = DataDir::new(args.data.data);
+    // First pass: the whole file must verify before anything is written.
     let (events, file_head_hash) = {
         let mut check = FileCheck::new();
         let mut count = 0u64;
@@ -44,73 +41,38 @@ pub(super) fn run(args: ImportArgs) -> Result<(), CliError> {
         "{}: chain verified, {events} events, head hash {file_head_hash}",
         args.input.display()
     ));
-    if data.ledger().exists() {
-        let store = SledStore::open(data.ledger())?;
-        if store.head().position > 0 {
-            return Err(CliError::Failed(format!(
-                "{} already holds a ledger; import only into a fresh data directory",
-                data.root().display()
-            )));
-        }
-    }
     std::fs::create_dir_all(data.root())
         .map_err(CliError::io(format!("creating {}", data.root().display())))?;
-    let store = SledStore::open(data.ledger())?;
-    let mut pending: Vec<(u64, PendingAppend)> = Vec::new();
+    // Second pass: restore verbatim (the store checks the chain again as it writes).
+    let mut restore = SledRestore::begin(&SledOptions::new(data.ledger()))?;
     let mut check = FileCheck::new();
     for_each_line(&args.input, |line_number, text| {
-        let event = check.check(&parse_line(line_number, text)?)?;
-        pending.push((event.position, store.submit(reappend(event))));
-        if pending.len() >= IMPORT_IN_FLIGHT_APPENDS_MAX {
-            settle(&mut pending)?;
-        }
+        let line = parse_line(line_number, text)?;
+        let event = check.check(&line)?;
+        let record = hex_decode(&line.record_hex).ok_or_else(|| LedgerFileError::Broken {
+            position: event.position,
+            reason: "record_hex is not hex".into(),
+        })?;
+        restore.push(StoredRecord {
+            position: event.position,
+            record,
+            hash: event.hash,
+        })?;
         Ok(())
     })?;
-    settle(&mut pending)?;
-    let head = store.head();
-    store.close()?;
+    let head = restore.finish()?;
+    if head.hash != file_head_hash {
+        return Err(CliError::Failed(format!(
+            "the file changed during the import: restored head hash {} differs from {file_head_hash}",
+            head.hash
+        )));
+    }
     say(format!(
-        "imported {events} events into {}; new head position {} hash {} (recorded-at times and \
-         hashes are new: the store cannot write records verbatim; the export file proves the \
-         original chain)",
+        "imported {events} events into {}; head position {} hash {} (as in the file)",
         data.root().display(),
         head.position,
         head.hash
     ));
-    Ok(())
-}
-
-/// Appends queued before waiting for their outcomes (the writer commits them in groups).
-const IMPORT_IN_FLIGHT_APPENDS_MAX: usize = 2_048;
-
-fn reappend(event: RecordedEvent) -> AppendRequest {
-    AppendRequest {
-        stream: event.stream_id.clone(),
-        expected: ExpectedVersion::Exact(event.stream_version - 1),
-        events: vec![NewEvent {
-            event_id: event.event_id,
-            event_type: event.event_type,
-            schema_version: event.schema_version,
-            occurred_at: event.occurred_at,
-            actor: event.actor,
-            correlation_id: event.correlation_id,
-            causation_id: event.causation_id,
-            payload: event.payload,
-        }],
-        idempotency: None,
-    }
-}
-
-fn settle(pending: &mut Vec<(u64, PendingAppend)>) -> Result<(), CliError> {
-    for (position, append) in pending.drain(..) {
-        let outcome = append.wait()?;
-        if outcome.first_position != position {
-            return Err(CliError::Failed(format!(
-                "event {position} landed at position {}; the import stopped",
-                outcome.first_position
-            )));
-        }
-    }
     Ok(())
 }
 

@@ -79,6 +79,7 @@ pub fn describe_error(error: &StoreError) -> String {
             format!("ReadLimitOutOfRange({requested})")
         }
         StoreError::DuplicateEventId { .. } => "DuplicateEventId".into(),
+        StoreError::RestoreTargetNotEmpty { .. } => "RestoreTargetNotEmpty".into(),
         StoreError::WrongExpectedVersion { actual, .. } => {
             format!("WrongExpectedVersion(actual {actual})")
         }
