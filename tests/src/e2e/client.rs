@@ -38,16 +38,6 @@ impl Executed {
             .as_u64()
             .unwrap_or_else(|| panic!("the command was not carried out: {}", self.body))
     }
-
-    /// `userErrors[0].code`, else the first top-level `errors[].extensions.code`.
-    pub fn refusal_code(&self) -> Option<String> {
-        let user_error = &self.payload()["userErrors"][0]["code"];
-        let top_level = &self.body["errors"][0]["extensions"]["code"];
-        user_error
-            .as_str()
-            .or_else(|| top_level.as_str())
-            .map(str::to_string)
-    }
 }
 
 impl Client {
@@ -56,11 +46,6 @@ impl Client {
             address: address.to_string(),
             token: token.map(str::to_string),
         }
-    }
-
-    /// The same server, another caller.
-    pub fn with_token(&self, token: Option<&str>) -> Client {
-        Client::new(&self.address, token)
     }
 
     /// POSTs one GraphQL request.

@@ -48,10 +48,6 @@ impl GraphQlSocket {
             .expect("sends");
     }
 
-    pub async fn subscribe(&mut self, id: &str, query: &str) {
-        self.subscribe_with(id, query, serde_json::json!({})).await;
-    }
-
     /// Starts subscription `id` with variables; its events arrive as `next` messages.
     pub async fn subscribe_with(&mut self, id: &str, query: &str, variables: serde_json::Value) {
         self.send(serde_json::json!({
