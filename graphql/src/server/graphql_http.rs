@@ -175,10 +175,12 @@ fn set_content_type(response: &mut Response, media: ResponseMediaType) {
     response.headers_mut().insert(header::CONTENT_TYPE, value);
 }
 
-/// The operation a request would run, or the parse failure.
-fn operation_type(request: &async_graphql::Request) -> Result<OperationType, ServerError> {
-    let document = async_graphql::parser::parse_query(&request.query).map_err(ServerError::from)?;
-    let operation = match &request.operation_name {
+/// The operation a request would run, or the parse failure. The parsed document stays cached
+/// in the request, so the executor does not parse the query a second time.
+fn operation_type(request: &mut async_graphql::Request) -> Result<OperationType, ServerError> {
+    let operation_name = request.operation_name.clone();
+    let document = request.parsed_query()?;
+    let operation = match &operation_name {
         Some(name) => document
             .operations
             .iter()
@@ -193,11 +195,11 @@ fn operation_type(request: &async_graphql::Request) -> Result<OperationType, Ser
 async fn execute(
     state: &ServerState,
     principal: Principal,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     method: Method,
     media: ResponseMediaType,
 ) -> Response {
-    match operation_type(&request) {
+    match operation_type(&mut request) {
         Err(parse_error) => {
             let mut response = GqlResponse::from_errors(vec![parse_error]);
             return finish(state, &mut response, media, ErrorCode::ParseFailed);
