@@ -15,6 +15,7 @@ use crate::domain::ids::{PersonId, UnitId};
 use crate::domain::service::CommandHandler;
 use crate::domain::service::envelope::{CommandEnvelope, CommandError, CommandOutcome};
 use crate::personal_data::{ID_NUMBER_BYTES_MAX, NAME_BYTES_MAX, PHONE_BYTES_MAX};
+use crate::store::sled_store::open_waiting_for_lock;
 use crate::time::Timestamp;
 
 const DETAILS_TREE: &str = "person_details";
@@ -70,7 +71,7 @@ pub struct PersonalDataStore {
 impl PersonalDataStore {
     /// Opens (or creates) the store in its own directory, never the ledger's.
     pub fn open(path: impl AsRef<Path>) -> Result<PersonalDataStore, PersonalDataError> {
-        let db = sled::open(path)?;
+        let db = open_waiting_for_lock(&sled::Config::new().path(path.as_ref()))?;
         let details = db.open_tree(DETAILS_TREE)?;
         let erased = db.open_tree(ERASED_TREE)?;
         Ok(PersonalDataStore {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use govledger_core::domain::role::Role;
 use govledger_core::hash::Hash256;
+use govledger_core::store::sled_store::open_waiting_for_lock;
 use govledger_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -91,7 +92,7 @@ pub struct TokenStore {
 
 impl TokenStore {
     pub fn open(path: &Path) -> Result<TokenStore, AccessError> {
-        let db = sled::open(path)
+        let db = open_waiting_for_lock(&sled::Config::new().path(path))
             .map_err(|e| AccessError::Storage(format!("opening {}: {e}", path.display())))?;
         let grants = db.open_tree(GRANTS_TREE)?;
         let ids = db.open_tree(IDS_TREE)?;

@@ -138,11 +138,11 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
                 "batch_events_max must be at least 1".into(),
             ));
         }
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(&options.path)
-            .cache_capacity(options.cache_capacity_bytes)
-            .open()
-            .map_err(|e| {
+            .cache_capacity(options.cache_capacity_bytes);
+        let db =
+            govledger_core::store::sled_store::open_waiting_for_lock(&config).map_err(|e| {
                 ProjectionError::Storage(format!("opening {}: {e}", options.path.display()))
             })?;
         let catalog = Catalog::open(db)?;

@@ -6,6 +6,7 @@
 //! reader never sees an event that is not yet durable.
 
 mod keys;
+mod lock;
 mod restore;
 mod writer;
 
@@ -31,6 +32,7 @@ use crate::store::{
     LogQuery, PendingAppend, VerifyReport,
 };
 use crate::time::Timestamp;
+pub use lock::open_waiting_for_lock;
 pub use restore::{SledRestore, StoredRecord};
 use writer::{Job, Writer};
 
@@ -38,10 +40,6 @@ use writer::{Job, Writer};
 /// whenever the key layout or the record encoding changes.
 pub const STORE_FORMAT: u32 = 1;
 const TREE_NAME: &[u8] = b"ledger";
-/// How long `open` waits for another handle in this process to release the directory lock:
-/// 100 × 20 ms = 2 s. Another process holding it is reported after that.
-const OPEN_LOCK_WAIT_ATTEMPTS_MAX: u32 = 100;
-const OPEN_LOCK_WAIT_INTERVAL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// What `open` checks before it accepts appends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -368,36 +366,12 @@ fn open_tree(options: &SledOptions) -> Result<(sled::Db, sled::Tree), StoreError
         .path(&options.path)
         .cache_capacity(options.cache_capacity_bytes)
         .flush_every_ms(None);
-    // sled releases its directory lock only when its I/O threads let go of the database, a
-    // moment after the last handle is dropped; so a reopen in the same process (a restart, an
-    // import followed by serve) waits briefly for the lock instead of failing.
-    let mut attempts = 0;
-    let db = loop {
-        match config.open() {
-            Ok(db) => break db,
-            Err(sled::Error::Io(error))
-                if is_lock_contention(&error) && attempts < OPEN_LOCK_WAIT_ATTEMPTS_MAX =>
-            {
-                attempts += 1;
-                std::thread::sleep(OPEN_LOCK_WAIT_INTERVAL);
-            }
-            Err(error) => {
-                return Err(StoreError::Storage(format!(
-                    "opening {}: {error}",
-                    options.path.display()
-                )));
-            }
-        }
-    };
+    let db = open_waiting_for_lock(&config).map_err(|error| {
+        StoreError::Storage(format!("opening {}: {error}", options.path.display()))
+    })?;
     let tree = db.open_tree(TREE_NAME)?;
     check_format(&db, &tree)?;
     Ok((db, tree))
-}
-
-/// sled reports a held directory lock as an `Other` I/O error whose text names the lock.
-fn is_lock_contention(error: &std::io::Error) -> bool {
-    error.kind() == std::io::ErrorKind::WouldBlock
-        || error.to_string().contains("could not acquire lock")
 }
 
 fn check_format(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
