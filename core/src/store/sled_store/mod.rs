@@ -2,8 +2,9 @@
 //!
 //! Write path: caller validates and fingerprints (`submit`) → bounded queue → the writer
 //! thread stages a group, `apply_batch` + `flush` → head published → callers answered
-//! (see `writer.rs`). Read path: lock-free sled reads, bounded by the published head so a
-//! reader never sees an event that is not yet durable.
+//! (see `writer.rs`). A blocking `append` that finds no commit in progress does the same on
+//! its own thread instead of queueing. Read path: lock-free sled reads, bounded by the
+//! published head so a reader never sees an event that is not yet durable.
 
 mod keys;
 mod lock;
@@ -34,7 +35,7 @@ use crate::store::{
 use crate::time::Timestamp;
 pub use lock::open_waiting_for_lock;
 pub use restore::{SledRestore, StoredRecord};
-use writer::{Job, Writer};
+use writer::{Committer, Job, LoneCommit, Shared};
 
 /// The store format this build writes and reads. Bump it (with an upgrade path and an ADR)
 /// whenever the key layout or the record encoding changes.
@@ -73,7 +74,7 @@ impl SledOptions {
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
-    queue: Mutex<Option<SyncSender<Job>>>,
+    intake: Mutex<Option<Intake>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     head_tx: Arc<watch::Sender<Head>>,
     failed: Arc<AtomicBool>,
@@ -112,7 +113,7 @@ impl SledStore {
         let store = SledStore {
             db,
             tree,
-            queue: Mutex::new(None),
+            intake: Mutex::new(None),
             writer_thread: Mutex::new(None),
             head_tx: Arc::new(head_tx),
             failed: Arc::new(AtomicBool::new(false)),
@@ -204,28 +205,32 @@ impl SledStore {
             Some(event) => event.recorded_at,
             None => Timestamp::from_unix_micros(i64::MIN),
         };
-        let writer = Writer {
-            db: self.db.clone(),
+        let committer = Committer {
             tree: self.tree.clone(),
-            head_tx: Arc::clone(&self.head_tx),
-            failed: Arc::clone(&self.failed),
             head,
             last_recorded_at,
             stream_versions: HashMap::new(),
         };
-        let (sender, receiver) = sync_channel(WRITER_QUEUE_APPENDS_MAX);
+        let shared = Arc::new(Shared::new(
+            committer,
+            self.db.clone(),
+            Arc::clone(&self.head_tx),
+            Arc::clone(&self.failed),
+        ));
+        let (queue, receiver) = sync_channel(WRITER_QUEUE_APPENDS_MAX);
+        let for_thread = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("govledger-writer".into())
-            .spawn(move || writer.run(receiver))
+            .spawn(move || writer::run(for_thread, receiver))
             .map_err(|e| StoreError::Storage(format!("starting the writer thread: {e}")))?;
-        *lock(&self.queue) = Some(sender);
+        *lock(&self.intake) = Some(Intake { queue, shared });
         *lock(&self.writer_thread) = Some(thread);
         Ok(())
     }
 
     /// Stops the writer after the queued appends and flushes. Also done on drop.
     pub fn close(&self) -> Result<(), StoreError> {
-        lock(&self.queue).take();
+        lock(&self.intake).take();
         if let Some(thread) = lock(&self.writer_thread).take() {
             let _ = thread.join();
         }
@@ -419,34 +424,66 @@ impl Drop for SledStore {
     }
 }
 
-impl EventStore for SledStore {
-    fn submit(&self, request: AppendRequest) -> PendingAppend {
-        if self.failed.load(Ordering::SeqCst) {
-            return PendingAppend::ready(Err(StoreError::Unavailable));
+/// Where appends go in: the writer's queue, and the commit lock a lone `append` may take.
+#[derive(Clone)]
+struct Intake {
+    queue: SyncSender<Job>,
+    shared: Arc<Shared>,
+}
+
+impl Intake {
+    /// Queues a job for the writer thread; blocks (backpressure) while the queue is full.
+    fn enqueue(&self, job: Job) -> Result<(), StoreError> {
+        match self.queue.try_send(job) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(job)) => {
+                self.queue.send(job).map_err(|_| StoreError::Unavailable)
+            }
+            Err(TrySendError::Disconnected(_)) => Err(StoreError::Unavailable),
         }
-        let fingerprint = match SledStore::validate(&request) {
-            Ok(fingerprint) => fingerprint,
-            Err(error) => return PendingAppend::ready(Err(error)),
-        };
-        let (reply, receiver) = oneshot::channel();
-        let Some(queue) = lock(&self.queue).clone() else {
-            return PendingAppend::ready(Err(StoreError::Unavailable));
-        };
+    }
+}
+
+/// The caller's end of an append's answer.
+type Answer = oneshot::Receiver<Result<AppendOutcome, StoreError>>;
+
+impl SledStore {
+    /// Validates and fingerprints on the caller's thread, ready for a commit.
+    fn prepare(&self, request: AppendRequest) -> Result<(Intake, Job, Answer), StoreError> {
+        if self.failed.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable);
+        }
+        let fingerprint = SledStore::validate(&request)?;
+        let intake = lock(&self.intake).clone().ok_or(StoreError::Unavailable)?;
+        let (reply, answer) = oneshot::channel();
         let job = Job {
             request,
             fingerprint,
             reply,
         };
-        // Block (backpressure) when the queue is full; fail only if the writer is gone.
-        let sent = match queue.try_send(job) {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(job)) => queue.send(job).map_err(|_| ()),
-            Err(TrySendError::Disconnected(_)) => Err(()),
-        };
-        match sent {
-            Ok(()) => PendingAppend::waiting(receiver),
-            Err(()) => PendingAppend::ready(Err(StoreError::Unavailable)),
+        Ok((intake, job, answer))
+    }
+}
+
+impl EventStore for SledStore {
+    fn submit(&self, request: AppendRequest) -> PendingAppend {
+        let queued = self
+            .prepare(request)
+            .and_then(|(intake, job, answer)| intake.enqueue(job).map(|()| answer));
+        match queued {
+            Ok(answer) => PendingAppend::waiting(answer),
+            Err(error) => PendingAppend::ready(Err(error)),
         }
+    }
+
+    /// Commits on the caller's thread when nothing else is committing (see `writer.rs`);
+    /// otherwise queues and waits like `submit`.
+    fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        let (intake, job, answer) = self.prepare(request)?;
+        if let LoneCommit::Busy(job) = intake.shared.try_commit_alone(job) {
+            intake.enqueue(job)?;
+        }
+        PendingAppend::waiting(answer).wait()
     }
 
     fn read_stream(
