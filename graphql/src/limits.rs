@@ -25,3 +25,6 @@ pub const EVENTS_PAGE_SCAN_EVENTS_MAX: usize = 50_000;
 pub const WEBSOCKET_CONNECTIONS_MAX: usize = 1_024;
 /// Longest a query with a consistency token waits for the projections to catch up.
 pub const CONSISTENCY_WAIT_MAX: Duration = Duration::from_secs(5);
+/// Longest a WebSocket may stay open without sending `connection_init`; it is then closed
+/// with 4408 (`govledger serve --connection-init-timeout-ms` changes it).
+pub const CONNECTION_INIT_TIMEOUT_DEFAULT: Duration = Duration::from_secs(10);

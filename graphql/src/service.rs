@@ -15,6 +15,8 @@ use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::ProjectionState;
 
 use crate::access::TokenStore;
+use crate::error::ErrorCode;
+use crate::limits::CONSISTENCY_WAIT_MAX;
 
 /// The data directory: `ledger/` (the event store), `projections/` (read models),
 /// `personal/` (personal data, outside the hash chain) and `access/` (API token hashes).
@@ -137,6 +139,31 @@ impl ReadModelProgress for ProjectionProgress {
     }
 }
 
+/// Why a query's consistency token could not be honoured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsistencyError {
+    /// No write has produced this position yet: waiting could not help, so the query is
+    /// refused at once.
+    #[error(
+        "consistency {position} is beyond the ledger head {head}: pass the `consistency` a \
+         mutation returned"
+    )]
+    BeyondHead { position: u64, head: u64 },
+    /// The position exists, but the read models did not apply it in time (or stopped).
+    #[error("the read models have not reached position {position}: {reason}")]
+    NotReached { position: u64, reason: String },
+}
+
+impl ConsistencyError {
+    /// The `extensions.code` a client gets: its own mistake, or retry later.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ConsistencyError::BeyondHead { .. } => ErrorCode::BadUserInput,
+            ConsistencyError::NotReached { .. } => ErrorCode::Unavailable,
+        }
+    }
+}
+
 /// The outcome of the last full walk of the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
@@ -207,6 +234,20 @@ impl LedgerService {
     /// The store as the trait object the core's readers take.
     pub fn event_store(&self) -> Arc<dyn EventStore> {
         self.store.clone()
+    }
+
+    /// Resolves once the read models have applied `position` (a consistency token), waiting
+    /// at most `CONSISTENCY_WAIT_MAX`. A position beyond the ledger head is refused at once:
+    /// mutations only hand out positions at or below the head, so no wait could reach it.
+    pub async fn wait_for_consistency(&self, position: u64) -> Result<(), ConsistencyError> {
+        let head = self.store.head().position;
+        if position > head {
+            return Err(ConsistencyError::BeyondHead { position, head });
+        }
+        self.progress
+            .wait_until(position, CONSISTENCY_WAIT_MAX)
+            .await
+            .map_err(|reason| ConsistencyError::NotReached { position, reason })
     }
 
     pub fn verification(&self) -> Verification {

@@ -1,9 +1,12 @@
 //! Who is asking: bearer API tokens, each mapped to one account acting in one role (for one
 //! organisation), stored only as SHA-256 hashes. No token means the public, read-only view.
 
+mod legacy_sled;
 mod principal;
 mod secret;
+mod token_log;
 mod token_store;
+mod token_table;
 
 pub use principal::{Principal, ReadScope};
 pub use secret::{TOKEN_PREFIX, TokenSecret};

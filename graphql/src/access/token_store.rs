@@ -1,19 +1,23 @@
-//! The token database (`<data>/access`, a small sled db): token digest → grant, plus an
-//! index by token id for listing and revoking. The secret itself is never stored.
+//! The token store over `<data>/access/`: tokens live in the append-only token log
+//! (`token_log.rs`); a running server keeps them folded in memory and re-reads the log when
+//! its size, modification time or inode changed, checked before every authentication, so a
+//! token created or revoked by `govledger token` on the same data directory counts from the
+//! next request on. The secret itself is never stored.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
 
 use govledger_core::domain::role::Role;
-use govledger_core::hash::Hash256;
-use govledger_core::store::sled_store::open_waiting_for_lock;
 use govledger_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::access::TokenSecret;
+use crate::access::legacy_sled;
+use crate::access::token_log::{self, TokenLogEntry};
+use crate::access::token_table::TokenTable;
 
-const GRANTS_TREE: &[u8] = b"grants_by_digest";
-const IDS_TREE: &[u8] = b"digest_by_token_id";
 /// Longest label an operator may give a token.
 pub const TOKEN_LABEL_BYTES_MAX: usize = 200;
 
@@ -83,20 +87,42 @@ impl TokenRecord {
     }
 }
 
+/// The token store of one access directory; clones share the folded tokens.
 #[derive(Clone)]
 pub struct TokenStore {
-    db: sled::Db,
-    grants: sled::Tree,
-    ids: sled::Tree,
+    dir: PathBuf,
+    folded: Arc<RwLock<Folded>>,
+}
+
+/// The tokens as of one version of the log file.
+struct Folded {
+    version: Option<LogVersion>,
+    table: Arc<TokenTable>,
+}
+
+/// What changes whenever the log does: it only grows, and a migration replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LogVersion {
+    bytes: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
 }
 
 impl TokenStore {
-    pub fn open(path: &Path) -> Result<TokenStore, AccessError> {
-        let db = open_waiting_for_lock(&sled::Config::new().path(path))
-            .map_err(|e| AccessError::Storage(format!("opening {}: {e}", path.display())))?;
-        let grants = db.open_tree(GRANTS_TREE)?;
-        let ids = db.open_tree(IDS_TREE)?;
-        Ok(TokenStore { db, grants, ids })
+    /// Opens the access directory `dir` (created if missing), migrating a token database
+    /// from an earlier version once.
+    pub fn open(dir: &Path) -> Result<TokenStore, AccessError> {
+        std::fs::create_dir_all(dir).map_err(|e| token_log::io_error(dir, "creating", &e))?;
+        legacy_sled::migrate_if_present(dir)?;
+        let store = TokenStore {
+            dir: dir.to_path_buf(),
+            folded: Arc::new(RwLock::new(Folded {
+                version: None,
+                table: Arc::new(TokenTable::default()),
+            })),
+        };
+        store.current()?;
+        Ok(store)
     }
 
     /// Creates a token; the returned secret is the only copy that will ever exist.
@@ -114,72 +140,107 @@ impl TokenStore {
             created_at: Timestamp::now().to_rfc3339(),
             revoked_at: None,
         };
-        let digest = secret.digest();
-        self.grants.insert(digest.0, encode(&record)?)?;
-        self.ids.insert(record.token_id.as_bytes(), &digest.0)?;
-        self.db.flush()?;
+        let entry = TokenLogEntry::created(&record, secret.digest().to_hex());
+        token_log::append(&self.dir, |_| Ok((entry, ())))?;
         Ok((record, secret))
     }
 
     /// Every token ever created, revoked ones included, oldest first.
     pub fn list(&self) -> Result<Vec<TokenRecord>, AccessError> {
-        let mut records = Vec::new();
-        for entry in self.ids.iter() {
-            let (_, digest) = entry?;
-            let value = self
-                .grants
-                .get(&digest)?
-                .ok_or_else(|| AccessError::Corrupt("token id points at nothing".into()))?;
-            records.push(decode(&value)?);
-        }
-        Ok(records)
+        Ok(self.current()?.records().to_vec())
     }
 
-    /// Revokes a token: it stops working at once and stays listed as revoked.
+    /// Revokes a token: a running server refuses it from its next request on, and it stays
+    /// listed as revoked.
     pub fn revoke(&self, token_id: Uuid) -> Result<TokenRecord, AccessError> {
-        let digest = self
-            .ids
-            .get(token_id.as_bytes())?
-            .ok_or(AccessError::UnknownToken(token_id))?;
-        let value = self
-            .grants
-            .get(&digest)?
-            .ok_or(AccessError::UnknownToken(token_id))?;
-        let mut record = decode(&value)?;
-        if record.revoked_at.is_some() {
-            return Err(AccessError::AlreadyRevoked(token_id));
-        }
-        record.revoked_at = Some(Timestamp::now().to_rfc3339());
-        self.grants.insert(&digest, encode(&record)?)?;
-        self.db.flush()?;
-        Ok(record)
+        token_log::append(&self.dir, |table| {
+            let record = table
+                .by_id(token_id)
+                .ok_or(AccessError::UnknownToken(token_id))?;
+            if record.revoked_at.is_some() {
+                return Err(AccessError::AlreadyRevoked(token_id));
+            }
+            let revoked_at = Timestamp::now().to_rfc3339();
+            let revoked = TokenRecord {
+                revoked_at: Some(revoked_at.clone()),
+                ..record.clone()
+            };
+            Ok((
+                TokenLogEntry::TokenRevoked {
+                    token_id,
+                    revoked_at,
+                },
+                revoked,
+            ))
+        })
     }
 
-    /// The grant of a live token; `None` for an unknown or revoked one.
+    /// The grant of a live token; `None` for an unknown or revoked one. Re-reads the log
+    /// first if it changed.
     pub fn authenticate(&self, secret: &TokenSecret) -> Result<Option<Grant>, AccessError> {
-        let digest: Hash256 = secret.digest();
-        let Some(value) = self.grants.get(digest.0)? else {
-            return Ok(None);
-        };
-        let record = decode(&value)?;
-        if record.revoked_at.is_some() {
-            return Ok(None);
+        let table = self.current()?;
+        match table.by_digest(&secret.digest()) {
+            Some(record) if record.revoked_at.is_none() => record.grant().map(Some),
+            _ => Ok(None),
         }
-        record.grant().map(Some)
     }
 
-    pub fn flush(&self) -> Result<(), AccessError> {
-        self.db.flush()?;
-        Ok(())
+    /// The tokens as the log holds them now: the folded copy while the log is unchanged,
+    /// else a fresh read.
+    fn current(&self) -> Result<Arc<TokenTable>, AccessError> {
+        let version = self.log_version()?;
+        {
+            let folded = read_lock(&self.folded);
+            if folded.version == version {
+                return Ok(Arc::clone(&folded.table));
+            }
+        }
+        // Versioned by what was seen *before* reading: a write racing the read only causes
+        // one more read next time.
+        let contents = token_log::read(&self.dir)?;
+        let table = Arc::new(TokenTable::fold(&contents.entries)?);
+        let mut folded = self
+            .folded
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *folded = Folded {
+            version,
+            table: Arc::clone(&table),
+        };
+        Ok(table)
+    }
+
+    fn log_version(&self) -> Result<Option<LogVersion>, AccessError> {
+        let path = token_log::log_path(&self.dir);
+        match std::fs::metadata(&path) {
+            Ok(metadata) => Ok(Some(LogVersion {
+                bytes: metadata.len(),
+                modified: metadata.modified().ok(),
+                inode: inode(&metadata),
+            })),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(token_log::io_error(
+                &path,
+                "reading the metadata of",
+                &error,
+            )),
+        }
     }
 }
 
-fn encode(record: &TokenRecord) -> Result<Vec<u8>, AccessError> {
-    serde_json::to_vec(record).map_err(|e| AccessError::Corrupt(e.to_string()))
+#[cfg(unix)]
+fn inode(metadata: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(metadata)
 }
 
-fn decode(value: &[u8]) -> Result<TokenRecord, AccessError> {
-    serde_json::from_slice(value).map_err(|e| AccessError::Corrupt(e.to_string()))
+#[cfg(not(unix))]
+fn inode(_metadata: &std::fs::Metadata) -> u64 {
+    0
+}
+
+fn read_lock(lock: &RwLock<Folded>) -> std::sync::RwLockReadGuard<'_, Folded> {
+    // A poisoned lock only means a reader panicked; the folded tokens are still whole.
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -204,27 +265,31 @@ mod tests {
         assert_eq!(got, expect, "token {secret:?}");
     }
 
+    fn auditor(label: &str) -> NewGrant {
+        NewGrant {
+            account_id: Uuid::nil(),
+            role: Role::Auditor,
+            organisation_id: None,
+            label: label.into(),
+        }
+    }
+
+    fn log_text(dir: &Path) -> String {
+        std::fs::read_to_string(token_log::log_path(dir)).unwrap()
+    }
+
     #[test]
     fn tokens_authenticate_until_revoked() {
         let dir = tempfile::tempdir().unwrap();
         let store = TokenStore::open(dir.path()).unwrap();
-        let (record, secret) = store
-            .create(NewGrant {
-                account_id: Uuid::nil(),
-                role: Role::Auditor,
-                organisation_id: None,
-                label: "review office".into(),
-            })
-            .unwrap();
+        let (record, secret) = store.create(auditor("review office")).unwrap();
         assert!(secret.as_str().starts_with(TOKEN_PREFIX));
         check(&store, secret.as_str(), Seen::Valid(Role::Auditor));
         check(&store, "glt_0000", Seen::Refused);
         check(&store, "", Seen::Refused);
-        let stored = store.list().unwrap();
-        assert_eq!(stored, vec![record.clone()]);
-        let raw: Vec<u8> = stored.iter().flat_map(|r| encode(r).unwrap()).collect();
+        assert_eq!(store.list().unwrap(), vec![record.clone()]);
         assert!(
-            !String::from_utf8_lossy(&raw).contains(secret.as_str()),
+            !log_text(dir.path()).contains(secret.as_str()),
             "the secret must not be stored"
         );
         store.revoke(record.token_id).unwrap();
@@ -237,5 +302,117 @@ mod tests {
             store.revoke(Uuid::nil()),
             Err(AccessError::UnknownToken(_))
         ));
+        assert!(matches!(
+            store.create(auditor(&"x".repeat(TOKEN_LABEL_BYTES_MAX + 1))),
+            Err(AccessError::LabelTooLong)
+        ));
+        // Refusals wrote nothing: the header, one creation, one revocation.
+        assert_eq!(log_text(dir.path()).lines().count(), 3);
+    }
+
+    #[test]
+    fn a_second_store_on_the_same_directory_sees_each_change_at_its_next_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = TokenStore::open(dir.path()).unwrap();
+        check(&server, "glt_unknown", Seen::Refused);
+        let cli = TokenStore::open(dir.path()).unwrap();
+        let (record, secret) = cli.create(auditor("created while serving")).unwrap();
+        check(&server, secret.as_str(), Seen::Valid(Role::Auditor));
+        TokenStore::open(dir.path())
+            .unwrap()
+            .revoke(record.token_id)
+            .unwrap();
+        check(&server, secret.as_str(), Seen::Refused);
+    }
+
+    #[test]
+    fn an_unfinished_last_line_is_ignored_by_readers_and_dropped_by_the_next_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::open(dir.path()).unwrap();
+        let (_, first) = store.create(auditor("first")).unwrap();
+        let path = token_log::log_path(dir.path());
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, b"{\"event\":\"token_cre").unwrap();
+        check(&store, first.as_str(), Seen::Valid(Role::Auditor));
+        let (_, second) = store.create(auditor("second")).unwrap();
+        check(&store, second.as_str(), Seen::Valid(Role::Auditor));
+        assert_eq!(log_text(dir.path()).lines().count(), 3);
+        assert!(log_text(dir.path()).ends_with('\n'));
+    }
+
+    #[test]
+    fn a_damaged_log_refuses_every_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = TokenStore::open(dir.path()).unwrap();
+        let (_, secret) = store.create(auditor("before the damage")).unwrap();
+        let path = token_log::log_path(dir.path());
+        let damaged = log_text(dir.path()).replace("token_created", "token_exploded");
+        std::fs::write(&path, damaged).unwrap();
+        assert!(matches!(
+            store.authenticate(&TokenSecret::from_client(secret.as_str())),
+            Err(AccessError::Corrupt(_))
+        ));
+        assert!(matches!(
+            store.create(auditor("after")),
+            Err(AccessError::Corrupt(_))
+        ));
+    }
+
+    /// Writes a token database as the sled-based versions did.
+    fn legacy_database(dir: &Path, records: &[(TokenRecord, &TokenSecret)]) {
+        let db = sled::Config::new().path(dir).open().unwrap();
+        let grants = db.open_tree(b"grants_by_digest").unwrap();
+        let ids = db.open_tree(b"digest_by_token_id").unwrap();
+        for (record, secret) in records {
+            let digest = secret.digest();
+            grants
+                .insert(digest.0, serde_json::to_vec(record).unwrap())
+                .unwrap();
+            ids.insert(record.token_id.as_bytes(), &digest.0).unwrap();
+        }
+        db.flush().unwrap();
+    }
+
+    #[test]
+    fn a_legacy_sled_database_is_migrated_once_and_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let access = dir.path().join("access");
+        let live = TokenSecret::generate().unwrap();
+        let revoked = TokenSecret::generate().unwrap();
+        let record = |label: &str, revoked_at: Option<&str>| TokenRecord {
+            token_id: Uuid::now_v7(),
+            account_id: Uuid::now_v7(),
+            role: Role::StationClerk.as_str().to_string(),
+            organisation_id: Some(Uuid::now_v7()),
+            label: label.into(),
+            created_at: Timestamp::now().to_rfc3339(),
+            revoked_at: revoked_at.map(str::to_string),
+        };
+        let records = [
+            (record("clerk", None), &live),
+            (
+                record("former clerk", Some("2019-01-01T00:00:00Z")),
+                &revoked,
+            ),
+        ];
+        legacy_database(&access, &records);
+        let store = TokenStore::open(&access).unwrap();
+        check(&store, live.as_str(), Seen::Valid(Role::StationClerk));
+        check(&store, revoked.as_str(), Seen::Refused);
+        let expected: Vec<TokenRecord> = records.iter().map(|(r, _)| r.clone()).collect();
+        assert_eq!(store.list().unwrap(), expected);
+        assert!(
+            !access.join("db").exists(),
+            "the sled files were moved aside"
+        );
+        assert!(access.join("sled-before-token-log").join("db").exists());
+        // A second open finds nothing left to migrate and changes nothing.
+        let before = log_text(&access);
+        let again = TokenStore::open(&access).unwrap();
+        check(&again, live.as_str(), Seen::Valid(Role::StationClerk));
+        assert_eq!(log_text(&access), before);
     }
 }

@@ -1,5 +1,6 @@
 //! `govledger demo`: build the Wanghai demo ledger (in a temporary directory unless `--data`
-//! is given), print a ready auditor token, and serve it.
+//! is given) and serve it; the URL and a ready auditor token are printed once the read
+//! models have caught up.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -55,13 +56,17 @@ pub(super) fn run(args: DemoArgs) -> Result<(), CliError> {
             organisation_id: auditor.1,
             label: "demo auditor".into(),
         })?;
-        tokens.flush()?;
         secret
     };
-    say(format!("demo data in {}", data.root().display()));
-    say(format!("auditor token: {}", token.as_str()));
-    say("send it as `Authorization: Bearer <token>`; without it you get the public view");
-    let served = serve(&data, &args.listen);
+    say(format!(
+        "demo data in {}; replaying the read models…",
+        data.root().display()
+    ));
+    let banner = [
+        format!("auditor token: {}", token.as_str()),
+        "send it as `Authorization: Bearer <token>`; without it you get the public view".into(),
+    ];
+    let served = serve(&data, &args.listen, &banner);
     drop(temporary);
     served
 }

@@ -1,18 +1,22 @@
 //! `govledger serve`: open the data directory and serve it until ctrl-c or SIGTERM.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use govledger_core::personal_data::PersonalDataStore;
+use govledger_core::store::EventStore;
 use govledger_core::store::sled_store::SledStore;
+use govledger_projections::error::ProjectionError;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::RunnerOptions;
 
 use crate::access::TokenStore;
 use crate::cli::{CliError, DataArgs, say};
+use crate::limits::CONNECTION_INIT_TIMEOUT_DEFAULT;
 use crate::schema::Introspection;
 use crate::server::{ServerConfig, shutdown_signal};
-use crate::service::{DataDir, LedgerService, ServiceParts};
+use crate::service::{DataDir, LedgerService, ReadModelProgress, ServiceParts};
 
 /// The default listen address: loopback only, so nothing is exposed by accident.
 pub(super) const LISTEN_DEFAULT: &str = "127.0.0.1:8080";
@@ -44,15 +48,38 @@ pub(super) struct ListenArgs {
         default_value = "on"
     )]
     pub(super) introspection: Switch,
+    /// Milliseconds a WebSocket may stay open before sending `connection_init`; it is then
+    /// closed with 4408.
+    #[arg(
+        long,
+        env = "GOVLEDGER_CONNECTION_INIT_TIMEOUT_MS",
+        default_value_t = connection_init_timeout_ms_default(),
+        value_parser = clap::value_parser!(u64).range(1..=CONNECTION_INIT_TIMEOUT_MS_MAX)
+    )]
+    pub(super) connection_init_timeout_ms: u64,
+}
+
+/// Longest `--connection-init-timeout-ms` an operator may set (a minute).
+const CONNECTION_INIT_TIMEOUT_MS_MAX: u64 = 60_000;
+
+fn connection_init_timeout_ms_default() -> u64 {
+    u64::try_from(CONNECTION_INIT_TIMEOUT_DEFAULT.as_millis()).unwrap_or(u64::MAX)
 }
 
 pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
     let data = DataDir::new(args.data.data);
-    serve(&data, &args.listen)
+    serve(&data, &args.listen, &[])
 }
 
-/// Opens `data` and serves it; shared with `demo`.
-pub(super) fn serve(data: &DataDir, listen: &ListenArgs) -> Result<(), CliError> {
+/// Opens `data` and serves it; shared with `demo`. The server answers (`/healthz`, `/readyz`)
+/// at once, but the URL, preceded by the `banner` lines, is printed only once the read
+/// models have caught up with the ledger head, so whoever waits for the URL gets current
+/// answers.
+pub(super) fn serve(
+    data: &DataDir,
+    listen: &ListenArgs,
+    banner: &[String],
+) -> Result<(), CliError> {
     std::fs::create_dir_all(data.root())
         .map_err(CliError::io(format!("creating {}", data.root().display())))?;
     let store = Arc::new(SledStore::open(data.ledger())?);
@@ -72,6 +99,7 @@ pub(super) fn serve(data: &DataDir, listen: &ListenArgs) -> Result<(), CliError>
             Switch::On => Introspection::Enabled,
             Switch::Off => Introspection::Disabled,
         },
+        connection_init_timeout: Duration::from_millis(listen.connection_init_timeout_ms),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -88,9 +116,29 @@ pub(super) fn serve(data: &DataDir, listen: &ListenArgs) -> Result<(), CliError>
             .map_err(|e| CliError::Failed(format!("starting the read models: {e}")))?;
         let verifier = Arc::clone(&service);
         tokio::task::spawn_blocking(move || verifier.verify_now());
-        say(format!("govledger listening on http://{address}"));
-        crate::server::run(listener, shutdown_signal(), Arc::clone(&service), config)
-            .await
+        let head = store.head().position;
+        let mut serving = tokio::spawn(crate::server::run(
+            listener,
+            shutdown_signal(),
+            Arc::clone(&service),
+            config,
+        ));
+        let startup = tokio::select! {
+            () = wait_for_read_models(&read, service.progress.as_ref(), head) => Startup::CaughtUp,
+            ended = &mut serving => Startup::StoppedEarly(ended),
+        };
+        let ended = match startup {
+            Startup::CaughtUp => {
+                for line in banner {
+                    say(line);
+                }
+                say(format!("govledger listening on http://{address}"));
+                serving.await
+            }
+            Startup::StoppedEarly(ended) => ended,
+        };
+        ended
+            .map_err(|e| CliError::Failed(format!("the server task failed: {e}")))?
             .map_err(CliError::io("serving"))?;
         if let Err(error) = read.shutdown().await {
             tracing::error!(%error, "stopping the read models");
@@ -102,4 +150,50 @@ pub(super) fn serve(data: &DataDir, listen: &ListenArgs) -> Result<(), CliError>
     store.close()?;
     tracing::info!("ledger flushed and closed");
     Ok(())
+}
+
+/// How often a start that replays the read models logs its progress.
+const CATCH_UP_PROGRESS_LOG_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How the wait for the read models at start ended.
+enum Startup {
+    /// The read models reached the head (or one stopped; `/readyz` then says so).
+    CaughtUp,
+    /// The server stopped (a signal) before that.
+    StoppedEarly(Result<std::io::Result<()>, tokio::task::JoinError>),
+}
+
+/// Resolves once every read model has applied `head`, logging progress meanwhile. A read
+/// model that stopped will never catch up: the wait then ends with a warning, and the server
+/// serves the ledger while `/readyz` answers not ready.
+async fn wait_for_read_models(read: &ReadApi, progress: &dyn ReadModelProgress, head: u64) {
+    let started = Instant::now();
+    loop {
+        match read.wait_until(head, CATCH_UP_PROGRESS_LOG_INTERVAL).await {
+            Ok(()) => {
+                tracing::info!(
+                    head,
+                    elapsed_ms = started.elapsed().as_millis(),
+                    "read models caught up with the ledger head"
+                );
+                return;
+            }
+            Err(ProjectionError::WaitTimedOut { .. } | ProjectionError::Rebuilding { .. }) => {
+                let applied = progress.applied_position();
+                tracing::info!(
+                    applied,
+                    head,
+                    percent = applied.saturating_mul(100) / head.max(1),
+                    "read models catching up; the URL is printed once they reach the head"
+                );
+            }
+            Err(error) => {
+                tracing::warn!(
+                    %error,
+                    "the read models cannot catch up; serving anyway, /readyz answers not ready"
+                );
+                return;
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
-//! `govledger token create|list|revoke`: API tokens in `<data>/access`. The secret is printed
-//! once by `create` and never stored. The token database is locked while a server runs on
-//! the same data directory: manage tokens with the server stopped.
+//! `govledger token create|list|revoke`: API tokens in the token log under `<data>/access/`.
+//! The secret is printed once by `create` and never stored. Works while a server runs on the
+//! same data directory: the server re-reads the log before each authentication, so a new
+//! token works and a revoked one is refused from the next request on.
 
 use clap::Subcommand;
 use govledger_core::domain::role::Role;
@@ -93,6 +94,5 @@ pub(super) fn run(args: TokenArgs) -> Result<(), CliError> {
             say(format!("revoked token {}", record.token_id));
         }
     }
-    tokens.flush()?;
     Ok(())
 }

@@ -5,13 +5,14 @@
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Response as GqlResponse, ServerError, Value};
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::access::Principal;
 use crate::error::ErrorCode;
-use crate::limits::REQUEST_TIMEOUT;
+use crate::limits::{REQUEST_BODY_BYTES_MAX, REQUEST_TIMEOUT};
 use crate::server::ServerState;
 use crate::server::auth::{Refusal, principal_from_authorization};
 use crate::server::media_type::{JSON, ResponseMediaType, negotiate};
@@ -69,7 +70,7 @@ pub(crate) async fn get_or_websocket(
     let headers = request.headers().clone();
     let query = request.uri().query().unwrap_or_default().to_string();
     let Some(media) = negotiate(header_str(&headers, header::ACCEPT)) else {
-        return not_acceptable();
+        return not_acceptable(&state);
     };
     let prepared = principal(&state, &headers).and_then(|principal| {
         let request = async_graphql::http::parse_query_string(&query).map_err(|e| {
@@ -90,10 +91,14 @@ pub(crate) async fn get_or_websocket(
 pub(crate) async fn post(
     State(state): State<ServerState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(media) = negotiate(header_str(&headers, header::ACCEPT)) else {
-        return not_acceptable();
+        return not_acceptable(&state);
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return body_refused(&rejection).into_response(&state, media),
     };
     let prepared = principal(&state, &headers).and_then(|principal| {
         let content_type = header_str(&headers, header::CONTENT_TYPE).unwrap_or_default();
@@ -157,12 +162,35 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn not_acceptable() -> Response {
-    (
+/// 406: nothing the client accepts can be produced, so the error is sent as plain
+/// `application/json`, the type every GraphQL client reads.
+fn not_acceptable(state: &ServerState) -> Response {
+    Refused::new(
         StatusCode::NOT_ACCEPTABLE,
-        "accept application/graphql-response+json or application/json\n",
+        ErrorCode::BadUserInput,
+        "accept application/graphql-response+json or application/json",
     )
-        .into_response()
+    .into_response(state, ResponseMediaType::Json)
+}
+
+/// A body axum could not read: too large (413) or broken off.
+fn body_refused(rejection: &BytesRejection) -> Refused {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return Refused::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadUserInput,
+            format!(
+                "the body is larger than {} KiB; send a smaller request",
+                REQUEST_BODY_BYTES_MAX / 1024
+            ),
+        );
+    }
+    tracing::debug!(%rejection, "reading a request body failed");
+    Refused::new(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadUserInput,
+        "the request body could not be read",
+    )
 }
 
 fn set_content_type(response: &mut Response, media: ResponseMediaType) {

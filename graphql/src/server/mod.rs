@@ -12,6 +12,7 @@ mod websocket;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
@@ -25,6 +26,9 @@ use metrics::Metrics;
 #[derive(Debug, Clone, Copy)]
 pub struct ServerConfig {
     pub introspection: Introspection,
+    /// How long a WebSocket may stay open without `connection_init` (see
+    /// `CONNECTION_INIT_TIMEOUT_DEFAULT`).
+    pub connection_init_timeout: Duration,
 }
 
 /// Everything a handler needs; cheap to clone.
@@ -36,6 +40,7 @@ pub(crate) struct ServerState {
     pub(crate) websocket_permits: Arc<Semaphore>,
     /// Becomes `true` when the server starts shutting down; open WebSockets close then.
     pub(crate) shutting_down: watch::Receiver<bool>,
+    pub(crate) connection_init_timeout: Duration,
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish,
@@ -53,6 +58,7 @@ pub async fn run(
         metrics: Arc::new(Metrics::new()),
         websocket_permits: Arc::new(Semaphore::new(WEBSOCKET_CONNECTIONS_MAX)),
         shutting_down,
+        connection_init_timeout: config.connection_init_timeout,
     };
     let app = router::router(state.clone());
     if let Ok(address) = listener.local_addr() {
@@ -65,9 +71,6 @@ pub async fn run(
             let _ = shutdown_tx.send(true);
         })
         .await?;
-    if let Err(error) = state.service.tokens.flush() {
-        tracing::error!(%error, "flushing the token database");
-    }
     tracing::info!("server stopped");
     Ok(())
 }

@@ -1,10 +1,19 @@
 //! Subscriptions over WebSocket (`graphql-transport-ws`, and the legacy `graphql-ws`). The
 //! token travels in `connection_init` (`{"Authorization": "Bearer …"}`); a bad one closes
-//! the connection. At most `WEBSOCKET_CONNECTIONS_MAX` connections are open at once.
+//! the connection. At most `WEBSOCKET_CONNECTIONS_MAX` connections are open at once, and a
+//! socket that sends no `connection_init` within the configured timeout (10 s by default) is
+//! closed with 4408 "Connection initialisation timeout", as the protocol specifies.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_graphql::Data;
+use async_graphql::futures_util::stream::{SplitStream, Stream};
+use async_graphql::futures_util::{self as futures_util, SinkExt, StreamExt};
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{FromRequestParts, Request, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -40,16 +49,85 @@ pub(crate) async fn upgrade(state: ServerState, request: Request) -> Response {
             let _permit = permit;
             let tokens = state.service.tokens.clone();
             let mut shutting_down = state.shutting_down.clone();
-            let connection = GraphQLWebSocket::new(socket, state.schema.clone(), protocol)
-                .on_connection_init(move |payload| authenticate(tokens, payload))
-                .serve();
+            let (mut sink, stream) = socket.split();
+            let init_timed_out = Arc::new(AtomicBool::new(false));
+            let stream = closing_without_init(
+                stream,
+                state.connection_init_timeout,
+                Arc::clone(&init_timed_out),
+            );
+            let connection =
+                GraphQLWebSocket::new_with_pair(&mut sink, stream, state.schema.clone(), protocol)
+                    .on_connection_init(move |payload| authenticate(tokens, payload))
+                    .serve();
             tokio::select! {
                 () = connection => {},
                 _ = shutting_down.wait_for(|stopping| *stopping) => {
                     tracing::debug!("closing a WebSocket for shutdown");
                 },
             }
+            if init_timed_out.load(Ordering::Acquire) {
+                tracing::info!(
+                    timeout_ms = state.connection_init_timeout.as_millis(),
+                    "closing a WebSocket that sent no connection_init"
+                );
+                let close = Message::Close(Some(CloseFrame {
+                    code: CONNECTION_INIT_TIMEOUT_CLOSE_CODE,
+                    reason: "Connection initialisation timeout".into(),
+                }));
+                let _ = sink.send(close).await;
+                let _ = sink.close().await;
+            }
         })
+}
+
+/// The close code `graphql-transport-ws` gives a socket that sent no `connection_init` in
+/// time.
+const CONNECTION_INIT_TIMEOUT_CLOSE_CODE: u16 = 4408;
+
+/// The client's messages, ending early (and setting `timed_out`) when no `connection_init`
+/// arrives within `timeout`; the caller then closes the socket with 4408. The protocol
+/// demands the bound: a socket that never initialises must not hold a connection slot.
+fn closing_without_init(
+    stream: SplitStream<WebSocket>,
+    timeout: Duration,
+    timed_out: Arc<AtomicBool>,
+) -> impl Stream<Item = Result<Message, axum::Error>> {
+    let deadline = Some(Box::pin(tokio::time::sleep(timeout)));
+    futures_util::stream::unfold((stream, deadline), move |(mut stream, mut deadline)| {
+        let timed_out = Arc::clone(&timed_out);
+        async move {
+            let message = match deadline.as_mut() {
+                None => stream.next().await?,
+                Some(sleep) => tokio::select! {
+                    message = stream.next() => message?,
+                    () = sleep.as_mut() => {
+                        timed_out.store(true, Ordering::Release);
+                        return None;
+                    }
+                },
+            };
+            if deadline.is_some() && message.as_ref().is_ok_and(is_connection_init) {
+                deadline = None;
+            }
+            Some((message, (stream, deadline)))
+        }
+    })
+}
+
+/// Whether a client message is `connection_init` (in either protocol).
+fn is_connection_init(message: &Message) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    let envelope = match message {
+        Message::Text(text) => serde_json::from_str::<Envelope>(text.as_str()),
+        Message::Binary(bytes) => serde_json::from_slice::<Envelope>(bytes),
+        _ => return false,
+    };
+    envelope.is_ok_and(|envelope| envelope.kind == "connection_init")
 }
 
 async fn authenticate(

@@ -70,29 +70,6 @@ impl Client {
         body["data"].clone()
     }
 
-    /// Like `data`, but while the answer is `UNAVAILABLE` (read models still catching up after
-    /// a start) asks again, until `patience` has passed.
-    pub async fn data_once_available(
-        &self,
-        query: &str,
-        variables: Value,
-        patience: std::time::Duration,
-    ) -> Value {
-        let deadline = tokio::time::Instant::now() + patience;
-        loop {
-            let body = self.post(query, variables.clone()).await.json();
-            let unavailable = body["errors"].as_array().is_some_and(|errors| {
-                errors
-                    .iter()
-                    .any(|e| e["extensions"]["code"] == "UNAVAILABLE")
-            });
-            if !unavailable || tokio::time::Instant::now() >= deadline {
-                return self.data(query, variables).await;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
-    }
-
     /// Sends one domain command with an idempotency key.
     pub async fn execute(&self, command: &Command, idempotency_key: &str) -> Executed {
         let command = serde_json::to_value(command).expect("commands serialise");

@@ -17,4 +17,6 @@ pub mod world;
 pub use client::{Client, Executed};
 pub use http::{HttpResponse, graphql, request};
 pub use process::{Server, binary_path, run_cli};
-pub use world::{Cast, Member, Organisations, Places, World};
+pub use world::{
+    Cast, IssuedToken, Member, Organisations, Places, World, create_token, token_command,
+};

@@ -14,6 +14,22 @@ impl GraphQlSocket {
     /// Connects, sends `connection_init` with the token (if any) and waits for the ack;
     /// `Err` carries the close reason when the server refuses.
     pub async fn connect(address: &str, token: Option<&str>) -> Result<GraphQlSocket, String> {
+        let mut client = GraphQlSocket::open(address).await?;
+        let payload = match token {
+            Some(token) => serde_json::json!({ "Authorization": format!("Bearer {token}") }),
+            None => serde_json::json!({}),
+        };
+        client
+            .send(serde_json::json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        match client.next_message().await {
+            Some(message) if message["type"] == "connection_ack" => Ok(client),
+            other => Err(format!("no ack: {other:?}")),
+        }
+    }
+
+    /// Opens the socket (`graphql-transport-ws`) without sending `connection_init`.
+    pub async fn open(address: &str) -> Result<GraphQlSocket, String> {
         let mut request = format!("ws://{address}/graphql")
             .into_client_request()
             .map_err(|e| e.to_string())?;
@@ -27,18 +43,7 @@ impl GraphQlSocket {
         let (socket, _) = client_async(request, stream)
             .await
             .map_err(|e| e.to_string())?;
-        let mut client = GraphQlSocket { socket };
-        let payload = match token {
-            Some(token) => serde_json::json!({ "Authorization": format!("Bearer {token}") }),
-            None => serde_json::json!({}),
-        };
-        client
-            .send(serde_json::json!({ "type": "connection_init", "payload": payload }))
-            .await;
-        match client.next_message().await {
-            Some(message) if message["type"] == "connection_ack" => Ok(client),
-            other => Err(format!("no ack: {other:?}")),
-        }
+        Ok(GraphQlSocket { socket })
     }
 
     pub async fn send(&mut self, message: serde_json::Value) {

@@ -1,7 +1,7 @@
 //! A small community served by the real binary: a temp data dir, API tokens made with
-//! `govledger token create` before the server starts, and the directory (community, one
-//! compound, building, unit and grid, five organisations, seven accounts with their roles)
-//! built through `executeCommand` by the administrator, as an operator would.
+//! `govledger token create` (before the server starts, or while it runs), and the directory
+//! (community, one compound, building, unit and grid, five organisations, seven accounts with
+//! their roles) built through `executeCommand` by the administrator, as an operator would.
 
 use std::path::{Path, PathBuf};
 
@@ -113,7 +113,7 @@ impl World {
         let o = organisations;
         let member = |role: Role, organisation_id: Uuid, person: Option<Uuid>| {
             let account_id = Uuid::now_v7();
-            let token = create_token(&data, account_id, role, organisation_id);
+            let token = create_token(&data, account_id, role, organisation_id).secret;
             Member {
                 account_id,
                 role,
@@ -299,8 +299,22 @@ impl World {
     }
 }
 
-/// `govledger token --data DIR create …`; returns the secret it prints once.
-fn create_token(data: &Path, account_id: Uuid, role: Role, organisation_id: Uuid) -> String {
+/// A token as `govledger token create` printed it.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// What `token list` and `token revoke` name it by.
+    pub token_id: String,
+    /// The secret, printed once.
+    pub secret: String,
+}
+
+/// `govledger token --data DIR create …`: its id and the secret it prints once.
+pub fn create_token(
+    data: &Path,
+    account_id: Uuid,
+    role: Role,
+    organisation_id: Uuid,
+) -> IssuedToken {
     let data = data.to_str().expect("temp paths are UTF-8");
     let (account, organisation) = (account_id.to_string(), organisation_id.to_string());
     let output = run_cli(&[
@@ -323,9 +337,28 @@ fn create_token(data: &Path, account_id: Uuid, role: Role, organisation_id: Uuid
         "token create failed: {stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    stdout
+    let secret = stdout
         .lines()
         .find(|line| line.starts_with(TOKEN_PREFIX))
         .unwrap_or_else(|| panic!("token create printed no token: {stdout}"))
-        .to_string()
+        .to_string();
+    let token_id = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("token id "))
+        .unwrap_or_else(|| panic!("token create printed no token id: {stdout}"))
+        .to_string();
+    IssuedToken { token_id, secret }
+}
+
+/// `govledger token --data DIR <args…>`; returns its stdout, panicking on failure.
+pub fn token_command(data: &Path, args: &[&str]) -> String {
+    let data = data.to_str().expect("temp paths are UTF-8");
+    let output = run_cli(&[&["token", "--data", data], args].concat());
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "token {args:?} failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }

@@ -4,9 +4,11 @@
 use govledger_core::domain::command::Command;
 use govledger_core::domain::ids::{OrganisationId, PersonId, RequestId, WorkProjectId};
 use govledger_core::domain::request::commands::RequestCommand;
+use govledger_core::domain::role::Role;
 use govledger_core::domain::work_project::commands::WorkProjectCommand;
 use govledger_core::time::Timestamp;
-use govledger_tests::e2e::{Cast, Client, Member, World};
+use govledger_tests::e2e::websocket::GraphQlSocket;
+use govledger_tests::e2e::{Cast, Client, Member, World, create_token, token_command};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -220,4 +222,54 @@ async fn without_a_token_reads_withhold_residents_personal_data() {
         "{auditor}"
     );
     assert!(auditor["events"]["nodes"][0]["payload"].is_object());
+}
+
+/// What a request with one token gets: the status and the first error's code.
+async fn answer_to(client: &Client) -> (u16, Option<String>) {
+    let response = client.post("{ ledgerHead { position } }", json!({})).await;
+    let body = response.json();
+    let code = body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_string);
+    (response.status, code)
+}
+
+#[tokio::test]
+async fn a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refused_at_once() {
+    let world = World::start().await;
+    let auditor = &world.cast.auditor;
+    let issued = create_token(
+        &world.data(),
+        auditor.account_id,
+        Role::Auditor,
+        auditor.organisation_id,
+    );
+    let client = Client::new(&world.address(), Some(&issued.secret));
+    assert_eq!(answer_to(&client).await, (200, None), "the new token reads");
+    GraphQlSocket::connect(&world.address(), Some(&issued.secret))
+        .await
+        .expect("the new token opens a subscription socket");
+    let listed = token_command(&world.data(), &["list"]);
+    let line = |listed: &str| {
+        listed
+            .lines()
+            .find(|line| line.starts_with(&issued.token_id))
+            .unwrap_or_else(|| panic!("token list misses {}: {listed}", issued.token_id))
+            .to_string()
+    };
+    assert!(line(&listed).contains("\tlive\t"), "{listed}");
+
+    let revoked = token_command(&world.data(), &["revoke", &issued.token_id]);
+    assert!(revoked.contains(&issued.token_id), "{revoked}");
+    assert_eq!(
+        answer_to(&client).await,
+        (401, Some("UNAUTHENTICATED".into())),
+        "the revoked token is refused from the next request on"
+    );
+    let refused = GraphQlSocket::connect(&world.address(), Some(&issued.secret)).await;
+    assert!(refused.is_err(), "a revoked token opened a socket");
+    let listed = token_command(&world.data(), &["list"]);
+    assert!(line(&listed).contains("\trevoked "), "{listed}");
+    // The tokens made before the server started still work.
+    assert_eq!(answer_to(&world.client(auditor)).await, (200, None));
 }

@@ -1,15 +1,14 @@
-//! The README's quick start: `govledger demo --data DIR` builds the Wanghai demo, prints an
-//! auditor token and serves; the README's auditor queries answer with the report's figures.
+//! The README's quick start: `govledger demo --data DIR` builds the Wanghai demo, serves it,
+//! and once the read models have caught up prints an auditor token and the URL; the README's
+//! auditor queries answer with the report's figures.
 
 use std::time::Duration;
 
-use govledger_tests::e2e::{Client, Server};
+use govledger_tests::e2e::{Client, Server, request};
 use serde_json::{Value, json};
 
 /// Longest the background verification of the demo ledger may take in a debug build.
 const VERIFIED_WITHIN: Duration = Duration::from_secs(30);
-/// Longest the read models may take to catch up with the demo after the URL is printed.
-const CAUGHT_UP_WITHIN: Duration = Duration::from_secs(60);
 
 /// README: the unit-door work project with its details and history.
 const UNIT_DOORS: &str = "{
@@ -56,10 +55,11 @@ async fn the_demo_answers_the_readme_auditor_queries() {
         .unwrap_or_else(|| panic!("no auditor token in {:?}", server.banner));
     let auditor = Client::new(&server.address(), Some(&token));
 
-    // The URL is printed before the read models have caught up with the demo ledger.
-    let doors = auditor
-        .data_once_available(UNIT_DOORS, json!({}), CAUGHT_UP_WITHIN)
-        .await;
+    // The URL is printed only once the read models have caught up with the demo ledger:
+    // the service is ready and answers from complete read models at once.
+    let ready = request(&server.address(), "GET", "/readyz", &[], b"").await;
+    assert_eq!(ready.status, 200, "/readyz: {}", ready.body);
+    let doors = auditor.data(UNIT_DOORS, json!({})).await;
     let project = &doors["cases"]["nodes"][0];
     assert_eq!(project["title"], "Replace all 16 unit doors", "{doors}");
     let details = project["details"].to_string();

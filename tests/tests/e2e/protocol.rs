@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 /// Largest body the server takes (`govledger_graphql::limits::REQUEST_BODY_BYTES_MAX`).
 const REQUEST_BODY_BYTES_MAX: usize = 256 * 1024;
+/// Longest a consistency token is waited for (`govledger_graphql::limits::CONSISTENCY_WAIT_MAX`).
+const CONSISTENCY_WAIT_MAX: std::time::Duration = std::time::Duration::from_secs(5);
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// Who sends a command in a table.
@@ -109,6 +111,15 @@ async fn check(world: &World, raw: Raw, expect: Answer) -> Value {
         response.body
     );
     assert_eq!(auditor.head_position().await, head, "the ledger grew");
+    if response.status >= 400 {
+        let content_type = response.header("content-type").unwrap_or_default();
+        assert!(
+            content_type.starts_with("application/") && content_type.contains("json"),
+            "{} {}: error answered as {content_type:?}",
+            raw.method,
+            raw.path
+        );
+    }
     if let Some(errors) = body["errors"].as_array() {
         for error in errors {
             assert!(
@@ -148,10 +159,7 @@ async fn malformed_refused_and_over_limit_requests_get_clear_errors_and_append_n
         (get(mutation), answer(405, "BAD_USER_INPUT")),
         (
             post(vec![b' '; REQUEST_BODY_BYTES_MAX + 1]),
-            Answer {
-                status: 413,
-                code: None,
-            },
+            answer(413, "BAD_USER_INPUT"),
         ),
         (
             query("{ ledgerHead { position ", json!({})),
@@ -195,15 +203,7 @@ async fn malformed_refused_and_over_limit_requests_get_clear_errors_and_append_n
     }
     let not_acceptable =
         query("{ ledgerHead { position } }", json!({})).header("Accept", "text/html");
-    check(
-        &world,
-        not_acceptable,
-        Answer {
-            status: 406,
-            code: None,
-        },
-    )
-    .await;
+    check(&world, not_acceptable, answer(406, "BAD_USER_INPUT")).await;
 }
 
 #[tokio::test]
@@ -216,6 +216,9 @@ async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors() {
     let events_after = "query($after: String) { events(first: 5, after: $after) { totalCount } }";
     let cases_after = "query($after: String) { cases(filter: { kind: REQUEST }, after: $after) \
                        { totalCount } }";
+    let case_at = "query($id: ID!, $at: Int) { case(kind: REQUEST, id: $id, consistency: $at) \
+                   { status } }";
+    let head = world.client(&world.cast.auditor).head_position().await;
     let history_cursor = world
         .client(&world.cast.auditor)
         .data(
@@ -255,13 +258,19 @@ async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors() {
             answer(200, "BAD_USER_INPUT"),
         ),
         (query(case, json!({ "id": unknown })), nothing),
-        // A consistency token beyond the head cannot be waited for.
+        // A consistency token beyond the head is refused at once (no write produced it)…
         (
-            query(
-                "query($id: ID!) { case(kind: REQUEST, id: $id, consistency: 999999) { status } }",
-                json!({ "id": unknown }),
-            ),
-            answer(200, "UNAVAILABLE"),
+            query(case_at, json!({ "id": unknown, "at": 999_999 })),
+            answer(200, "BAD_USER_INPUT"),
+        ),
+        (
+            query(case_at, json!({ "id": unknown, "at": head + 1 })),
+            answer(200, "BAD_USER_INPUT"),
+        ),
+        // … one at the head is waited for and answered.
+        (
+            query(case_at, json!({ "id": unknown, "at": head })),
+            nothing,
         ),
         (
             query(events_after, json!({ "after": "garbage" })),
@@ -290,7 +299,13 @@ async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors() {
         ),
     ];
     for (raw, expect) in cases {
+        let started = std::time::Instant::now();
         let body = check(&world, raw, expect).await;
+        assert!(
+            started.elapsed() < CONSISTENCY_WAIT_MAX,
+            "a request waited {:?}, as long as a consistency token can",
+            started.elapsed()
+        );
         if expect == nothing {
             let data = body["data"].as_object().expect("data");
             assert!(data.values().all(Value::is_null), "{body}");

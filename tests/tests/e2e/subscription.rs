@@ -1,11 +1,12 @@
 //! `ledgerEvents` over `graphql-transport-ws`: `connection_init` carries the token, a
 //! subscription receives the repair's events live as `next` messages, in ledger order, and
-//! `caseUpdates` those of one case.
+//! `caseUpdates` those of one case. A socket that never sends `connection_init` is closed
+//! with 4408 once the (configurable) initialisation timeout has passed.
 
 use std::time::Duration;
 
-use govledger_tests::e2e::World;
 use govledger_tests::e2e::websocket::GraphQlSocket;
+use govledger_tests::e2e::{Server, World};
 use serde_json::Value;
 
 use crate::e2e::flow::{Repair, repair_steps, run_repair};
@@ -156,4 +157,63 @@ async fn a_public_subscriber_gets_no_payloads_and_a_bad_token_gets_no_connection
 
     let refused = GraphQlSocket::connect(&world.address(), Some("glt_not-a-token")).await;
     assert!(refused.is_err(), "an unknown token must not get an ack");
+}
+
+#[tokio::test]
+async fn a_socket_without_connection_init_is_closed_with_4408() {
+    /// The timeout this server runs with: short, so the test is quick.
+    const INIT_TIMEOUT_MS: u64 = 300;
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let timeout = INIT_TIMEOUT_MS.to_string();
+    let server = Server::start(
+        &[
+            "serve",
+            "--data",
+            data.to_str().expect("temp paths are UTF-8"),
+            "--connection-init-timeout-ms",
+            &timeout,
+        ],
+        &dir.path().join("server.log"),
+    );
+    let started = std::time::Instant::now();
+    let mut silent = GraphQlSocket::open(&server.address())
+        .await
+        .expect("the socket opens");
+    // One that initialises in time is served as usual, past the timeout.
+    let mut prompt = GraphQlSocket::connect(&server.address(), None)
+        .await
+        .expect("a prompt connection_init is acknowledged");
+    let closed = tokio::time::timeout(NEXT_MESSAGE_TIMEOUT, silent.next_message())
+        .await
+        .expect("the silent socket is closed in time")
+        .expect("a close frame");
+    assert_eq!(closed["type"], "close", "{closed}");
+    assert_eq!(closed["code"], 4408, "{closed}");
+    assert_eq!(
+        closed["reason"], "Connection initialisation timeout",
+        "{closed}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_millis(INIT_TIMEOUT_MS),
+        "closed after {:?}, before the timeout",
+        started.elapsed()
+    );
+    prompt
+        .subscribe_with(
+            "late",
+            "subscription { ledgerEvents(fromPosition: 1) { position } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let answer = tokio::time::timeout(
+        Duration::from_millis(3 * INIT_TIMEOUT_MS),
+        prompt.next_message(),
+    )
+    .await;
+    // An empty ledger sends nothing: the socket staying open (no close) is the point.
+    if let Ok(message) = answer {
+        let message = message.expect("the initialised socket stays open");
+        assert_ne!(message["type"], "close", "{message}");
+    }
 }

@@ -17,7 +17,6 @@ use govledger_projections::error::ProjectionError;
 use govledger_projections::read_api::ReadApi;
 
 use crate::error::{ErrorCode, api_error, internal_error};
-use crate::limits::CONSISTENCY_WAIT_MAX;
 use crate::schema::context::service;
 
 /// The read models, once they have applied `consistency` (when given).
@@ -34,15 +33,9 @@ pub(crate) async fn read_models<'a>(
     })?;
     if let Some(position) = consistency {
         service
-            .progress
-            .wait_until(position, CONSISTENCY_WAIT_MAX)
+            .wait_for_consistency(position)
             .await
-            .map_err(|reason| {
-                api_error(
-                    ErrorCode::Unavailable,
-                    format!("the read models have not reached position {position}: {reason}"),
-                )
-            })?;
+            .map_err(|refusal| api_error(refusal.code(), refusal.to_string()))?;
     }
     Ok(read)
 }

@@ -196,6 +196,7 @@ async fn measure(options: &Options, prepared: PreparedLedger) -> Result<(), Benc
         service,
         ServerConfig {
             introspection: Introspection::Enabled,
+            connection_init_timeout: govledger_graphql::limits::CONNECTION_INIT_TIMEOUT_DEFAULT,
         },
     ));
     let mut scenarios = scenarios(&address, &prepared).await?;
