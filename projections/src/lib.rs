@@ -34,8 +34,9 @@
 //!   every rate is a `Rate { numerator, denominator }`; time to close as nearest-rank median
 //!   and p90 with its sample size; the overdue backlog comes from `overdue_backlog`.
 //!
-//! Lists take a `PageRequest { first, after }` (at most `page::PAGE_SIZE_MAX`) and return a
-//! `Page { items, next_cursor, total_count, total_is_exact }`; cursors are opaque.
+//! Lists take a `PageRequest { first, after, last, before }` (at most `page::PAGE_SIZE_MAX`;
+//! `last` pages backwards from the end) and return a `Page { items, cursors, has_next_page,
+//! has_previous_page, start_cursor, end_cursor, total_count, … }`; cursors are opaque.
 //! Errors are `error::ProjectionError`, whose docs say how each maps to a client answer.
 
 pub mod audit;

@@ -1,8 +1,11 @@
-//! Cursor pagination shared by every list query: a page asks for at most `PAGE_SIZE_MAX`
-//! items after an opaque cursor (an index key) and says how many match in total.
+//! Cursor pagination shared by every list query, in both directions: a page asks for the
+//! `first` items after a cursor or the `last` items before one (at most `PAGE_SIZE_MAX`), and
+//! says whether the list goes on either side and how many items match in total. Cursors are
+//! opaque (index keys in hex); each item has its own.
 
 use crate::error::ProjectionError;
 use crate::keys;
+use crate::runner::ReadModel;
 
 /// Most items one page returns.
 pub const PAGE_SIZE_MAX: usize = 100;
@@ -14,84 +17,399 @@ pub const PAGE_SCAN_KEYS_MAX: usize = 10_000;
 /// Most index entries counted for a total; beyond it the total is a lower bound.
 pub const COUNT_SCAN_KEYS_MAX: usize = 100_000;
 
-/// What a caller asks for.
+/// What a caller asks for: `first` (after `after`) or `last` (before `before`); both cursors
+/// may be given to page inside a window.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageRequest {
-    /// 1..=`PAGE_SIZE_MAX`; `None` for `PAGE_SIZE_DEFAULT`.
+    /// 1..=`PAGE_SIZE_MAX` items from the start of the window.
     pub first: Option<usize>,
-    /// The `next_cursor` of the previous page.
+    /// Only items after this cursor (exclusive).
     pub after: Option<String>,
+    /// 1..=`PAGE_SIZE_MAX` items from the end of the window.
+    pub last: Option<usize>,
+    /// Only items before this cursor (exclusive).
+    pub before: Option<String>,
+}
+
+/// Which end of the list (or of the window the cursors leave) a page is taken from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageFrom {
+    /// `first`: the page starts at the window's start and reads forwards.
+    Start,
+    /// `last`: the page ends at the window's end and reads backwards.
+    End,
 }
 
 impl PageRequest {
     pub fn first(first: usize) -> PageRequest {
         PageRequest {
             first: Some(first),
-            after: None,
+            ..PageRequest::default()
         }
     }
 
-    pub(crate) fn size(&self) -> Result<usize, ProjectionError> {
-        match self.first {
-            None => Ok(PAGE_SIZE_DEFAULT),
-            Some(first) if (1..=PAGE_SIZE_MAX).contains(&first) => Ok(first),
-            Some(first) => Err(ProjectionError::InvalidQuery(format!(
-                "page size {first} is outside 1..={PAGE_SIZE_MAX}"
-            ))),
+    pub fn last(last: usize) -> PageRequest {
+        PageRequest {
+            last: Some(last),
+            ..PageRequest::default()
         }
     }
 
-    /// The decoded cursor, which must lie under `prefix`.
-    pub(crate) fn after_key(&self, prefix: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
-        let Some(cursor) = &self.after else {
-            return Ok(None);
+    /// The page size and the end it is taken from. Without `first` or `last`, a page with
+    /// only `before` is taken from the end, any other from the start.
+    pub fn size_and_from(&self) -> Result<(usize, PageFrom), ProjectionError> {
+        let checked = |size: usize, name: &str| {
+            if (1..=PAGE_SIZE_MAX).contains(&size) {
+                Ok(size)
+            } else {
+                Err(ProjectionError::InvalidQuery(format!(
+                    "`{name}` {size} is outside 1..={PAGE_SIZE_MAX}"
+                )))
+            }
         };
-        match keys::decode_cursor(cursor) {
-            Some(key) if key.starts_with(prefix) => Ok(Some(key)),
-            _ => Err(ProjectionError::InvalidQuery(
-                "the cursor does not belong to this query".into(),
+        match (self.first, self.last) {
+            (Some(_), Some(_)) => Err(ProjectionError::InvalidQuery(
+                "pass `first` or `last`, not both".into(),
             )),
+            (Some(first), None) => Ok((checked(first, "first")?, PageFrom::Start)),
+            (None, Some(last)) => Ok((checked(last, "last")?, PageFrom::End)),
+            (None, None) if self.before.is_some() && self.after.is_none() => {
+                Ok((PAGE_SIZE_DEFAULT, PageFrom::End))
+            }
+            (None, None) => Ok((PAGE_SIZE_DEFAULT, PageFrom::Start)),
         }
+    }
+
+    /// The decoded `after` cursor, which must lie under `prefix`.
+    pub(crate) fn after_key(&self, prefix: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
+        cursor_key(self.after.as_deref(), prefix)
+    }
+
+    /// The decoded `before` cursor, which must lie under `prefix`.
+    pub(crate) fn before_key(&self, prefix: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
+        cursor_key(self.before.as_deref(), prefix)
     }
 }
 
-/// One page of results.
+fn cursor_key(cursor: Option<&str>, prefix: &[u8]) -> Result<Option<Vec<u8>>, ProjectionError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    match keys::decode_cursor(cursor) {
+        Some(key) if key.starts_with(prefix) => Ok(Some(key)),
+        _ => Err(ProjectionError::InvalidQuery(
+            "the cursor does not belong to this query".into(),
+        )),
+    }
+}
+
+/// One page of results, in list order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Pass as `after` for the next page; `None` at the end.
+    /// Each item's cursor, in the same order.
+    pub cursors: Vec<String>,
+    /// Whether items follow the page (within `before`, when paging with `first`).
+    pub has_next_page: bool,
+    /// Whether items precede the page (within `after`, when paging with `last`).
+    pub has_previous_page: bool,
+    /// Pass as `before` for the previous page: the first item's cursor, or, when a backward
+    /// scan stopped at `PAGE_SCAN_KEYS_MAX`, where it stopped. `None` on an empty page.
+    pub start_cursor: Option<String>,
+    /// Pass as `after` for the next page: the last item's cursor, or, when a forward scan
+    /// stopped at `PAGE_SCAN_KEYS_MAX`, where it stopped. `None` on an empty page.
+    pub end_cursor: Option<String>,
+    /// `end_cursor` when `has_next_page`: what a forward-only reader passes as `after`.
     pub next_cursor: Option<String>,
-    /// How many items match the filter in all.
+    /// How many items match the filter in all (cursors aside).
     pub total_count: u64,
     /// False when counting stopped at `COUNT_SCAN_KEYS_MAX` (`total_count` is a lower bound).
     pub total_is_exact: bool,
 }
 
+impl<T> Page<T> {
+    /// A page of `items` (in list order, with their cursors), its neighbours and cut-off.
+    pub(crate) fn new(walked: Walked<T>, total_count: u64, total_is_exact: bool) -> Page<T> {
+        let Walked {
+            items,
+            cursors,
+            has_next_page,
+            has_previous_page,
+            resume_start,
+            resume_end,
+        } = walked;
+        let start_cursor = resume_start.or_else(|| cursors.first().cloned());
+        let end_cursor = resume_end.or_else(|| cursors.last().cloned());
+        Page {
+            next_cursor: end_cursor.clone().filter(|_| has_next_page),
+            items,
+            cursors,
+            has_next_page,
+            has_previous_page,
+            start_cursor,
+            end_cursor,
+            total_count,
+            total_is_exact,
+        }
+    }
+}
+
+/// A page before its total is known.
+pub(crate) struct Walked<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) cursors: Vec<String>,
+    pub(crate) has_next_page: bool,
+    pub(crate) has_previous_page: bool,
+    /// Where a backward scan cut short stopped (its cursor).
+    pub(crate) resume_start: Option<String>,
+    /// Where a forward scan cut short stopped (its cursor).
+    pub(crate) resume_end: Option<String>,
+}
+
+/// The keys a list covers, in key order: under `prefix`, from `start` (inclusive, the prefix
+/// when `None`) up to `end` (exclusive, the prefix's end when `None`).
+pub(crate) struct KeyRange<'a> {
+    pub(crate) prefix: &'a [u8],
+    pub(crate) start: Option<&'a [u8]>,
+    pub(crate) end: Option<&'a [u8]>,
+}
+
+/// Which way a scan runs in key order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    Ascending,
+    Descending,
+}
+
+/// The smallest key greater than `key`: `before` it means up to and including `key`.
+fn just_after(key: &[u8]) -> Vec<u8> {
+    let mut next = Vec::with_capacity(key.len() + 1);
+    next.extend_from_slice(key);
+    next.push(0);
+    next
+}
+
+type Entries = Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>>>;
+
+/// The lower bound of a scan besides the range's own start.
+enum Low<'a> {
+    /// Keys after this one.
+    After(&'a [u8]),
+    /// This key and those after it.
+    From(&'a [u8]),
+}
+
+impl Low<'_> {
+    fn admits(&self, key: &[u8]) -> bool {
+        match self {
+            Low::After(low) => key > *low,
+            Low::From(low) => key >= *low,
+        }
+    }
+}
+
+/// Entries of `range` above `low` (when given) and strictly before `high` (when given),
+/// scanned in `scan` order.
+fn entries(
+    model: &ReadModel,
+    range: &KeyRange<'_>,
+    low: Option<Low<'_>>,
+    high: Option<&[u8]>,
+    scan: Scan,
+) -> Entries {
+    let start = range.start.unwrap_or(range.prefix);
+    // The tighter of the range's end and `high`.
+    let high: Option<Vec<u8>> = match (range.end, high) {
+        (Some(end), Some(high)) => Some(end.min(high).to_vec()),
+        (end, high) => end.or(high).map(<[u8]>::to_vec),
+    };
+    match scan {
+        Scan::Ascending => {
+            let inner: Entries = match low {
+                Some(Low::After(low)) if low >= start => {
+                    Box::new(model.scan_after(range.prefix, Some(low)))
+                }
+                Some(Low::From(low)) if low >= start => {
+                    Box::new(model.scan_from(range.prefix, low))
+                }
+                _ => Box::new(model.scan_from(range.prefix, start)),
+            };
+            Box::new(inner.take_while(move |entry| match (entry, &high) {
+                (Ok((key, _)), Some(high)) => key.as_ref() < high.as_slice(),
+                _ => true,
+            }))
+        }
+        Scan::Descending => {
+            let low = low.map(|low| match low {
+                Low::After(key) => (key.to_vec(), false),
+                Low::From(key) => (key.to_vec(), true),
+            });
+            let start = start.to_vec();
+            let inner = model.scan_before(range.prefix, high.as_deref());
+            Box::new(inner.take_while(move |entry| match entry {
+                Ok((key, _)) => {
+                    key.as_ref() >= start.as_slice()
+                        && low.as_ref().is_none_or(|(low, inclusive)| {
+                            let bound = if *inclusive {
+                                Low::From(low)
+                            } else {
+                                Low::After(low)
+                            };
+                            bound.admits(key)
+                        })
+                }
+                Err(_) => true,
+            }))
+        }
+    }
+}
+
+/// What one directional scan found.
+struct Found<T> {
+    /// Matching items with their keys, in scan order (at most `want`).
+    items: Vec<(Vec<u8>, T)>,
+    /// The last key examined when the scan stopped at `scan_keys_max` with entries left.
+    cut_at: Option<Vec<u8>>,
+}
+
+fn collect<T>(
+    mut entries: Entries,
+    want: usize,
+    scan_keys_max: usize,
+    read: &mut impl FnMut(&[u8], &[u8]) -> Result<Option<T>, ProjectionError>,
+) -> Result<Found<T>, ProjectionError> {
+    let mut items = Vec::with_capacity(want);
+    let mut scanned = 0usize;
+    while items.len() < want {
+        let Some(entry) = entries.next() else {
+            return Ok(Found {
+                items,
+                cut_at: None,
+            });
+        };
+        let (key, value) = entry?;
+        scanned += 1;
+        if let Some(item) = read(&key, &value)? {
+            items.push((key.to_vec(), item));
+        }
+        if scanned == scan_keys_max && items.len() < want {
+            let cut_at = match entries.next() {
+                Some(next) => next.map(|_| Some(key.to_vec()))?,
+                None => None,
+            };
+            return Ok(Found { items, cut_at });
+        }
+    }
+    Ok(Found {
+        items,
+        cut_at: None,
+    })
+}
+
+/// One page of the entries of `range` that `read` turns into items, in key order (`first`)
+/// or read backwards from the end (`last`). A scan examines at most `scan_keys_max` entries
+/// and then returns a short page whose cursor resumes it.
+pub(crate) fn walk_keys<T>(
+    model: &ReadModel,
+    range: &KeyRange<'_>,
+    page: &PageRequest,
+    scan_keys_max: usize,
+    mut read: impl FnMut(&[u8], &[u8]) -> Result<Option<T>, ProjectionError>,
+) -> Result<Walked<T>, ProjectionError> {
+    let (size, from) = page.size_and_from()?;
+    let after = page.after_key(range.prefix)?;
+    let before = page.before_key(range.prefix)?;
+    let (scan, beyond) = match from {
+        PageFrom::Start => (Scan::Ascending, Scan::Descending),
+        PageFrom::End => (Scan::Descending, Scan::Ascending),
+    };
+    let found = collect(
+        entries(
+            model,
+            range,
+            after.as_deref().map(Low::After),
+            before.as_deref(),
+            scan,
+        ),
+        size + 1,
+        scan_keys_max,
+        &mut read,
+    )?;
+    let mut items = found.items;
+    // Items past the page's far end (`size + 1` found, or a scan cut short).
+    let more = items.len() > size || found.cut_at.is_some();
+    items.truncate(size);
+    // Items on the other side of the page: any match beyond its near end (or the cursor).
+    let near_cursor = match from {
+        PageFrom::Start => after.as_deref(),
+        PageFrom::End => before.as_deref(),
+    };
+    let other_side = match near_cursor {
+        None => false,
+        Some(cursor) => {
+            let nearest = items.first().map(|(key, _)| key.as_slice());
+            let beyond_cursor = just_after(cursor);
+            // Before the first item (or up to and including the cursor), or after the last
+            // item (or from the cursor on).
+            let (low, high) = match (from, nearest) {
+                (PageFrom::Start, Some(key)) => (None, Some(key)),
+                (PageFrom::Start, None) => (None, Some(beyond_cursor.as_slice())),
+                (PageFrom::End, Some(key)) => (Some(Low::After(key)), None),
+                (PageFrom::End, None) => (Some(Low::From(cursor)), None),
+            };
+            let probe = collect(
+                entries(model, range, low, high, beyond),
+                1,
+                scan_keys_max,
+                &mut read,
+            )?;
+            // A probe cut short cannot rule items out.
+            !probe.items.is_empty() || probe.cut_at.is_some()
+        }
+    };
+    let cut_cursor = found.cut_at.map(|key| keys::encode_cursor(&key));
+    if from == PageFrom::End {
+        items.reverse();
+    }
+    let cursors = items
+        .iter()
+        .map(|(key, _)| keys::encode_cursor(key))
+        .collect();
+    let items = items.into_iter().map(|(_, item)| item).collect();
+    Ok(match from {
+        PageFrom::Start => Walked {
+            items,
+            cursors,
+            has_next_page: more,
+            has_previous_page: other_side,
+            resume_start: None,
+            resume_end: cut_cursor,
+        },
+        PageFrom::End => Walked {
+            items,
+            cursors,
+            has_next_page: other_side,
+            has_previous_page: more,
+            resume_start: cut_cursor,
+            resume_end: None,
+        },
+    })
+}
+
 /// A page of the records stored under `prefix`, in key order; the total counts the prefix
 /// (up to `COUNT_SCAN_KEYS_MAX`). For read models whose lists are keys under one prefix.
 pub(crate) fn page_of_prefix<T>(
-    model: &crate::runner::ReadModel,
+    model: &ReadModel,
     prefix: &[u8],
     page: &PageRequest,
-    mut read: impl FnMut(&[u8], &[u8]) -> Result<Option<T>, ProjectionError>,
+    read: impl FnMut(&[u8], &[u8]) -> Result<Option<T>, ProjectionError>,
 ) -> Result<Page<T>, ProjectionError> {
-    let size = page.size()?;
-    let after = page.after_key(prefix)?;
-    let mut items = Vec::with_capacity(size);
-    let mut next_cursor = None;
-    let mut entries = model.scan_after(prefix, after.as_deref());
-    while let Some(entry) = entries.next() {
-        let (key, value) = entry?;
-        if let Some(item) = read(&key, &value)? {
-            items.push(item);
-        }
-        if items.len() == size {
-            if entries.next().is_some() {
-                next_cursor = Some(keys::encode_cursor(&key));
-            }
-            break;
-        }
-    }
+    let range = KeyRange {
+        prefix,
+        start: None,
+        end: None,
+    };
+    let walked = walk_keys(model, &range, page, PAGE_SCAN_KEYS_MAX, read)?;
     let mut total_count = 0;
     let mut total_is_exact = true;
     for entry in model.scan_from(prefix, prefix) {
@@ -102,10 +420,237 @@ pub(crate) fn page_of_prefix<T>(
         }
         total_count += 1;
     }
-    Ok(Page {
-        items,
-        next_cursor,
-        total_count,
-        total_is_exact,
-    })
+    Ok(Page::new(walked, total_count, total_is_exact))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Keys `L0`..`L9` under the prefix `L`, values their digit; `K` and `M` keys around them
+    /// must never show. Odd digits are what a filter drops.
+    fn model() -> ReadModel {
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .expect("a temporary sled");
+        let tree = db.open_tree("page").expect("a tree");
+        for key in [b"K9".to_vec(), b"M0".to_vec()] {
+            tree.insert(key, b"x".to_vec()).expect("insert");
+        }
+        for digit in b'0'..=b'9' {
+            tree.insert([b'L', digit], vec![digit]).expect("insert");
+        }
+        ReadModel::new(tree)
+    }
+
+    fn cursor(digit: char) -> Option<String> {
+        Some(keys::encode_cursor(&[b'L', digit as u8]))
+    }
+
+    /// Which digits a filter keeps.
+    #[derive(Clone, Copy)]
+    enum Keep {
+        All,
+        Even,
+    }
+
+    /// `expect`: the page's digits, then `>` when a next page exists and `<` when a previous
+    /// one does, e.g. `"<234>"`.
+    fn check(keep: Keep, range: (Option<&[u8]>, Option<&[u8]>), page: PageRequest, expect: &str) {
+        let model = model();
+        let range = KeyRange {
+            prefix: b"L",
+            start: range.0,
+            end: range.1,
+        };
+        let walked = walk_keys(&model, &range, &page, PAGE_SCAN_KEYS_MAX, |_, value| {
+            let digit = char::from(value[0]);
+            Ok(match keep {
+                Keep::All => Some(digit),
+                Keep::Even => (digit as u8 % 2 == 0).then_some(digit),
+            })
+        })
+        .expect("a page");
+        let page = Page::new(walked, 0, true);
+        let mut got = String::new();
+        if page.has_previous_page {
+            got.push('<');
+        }
+        got.extend(page.items.iter());
+        if page.has_next_page {
+            got.push('>');
+        }
+        assert_eq!(got, expect, "{page:?}");
+        let expected_cursors: Vec<_> = page.items.iter().map(|d| cursor(*d).unwrap()).collect();
+        assert_eq!(page.cursors, expected_cursors);
+    }
+
+    fn request(
+        first: Option<usize>,
+        after: Option<char>,
+        last: Option<usize>,
+        before: Option<char>,
+    ) -> PageRequest {
+        PageRequest {
+            first,
+            after: after.and_then(cursor),
+            last,
+            before: before.and_then(cursor),
+        }
+    }
+
+    #[test]
+    fn pages_run_forwards_and_backwards() {
+        let all = (None, None);
+        check(Keep::All, all, request(Some(3), None, None, None), "012>");
+        check(
+            Keep::All,
+            all,
+            request(Some(3), Some('2'), None, None),
+            "<345>",
+        );
+        check(
+            Keep::All,
+            all,
+            request(Some(3), Some('6'), None, None),
+            "<789",
+        );
+        check(Keep::All, all, request(Some(3), Some('9'), None, None), "<");
+        check(Keep::All, all, request(None, None, Some(3), None), "<789");
+        check(
+            Keep::All,
+            all,
+            request(None, None, Some(3), Some('7')),
+            "<456>",
+        );
+        check(
+            Keep::All,
+            all,
+            request(None, None, Some(3), Some('3')),
+            "012>",
+        );
+        check(Keep::All, all, request(None, None, Some(3), Some('0')), ">");
+        // A window between two cursors.
+        check(
+            Keep::All,
+            all,
+            request(Some(2), Some('2'), None, Some('6')),
+            "<34>",
+        );
+        check(
+            Keep::All,
+            all,
+            request(Some(5), Some('2'), None, Some('6')),
+            "<345",
+        );
+        check(
+            Keep::All,
+            all,
+            request(None, Some('2'), Some(2), Some('6')),
+            "<45>",
+        );
+        check(
+            Keep::All,
+            all,
+            request(None, Some('2'), Some(9), Some('6')),
+            "345>",
+        );
+        // Only `before`: the default page size from the end.
+        check(
+            Keep::All,
+            all,
+            request(None, None, None, Some('4')),
+            "0123>",
+        );
+    }
+
+    #[test]
+    fn pages_of_a_filter_look_past_what_it_drops() {
+        let all = (None, None);
+        check(Keep::Even, all, request(Some(2), None, None, None), "02>");
+        check(
+            Keep::Even,
+            all,
+            request(Some(2), Some('2'), None, None),
+            "<46>",
+        );
+        check(Keep::Even, all, request(None, None, Some(2), None), "<68");
+        check(
+            Keep::Even,
+            all,
+            request(None, None, Some(2), Some('5')),
+            "<24>",
+        );
+        // The scan stops after 3 keys: `1` and `3` of `1..=5` are dropped, so the page is
+        // short and its end cursor resumes after the last key examined.
+        let model = model();
+        let range = KeyRange {
+            prefix: b"L",
+            start: None,
+            end: None,
+        };
+        let walked = walk_keys(
+            &model,
+            &range,
+            &request(Some(3), Some('0'), None, None),
+            3,
+            |_, v| Ok((v[0] % 2 == 0).then_some(char::from(v[0]))),
+        )
+        .expect("a page");
+        let page = Page::new(walked, 0, true);
+        assert_eq!(page.items, vec!['2']);
+        assert!(page.has_next_page);
+        assert_eq!(page.end_cursor, cursor('3'));
+        assert_eq!(page.next_cursor, cursor('3'));
+    }
+
+    #[test]
+    fn a_range_bounds_the_list() {
+        let range: (Option<&[u8]>, Option<&[u8]>) = (Some(b"L2"), Some(b"L7"));
+        check(
+            Keep::All,
+            range,
+            request(Some(9), None, None, None),
+            "23456",
+        );
+        check(Keep::All, range, request(None, None, Some(2), None), "<56");
+        check(
+            Keep::All,
+            range,
+            request(Some(2), Some('4'), None, None),
+            "<56",
+        );
+        check(
+            Keep::All,
+            range,
+            request(None, None, Some(9), Some('4')),
+            "23>",
+        );
+    }
+
+    #[test]
+    fn bad_requests_are_refused() {
+        let refused = |page: PageRequest| {
+            let model = model();
+            let range = KeyRange {
+                prefix: b"L",
+                start: None,
+                end: None,
+            };
+            walk_keys(&model, &range, &page, 3, |_, _| Ok(Some(()))).is_err()
+        };
+        assert!(refused(request(Some(1), None, Some(1), None)));
+        assert!(refused(request(Some(0), None, None, None)));
+        assert!(refused(request(None, None, Some(PAGE_SIZE_MAX + 1), None)));
+        // A cursor of another list (another prefix), or not a cursor at all.
+        assert!(refused(PageRequest {
+            after: Some(keys::encode_cursor(b"M0")),
+            ..PageRequest::first(1)
+        }));
+        assert!(refused(PageRequest {
+            before: Some("zz".into()),
+            ..PageRequest::last(1)
+        }));
+    }
 }

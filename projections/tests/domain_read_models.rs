@@ -193,6 +193,26 @@ fn check(
         }
     }
     assert_eq!(got, expect, "cases of {filter:?}");
+    // The same list read backwards, page by page from the end.
+    let mut got_backwards = Vec::new();
+    let mut page = PageRequest::last(page_size);
+    loop {
+        let result = api.cases(&filter, &page).unwrap();
+        assert_eq!(
+            result.total_count, total,
+            "total of {filter:?} read backwards"
+        );
+        for case in result.items.iter().rev() {
+            let index = s.requests.iter().position(|r| *r == case.case_id).unwrap();
+            got_backwards.push(format!("R{}", index + 1));
+        }
+        match (result.has_previous_page, result.start_cursor) {
+            (true, Some(cursor)) => page.before = Some(cursor),
+            _ => break,
+        }
+    }
+    got_backwards.reverse();
+    assert_eq!(got_backwards, expect, "cases of {filter:?} read backwards");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,6 +256,17 @@ async fn case_lists_filter_page_and_count() {
         20,
         &["R2", "R1"],
         2,
+    );
+    check(
+        &api,
+        &s,
+        CaseFilter {
+            opened_from: Some(at(2021, 3, 2, 0)),
+            ..requests.clone()
+        },
+        1,
+        &["R4", "R3", "R2"],
+        3,
     );
     check(
         &api,
@@ -291,6 +322,7 @@ async fn case_lists_filter_page_and_count() {
         &PageRequest {
             first: Some(1),
             after: Some("zz".into()),
+            ..PageRequest::default()
         },
     );
     assert!(bad.is_err());
@@ -387,6 +419,7 @@ async fn the_unit_doors_trace_back_to_the_request_and_the_decision() {
             &PageRequest {
                 first: Some(10),
                 after: history.next_cursor,
+                ..PageRequest::default()
             },
         )
         .unwrap();

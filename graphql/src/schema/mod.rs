@@ -2,6 +2,7 @@
 //! every domain command, live subscriptions.
 
 mod commands;
+mod connection;
 pub mod context;
 pub mod ledger;
 pub mod mutations;

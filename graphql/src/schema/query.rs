@@ -1,10 +1,11 @@
 //! The query root.
 
-use async_graphql::{Context, ID, Interface, Json, Object};
+use async_graphql::{Context, ID, Interface, Object};
 use govledger_core::store::EventStore;
 use govledger_projections::cases::view::CaseKind;
 
 use crate::error::{ErrorCode, api_error, internal_error, store_error};
+use crate::schema::connection::read_page;
 use crate::schema::context::service;
 use crate::schema::ledger::LEDGER_EVENT_TYPE;
 use crate::schema::ledger::{
@@ -12,10 +13,14 @@ use crate::schema::ledger::{
 };
 use crate::schema::node::GlobalId;
 use crate::schema::page::{PageRequest, charged_page_size};
+use crate::schema::read::directory::{
+    Account, Building, Community, Compound, CompoundConnection, DirectoryNode, Grid, Organisation,
+    OrganisationConnection, RoleAssignmentConnection, Unit, directory_node, members,
+};
 use crate::schema::read::{
-    AuditPage, CASE_TYPE, CaseFilterInput, CaseKindName, CasePage, CaseView, DecisionTraceView,
-    MetricsReportView, MetricsScopeInput, PeriodInput, blocking, page_request, read_models,
-    uuid_arg,
+    ACTIVITY_CURSOR_KIND, AuditEntryConnection, AuditEntryView, CASE_TYPE, CaseConnection,
+    CaseFilterInput, CaseKindName, CaseView, DecisionTraceView, MetricsReportView,
+    MetricsScopeInput, PeriodInput, blocking, read_models, uuid_arg,
 };
 
 /// Anything with a global id; fetch it again with `node(id:)`.
@@ -25,6 +30,27 @@ use crate::schema::read::{
 pub(crate) enum Node {
     LedgerEvent(LedgerEvent),
     Case(CaseView),
+    Community(Community),
+    Compound(Compound),
+    Building(Building),
+    Unit(Unit),
+    Grid(Grid),
+    Organisation(Organisation),
+    Account(Account),
+}
+
+impl From<DirectoryNode> for Node {
+    fn from(node: DirectoryNode) -> Node {
+        match node {
+            DirectoryNode::Community(n) => Node::Community(n),
+            DirectoryNode::Compound(n) => Node::Compound(n),
+            DirectoryNode::Building(n) => Node::Building(n),
+            DirectoryNode::Unit(n) => Node::Unit(n),
+            DirectoryNode::Grid(n) => Node::Grid(n),
+            DirectoryNode::Organisation(n) => Node::Organisation(n),
+            DirectoryNode::Account(n) => Node::Account(n),
+        }
+    }
 }
 
 pub struct QueryRoot;
@@ -57,10 +83,13 @@ impl QueryRoot {
                     .await?
                     .map(|case| Node::Case(CaseView(case))))
             }
-            _ => Err(api_error(
-                ErrorCode::BadUserInput,
-                "the id does not name a kind of node this server has",
-            )),
+            _ => match directory_node(ctx, &global).await? {
+                Some(found) => Ok(found.map(Node::from)),
+                None => Err(api_error(
+                    ErrorCode::BadUserInput,
+                    "the id does not name a kind of node this server has",
+                )),
+            },
         }
     }
 
@@ -133,25 +162,28 @@ impl QueryRoot {
     }
 
     /// Cases of one kind, filtered through the read model's indexes.
-    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    #[graphql(complexity = "charged_page_size(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn cases(
         &self,
         ctx: &Context<'_>,
         filter: CaseFilterInput,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         consistency: Option<u64>,
-    ) -> async_graphql::Result<CasePage> {
+    ) -> async_graphql::Result<CaseConnection> {
         let filter = filter.into_filter()?;
-        let page = page_request(first, after)?;
+        let page = read_page(CaseConnection::CURSOR_KIND, first, after, last, before)?;
         let read = read_models(ctx, consistency).await?;
-        Ok(blocking(read, move |read| read.cases(&filter, &page))
-            .await?
-            .into())
+        let found = blocking(read, move |read| read.cases(&filter, &page)).await?;
+        Ok(CaseConnection::of(found, CaseView))
     }
 
     /// Every event of one case, oldest first.
-    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    #[graphql(complexity = "charged_page_size(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn case_history(
         &self,
         ctx: &Context<'_>,
@@ -159,57 +191,70 @@ impl QueryRoot {
         id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         consistency: Option<u64>,
-    ) -> async_graphql::Result<AuditPage> {
+    ) -> async_graphql::Result<AuditEntryConnection> {
         let id = uuid_arg("id", &id)?;
-        let page = page_request(first, after)?;
+        let page = read_page(
+            AuditEntryConnection::CURSOR_KIND,
+            first,
+            after,
+            last,
+            before,
+        )?;
         let read = read_models(ctx, consistency).await?;
         let kind = kind.kind();
-        Ok(
-            blocking(read, move |read| read.case_history(kind, id, &page))
-                .await?
-                .into(),
-        )
+        let found = blocking(read, move |read| read.case_history(kind, id, &page)).await?;
+        Ok(AuditEntryConnection::of(found, AuditEntryView::from))
     }
 
-    /// What one account recorded, oldest first.
-    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    /// What one account recorded, newest first.
+    #[graphql(complexity = "charged_page_size(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn account_activity(
         &self,
         ctx: &Context<'_>,
         account_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         consistency: Option<u64>,
-    ) -> async_graphql::Result<AuditPage> {
+    ) -> async_graphql::Result<AuditEntryConnection> {
         let id = uuid_arg("accountId", &account_id)?;
-        let page = page_request(first, after)?;
+        let page = read_page(ACTIVITY_CURSOR_KIND, first, after, last, before)?;
         let read = read_models(ctx, consistency).await?;
-        Ok(
-            blocking(read, move |read| read.activity_of_account(id, &page))
-                .await?
-                .into(),
-        )
+        let found = blocking(read, move |read| read.activity_of_account(id, &page)).await?;
+        Ok(AuditEntryConnection::of_kind(
+            ACTIVITY_CURSOR_KIND,
+            found,
+            AuditEntryView::from,
+        ))
     }
 
-    /// What was recorded on behalf of one organisation, oldest first.
-    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    /// What was recorded on behalf of one organisation, newest first.
+    #[graphql(complexity = "charged_page_size(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn organisation_activity(
         &self,
         ctx: &Context<'_>,
         organisation_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         consistency: Option<u64>,
-    ) -> async_graphql::Result<AuditPage> {
+    ) -> async_graphql::Result<AuditEntryConnection> {
         let id = uuid_arg("organisationId", &organisation_id)?;
-        let page = page_request(first, after)?;
+        let page = read_page(ACTIVITY_CURSOR_KIND, first, after, last, before)?;
         let read = read_models(ctx, consistency).await?;
-        Ok(
-            blocking(read, move |read| read.activity_of_organisation(id, &page))
-                .await?
-                .into(),
-        )
+        let found = blocking(read, move |read| read.activity_of_organisation(id, &page)).await?;
+        Ok(AuditEntryConnection::of_kind(
+            ACTIVITY_CURSOR_KIND,
+            found,
+            AuditEntryView::from,
+        ))
     }
 
     /// From one event (by event id): the causes back to the originating requests and the
@@ -244,46 +289,73 @@ impl QueryRoot {
             .into())
     }
 
-    /// The directory's organisations (name, kind, compound, grid) as JSON, a page at a time.
-    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    /// The community the ledger serves; `null` before the directory is set up.
+    async fn community(
+        &self,
+        ctx: &Context<'_>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<Option<Community>> {
+        let read = read_models(ctx, consistency).await?;
+        Ok(blocking(read, |read| read.community())
+            .await?
+            .map(Community))
+    }
+
+    /// The compounds (with their buildings and units), in id order.
+    #[graphql(complexity = "charged_page_size(first, last) * child_complexity")]
+    async fn compounds(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        consistency: Option<u64>,
+    ) -> async_graphql::Result<CompoundConnection> {
+        let page = read_page(CompoundConnection::CURSOR_KIND, first, after, last, before)?;
+        let read = read_models(ctx, consistency).await?;
+        let found = blocking(read, move |read| read.compounds(&page)).await?;
+        Ok(CompoundConnection::of(found, Compound))
+    }
+
+    /// The directory's organisations (kind, name, compound, grid), in id order.
+    #[graphql(complexity = "charged_page_size(first, last) * child_complexity")]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         consistency: Option<u64>,
-    ) -> async_graphql::Result<Vec<Json<serde_json::Value>>> {
-        let page = page_request(first, after)?;
+    ) -> async_graphql::Result<OrganisationConnection> {
+        let page = read_page(
+            OrganisationConnection::CURSOR_KIND,
+            first,
+            after,
+            last,
+            before,
+        )?;
         let read = read_models(ctx, consistency).await?;
         let found = blocking(read, move |read| read.organisations(&page)).await?;
-        Ok(found
-            .items
-            .iter()
-            .filter_map(|org| serde_json::to_value(org).ok())
-            .map(Json)
-            .collect())
+        Ok(OrganisationConnection::of(found, Organisation))
     }
 
-    /// Who holds which role in one organisation (accounts by id; names live in the
-    /// personal-data store), as JSON.
-    #[graphql(complexity = "charged_page_size(first, None) * child_complexity")]
+    /// Who holds (or held) which role in one organisation (accounts by id; names live in the
+    /// personal-data store).
+    #[graphql(complexity = "charged_page_size(first, last) * child_complexity")]
+    #[allow(clippy::too_many_arguments)]
     async fn organisation_members(
         &self,
         ctx: &Context<'_>,
         organisation_id: ID,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
         consistency: Option<u64>,
-    ) -> async_graphql::Result<Vec<Json<serde_json::Value>>> {
+    ) -> async_graphql::Result<RoleAssignmentConnection> {
         let id = uuid_arg("organisationId", &organisation_id)?;
-        let page = page_request(first, after)?;
-        let read = read_models(ctx, consistency).await?;
-        let found = blocking(read, move |read| read.members_of(id, &page)).await?;
-        Ok(found
-            .items
-            .iter()
-            .filter_map(|role| serde_json::to_value(role).ok())
-            .map(Json)
-            .collect())
+        members(ctx, id, first, after, last, before, consistency).await
     }
 }

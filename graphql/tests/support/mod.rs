@@ -1,9 +1,13 @@
 //! An in-process GraphQL service over a temporary data directory, and the accounts that act
 //! on it.
 
+// Each test binary uses its own part of the support.
+#![allow(dead_code)]
+
 pub(crate) mod steps;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_graphql::{Request, Variables};
 use govledger_core::domain::role::Role;
@@ -11,6 +15,8 @@ use govledger_core::store::sled_store::SledStore;
 use govledger_graphql::access::{Grant, Principal, TokenStore};
 use govledger_graphql::schema::{Introspection, LedgerSchema, build};
 use govledger_graphql::service::{LedgerService, ServiceParts};
+use govledger_projections::read_api::ReadApi;
+use govledger_projections::runner::RunnerOptions;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -33,27 +39,77 @@ impl Member {
     }
 }
 
-/// A service over its own empty ledger (raw ledger only: no read models).
+/// Longest the read models may take to apply a test's ledger.
+const READ_MODELS_WAIT: Duration = Duration::from_secs(30);
+
+/// Whether a test ledger keeps read models beside the raw ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadModels {
+    Without,
+    With,
+}
+
+/// A service over its own empty ledger.
 pub(crate) struct Ledger {
     schema: LedgerSchema,
+    read: Option<ReadApi>,
     _dir: tempfile::TempDir,
 }
 
 impl Ledger {
+    /// A raw ledger only: no read models.
     pub(crate) fn open() -> Ledger {
+        Ledger::open_with(ReadModels::Without)
+    }
+
+    /// Call inside a tokio runtime when `read_models` is `With` (they follow the ledger).
+    pub(crate) fn open_with(read_models: ReadModels) -> Ledger {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = Arc::new(SledStore::open(dir.path().join("ledger")).expect("the ledger opens"));
         let tokens = TokenStore::open(&dir.path().join("access")).expect("the token store opens");
+        let read = match read_models {
+            ReadModels::Without => None,
+            ReadModels::With => {
+                let options = RunnerOptions::new(dir.path().join("projections"));
+                let read = ReadApi::open(options, store.clone()).expect("the read models open");
+                read.start().expect("the read models start");
+                Some(read)
+            }
+        };
         let service = LedgerService::new(ServiceParts {
             store,
             tokens,
-            read: None,
+            read: read.clone(),
             personal: None,
         });
         Ledger {
             schema: build(Arc::new(service), Introspection::Enabled),
+            read,
             _dir: dir,
         }
+    }
+
+    /// Waits until the read models have applied the ledger up to its head.
+    pub(crate) async fn caught_up(&self, member: Member) {
+        let head = self.head(member).await;
+        let read = self.read.as_ref().expect("a ledger with read models");
+        read.wait_until(head, READ_MODELS_WAIT)
+            .await
+            .expect("the read models catch up");
+    }
+
+    /// Runs a document as `caller` (`None`: without a token, the public view).
+    pub(crate) async fn execute(
+        &self,
+        caller: Option<Member>,
+        document: &str,
+        variables: Value,
+    ) -> async_graphql::Response {
+        let mut request = Request::new(document).variables(Variables::from_json(variables));
+        if let Some(member) = caller {
+            request = request.data(member.principal());
+        }
+        self.schema.execute(request).await
     }
 
     /// Runs a document as `member`; returns `data`, failing the test on any top-level error.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::audit::query::AuditEntry;
 use crate::error::{ApplyError, ProjectionError};
 use crate::keys::{self, Key};
-use crate::page::{COUNT_SCAN_KEYS_MAX, Page, PageRequest};
+use crate::page::{COUNT_SCAN_KEYS_MAX, Page, PageFrom, PageRequest, Walked};
 use crate::runner::{ReadModel, ReadModelWrites};
 
 /// Log positions one activity bucket covers; offsets within it fit a u16.
@@ -59,7 +59,92 @@ fn positions(key: &[u8], value: &[u8]) -> Result<Vec<u64>, ProjectionError> {
         .collect())
 }
 
-/// What `id` recorded, newest first, read from the ledger by position.
+/// Which way a walk over one activity list runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// List order: newest first (descending positions).
+    NewestFirst,
+    /// Backwards: oldest first (ascending positions).
+    OldestFirst,
+}
+
+/// Up to `want` positions of the list strictly between `older_than` and `newer_than` (when
+/// given), walked in `walk` order.
+fn walk_positions(
+    model: &ReadModel,
+    tag: u8,
+    id: &Uuid,
+    walk: Walk,
+    window: (Option<u64>, Option<u64>),
+    want: usize,
+) -> Result<Vec<u64>, ProjectionError> {
+    let (newer_than, older_than) = window;
+    let inside = |p: u64| newer_than.is_none_or(|n| p > n) && older_than.is_none_or(|o| p < o);
+    let prefix = prefix(tag, id).into_bytes();
+    let mut found = Vec::with_capacity(want);
+    if want == 0 {
+        return Ok(found);
+    }
+    // Buckets sort newest first, so the list order walks keys upwards from the bucket of
+    // `older_than`, and the backward walk downwards from the bucket of `newer_than`.
+    let buckets: Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>>> =
+        match walk {
+            Walk::NewestFirst => {
+                let start = match older_than {
+                    Some(p) => bucket_key(tag, id, p / ACTIVITY_BUCKET_POSITIONS),
+                    None => prefix.clone(),
+                };
+                Box::new(model.scan_from(&prefix, &start))
+            }
+            Walk::OldestFirst => {
+                let below = newer_than.map(|p| {
+                    let mut key = bucket_key(tag, id, p / ACTIVITY_BUCKET_POSITIONS);
+                    key.push(0);
+                    key
+                });
+                Box::new(model.scan_before(&prefix, below.as_deref()))
+            }
+        };
+    for entry in buckets {
+        let (key, value) = entry?;
+        let mut in_bucket = positions(&key, &value)?;
+        if walk == Walk::OldestFirst {
+            in_bucket.reverse();
+        }
+        for position in in_bucket {
+            let past_window = match walk {
+                Walk::NewestFirst => newer_than.is_some_and(|n| position <= n),
+                Walk::OldestFirst => older_than.is_some_and(|o| position >= o),
+            };
+            if past_window {
+                return Ok(found);
+            }
+            if inside(position) {
+                found.push(position);
+                if found.len() == want {
+                    return Ok(found);
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+fn cursor_position(key: Option<Vec<u8>>) -> Result<Option<u64>, ProjectionError> {
+    key.map(|key| {
+        keys::trailing_u64(&key)
+            .filter(|_| key.len() == CURSOR_TAG.len() + 8)
+            .ok_or_else(|| ProjectionError::InvalidQuery("malformed cursor".into()))
+    })
+    .transpose()
+}
+
+fn cursor_of(position: u64) -> String {
+    keys::encode_cursor(&Key::tag(CURSOR_TAG[0]).u64(position).into_bytes())
+}
+
+/// What `id` recorded, newest first, read from the ledger by position. `after` a cursor
+/// lists older entries, `before` it newer ones.
 pub(crate) fn page(
     model: &ReadModel,
     store: &dyn EventStore,
@@ -67,45 +152,67 @@ pub(crate) fn page(
     id: &Uuid,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, ProjectionError> {
-    let size = page.size()?;
-    let before = page
-        .after_key(CURSOR_TAG)?
-        .map(|key| {
-            keys::trailing_u64(&key)
-                .ok_or_else(|| ProjectionError::InvalidQuery("malformed cursor".into()))
-        })
-        .transpose()?;
-    let prefix = prefix(tag, id).into_bytes();
-    let start = match before {
-        Some(position) => bucket_key(tag, id, position / ACTIVITY_BUCKET_POSITIONS),
-        None => prefix.clone(),
-    };
-    let mut items = Vec::with_capacity(size);
-    let mut more = false;
-    'buckets: for entry in model.scan_from(&prefix, &start) {
-        let (key, value) = entry?;
-        for position in positions(&key, &value)? {
-            if before.is_some_and(|before| position >= before) {
-                continue;
-            }
-            if items.len() == size {
-                more = true;
-                break 'buckets;
-            }
-            if let Some(event) = store.read_event(position)? {
-                items.push(AuditEntry::from(&event));
-            }
+    let (size, from) = page.size_and_from()?;
+    // In list order (newest first), `after` leaves older positions, `before` newer ones.
+    let older_than = cursor_position(page.after_key(CURSOR_TAG)?)?;
+    let newer_than = cursor_position(page.before_key(CURSOR_TAG)?)?;
+    let window = (newer_than, older_than);
+    let (found, has_next_page, has_previous_page) = match from {
+        PageFrom::Start => {
+            let mut found = walk_positions(model, tag, id, Walk::NewestFirst, window, size + 1)?;
+            let more = found.len() > size;
+            found.truncate(size);
+            // Newer than the page's first entry (or from the cursor on, when it is empty).
+            let newer = older_than.is_some()
+                && match found.first() {
+                    Some(first) => {
+                        !walk_positions(model, tag, id, Walk::OldestFirst, (Some(*first), None), 1)?
+                            .is_empty()
+                    }
+                    None => !walk_positions(
+                        model,
+                        tag,
+                        id,
+                        Walk::OldestFirst,
+                        (older_than.map(|p| p.saturating_sub(1)), None),
+                        1,
+                    )?
+                    .is_empty(),
+                };
+            (found, more, newer)
         }
+        PageFrom::End => {
+            let mut found = walk_positions(model, tag, id, Walk::OldestFirst, window, size + 1)?;
+            let more = found.len() > size;
+            found.truncate(size);
+            found.reverse();
+            // Older than the page's last entry (or up to the cursor, when it is empty).
+            let older = newer_than.is_some()
+                && !walk_positions(
+                    model,
+                    tag,
+                    id,
+                    Walk::NewestFirst,
+                    (None, found.last().copied().or(newer_than.map(|p| p + 1))),
+                    1,
+                )?
+                .is_empty();
+            (found, older, more)
+        }
+    };
+    let mut items = Vec::with_capacity(found.len());
+    for position in &found {
+        let event = store.read_event(*position)?.ok_or_else(|| {
+            ProjectionError::Corrupt(format!(
+                "activity names position {position} beyond the ledger"
+            ))
+        })?;
+        items.push(AuditEntry::from(&event));
     }
-    let next_cursor = more
-        .then(|| {
-            items.last().map(|last: &AuditEntry| {
-                keys::encode_cursor(&Key::tag(CURSOR_TAG[0]).u64(last.position).into_bytes())
-            })
-        })
-        .flatten();
+    let cursors = found.iter().map(|p| cursor_of(*p)).collect();
     let mut total_count = 0u64;
     let mut total_is_exact = true;
+    let prefix = prefix(tag, id).into_bytes();
     for entry in model.scan_from(&prefix, &prefix) {
         let (_, value) = entry?;
         total_count += (value.len() / OFFSET_BYTES) as u64;
@@ -114,10 +221,13 @@ pub(crate) fn page(
             break;
         }
     }
-    Ok(Page {
+    let walked = Walked {
         items,
-        next_cursor,
-        total_count,
-        total_is_exact,
-    })
+        cursors,
+        has_next_page,
+        has_previous_page,
+        resume_start: None,
+        resume_end: None,
+    };
+    Ok(Page::new(walked, total_count, total_is_exact))
 }

@@ -22,7 +22,7 @@ use crate::cases::case_of_stream;
 use crate::cases::view::CaseKind;
 use crate::error::ProjectionError;
 use crate::keys::{self, Key};
-use crate::page::{Page, PageRequest};
+use crate::page::{Page, PageFrom, PageRequest, Walked};
 use crate::runner::ReadModel;
 
 /// Most causes followed back from one event.
@@ -83,31 +83,64 @@ pub(crate) fn stream_of_case(kind: CaseKind, id: Uuid) -> StreamId {
     }
 }
 
-/// Every event of a case, oldest first. The cursor is the stream version of the last entry.
+/// Tag of the cursor of a case history (a stream version).
+const HISTORY_CURSOR_TAG: u8 = b'v';
+
+fn history_cursor(version: u64) -> String {
+    keys::encode_cursor(&Key::tag(HISTORY_CURSOR_TAG).u64(version).into_bytes())
+}
+
+fn history_cursor_version(key: Option<Vec<u8>>) -> Result<Option<u64>, ProjectionError> {
+    key.map(|key| {
+        keys::trailing_u64(&key)
+            .filter(|_| key.len() == 1 + 8)
+            .ok_or_else(|| ProjectionError::InvalidQuery("malformed cursor".into()))
+    })
+    .transpose()
+}
+
+/// Every event of a case, oldest first. A cursor is an entry's stream version; versions run
+/// 1..=the stream's version without gaps, so a page is a version range.
 pub fn case_history(
     store: &dyn EventStore,
     kind: CaseKind,
     id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, ProjectionError> {
-    let size = page.size()?;
+    let (size, from) = page.size_and_from()?;
     let stream = stream_of_case(kind, id);
-    let after_version = match page.after_key(b"v")? {
-        Some(key) => keys::trailing_u64(&key)
-            .ok_or_else(|| ProjectionError::InvalidQuery("malformed cursor".into()))?,
-        None => 0,
-    };
+    let after = history_cursor_version(page.after_key(&[HISTORY_CURSOR_TAG])?)?;
+    let before = history_cursor_version(page.before_key(&[HISTORY_CURSOR_TAG])?)?;
     let total_count = store.stream_version(&stream)?;
-    let events = store.read_stream(&stream, after_version + 1, size)?;
-    let last_version = events.last().map_or(after_version, |e| e.stream_version);
-    let next_cursor = (last_version < total_count)
-        .then(|| keys::encode_cursor(&Key::tag(b'v').u64(last_version).into_bytes()));
-    Ok(Page {
+    // The window the cursors leave, as an inclusive version range (empty when low > high).
+    let low = after.map_or(1, |v| v.saturating_add(1));
+    let high = before.map_or(total_count, |v| v.saturating_sub(1).min(total_count));
+    let size = size as u64;
+    let (first, last) = match from {
+        PageFrom::Start => (low, high.min(low.saturating_add(size - 1))),
+        PageFrom::End => (low.max(high.saturating_sub(size - 1)), high),
+    };
+    let events = if first <= last {
+        store.read_stream(&stream, first, (last - first + 1) as usize)?
+    } else {
+        Vec::new()
+    };
+    let (has_next_page, has_previous_page) = match from {
+        PageFrom::Start => (last < high, first > 1 && total_count > 0),
+        PageFrom::End => (last < total_count, first > low),
+    };
+    let walked = Walked {
+        cursors: events
+            .iter()
+            .map(|e| history_cursor(e.stream_version))
+            .collect(),
         items: events.iter().map(AuditEntry::from).collect(),
-        next_cursor,
-        total_count,
-        total_is_exact: true,
-    })
+        has_next_page,
+        has_previous_page,
+        resume_start: None,
+        resume_end: None,
+    };
+    Ok(Page::new(walked, total_count, true))
 }
 
 /// What an account recorded, newest first.

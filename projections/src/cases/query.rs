@@ -13,7 +13,9 @@ use crate::cases::index::{
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
 use crate::error::ProjectionError;
 use crate::keys::{self, Key};
-use crate::page::{COUNT_SCAN_KEYS_MAX, PAGE_SCAN_KEYS_MAX, Page, PageRequest};
+use crate::page::{
+    COUNT_SCAN_KEYS_MAX, KeyRange, PAGE_SCAN_KEYS_MAX, Page, PageRequest, walk_keys,
+};
 use crate::runner::ReadModel;
 
 /// Which cases a list shows. Unset fields do not filter.
@@ -125,6 +127,8 @@ struct Plan {
     prefix: Vec<u8>,
     /// Where the scan starts (inclusive) without a cursor.
     start: Vec<u8>,
+    /// Where the filter's time range ends (exclusive), when it has an end.
+    end: Option<Vec<u8>>,
     order: Order,
     /// The count of the whole index range, when the filter is exactly that range.
     exact_total: Option<u64>,
@@ -192,9 +196,23 @@ fn plan(
             .to_vec(),
         _ => prefix.clone(),
     };
+    // The first key past the time range: opened before `opened_from`, or due at `overdue_at`.
+    let end = match order {
+        Order::OpenedDescending => filter.opened_from.map(|from| from.plus_micros(-1)),
+        Order::DueAscending => filter.overdue_at,
+    }
+    .map(|bound| {
+        let key = Key::tag(0).raw(&prefix[..]);
+        let key = match order {
+            Order::OpenedDescending => key.time_desc(bound),
+            Order::DueAscending => key.time(bound),
+        };
+        key.into_bytes()[1..].to_vec()
+    });
     Ok(Plan {
         prefix,
         start,
+        end,
         order,
         exact_total,
     })
@@ -219,54 +237,33 @@ pub fn list_cases(
     filter: &CaseFilter,
     page: &PageRequest,
 ) -> Result<Page<CaseView>, ProjectionError> {
-    let size = page.size()?;
     let kind_prefix = [index::INDEX_TAG, filter.kind.tag()];
     let due_kind_prefix = [DUE_TAG, filter.kind.tag()];
-    let cursor = match page.after_key(&kind_prefix) {
+    let cursor_of = |prefix: &[u8]| match page.after_key(prefix)? {
+        Some(after) => Ok(Some(after)),
+        None => page.before_key(prefix),
+    };
+    let cursor = match cursor_of(&kind_prefix) {
         Ok(cursor) => cursor,
-        Err(_) => page.after_key(&due_kind_prefix)?,
+        Err(_) => cursor_of(&due_kind_prefix)?,
     };
     let plan = plan(model, filter, cursor.as_deref())?;
-    let mut items = Vec::with_capacity(size);
-    let mut next_cursor = None;
-    let mut scanned = 0usize;
-    type Entries = Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>>>;
-    let mut entries: Entries = match &cursor {
-        Some(after) => Box::new(model.scan_after(&plan.prefix, Some(after))),
-        None => Box::new(model.scan_from(&plan.prefix, &plan.start)),
+    let range = KeyRange {
+        prefix: &plan.prefix,
+        start: Some(&plan.start),
+        end: plan.end.as_deref(),
     };
-    while let Some(entry) = entries.next() {
-        let (key, _) = entry?;
-        if past_range(&plan, filter, &key) {
-            break;
+    let walked = walk_keys(model, &range, page, PAGE_SCAN_KEYS_MAX, |key, _| {
+        if past_range(&plan, filter, key) {
+            return Ok(None);
         }
-        scanned += 1;
-        if let Some(view) = case_at(model, filter.kind, &key)? {
-            if filter.matches(&view) {
-                items.push(view);
-            }
-        }
-        if items.len() == size || scanned == PAGE_SCAN_KEYS_MAX {
-            let more = match entries.next() {
-                Some(entry) => !past_range(&plan, filter, &entry?.0),
-                None => false,
-            };
-            if more {
-                next_cursor = Some(keys::encode_cursor(&key));
-            }
-            break;
-        }
-    }
+        Ok(case_at(model, filter.kind, key)?.filter(|view| filter.matches(view)))
+    })?;
     let (total_count, total_is_exact) = match plan.exact_total {
         Some(total) => (total, true),
         None => count_matches(model, filter, &plan)?,
     };
-    Ok(Page {
-        items,
-        next_cursor,
-        total_count,
-        total_is_exact,
-    })
+    Ok(Page::new(walked, total_count, total_is_exact))
 }
 
 fn case_at(

@@ -73,6 +73,31 @@ impl ReadModel {
             .map(|entry| entry.map_err(ProjectionError::from))
     }
 
+    /// Keys and values under `prefix` before `before` (exclusive; `None` starts at the
+    /// prefix's end), in descending key order (backward paging).
+    pub fn scan_before(
+        &self,
+        prefix: &[u8],
+        before: Option<&[u8]>,
+    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>> + use<> {
+        let high = match before {
+            Some(key) => Bound::Excluded(key.to_vec()),
+            None => match prefix_end(prefix) {
+                Some(end) => Bound::Excluded(end),
+                None => Bound::Unbounded,
+            },
+        };
+        let prefix = prefix.to_vec();
+        self.tree
+            .range::<Vec<u8>, _>((Bound::Included(prefix.clone()), high))
+            .rev()
+            .take_while(move |entry| match entry {
+                Ok((key, _)) => key.starts_with(&prefix),
+                Err(_) => true,
+            })
+            .map(|entry| entry.map_err(ProjectionError::from))
+    }
+
     /// Number of keys under `prefix` (a count index is cheaper; use this for small sets).
     pub fn count_prefix(&self, prefix: &[u8]) -> Result<u64, ProjectionError> {
         let mut count = 0;
@@ -98,4 +123,16 @@ impl ReadModel {
 pub(crate) fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProjectionError> {
     decode_payload(bytes)
         .map_err(|e| ProjectionError::Corrupt(format!("read-model record does not decode: {e}")))
+}
+
+/// The smallest key above every key under `prefix`; `None` when no key is (all 0xff).
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }

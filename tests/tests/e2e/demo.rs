@@ -15,7 +15,7 @@ const UNIT_DOORS: &str = "{
   cases(filter: { kind: WORK_PROJECT, category: \"unit_door_replacement\" }) {
     nodes {
       caseId title status
-      details
+      details { ... on WorkProjectDetails { plannedQuantities { amount unit } linkedRequestIds } }
       history { nodes { eventId eventType occurredAt actorRole hash } }
     }
   }
@@ -33,7 +33,7 @@ const TRACE: &str = "query ($eventId: ID!) {
 
 /// README: rates per organisation, with their samples.
 const RATES: &str = "query ($organisationId: ID!) {
-  organisations(first: 50)
+  organisations(first: 50) { nodes { organisationId kind name } }
   metrics(scope: { organisationId: $organisationId }, period: { year: 2019 }) {
     requests {
       dispatched
@@ -78,7 +78,7 @@ async fn the_demo_answers_the_readme_auditor_queries() {
     assert!(of_kind("DECISION") >= 1, "no decision in {trace}");
     // The door complaints the project was proposed for are among the origins (with the
     // other requests the same decision answered).
-    let linked = project["details"]["WorkProject"]["linked_request_ids"]
+    let linked = project["details"]["linkedRequestIds"]
         .as_array()
         .unwrap_or_else(|| panic!("no linked requests in {details}"));
     assert_eq!(linked.len(), 2, "{details}");
@@ -92,14 +92,17 @@ async fn the_demo_answers_the_readme_auditor_queries() {
     }
 
     let organisations = auditor
-        .data("{ organisations(first: 50) }", json!({}))
+        .data(
+            "{ organisations(first: 50) { nodes { organisationId kind } } }",
+            json!({}),
+        )
         .await;
-    let property_company = organisations["organisations"]
+    let property_company = organisations["organisations"]["nodes"]
         .as_array()
         .expect("organisations")
         .iter()
         .find(|o| o.to_string().contains("property_company"))
-        .and_then(|o| o.get("organisation_id").cloned())
+        .and_then(|o| o.get("organisationId").cloned())
         .unwrap_or_else(|| panic!("no property company in {organisations}"));
     let rates = auditor
         .data(RATES, json!({ "organisationId": property_company }))

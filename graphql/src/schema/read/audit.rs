@@ -4,14 +4,13 @@ use async_graphql::{Enum, ID, SimpleObject};
 use govledger_projections::audit::query::{
     AuditEntry, CaseLink, DecisionTrace, TraceRole, TracedCase,
 };
-use govledger_projections::page::Page;
 
-use crate::schema::page::PageInfo;
+use crate::schema::connection::read_connection;
 use crate::schema::read::case::CaseKindName;
 use crate::schema::scalars::DateTime;
 
 /// One ledger event as an auditor reads it (no payload).
-#[derive(SimpleObject)]
+#[derive(Clone, SimpleObject)]
 #[graphql(name = "AuditEntry")]
 pub struct AuditEntryView {
     pub position: u64,
@@ -50,30 +49,16 @@ impl From<AuditEntry> for AuditEntryView {
     }
 }
 
-/// A page of audit entries (forward paging: pass `pageInfo.endCursor` as `after`).
-#[derive(SimpleObject)]
-pub struct AuditPage {
-    pub nodes: Vec<AuditEntryView>,
-    pub page_info: PageInfo,
-    pub total_count: u64,
-    pub total_is_exact: bool,
-}
+read_connection!(
+    /// A page of audit entries (a case's history, an account's or organisation's activity).
+    AuditEntryConnection,
+    AuditEntryEdge,
+    AuditEntryView,
+    "history"
+);
 
-impl From<Page<AuditEntry>> for AuditPage {
-    fn from(page: Page<AuditEntry>) -> AuditPage {
-        AuditPage {
-            page_info: PageInfo {
-                has_next_page: page.next_cursor.is_some(),
-                has_previous_page: false,
-                start_cursor: None,
-                end_cursor: page.next_cursor,
-            },
-            nodes: page.items.into_iter().map(AuditEntryView::from).collect(),
-            total_count: page.total_count,
-            total_is_exact: page.total_is_exact,
-        }
-    }
-}
+/// Cursor namespace of an account's or organisation's activity.
+pub(crate) const ACTIVITY_CURSOR_KIND: &str = "activity";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum TraceRoleName {

@@ -1,16 +1,16 @@
 //! Cases (service requests, work projects, mediations, decisions) as GraphQL objects.
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use govledger_projections::cases::query::CaseFilter;
 use govledger_projections::cases::view::{CaseKind, CaseView as Case};
-use govledger_projections::page::Page;
 
 use crate::access::ReadScope;
+use crate::schema::connection::{read_connection, read_page};
 use crate::schema::context::principal;
 use crate::schema::node::GlobalId;
-use crate::schema::page::PageInfo;
-use crate::schema::read::audit::AuditPage;
-use crate::schema::read::{blocking, page_request, read_models, uuid_arg};
+use crate::schema::read::audit::{AuditEntryConnection, AuditEntryView};
+use crate::schema::read::details::CaseDetailsView;
+use crate::schema::read::{blocking, read_models, uuid_arg};
 use crate::schema::scalars::DateTime;
 
 pub(crate) const CASE_TYPE: &str = "Case";
@@ -43,9 +43,6 @@ impl CaseKindName {
         }
     }
 }
-
-/// Keys removed from `details` in the public view: they point at residents or their units.
-const PERSONAL_DETAIL_KEYS: [&str; 3] = ["requester_id", "unit_ids", "inspector_account_id"];
 
 /// One case as its read model stands.
 #[derive(Clone)]
@@ -150,44 +147,35 @@ impl CaseView {
         self.0.correction_count
     }
 
-    /// The kind's own details (quantities, decision, inspections, tally…) as JSON; in the
-    /// public view without references to residents and their units.
-    async fn details(&self, ctx: &Context<'_>) -> Option<Json<serde_json::Value>> {
-        let mut value = serde_json::to_value(&self.0.details).ok()?;
-        if principal(ctx).read_scope() == ReadScope::Public {
-            redact(&mut value);
-        }
-        Some(Json(value))
+    /// The kind's own details (quantities, decision, inspections, tally…), typed by kind; in
+    /// the public view without references to residents (requester, inspectors).
+    async fn details(&self) -> CaseDetailsView {
+        CaseDetailsView::from(self.0.details.clone())
     }
 
     /// Every event of the case, oldest first.
     #[graphql(
-        complexity = "crate::schema::page::charged_page_size(first, None) * child_complexity"
+        complexity = "crate::schema::page::charged_page_size(first, last) * child_complexity"
     )]
     async fn history(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<AuditPage> {
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<AuditEntryConnection> {
+        let page = read_page(
+            AuditEntryConnection::CURSOR_KIND,
+            first,
+            after,
+            last,
+            before,
+        )?;
         let read = read_models(ctx, None).await?;
-        let page = page_request(first, after)?;
         let (kind, id) = (self.0.kind, self.0.case_id);
         let found = blocking(read, move |read| read.case_history(kind, id, &page)).await?;
-        Ok(AuditPage::from(found))
-    }
-}
-
-fn redact(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(fields) => {
-            for key in PERSONAL_DETAIL_KEYS {
-                fields.remove(key);
-            }
-            fields.values_mut().for_each(redact);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
-        _ => {}
+        Ok(AuditEntryConnection::of(found, AuditEntryView::from))
     }
 }
 
@@ -228,28 +216,10 @@ impl CaseFilterInput {
     }
 }
 
-/// A page of cases (forward paging: pass `pageInfo.endCursor` as `after`).
-#[derive(SimpleObject)]
-pub struct CasePage {
-    pub nodes: Vec<CaseView>,
-    pub page_info: PageInfo,
-    pub total_count: u64,
-    /// False when counting stopped early (`totalCount` is then a lower bound).
-    pub total_is_exact: bool,
-}
-
-impl From<Page<Case>> for CasePage {
-    fn from(page: Page<Case>) -> CasePage {
-        CasePage {
-            page_info: PageInfo {
-                has_next_page: page.next_cursor.is_some(),
-                has_previous_page: false,
-                start_cursor: None,
-                end_cursor: page.next_cursor,
-            },
-            nodes: page.items.into_iter().map(CaseView).collect(),
-            total_count: page.total_count,
-            total_is_exact: page.total_is_exact,
-        }
-    }
-}
+read_connection!(
+    /// A page of cases, newest opened first (most overdue first for `overdueAt`).
+    CaseConnection,
+    CaseEdge,
+    CaseView,
+    "case"
+);

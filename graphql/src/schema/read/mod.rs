@@ -5,11 +5,16 @@
 
 mod audit;
 mod case;
+pub mod details;
+pub mod directory;
 mod metrics;
 
-pub use audit::{AuditEntryView, AuditPage, CaseLinkView, DecisionTraceView, TracedCaseView};
+pub(crate) use audit::ACTIVITY_CURSOR_KIND;
+pub use audit::{
+    AuditEntryConnection, AuditEntryView, CaseLinkView, DecisionTraceView, TracedCaseView,
+};
 pub(crate) use case::CASE_TYPE;
-pub use case::{CaseFilterInput, CaseKindName, CasePage, CaseView};
+pub use case::{CaseConnection, CaseFilterInput, CaseKindName, CaseView};
 pub use metrics::{MetricsReportView, MetricsScopeInput, PeriodInput};
 
 use async_graphql::Context;
@@ -67,30 +72,6 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .await
         .map_err(|e| internal_error("read-model query task", e))?
         .map_err(projection_error)
-}
-
-/// Checks a first/after pair for a read-model list (forward paging only).
-pub(crate) fn page_request(
-    first: Option<i32>,
-    after: Option<String>,
-) -> async_graphql::Result<govledger_projections::page::PageRequest> {
-    let first = first
-        .map(|n| {
-            usize::try_from(n)
-                .ok()
-                .filter(|n| (1..=crate::limits::PAGE_SIZE_MAX).contains(n))
-                .ok_or_else(|| {
-                    api_error(
-                        ErrorCode::BadUserInput,
-                        format!(
-                            "`first` must be between 1 and {}, not {n}",
-                            crate::limits::PAGE_SIZE_MAX
-                        ),
-                    )
-                })
-        })
-        .transpose()?;
-    Ok(govledger_projections::page::PageRequest { first, after })
 }
 
 pub(crate) fn uuid_arg(field: &str, id: &async_graphql::ID) -> async_graphql::Result<uuid::Uuid> {
