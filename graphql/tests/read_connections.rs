@@ -455,3 +455,66 @@ async fn the_directory_and_case_details_are_typed_and_the_public_view_withholds_
         assert!(!text.contains(&personal), "{personal} leaked: {text}");
     }
 }
+
+/// The unit-door work project's inspections and every request's requester, on the demo.
+const INSPECTORS_AND_REQUESTERS: &str = "{
+  work: cases(filter: { kind: WORK_PROJECT, category: \"unit_door_replacement\" }) {
+    nodes { details { ... on WorkProjectDetails { inspections { passed inspectorAccountId } } } } }
+  requests: cases(filter: { kind: REQUEST }, last: 100) {
+    nodes { details { ... on RequestDetails { requesterId } } } }
+}";
+
+/// Seed of the Wanghai demo (any seed builds the same report figures).
+const DEMO_SEED: u64 = 2021;
+
+fn values_at<'a>(data: &'a Value, list: &str, path: &[&str]) -> Vec<&'a Value> {
+    let mut found = Vec::new();
+    for node in data[list]["nodes"].as_array().expect("nodes") {
+        let mut values = vec![&node["details"]];
+        for step in path {
+            values = values
+                .into_iter()
+                .flat_map(|v| match &v[*step] {
+                    Value::Array(items) => items.iter().collect::<Vec<_>>(),
+                    other => vec![other],
+                })
+                .collect();
+        }
+        found.extend(values);
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_demo_the_public_view_names_no_requester_or_inspector() {
+    let ledger = tokio::task::block_in_place(|| Ledger::open_demo(DEMO_SEED));
+    ledger.caught_up(ADMIN).await;
+    let member = data(&ledger, Some(ADMIN), INSPECTORS_AND_REQUESTERS, json!({})).await;
+    let public = data(&ledger, None, INSPECTORS_AND_REQUESTERS, json!({})).await;
+    let inspectors = values_at(&member, "work", &["inspections", "inspectorAccountId"]);
+    let requesters = values_at(&member, "requests", &["requesterId"]);
+    let named: Vec<&str> = inspectors
+        .iter()
+        .chain(&requesters)
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        inspectors.iter().any(|v| v.is_string()) && requesters.iter().any(|v| v.is_string()),
+        "the demo names inspectors and requesters: {member}"
+    );
+    let public_inspectors = values_at(&public, "work", &["inspections", "inspectorAccountId"]);
+    let public_requesters = values_at(&public, "requests", &["requesterId"]);
+    assert_eq!(public_inspectors.len(), inspectors.len(), "{public}");
+    assert_eq!(public_requesters.len(), requesters.len(), "{public}");
+    assert!(
+        public_inspectors
+            .iter()
+            .chain(&public_requesters)
+            .all(|v| v.is_null()),
+        "{public}"
+    );
+    let text = public.to_string();
+    for id in named {
+        assert!(!text.contains(id), "{id} leaked: {text}");
+    }
+}

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::{Request, Variables};
+use govledger_core::domain::demo;
 use govledger_core::domain::role::Role;
+use govledger_core::personal_data::PersonalDataStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_graphql::access::{Grant, Principal, TokenStore};
 use govledger_graphql::schema::{Introspection, LedgerSchema, build};
@@ -64,8 +66,26 @@ impl Ledger {
 
     /// Call inside a tokio runtime when `read_models` is `With` (they follow the ledger).
     pub(crate) fn open_with(read_models: ReadModels) -> Ledger {
+        Ledger::open_filled(read_models, |_, _| {})
+    }
+
+    /// The Wanghai demo ledger with its read models. It blocks while the demo builds: call
+    /// it through `tokio::task::block_in_place`.
+    pub(crate) fn open_demo(seed: u64) -> Ledger {
+        Ledger::open_filled(ReadModels::With, |store, dir| {
+            let people = PersonalDataStore::open(dir.join("people")).expect("personal data");
+            demo::build(store, &people, seed).expect("the demo builds");
+        })
+    }
+
+    /// A ledger that `fill` writes to before the read models open.
+    fn open_filled(
+        read_models: ReadModels,
+        fill: impl FnOnce(Arc<SledStore>, &std::path::Path),
+    ) -> Ledger {
         let dir = tempfile::tempdir().expect("a temp dir");
         let store = Arc::new(SledStore::open(dir.path().join("ledger")).expect("the ledger opens"));
+        fill(store.clone(), dir.path());
         let tokens = TokenStore::open(&dir.path().join("access")).expect("the token store opens");
         let read = match read_models {
             ReadModels::Without => None,
