@@ -264,44 +264,65 @@ fn entries(
     }
 }
 
+/// Whether an entry of a range is an item by being there (a plain list, a filter that is
+/// exactly the index range), or only if `read` makes one of it (a filter checked per entry).
+/// Past the page, the first lets the look-ahead skip reading records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryIsItem {
+    Always,
+    WhenRead,
+}
+
 /// What one directional scan found.
 struct Found<T> {
-    /// Matching items with their keys, in scan order (at most `want`).
+    /// Matching items with their keys, in scan order (at most the page size).
     items: Vec<(Vec<u8>, T)>,
+    /// Whether an item follows them (or may: a scan cut short cannot rule one out).
+    more: bool,
     /// The last key examined when the scan stopped at `scan_keys_max` with entries left.
     cut_at: Option<Vec<u8>>,
 }
 
+/// Reads up to `size` items from `entries`, then looks one item further.
 fn collect<T>(
     mut entries: Entries,
-    want: usize,
+    size: usize,
     scan_keys_max: usize,
+    entry_is_item: EntryIsItem,
     read: &mut impl FnMut(&[u8], &[u8]) -> Result<Option<T>, ProjectionError>,
 ) -> Result<Found<T>, ProjectionError> {
-    let mut items = Vec::with_capacity(want);
+    let mut items = Vec::with_capacity(size);
     let mut scanned = 0usize;
-    while items.len() < want {
-        let Some(entry) = entries.next() else {
-            return Ok(Found {
-                items,
-                cut_at: None,
-            });
-        };
+    while let Some(entry) = entries.next() {
         let (key, value) = entry?;
-        scanned += 1;
-        if let Some(item) = read(&key, &value)? {
+        if items.len() == size {
+            let is_item = match entry_is_item {
+                EntryIsItem::Always => true,
+                EntryIsItem::WhenRead => read(&key, &value)?.is_some(),
+            };
+            if is_item {
+                return Ok(Found {
+                    items,
+                    more: true,
+                    cut_at: None,
+                });
+            }
+        } else if let Some(item) = read(&key, &value)? {
             items.push((key.to_vec(), item));
         }
-        if scanned == scan_keys_max && items.len() < want {
-            let cut_at = match entries.next() {
-                Some(next) => next.map(|_| Some(key.to_vec()))?,
-                None => None,
-            };
-            return Ok(Found { items, cut_at });
+        scanned += 1;
+        if scanned == scan_keys_max {
+            let left = entries.next().transpose()?.is_some();
+            return Ok(Found {
+                items,
+                more: left,
+                cut_at: left.then(|| key.to_vec()),
+            });
         }
     }
     Ok(Found {
         items,
+        more: false,
         cut_at: None,
     })
 }
@@ -314,6 +335,7 @@ pub(crate) fn walk_keys<T>(
     range: &KeyRange<'_>,
     page: &PageRequest,
     scan_keys_max: usize,
+    entry_is_item: EntryIsItem,
     mut read: impl FnMut(&[u8], &[u8]) -> Result<Option<T>, ProjectionError>,
 ) -> Result<Walked<T>, ProjectionError> {
     let (size, from) = page.size_and_from()?;
@@ -331,14 +353,14 @@ pub(crate) fn walk_keys<T>(
             before.as_deref(),
             scan,
         ),
-        size + 1,
+        size,
         scan_keys_max,
+        entry_is_item,
         &mut read,
     )?;
     let mut items = found.items;
-    // Items past the page's far end (`size + 1` found, or a scan cut short).
-    let more = items.len() > size || found.cut_at.is_some();
-    items.truncate(size);
+    // Items past the page's far end.
+    let more = found.more;
     // Items on the other side of the page: any match beyond its near end (or the cursor).
     let near_cursor = match from {
         PageFrom::Start => after.as_deref(),
@@ -359,12 +381,12 @@ pub(crate) fn walk_keys<T>(
             };
             let probe = collect(
                 entries(model, range, low, high, beyond),
-                1,
+                0,
                 scan_keys_max,
+                entry_is_item,
                 &mut read,
             )?;
-            // A probe cut short cannot rule items out.
-            !probe.items.is_empty() || probe.cut_at.is_some()
+            probe.more
         }
     };
     let cut_cursor = found.cut_at.map(|key| keys::encode_cursor(&key));
@@ -409,7 +431,14 @@ pub(crate) fn page_of_prefix<T>(
         start: None,
         end: None,
     };
-    let walked = walk_keys(model, &range, page, PAGE_SCAN_KEYS_MAX, read)?;
+    let walked = walk_keys(
+        model,
+        &range,
+        page,
+        PAGE_SCAN_KEYS_MAX,
+        EntryIsItem::Always,
+        read,
+    )?;
     let mut total_count = 0;
     let mut total_is_exact = true;
     for entry in model.scan_from(prefix, prefix) {
@@ -464,13 +493,24 @@ mod tests {
             start: range.0,
             end: range.1,
         };
-        let walked = walk_keys(&model, &range, &page, PAGE_SCAN_KEYS_MAX, |_, value| {
-            let digit = char::from(value[0]);
-            Ok(match keep {
-                Keep::All => Some(digit),
-                Keep::Even => (digit as u8 % 2 == 0).then_some(digit),
-            })
-        })
+        let entry_is_item = match keep {
+            Keep::All => EntryIsItem::Always,
+            Keep::Even => EntryIsItem::WhenRead,
+        };
+        let walked = walk_keys(
+            &model,
+            &range,
+            &page,
+            PAGE_SCAN_KEYS_MAX,
+            entry_is_item,
+            |_, value| {
+                let digit = char::from(value[0]);
+                Ok(match keep {
+                    Keep::All => Some(digit),
+                    Keep::Even => (digit as u8 % 2 == 0).then_some(digit),
+                })
+            },
+        )
         .expect("a page");
         let page = Page::new(walked, 0, true);
         let mut got = String::new();
@@ -595,6 +635,7 @@ mod tests {
             &range,
             &request(Some(3), Some('0'), None, None),
             3,
+            EntryIsItem::WhenRead,
             |_, v| Ok((v[0] % 2 == 0).then_some(char::from(v[0]))),
         )
         .expect("a page");
@@ -638,7 +679,10 @@ mod tests {
                 start: None,
                 end: None,
             };
-            walk_keys(&model, &range, &page, 3, |_, _| Ok(Some(()))).is_err()
+            walk_keys(&model, &range, &page, 3, EntryIsItem::Always, |_, _| {
+                Ok(Some(()))
+            })
+            .is_err()
         };
         assert!(refused(request(Some(1), None, Some(1), None)));
         assert!(refused(request(Some(0), None, None, None)));

@@ -14,7 +14,7 @@ use crate::cases::view::{CaseDetails, CaseKind, CaseView};
 use crate::error::ProjectionError;
 use crate::keys::{self, Key};
 use crate::page::{
-    COUNT_SCAN_KEYS_MAX, KeyRange, PAGE_SCAN_KEYS_MAX, Page, PageRequest, walk_keys,
+    COUNT_SCAN_KEYS_MAX, EntryIsItem, KeyRange, PAGE_SCAN_KEYS_MAX, Page, PageRequest, walk_keys,
 };
 use crate::runner::ReadModel;
 
@@ -253,12 +253,25 @@ pub fn list_cases(
         start: Some(&plan.start),
         end: plan.end.as_deref(),
     };
-    let walked = walk_keys(model, &range, page, PAGE_SCAN_KEYS_MAX, |key, _| {
-        if past_range(&plan, filter, key) {
-            return Ok(None);
-        }
-        Ok(case_at(model, filter.kind, key)?.filter(|view| filter.matches(view)))
-    })?;
+    // A filter that is exactly the index range matches every entry of it: the look-ahead
+    // past the page then reads no case.
+    let entry_is_item = match plan.exact_total {
+        Some(_) => EntryIsItem::Always,
+        None => EntryIsItem::WhenRead,
+    };
+    let walked = walk_keys(
+        model,
+        &range,
+        page,
+        PAGE_SCAN_KEYS_MAX,
+        entry_is_item,
+        |key, _| {
+            if past_range(&plan, filter, key) {
+                return Ok(None);
+            }
+            Ok(case_at(model, filter.kind, key)?.filter(|view| filter.matches(view)))
+        },
+    )?;
     let (total_count, total_is_exact) = match plan.exact_total {
         Some(total) => (total, true),
         None => count_matches(model, filter, &plan)?,
