@@ -518,3 +518,44 @@ async fn on_the_demo_the_public_view_names_no_requester_or_inspector() {
         assert!(!text.contains(id), "{id} leaked: {text}");
     }
 }
+
+/// The `graphql` examples of `docs/graphql.md`'s "Connections" section, one document each.
+fn connection_examples() -> Vec<String> {
+    let guide = include_str!("../../docs/graphql.md");
+    let section = guide
+        .split("### Connections")
+        .nth(1)
+        .expect("docs/graphql.md has a Connections section");
+    let block = section
+        .split("```graphql")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("the section has a graphql example");
+    let mut documents = Vec::new();
+    let (mut current, mut depth) = (String::new(), 0i32);
+    for line in block.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        current.push_str(line);
+        current.push('\n');
+        depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+        if depth == 0 && !current.trim().is_empty() {
+            documents.push(std::mem::take(&mut current));
+        }
+    }
+    documents
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_connection_examples_run() {
+    let ledger = ledger().await;
+    let examples = connection_examples();
+    assert!(examples.len() >= 4, "{examples:?}");
+    for example in examples {
+        let document = example.replace("<uuid>", &id(ADMIN_ACCOUNT));
+        let response = ledger.execute(Some(ADMIN), &document, json!({})).await;
+        assert!(
+            response.errors.is_empty(),
+            "{document}: {:?}",
+            response.errors
+        );
+    }
+}
