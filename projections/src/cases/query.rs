@@ -7,6 +7,7 @@
 use govledger_core::time::{MICROS_PER_HOUR, Timestamp};
 use uuid::Uuid;
 
+use crate::cases::chunks::{self, ScanStart};
 use crate::cases::index::{
     self, DUE_TAG, IndexField, IndexValue, case_key, count_key, due_prefix, index_prefix,
 };
@@ -230,13 +231,13 @@ pub fn list_cases(
     let mut items = Vec::with_capacity(size);
     let mut next_cursor = None;
     let mut scanned = 0usize;
-    type Entries = Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>>>;
-    let mut entries: Entries = match &cursor {
-        Some(after) => Box::new(model.scan_after(&plan.prefix, Some(after))),
-        None => Box::new(model.scan_from(&plan.prefix, &plan.start)),
+    let start = match &cursor {
+        Some(after) => ScanStart::After(after),
+        None => ScanStart::AtOrAfter(&plan.start),
     };
+    let mut entries = chunks::scan(model, &plan.prefix, start);
     while let Some(entry) = entries.next() {
-        let (key, _) = entry?;
+        let key = entry?;
         if past_range(&plan, filter, &key) {
             break;
         }
@@ -248,7 +249,7 @@ pub fn list_cases(
         }
         if items.len() == size || scanned == PAGE_SCAN_KEYS_MAX {
             let more = match entries.next() {
-                Some(entry) => !past_range(&plan, filter, &entry?.0),
+                Some(entry) => !past_range(&plan, filter, &entry?),
                 None => false,
             };
             if more {
@@ -288,8 +289,9 @@ fn count_matches(
     plan: &Plan,
 ) -> Result<(u64, bool), ProjectionError> {
     let mut count = 0;
-    for (scanned, entry) in model.scan_from(&plan.prefix, &plan.start).enumerate() {
-        let (key, _) = entry?;
+    let entries = chunks::scan(model, &plan.prefix, ScanStart::AtOrAfter(&plan.start));
+    for (scanned, entry) in entries.enumerate() {
+        let key = entry?;
         if past_range(plan, filter, &key) {
             break;
         }
@@ -327,8 +329,8 @@ pub fn overdue_backlog(
     let prefix = due_prefix(filter.kind);
     let mut overdue_hours = Vec::new();
     let mut is_exact = true;
-    for entry in model.scan_from(&prefix, &prefix) {
-        let (key, _) = entry?;
+    for entry in chunks::scan(model, &prefix, ScanStart::AtOrAfter(&prefix)) {
+        let key = entry?;
         let Some(due_at) = keys::read_time(&key, prefix.len()) else {
             return Err(ProjectionError::Corrupt(
                 "a due index key is truncated".into(),

@@ -8,6 +8,7 @@ use govledger_core::hash::Hash256;
 use crate::error::{ApplyError, ProjectionError};
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::catalog::Generation;
+use crate::runner::stats::WriteCounters;
 use crate::runner::writes::{RUNNER_KEY_PREFIX, ReadModelWrites};
 
 /// Where a lane keeps the last position it applied (u64 big-endian) and that event's hash, so
@@ -57,6 +58,7 @@ impl Lane {
         &mut self,
         projection: &dyn Projection<E>,
         events: &[DecodedEvent<E>],
+        counters: &WriteCounters,
     ) -> Result<(), LaneFailure> {
         let pending: Vec<&DecodedEvent<E>> = events
             .iter()
@@ -67,8 +69,15 @@ impl Lane {
         };
         let tree = self.tree.clone();
         let mut writes = ReadModelWrites::new(&tree);
+        let started = std::time::Instant::now();
         match fold(projection, &pending, &mut writes) {
-            Ok(()) => self.commit(writes, &last.recorded),
+            Ok(()) => {
+                let folded = started.elapsed();
+                let keys = writes.pending_keys();
+                self.commit(writes, &last.recorded)?;
+                counters.record(pending.len(), keys, folded, started.elapsed() - folded);
+                Ok(())
+            }
             Err(failure) => {
                 // The overlay holds part of the failing event's writes: start over and fold
                 // only the events before it (they applied cleanly; apply is deterministic).

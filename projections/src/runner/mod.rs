@@ -20,6 +20,7 @@ mod driver;
 mod lane;
 pub(crate) mod read_model;
 mod slot;
+mod stats;
 mod status;
 mod writes;
 
@@ -41,7 +42,7 @@ use lane::{DecodedEvent, Lane, LaneFailure};
 use slot::Slot;
 
 pub use read_model::{Entry, ReadModel};
-pub use status::{ProjectionState, ProjectionStatus};
+pub use status::{ProjectionState, ProjectionStatus, WriteStats};
 pub use writes::ReadModelWrites;
 
 /// Default for `RunnerOptions::batch_events_max`: most events one batch applies and commits.
@@ -469,7 +470,7 @@ impl<E: Send + Sync + 'static> Shared<E> {
             let Some(lane) = live.as_mut() else {
                 return;
             };
-            let outcome = lane.apply(slot.projection.as_ref(), &events);
+            let outcome = lane.apply(slot.projection.as_ref(), &events, &slot.writes);
             slot.record_live_applied(lane.applied);
             if let Err(failure) = outcome {
                 slot.fail_live(failure);
@@ -495,7 +496,9 @@ impl<E: Send + Sync + 'static> Shared<E> {
     ) -> Vec<(&'static str, LaneFailure)> {
         let apply = |build: &mut BuildLane| {
             let slot = &self.slots[build.slot];
-            let outcome = build.lane.apply(slot.projection.as_ref(), events);
+            let outcome = build
+                .lane
+                .apply(slot.projection.as_ref(), events, &slot.writes);
             slot.record_rebuilt(build.lane.applied);
             outcome
         };
@@ -547,7 +550,11 @@ impl<E: Send + Sync + 'static> Shared<E> {
             let mut live = slot.lock_live();
             let head_position = self.store.head().position;
             let caught_up = driver::read_range(self, build.lane.applied + 1, head_position)
-                .and_then(|events| build.lane.apply(slot.projection.as_ref(), &events));
+                .and_then(|events| {
+                    build
+                        .lane
+                        .apply(slot.projection.as_ref(), &events, &slot.writes)
+                });
             if let Err(failure) = caught_up {
                 drop(live);
                 failures.push((slot.name, failure.clone()));

@@ -73,6 +73,32 @@ impl ReadModel {
             .map(|entry| entry.map_err(ProjectionError::from))
     }
 
+    /// Keys and values under `prefix`, in reverse key order, from `last` (inclusive; `None`
+    /// starts at the prefix's last key).
+    pub fn scan_rev_through(
+        &self,
+        prefix: &[u8],
+        last: Option<&[u8]>,
+    ) -> impl Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>> + use<> {
+        let high = match last {
+            Some(key) => Bound::Included(key.to_vec()),
+            None => match prefix_successor(prefix) {
+                Some(end) => Bound::Excluded(end),
+                None => Bound::Unbounded,
+            },
+        };
+        let low = Bound::Included(prefix.to_vec());
+        let prefix = prefix.to_vec();
+        self.tree
+            .range::<Vec<u8>, _>((low, high))
+            .rev()
+            .take_while(move |entry| match entry {
+                Ok((key, _)) => key.starts_with(&prefix),
+                Err(_) => true,
+            })
+            .map(|entry| entry.map_err(ProjectionError::from))
+    }
+
     /// Number of keys under `prefix` (a count index is cheaper; use this for small sets).
     pub fn count_prefix(&self, prefix: &[u8]) -> Result<u64, ProjectionError> {
         let mut count = 0;
@@ -93,6 +119,18 @@ impl ReadModel {
         }
         Ok(entries)
     }
+}
+
+/// The least key greater than every key starting with `prefix` (`None` if there is none).
+fn prefix_successor(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }
 
 pub(crate) fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProjectionError> {
