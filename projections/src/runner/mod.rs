@@ -18,6 +18,7 @@
 mod catalog;
 mod driver;
 mod lane;
+mod lane_cache;
 pub(crate) mod read_model;
 mod slot;
 mod stats;
