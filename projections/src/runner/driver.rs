@@ -104,7 +104,7 @@ pub(crate) async fn build<E: Send + Sync + 'static>(
             Some(events) => events?,
             None => return Err(ProjectionError::ShutDown),
         };
-        let reached_head = events.len() < shared.batch_events_max;
+        let reached_head = events.len() < shared.build_batch_events_max;
         let for_lanes = Arc::clone(&shared);
         let outcome = tokio::task::spawn_blocking(move || {
             let failures = for_lanes.apply_to_build_lanes(&mut lanes, &events);
@@ -149,7 +149,7 @@ async fn prefetch<E: Send + Sync + 'static>(
     loop {
         let read = next_batch(
             &mut subscription,
-            shared.batch_events_max,
+            shared.build_batch_events_max,
             WaitForEvents::No,
         )
         .await;
@@ -166,7 +166,7 @@ async fn prefetch<E: Send + Sync + 'static>(
         };
         let last = batch
             .as_ref()
-            .map_or(true, |events| events.len() < shared.batch_events_max);
+            .map_or(true, |events| events.len() < shared.build_batch_events_max);
         if batches.send(batch).await.is_err() || last {
             return;
         }

@@ -9,8 +9,8 @@
 //! up with the head.
 //!
 //! Options: `--events N` (default 1,000,000), `--runs N` (default 3; medians are reported),
-//! `--compounds N` (default 6), `--batch-events N` (the runner's batch size; default its
-//! own), `--dir PATH` (where the temp dirs go; default the system temp dir).
+//! `--compounds N` (default 6), `--batch-events N` (the runner's batch size while building; default
+//! its own), `--dir PATH` (where the temp dirs go; default the system temp dir).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use govledger_core::store::{EventStore, LogQuery};
 use govledger_projections::error::ProjectionError;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::{
-    BATCH_EVENTS_MAX, ProjectionState, RunnerOptions, WriteStats,
+    BUILD_BATCH_EVENTS_MAX, ProjectionState, RunnerOptions, WriteStats,
 };
 use serde_json::json;
 
@@ -55,7 +55,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         events: DEFAULT_EVENTS,
         runs: DEFAULT_RUNS,
         compounds: DEFAULT_COMPOUNDS,
-        batch_events_max: BATCH_EVENTS_MAX,
+        batch_events_max: BUILD_BATCH_EVENTS_MAX,
         dir: std::env::temp_dir(),
     };
     let mut args = args.iter();
@@ -228,7 +228,7 @@ async fn rebuild_all(
     let head = store.head().position;
     let started = Instant::now();
     let mut runner_options = RunnerOptions::new(dir);
-    runner_options.batch_events_max = options.batch_events_max;
+    runner_options.build_batch_events_max = options.batch_events_max;
     let api = ReadApi::open(runner_options, Arc::clone(store))?;
     api.start()?;
     loop {
