@@ -3,6 +3,7 @@
 //! says whether the list goes on either side and how many items match in total. Cursors are
 //! opaque (index keys in hex); each item has its own.
 
+use crate::cases::chunks::{self, ScanStart};
 use crate::error::ProjectionError;
 use crate::keys;
 use crate::runner::ReadModel;
@@ -172,6 +173,17 @@ pub(crate) struct KeyRange<'a> {
     pub(crate) prefix: &'a [u8],
     pub(crate) start: Option<&'a [u8]>,
     pub(crate) end: Option<&'a [u8]>,
+    pub(crate) layout: KeyLayout,
+}
+
+/// How a range's entries are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyLayout {
+    /// Each entry is a key of its own.
+    Keys,
+    /// Entries are packed in chunks (the cases' indexes, `cases/chunks.rs`); the walk sees
+    /// their virtual keys, with empty values.
+    Chunked,
 }
 
 /// Which way a scan runs in key order.
@@ -189,7 +201,9 @@ fn just_after(key: &[u8]) -> Vec<u8> {
     next
 }
 
-type Entries = Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>>>;
+/// Keys and values of a list, in scan order.
+pub(crate) type Entries =
+    Box<dyn Iterator<Item = Result<(sled::IVec, sled::IVec), ProjectionError>>>;
 
 /// The lower bound of a scan besides the range's own start.
 enum Low<'a> {
@@ -225,14 +239,25 @@ fn entries(
     };
     match scan {
         Scan::Ascending => {
-            let inner: Entries = match low {
-                Some(Low::After(low)) if low >= start => {
+            let inner: Entries = match (range.layout, low) {
+                (KeyLayout::Keys, Some(Low::After(low))) if low >= start => {
                     Box::new(model.scan_after(range.prefix, Some(low)))
                 }
-                Some(Low::From(low)) if low >= start => {
+                (KeyLayout::Keys, Some(Low::From(low))) if low >= start => {
                     Box::new(model.scan_from(range.prefix, low))
                 }
-                _ => Box::new(model.scan_from(range.prefix, start)),
+                (KeyLayout::Keys, _) => Box::new(model.scan_from(range.prefix, start)),
+                (KeyLayout::Chunked, Some(Low::After(low))) if low >= start => {
+                    virtual_entries(chunks::scan(model, range.prefix, ScanStart::After(low)))
+                }
+                (KeyLayout::Chunked, Some(Low::From(low))) if low >= start => {
+                    virtual_entries(chunks::scan(model, range.prefix, ScanStart::AtOrAfter(low)))
+                }
+                (KeyLayout::Chunked, _) => virtual_entries(chunks::scan(
+                    model,
+                    range.prefix,
+                    ScanStart::AtOrAfter(start),
+                )),
             };
             Box::new(inner.take_while(move |entry| match (entry, &high) {
                 (Ok((key, _)), Some(high)) => key.as_ref() < high.as_slice(),
@@ -245,7 +270,12 @@ fn entries(
                 Low::From(key) => (key.to_vec(), true),
             });
             let start = start.to_vec();
-            let inner = model.scan_before(range.prefix, high.as_deref());
+            let inner: Entries = match range.layout {
+                KeyLayout::Keys => Box::new(model.scan_before(range.prefix, high.as_deref())),
+                KeyLayout::Chunked => {
+                    virtual_entries(chunks::scan_rev(model, range.prefix, high.as_deref()))
+                }
+            };
             Box::new(inner.take_while(move |entry| match entry {
                 Ok((key, _)) => {
                     key.as_ref() >= start.as_slice()
@@ -262,6 +292,13 @@ fn entries(
             }))
         }
     }
+}
+
+/// Virtual keys of a chunked index as entries with empty values.
+fn virtual_entries(
+    keys: impl Iterator<Item = Result<Vec<u8>, ProjectionError>> + 'static,
+) -> Entries {
+    Box::new(keys.map(|key| key.map(|key| (sled::IVec::from(key), sled::IVec::default()))))
 }
 
 /// Whether an entry of a range is an item by being there (a plain list, a filter that is
@@ -430,6 +467,7 @@ pub(crate) fn page_of_prefix<T>(
         prefix,
         start: None,
         end: None,
+        layout: KeyLayout::Keys,
     };
     let walked = walk_keys(
         model,
@@ -492,6 +530,7 @@ mod tests {
             prefix: b"L",
             start: range.0,
             end: range.1,
+            layout: KeyLayout::Keys,
         };
         let entry_is_item = match keep {
             Keep::All => EntryIsItem::Always,
@@ -629,6 +668,7 @@ mod tests {
             prefix: b"L",
             start: None,
             end: None,
+            layout: KeyLayout::Keys,
         };
         let walked = walk_keys(
             &model,
@@ -678,6 +718,7 @@ mod tests {
                 prefix: b"L",
                 start: None,
                 end: None,
+                layout: KeyLayout::Keys,
             };
             walk_keys(&model, &range, &page, 3, EntryIsItem::Always, |_, _| {
                 Ok(Some(()))

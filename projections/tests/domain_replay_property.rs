@@ -77,6 +77,7 @@ fn run(chunks: Vec<(usize, usize)>) {
             drop(api);
             let mut options = RunnerOptions::new(target.projections_path());
             options.batch_events_max = batch;
+            options.build_batch_events_max = batch;
             api = ReadApi::open(options, Arc::clone(&target.store)).unwrap();
             api.start().unwrap();
         }

@@ -221,6 +221,7 @@ async fn a_changed_version_rebuilds_at_open() {
     });
     let mut options = RunnerOptions::new(ledger.projections_path());
     options.batch_events_max = 10;
+    options.build_batch_events_max = 10;
     let runner = ProjectionRunner::open(
         options,
         Arc::clone(&ledger.store),

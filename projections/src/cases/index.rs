@@ -1,20 +1,22 @@
 //! The cases read model's key space and its secondary indexes.
 //!
-//! | tag | key                                                     | value            |
-//! |-----|---------------------------------------------------------|------------------|
-//! | `c` | kind, case id                                           | `CaseView`       |
-//! | `i` | kind, field, value, opened-at (newest first), case id   | empty            |
-//! | `n` | kind, field, value                                      | count (u64)      |
-//! | `d` | kind, due-at (oldest first), case id                    | empty            |
+//! | tag | key                                                      | value            |
+//! |-----|----------------------------------------------------------|------------------|
+//! | `c` | kind, case id                                            | `CaseView`       |
+//! | `i` | kind, field, value, time window of opened-at (newest first) | entries: opened-at (newest first), case id |
+//! | `n` | kind, field, value                                       | count (u64)      |
+//! | `d` | kind, time window of due-at (oldest first)               | entries: due-at (oldest first), case id |
 //!
 //! Every case has an `i` entry per filterable field value (`All` for the unfiltered list), so
 //! a filtered page reads one index range and a count reads one `n` key. `d` holds the cases
 //! awaiting their outcome that have a due time: the overdue backlog at any instant is a
-//! prefix of it.
+//! prefix of it. Entries are stored in chunks, one key per time window (`chunks.rs`); queries
+//! read them as virtual keys `prefix ‖ time ‖ case id`.
 
 use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
+use crate::cases::chunks::{self, ENTRY_BYTES, Entry};
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
 use crate::error::ApplyError;
 use crate::keys::Key;
@@ -105,14 +107,20 @@ pub(crate) fn index_prefix(kind: CaseKind, value: &IndexValue) -> Vec<u8> {
         .into_bytes()
 }
 
-fn index_key(kind: CaseKind, value: &IndexValue, opened_at: Timestamp, id: &Uuid) -> Vec<u8> {
-    Key::tag(INDEX_TAG)
-        .byte(kind.tag())
-        .byte(value.field.tag())
-        .raw(&value.value)
-        .time_desc(opened_at)
-        .uuid(id)
-        .into_bytes()
+fn entry(time: Key, id: &Uuid) -> Entry {
+    let mut entry = [0u8; ENTRY_BYTES];
+    let bytes = time.uuid(id).into_bytes();
+    // `time` is a tag byte and 8 bytes of time; the id adds 16.
+    entry.copy_from_slice(&bytes[1..]);
+    entry
+}
+
+fn opened_entry(opened_at: Timestamp, id: &Uuid) -> Entry {
+    entry(Key::tag(0).time_desc(opened_at), id)
+}
+
+fn due_entry(due_at: Timestamp, id: &Uuid) -> Entry {
+    entry(Key::tag(0).time(due_at), id)
 }
 
 pub(crate) fn count_key(kind: CaseKind, value: &IndexValue) -> Vec<u8> {
@@ -125,14 +133,6 @@ pub(crate) fn count_key(kind: CaseKind, value: &IndexValue) -> Vec<u8> {
 
 pub(crate) fn due_prefix(kind: CaseKind) -> Vec<u8> {
     Key::tag(DUE_TAG).byte(kind.tag()).into_bytes()
-}
-
-fn due_key(kind: CaseKind, due_at: Timestamp, id: &Uuid) -> Vec<u8> {
-    Key::tag(DUE_TAG)
-        .byte(kind.tag())
-        .time(due_at)
-        .uuid(id)
-        .into_bytes()
 }
 
 /// Every field value a case is listed under.
@@ -184,7 +184,11 @@ pub(crate) fn reindex(
     let opened_moved = old_opened_at != new.opened_at;
     for value in &old_values {
         if opened_moved || !new_values.contains(value) {
-            writes.remove(index_key(kind, value, old_opened_at, id));
+            chunks::remove(
+                writes,
+                &index_prefix(kind, value),
+                opened_entry(old_opened_at, id),
+            )?;
             if !new_values.contains(value) {
                 add_to_count(writes, count_key(kind, value), -1)?;
             }
@@ -192,7 +196,11 @@ pub(crate) fn reindex(
     }
     for value in &new_values {
         if opened_moved || !old_values.contains(value) {
-            writes.insert(index_key(kind, value, new.opened_at, id), Vec::new());
+            chunks::insert(
+                writes,
+                &index_prefix(kind, value),
+                opened_entry(new.opened_at, id),
+            )?;
             if !old_values.contains(value) {
                 add_to_count(writes, count_key(kind, value), 1)?;
             }
@@ -208,11 +216,11 @@ pub(crate) fn reindex(
             },
         );
         if let Some(due_at) = old_due {
-            writes.remove(due_key(kind, due_at, id));
+            chunks::remove(writes, &due_prefix(kind), due_entry(due_at, id))?;
             add_to_count(writes, due_count.clone(), -1)?;
         }
         if let Some(due_at) = new_due {
-            writes.insert(due_key(kind, due_at, id), Vec::new());
+            chunks::insert(writes, &due_prefix(kind), due_entry(due_at, id))?;
             add_to_count(writes, due_count, 1)?;
         }
     }

@@ -2,6 +2,7 @@
 //! decision, indexed by every field a list filters on (see `index.rs`), queried through
 //! `query.rs`.
 
+pub(crate) mod chunks;
 mod correct;
 mod fold_decision;
 mod fold_mediation;
@@ -28,7 +29,8 @@ pub(crate) use fold_request::request_id as request_id_of;
 pub(crate) use fold_work::work_project_id as work_project_id_of;
 
 pub const CASES_PROJECTION: &str = "cases";
-const CASES_VERSION: u32 = 1;
+/// 2: index entries stored in chunks, one key per index value and time window.
+const CASES_VERSION: u32 = 2;
 
 pub struct CasesProjection;
 
@@ -142,5 +144,5 @@ fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
         index::reindex(writes, old_index, &new)?;
         writes.keep_record(key, new);
     }
-    Ok(())
+    chunks::drop_emptied(writes)
 }

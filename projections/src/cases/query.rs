@@ -7,6 +7,7 @@
 use govledger_core::time::{MICROS_PER_HOUR, Timestamp};
 use uuid::Uuid;
 
+use crate::cases::chunks::{self, ScanStart};
 use crate::cases::index::{
     self, DUE_TAG, IndexField, IndexValue, case_key, count_key, due_prefix, index_prefix,
 };
@@ -14,7 +15,8 @@ use crate::cases::view::{CaseDetails, CaseKind, CaseView};
 use crate::error::ProjectionError;
 use crate::keys::{self, Key};
 use crate::page::{
-    COUNT_SCAN_KEYS_MAX, EntryIsItem, KeyRange, PAGE_SCAN_KEYS_MAX, Page, PageRequest, walk_keys,
+    COUNT_SCAN_KEYS_MAX, EntryIsItem, KeyLayout, KeyRange, PAGE_SCAN_KEYS_MAX, Page, PageRequest,
+    walk_keys,
 };
 use crate::runner::ReadModel;
 
@@ -252,6 +254,7 @@ pub fn list_cases(
         prefix: &plan.prefix,
         start: Some(&plan.start),
         end: plan.end.as_deref(),
+        layout: KeyLayout::Chunked,
     };
     // A filter that is exactly the index range matches every entry of it: the look-ahead
     // past the page then reads no case.
@@ -298,8 +301,9 @@ fn count_matches(
     plan: &Plan,
 ) -> Result<(u64, bool), ProjectionError> {
     let mut count = 0;
-    for (scanned, entry) in model.scan_from(&plan.prefix, &plan.start).enumerate() {
-        let (key, _) = entry?;
+    let entries = chunks::scan(model, &plan.prefix, ScanStart::AtOrAfter(&plan.start));
+    for (scanned, entry) in entries.enumerate() {
+        let key = entry?;
         if past_range(plan, filter, &key) {
             break;
         }
@@ -337,8 +341,8 @@ pub fn overdue_backlog(
     let prefix = due_prefix(filter.kind);
     let mut overdue_hours = Vec::new();
     let mut is_exact = true;
-    for entry in model.scan_from(&prefix, &prefix) {
-        let (key, _) = entry?;
+    for entry in chunks::scan(model, &prefix, ScanStart::AtOrAfter(&prefix)) {
+        let key = entry?;
         let Some(due_at) = keys::read_time(&key, prefix.len()) else {
             return Err(ProjectionError::Corrupt(
                 "a due index key is truncated".into(),

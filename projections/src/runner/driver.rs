@@ -81,31 +81,32 @@ pub(crate) struct BuildLane {
 
 /// Builds `lanes` from their checkpoints and switches each live once caught up. Returns the
 /// first failure, after the other lanes finished.
+///
+/// Reading and decoding run one batch ahead of applying (`prefetch`), so the lanes fold and
+/// commit batch N while batch N + 1 is read from the ledger.
 pub(crate) async fn build<E: Send + Sync + 'static>(
     shared: Arc<Shared<E>>,
     mut lanes: Vec<BuildLane>,
 ) -> Result<(), ProjectionError> {
     let mut first_failure = None;
     let start = lanes.iter().map(|l| l.lane.applied).min().unwrap_or(0) + 1;
-    let mut subscription =
-        Subscription::new(Arc::clone(&shared.store), start, LogFilter::default());
+    let subscription = Subscription::new(Arc::clone(&shared.store), start, LogFilter::default());
+    let (batches, mut prefetched) = tokio::sync::mpsc::channel(PREFETCH_BATCHES);
+    let reader = tokio::spawn(prefetch(Arc::clone(&shared), subscription, batches));
+    let _stop_reader = AbortOnDrop(reader);
     let mut shutdown = shared.shutdown.subscribe();
     while !lanes.is_empty() {
         if *shutdown.borrow_and_update() {
             // The building generations stay in the catalog; the next start resumes them.
             return Err(ProjectionError::ShutDown);
         }
-        let events = next_batch(
-            &mut subscription,
-            shared.batch_events_max,
-            WaitForEvents::No,
-        )
-        .await
-        .map_err(ProjectionError::Store)?;
-        let reached_head = events.len() < shared.batch_events_max;
+        let events = match prefetched.recv().await {
+            Some(events) => events?,
+            None => return Err(ProjectionError::ShutDown),
+        };
+        let reached_head = events.len() < shared.build_batch_events_max;
         let for_lanes = Arc::clone(&shared);
         let outcome = tokio::task::spawn_blocking(move || {
-            let events = for_lanes.decode(events);
             let failures = for_lanes.apply_to_build_lanes(&mut lanes, &events);
             let switched = reached_head.then(|| for_lanes.switch_caught_up(&mut lanes));
             (lanes, failures, switched)
@@ -130,6 +131,54 @@ pub(crate) async fn build<E: Send + Sync + 'static>(
     match first_failure {
         Some(failure) => Err(failure),
         None => Ok(()),
+    }
+}
+
+/// Batches a builder reads ahead of the one its lanes apply.
+const PREFETCH_BATCHES: usize = 1;
+
+type DecodedBatch<E> = Result<Vec<DecodedEvent<E>>, ProjectionError>;
+
+/// Reads and decodes batches for a builder until it stops listening or the log ends (a
+/// short batch: the builder switches its lanes live on it).
+async fn prefetch<E: Send + Sync + 'static>(
+    shared: Arc<Shared<E>>,
+    mut subscription: Subscription,
+    batches: tokio::sync::mpsc::Sender<DecodedBatch<E>>,
+) {
+    loop {
+        let read = next_batch(
+            &mut subscription,
+            shared.build_batch_events_max,
+            WaitForEvents::No,
+        )
+        .await;
+        let batch = match read {
+            Err(error) => Err(ProjectionError::Store(error)),
+            Ok(events) => {
+                let for_decode = Arc::clone(&shared);
+                tokio::task::spawn_blocking(move || for_decode.decode(events))
+                    .await
+                    .map_err(|panic| {
+                        ProjectionError::Storage(format!("decoding a batch panicked: {panic}"))
+                    })
+            }
+        };
+        let last = batch
+            .as_ref()
+            .map_or(true, |events| events.len() < shared.build_batch_events_max);
+        if batches.send(batch).await.is_err() || last {
+            return;
+        }
+    }
+}
+
+/// Aborts a task when dropped (the builder's reader, whichever way the builder ends).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -8,7 +8,9 @@ use govledger_core::hash::Hash256;
 use crate::error::{ApplyError, ProjectionError};
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::catalog::Generation;
-use crate::runner::writes::{RUNNER_KEY_PREFIX, ReadModelWrites};
+use crate::runner::lane_cache::LaneCache;
+use crate::runner::stats::WriteCounters;
+use crate::runner::writes::{Change, RUNNER_KEY_PREFIX, ReadModelWrites};
 
 /// Where a lane keeps the last position it applied (u64 big-endian) and that event's hash, so
 /// a read model built from another ledger (a restored backup) is noticed at open.
@@ -34,6 +36,8 @@ pub(crate) struct Lane {
     pub applied: u64,
     /// The hash of the event at `applied` (`GENESIS` at 0).
     pub applied_hash: Hash256,
+    /// What the lane wrote, so folds rarely read the tree.
+    cache: LaneCache,
 }
 
 impl Lane {
@@ -43,11 +47,17 @@ impl Lane {
             Some(bytes) => decode_checkpoint(&bytes)
                 .ok_or_else(|| ProjectionError::Corrupt("checkpoint is malformed".into()))?,
         };
+        let cache = if applied == 0 && tree.is_empty() {
+            LaneCache::for_empty_tree()
+        } else {
+            LaneCache::default()
+        };
         Ok(Lane {
             generation,
             tree,
             applied,
             applied_hash,
+            cache,
         })
     }
 
@@ -57,6 +67,7 @@ impl Lane {
         &mut self,
         projection: &dyn Projection<E>,
         events: &[DecodedEvent<E>],
+        counters: &WriteCounters,
     ) -> Result<(), LaneFailure> {
         let pending: Vec<&DecodedEvent<E>> = events
             .iter()
@@ -66,9 +77,24 @@ impl Lane {
             return Ok(());
         };
         let tree = self.tree.clone();
-        let mut writes = ReadModelWrites::new(&tree);
-        match fold(projection, &pending, &mut writes) {
-            Ok(()) => self.commit(writes, &last.recorded),
+        let started = std::time::Instant::now();
+        let folded = {
+            let mut writes = ReadModelWrites::with_cache(&tree, Some(&self.cache));
+            fold(projection, &pending, &mut writes).map(|()| writes.into_changes())
+        };
+        match folded {
+            Ok(changes) => {
+                let fold_time = started.elapsed();
+                let keys = changes.len();
+                self.commit(changes, &last.recorded)?;
+                counters.record(
+                    pending.len(),
+                    keys,
+                    fold_time,
+                    started.elapsed() - fold_time,
+                );
+                Ok(())
+            }
             Err(failure) => {
                 // The overlay holds part of the failing event's writes: start over and fold
                 // only the events before it (they applied cleanly; apply is deterministic).
@@ -77,21 +103,26 @@ impl Lane {
                     .take_while(|event| event.recorded.position < failure.position)
                     .collect();
                 if let Some(last_good) = before.last() {
-                    let mut writes = ReadModelWrites::new(&tree);
-                    fold(projection, &before, &mut writes)?;
-                    self.commit(writes, &last_good.recorded)?;
+                    let changes = {
+                        let mut writes = ReadModelWrites::with_cache(&tree, Some(&self.cache));
+                        fold(projection, &before, &mut writes)?;
+                        writes.into_changes()
+                    };
+                    self.commit(changes, &last_good.recorded)?;
                 }
                 Err(failure)
             }
         }
     }
 
-    fn commit(
-        &mut self,
-        writes: ReadModelWrites<'_>,
-        through: &RecordedEvent,
-    ) -> Result<(), LaneFailure> {
-        let mut batch = writes.into_batch();
+    fn commit(&mut self, changes: Vec<Change>, through: &RecordedEvent) -> Result<(), LaneFailure> {
+        let mut batch = sled::Batch::default();
+        for (key, value) in &changes {
+            match value {
+                Some(value) => batch.insert(key.clone(), value.clone()),
+                None => batch.remove(key.clone()),
+            }
+        }
         batch.insert(
             &CHECKPOINT_KEY[..],
             &encode_checkpoint(through.position, &through.hash)[..],
@@ -100,6 +131,9 @@ impl Lane {
             position: self.applied + 1,
             reason: format!("committing the read model: {error}"),
         })?;
+        for (key, value) in changes {
+            self.cache.record(key, value);
+        }
         self.applied = through.position;
         self.applied_hash = through.hash;
         Ok(())

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use crate::projection::Projection;
 use crate::runner::lane::{Lane, LaneFailure};
+use crate::runner::stats::WriteCounters;
 use crate::runner::status::{ProjectionState, ProjectionStatus};
 
 pub(crate) struct Slot<E> {
@@ -17,6 +18,8 @@ pub(crate) struct Slot<E> {
     /// Mirrors the live lane's checkpoint for status and waits without taking `live`.
     live_applied: AtomicU64,
     progress: Mutex<SlotProgress>,
+    /// Every batch this projection committed, live or rebuilding.
+    pub writes: WriteCounters,
 }
 
 #[derive(Default)]
@@ -41,6 +44,7 @@ impl<E: 'static> Slot<E> {
             reader: RwLock::new(reader),
             live_applied: AtomicU64::new(applied),
             progress: Mutex::new(SlotProgress::default()),
+            writes: WriteCounters::default(),
         }
     }
 
@@ -129,6 +133,7 @@ impl<E: 'static> Slot<E> {
             applied_position,
             head_position,
             lag_events: head_position.saturating_sub(applied_position),
+            writes: self.writes.snapshot(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! What the runner reports about each projection.
 
+pub use crate::runner::stats::WriteStats;
+
 /// Where a projection stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProjectionState {
@@ -37,4 +39,6 @@ pub struct ProjectionStatus {
     pub head_position: u64,
     /// `head_position - applied_position`.
     pub lag_events: u64,
+    /// What its batches cost since the runner opened.
+    pub writes: WriteStats,
 }

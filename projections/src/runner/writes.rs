@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApplyError;
+use crate::runner::lane_cache::{Cached, LaneCache};
 
 /// Keys starting with this byte belong to the runner (the checkpoint); a projection's keys
 /// start with any other byte.
@@ -46,8 +47,13 @@ impl<T: Serialize + Send + 'static> CachedRecord for T {
     }
 }
 
+/// One committed change: a key and its new value (`None`: removed).
+pub(crate) type Change = (sled::IVec, Option<sled::IVec>);
+
 pub struct ReadModelWrites<'t> {
     tree: &'t sled::Tree,
+    /// What the lane knows of its tree without reading it.
+    cache: Option<&'t LaneCache>,
     /// `Some(value)` to write, `None` to remove.
     overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     records: HashMap<Vec<u8>, Box<dyn CachedRecord>>,
@@ -56,9 +62,14 @@ pub struct ReadModelWrites<'t> {
 }
 
 impl<'t> ReadModelWrites<'t> {
-    pub(crate) fn new(tree: &'t sled::Tree) -> ReadModelWrites<'t> {
+    /// Writes that read through `cache` before the tree.
+    pub(crate) fn with_cache(
+        tree: &'t sled::Tree,
+        cache: Option<&'t LaneCache>,
+    ) -> ReadModelWrites<'t> {
         ReadModelWrites {
             tree,
+            cache,
             overlay: BTreeMap::new(),
             records: HashMap::new(),
             notes: BTreeMap::new(),
@@ -72,7 +83,7 @@ impl<'t> ReadModelWrites<'t> {
         }
         match self.overlay.get(key) {
             Some(pending) => Ok(pending.clone()),
-            None => Ok(self.tree.get(key)?.map(|value| value.to_vec())),
+            None => Ok(self.stored(key)?.map(|value| value.to_vec())),
         }
     }
 
@@ -83,7 +94,18 @@ impl<'t> ReadModelWrites<'t> {
         }
         match self.overlay.get(key) {
             Some(pending) => Ok(pending.is_some()),
-            None => Ok(self.tree.contains_key(key)?),
+            None => Ok(self.stored(key)?.is_some()),
+        }
+    }
+
+    /// The committed value under `key`: from the lane's cache when it knows, else the tree.
+    fn stored(&self, key: &[u8]) -> Result<Option<sled::IVec>, ApplyError> {
+        match self
+            .cache
+            .map_or(Cached::Unknown, |cache| cache.lookup(key))
+        {
+            Cached::Known(value) => Ok(value),
+            Cached::Unknown => Ok(self.tree.get(key)?),
         }
     }
 
@@ -213,20 +235,16 @@ impl<'t> ReadModelWrites<'t> {
         Ok(())
     }
 
-    /// The sled batch to commit, with the runner's own keys added by the caller.
-    pub(crate) fn into_batch(self) -> sled::Batch {
+    /// The changes to commit, in key order (the runner adds its own keys).
+    pub(crate) fn into_changes(self) -> Vec<Change> {
         assert!(
             self.records.is_empty(),
             "the runner flushes cached records before it commits"
         );
-        let mut batch = sled::Batch::default();
-        for (key, value) in self.overlay {
-            match value {
-                Some(value) => batch.insert(key, value),
-                None => batch.remove(key),
-            }
-        }
-        batch
+        self.overlay
+            .into_iter()
+            .map(|(key, value)| (sled::IVec::from(key), value.map(sled::IVec::from)))
+            .collect()
     }
 }
 

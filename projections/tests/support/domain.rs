@@ -84,6 +84,7 @@ impl Ledger {
     pub fn open_read_api(&self, batch_events_max: usize) -> ReadApi {
         let mut options = RunnerOptions::new(self.projections_path());
         options.batch_events_max = batch_events_max;
+        options.build_batch_events_max = batch_events_max;
         let api = ReadApi::open(options, Arc::clone(&self.store)).expect("open read models");
         api.start().expect("start read models");
         api

@@ -138,6 +138,7 @@ impl Ledger {
     ) -> ProjectionRunner<TestEvent> {
         let mut options = RunnerOptions::new(self.projections_path());
         options.batch_events_max = batch_events_max;
+        options.build_batch_events_max = batch_events_max;
         let runner = ProjectionRunner::open(options, Arc::clone(&self.store), decode, projections)
             .expect("open runner");
         runner.start().expect("start runner");

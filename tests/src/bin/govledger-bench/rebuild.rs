@@ -9,8 +9,8 @@
 //! up with the head.
 //!
 //! Options: `--events N` (default 1,000,000), `--runs N` (default 3; medians are reported),
-//! `--compounds N` (default 6), `--batch-events N` (the runner's batch size; default its
-//! own), `--dir PATH` (where the temp dirs go; default the system temp dir).
+//! `--compounds N` (default 6), `--batch-events N` (the runner's batch size while building; default
+//! its own), `--dir PATH` (where the temp dirs go; default the system temp dir).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,7 +23,9 @@ use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{EventStore, LogQuery};
 use govledger_projections::error::ProjectionError;
 use govledger_projections::read_api::ReadApi;
-use govledger_projections::runner::{BATCH_EVENTS_MAX, ProjectionState, RunnerOptions};
+use govledger_projections::runner::{
+    BUILD_BATCH_EVENTS_MAX, ProjectionState, RunnerOptions, WriteStats,
+};
 use serde_json::json;
 
 use crate::BenchError;
@@ -53,7 +55,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         events: DEFAULT_EVENTS,
         runs: DEFAULT_RUNS,
         compounds: DEFAULT_COMPOUNDS,
-        batch_events_max: BATCH_EVENTS_MAX,
+        batch_events_max: BUILD_BATCH_EVENTS_MAX,
         dir: std::env::temp_dir(),
     };
     let mut args = args.iter();
@@ -116,24 +118,37 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
     let mut rebuild_rates = Vec::new();
     let mut baseline_rates = Vec::new();
     let mut ratios = Vec::new();
+    let mut cpu_rates = Vec::new();
+    let mut baseline_cpu_rates = Vec::new();
+    let mut last_writes = Vec::new();
     for run in 0..options.runs {
+        let baseline_cpu = process_cpu_seconds();
         let baseline = read_and_decode(store.as_ref())?;
+        let baseline_cpu = process_cpu_seconds() - baseline_cpu;
         let models_dir = ledger_dir.path().join(format!("projections-{run}"));
+        let rebuild_cpu = process_cpu_seconds();
         let rebuild = runtime.block_on(rebuild_all(&options, &store, &models_dir))?;
+        let rebuild_cpu = process_cpu_seconds() - rebuild_cpu;
         std::fs::remove_dir_all(&models_dir)?;
         let baseline_rate = baseline.events as f64 / baseline.elapsed.as_secs_f64();
-        let rebuild_rate = head as f64 / rebuild.as_secs_f64();
+        let rebuild_rate = head as f64 / rebuild.elapsed.as_secs_f64();
         eprintln!(
-            "run {}: baseline {:.0} events/s, rebuild {:.0} events/s ({:.1} s), ratio {:.3}",
+            "run {}: baseline {:.0} events/s ({:.1} s CPU), rebuild {:.0} events/s ({:.1} s, \
+             {:.1} s CPU), ratio {:.3}",
             run + 1,
             baseline_rate,
+            baseline_cpu,
             rebuild_rate,
-            rebuild.as_secs_f64(),
+            rebuild.elapsed.as_secs_f64(),
+            rebuild_cpu,
             rebuild_rate / baseline_rate
         );
         baseline_rates.push(baseline_rate);
         rebuild_rates.push(rebuild_rate);
         ratios.push(rebuild_rate / baseline_rate);
+        cpu_rates.push(head as f64 / rebuild_cpu.max(f64::EPSILON));
+        baseline_cpu_rates.push(baseline.events as f64 / baseline_cpu.max(f64::EPSILON));
+        last_writes = rebuild.writes;
     }
     emit(&json!({
         "scenario": "rebuild",
@@ -144,6 +159,17 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "events_per_s": rounded(median(rebuild_rates), 0),
         "baseline_events_per_s": rounded(median(baseline_rates), 0),
         "ratio": rounded(median(ratios), 3),
+        "events_per_cpu_s": rounded(median(cpu_rates), 0),
+        "baseline_events_per_cpu_s": rounded(median(baseline_cpu_rates), 0),
+        "projection_writes": last_writes
+            .iter()
+            .map(|(name, writes)| (name.to_string(), json!({
+                "batches": writes.batches,
+                "keys_written": writes.keys_written,
+                "fold_s": rounded(writes.fold_micros as f64 / 1e6, 2),
+                "commit_s": rounded(writes.commit_micros as f64 / 1e6, 2),
+            })))
+            .collect::<serde_json::Map<_, _>>(),
         "peak_rss_bytes": peak_rss_bytes(),
         "peak_rss_scope": peak_rss_scope,
         "synthetic": {
@@ -186,17 +212,23 @@ fn read_and_decode(store: &dyn EventStore) -> Result<Baseline, BenchError> {
     })
 }
 
+struct Rebuilt {
+    elapsed: Duration,
+    /// Each projection's batches, keys written, fold and commit time.
+    writes: Vec<(&'static str, WriteStats)>,
+}
+
 /// Opens empty read models over the ledger and waits until every projection has been built
 /// from position 1 and switched live at the head; returns how long that took.
 async fn rebuild_all(
     options: &Options,
     store: &Arc<dyn EventStore>,
     dir: &Path,
-) -> Result<Duration, BenchError> {
+) -> Result<Rebuilt, BenchError> {
     let head = store.head().position;
     let started = Instant::now();
     let mut runner_options = RunnerOptions::new(dir);
-    runner_options.batch_events_max = options.batch_events_max;
+    runner_options.build_batch_events_max = options.batch_events_max;
     let api = ReadApi::open(runner_options, Arc::clone(store))?;
     api.start()?;
     loop {
@@ -208,13 +240,33 @@ async fn rebuild_all(
         }
     }
     let elapsed = started.elapsed();
+    let mut writes = Vec::new();
     for status in api.status() {
         if status.state != ProjectionState::CaughtUp {
             return Err(format!("projection {} ended {:?}", status.name, status.state).into());
         }
+        writes.push((status.name, status.writes));
     }
     api.shutdown().await?;
-    Ok(elapsed)
+    Ok(Rebuilt { elapsed, writes })
+}
+
+/// User + system CPU time of this process (every thread) so far, in seconds, from
+/// `/proc/self/stat` (clock ticks of 1/100 s, Linux's `USER_HZ`); 0 where it is not available.
+fn process_cpu_seconds() -> f64 {
+    const USER_HZ: f64 = 100.0;
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces; the fields after it follow its `)`.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command name.
+    let ticks = |index: usize| fields.get(index).and_then(|v| v.parse::<f64>().ok());
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => (user + system) / USER_HZ,
+        _ => 0.0,
+    }
 }
 
 /// Resets the kernel's peak-RSS mark (`echo 5 > /proc/self/clear_refs`, Linux 4.0+).
