@@ -14,8 +14,9 @@
 use std::collections::HashMap;
 
 /// Bytes of recent values one lane keeps (keys, values and an estimate of the map's own
-/// overhead), both generations together.
-pub(crate) const RECENT_BYTES_MAX: usize = 32 * 1024 * 1024;
+/// overhead), both generations together: enough for the records a rebuild of the 1M-event
+/// synthetic ledger revisits across batches (a case, its facts, its stream's last event).
+pub(crate) const RECENT_BYTES_MAX: usize = 96 * 1024 * 1024;
 /// Bits of a lane's key filter: 2 MiB, about 0.2% false positives at 1M keys.
 const FILTER_BITS: usize = 1 << 24;
 const FILTER_HASHES: u32 = 4;

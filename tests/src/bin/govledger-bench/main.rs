@@ -8,6 +8,10 @@ mod report;
 
 use std::process::ExitCode;
 
+/// The allocator the `govledger` binary uses, so the benchmarks measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A benchmark that could not run.
 type BenchError = Box<dyn std::error::Error>;
 
