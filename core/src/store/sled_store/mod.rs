@@ -8,13 +8,12 @@
 
 mod keys;
 mod lock;
-mod recent_ids;
 mod restore;
 mod writer;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -35,7 +34,6 @@ use crate::store::{
 };
 use crate::time::Timestamp;
 pub use lock::open_waiting_for_lock;
-use recent_ids::{RECENT_EVENT_IDS_MAX, RecentEventIds};
 pub use restore::{SledRestore, StoredRecord};
 use writer::{Committer, Job, LoneCommit, Shared};
 
@@ -212,8 +210,6 @@ impl SledStore {
             head,
             last_recorded_at,
             stream_versions: HashMap::new(),
-            recent_ids: RecentEventIds::after(head.position, RECENT_EVENT_IDS_MAX),
-            applied_through: Arc::new(AtomicU64::new(head.position)),
         };
         let shared = Arc::new(Shared::new(
             committer,
@@ -459,12 +455,10 @@ impl SledStore {
         }
         let fingerprint = SledStore::validate(&request)?;
         let intake = lock(&self.intake).clone().ok_or(StoreError::Unavailable)?;
-        let ids_checked = intake.shared.precheck_event_ids(&request.events);
         let (reply, answer) = oneshot::channel();
         let job = Job {
             request,
             fingerprint,
-            ids_checked,
             reply,
         };
         Ok((intake, job, answer))

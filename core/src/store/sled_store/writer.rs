@@ -30,7 +30,7 @@
 //! open check then verifies what reached the disk).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
@@ -38,11 +38,10 @@ use tokio::sync::{oneshot, watch};
 
 use crate::codec::{self, Placement};
 use crate::error::StoreError;
-use crate::event::{NewEvent, StreamId};
+use crate::event::StreamId;
 use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::sled_store::keys;
-use crate::store::sled_store::recent_ids::RecentEventIds;
 use crate::store::{AppendOutcome, AppendRequest, Head};
 use crate::time::Timestamp;
 
@@ -56,19 +55,7 @@ pub(super) struct Job {
     pub(super) request: AppendRequest,
     /// Set when the request carries an idempotency key.
     pub(super) fingerprint: Option<Hash256>,
-    /// How far the caller already checked the event ids for duplicates.
-    pub(super) ids_checked: IdsChecked,
     pub(super) reply: Reply,
-}
-
-/// The duplicate-event-id check a caller did before queueing (`Shared::precheck_event_ids`).
-#[derive(Debug, Clone, Copy)]
-pub(super) enum IdsChecked {
-    /// Not done, or an id was found: the committer looks in the tree (and answers in order).
-    InTreeByCommitter,
-    /// None of the ids was in the tree once it was applied through this position; the
-    /// committer only checks what was applied after it.
-    AbsentThrough(u64),
 }
 
 /// The commit lock's contents: what staging needs to know about the ledger so far.
@@ -79,9 +66,6 @@ pub(super) struct Committer {
     /// Versions of recently appended streams, as applied (commits under the lock are their
     /// only author, so the cache is exact); saves a prefix scan per append. Cleared when full.
     pub(super) stream_versions: HashMap<StreamId, u64>,
-    pub(super) recent_ids: RecentEventIds,
-    /// Shared with callers: `head.position` once its group is applied.
-    pub(super) applied_through: Arc<AtomicU64>,
 }
 
 /// What the writer thread and lone committers share.
@@ -89,10 +73,6 @@ pub(super) struct Shared {
     /// Held while a group is staged and applied (and, for a lone commit, flushed).
     committer: Mutex<Committer>,
     flusher: Flusher,
-    /// The tree, for callers' duplicate checks outside the lock.
-    tree: sled::Tree,
-    /// The position through which groups are applied to the tree (not necessarily durable).
-    applied_through: Arc<AtomicU64>,
 }
 
 /// The answer of `Shared::try_commit_alone`.
@@ -110,11 +90,7 @@ impl Shared {
         head_tx: Arc<watch::Sender<Head>>,
         failed: Arc<AtomicBool>,
     ) -> Shared {
-        let tree = committer.tree.clone();
-        let applied_through = Arc::clone(&committer.applied_through);
         Shared {
-            tree,
-            applied_through,
             committer: Mutex::new(committer),
             flusher: Flusher {
                 db,
@@ -123,23 +99,6 @@ impl Shared {
                 in_flight: Arc::new(AtomicUsize::new(0)),
             },
         }
-    }
-
-    /// Looks the event ids up in the tree on the caller's thread, so the committer (the
-    /// serial part of every append) only checks the few applied since. A found id, or a
-    /// failed read, is left to the committer, which answers it in commit order.
-    pub(super) fn precheck_event_ids(&self, events: &[NewEvent]) -> IdsChecked {
-        // Read before looking: everything through it is in the tree by then.
-        let through = self.applied_through.load(Ordering::Acquire);
-        for event in events {
-            if !matches!(
-                self.tree.contains_key(keys::event_id(&event.event_id)),
-                Ok(false)
-            ) {
-                return IdsChecked::InTreeByCommitter;
-            }
-        }
-        IdsChecked::AbsentThrough(through)
     }
 
     /// Commits `job` alone on this thread if nothing else is committing or in flight.
@@ -186,8 +145,6 @@ struct Group {
     idempotency: HashMap<String, (Hash256, AppendOutcome)>,
     /// Event ids staged earlier in this group (they live only in the batch until it commits).
     event_ids: HashSet<uuid::Uuid>,
-    /// The same ids at their positions, in order, for `RecentEventIds` once applied.
-    positioned_ids: Vec<(u64, uuid::Uuid)>,
     answers: Vec<(Reply, Result<AppendOutcome, StoreError>)>,
     staged_events: usize,
 }
@@ -376,7 +333,6 @@ impl Committer {
             stream_versions: HashMap::new(),
             idempotency: HashMap::new(),
             event_ids: HashSet::new(),
-            positioned_ids: Vec::new(),
             answers: Vec::with_capacity(jobs.len()),
             staged_events: 0,
         };
@@ -398,12 +354,6 @@ impl Committer {
         }
         self.head = group.head;
         self.last_recorded_at = group.last_recorded_at;
-        for (position, event_id) in group.positioned_ids {
-            self.recent_ids.applied(position, event_id);
-        }
-        // After the batch is in the tree: a caller that reads this position finds it there.
-        self.applied_through
-            .store(group.head.position, Ordering::Release);
         if self.stream_versions.len() + group.stream_versions.len()
             > STREAM_VERSION_CACHE_STREAMS_MAX
         {
@@ -453,17 +403,9 @@ impl Committer {
             });
         }
         for event in &request.events {
-            let applied_since_check = match job.ids_checked {
-                IdsChecked::AbsentThrough(through) => {
-                    self.recent_ids.applied_after(through, &event.event_id)
-                }
-                IdsChecked::InTreeByCommitter => None,
-            };
-            let stored = match applied_since_check {
-                Some(stored) => stored,
-                None => self.tree.contains_key(keys::event_id(&event.event_id))?,
-            };
-            if stored || group.event_ids.contains(&event.event_id) {
+            if group.event_ids.contains(&event.event_id)
+                || self.tree.contains_key(keys::event_id(&event.event_id))?
+            {
                 return Err(StoreError::DuplicateEventId {
                     event_id: event.event_id,
                 });
@@ -521,9 +463,6 @@ impl Committer {
         group
             .event_ids
             .extend(request.events.iter().map(|event| event.event_id));
-        group.positioned_ids.extend(
-            (outcome.first_position..).zip(request.events.iter().map(|event| event.event_id)),
-        );
         group.staged_events += request.events.len();
         group.head = head;
         group.last_recorded_at = recorded_at;
