@@ -43,10 +43,17 @@ pub(crate) fn event_key(position: u64) -> [u8; 9] {
     key
 }
 
+/// Opens the data dir with raw sled, waiting (briefly) for the closed store's directory lock,
+/// which sled releases a moment after the last handle drops.
+fn open_raw(path: &Path) -> sled::Db {
+    let config = sled::Config::new().path(path);
+    govledger_core::store::sled_store::open_waiting_for_lock(&config).expect("opening raw sled")
+}
+
 /// Opens the data dir with raw sled (the store must be closed), lets `change` edit the ledger
 /// tree, and flushes.
 pub(crate) fn edit_raw(path: &Path, change: impl FnOnce(&sled::Tree)) {
-    let db = sled::open(path).expect("opening raw sled");
+    let db = open_raw(path);
     let tree = db.open_tree(LEDGER_TREE).expect("opening the ledger tree");
     change(&tree);
     db.flush().expect("flushing raw sled");
@@ -54,7 +61,7 @@ pub(crate) fn edit_raw(path: &Path, change: impl FnOnce(&sled::Tree)) {
 
 /// Every key and value of the ledger tree, to show that something left the data untouched.
 pub(crate) fn dump_raw(path: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let db = sled::open(path).expect("opening raw sled");
+    let db = open_raw(path);
     let tree = db.open_tree(LEDGER_TREE).expect("opening the ledger tree");
     tree.iter()
         .map(|entry| {
