@@ -2,6 +2,7 @@
 //! sled tree.
 
 use govledger_core::event::RecordedEvent;
+use govledger_core::store::EventStore;
 
 use crate::error::ApplyError;
 use crate::runner::ReadModelWrites;
@@ -12,10 +13,22 @@ pub type Decoder<E> = fn(&RecordedEvent) -> Result<E, ApplyError>;
 
 /// One event as a projection sees it: the envelope (position, actor, times, links, hash) and
 /// the decoded payload.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct ProjectedEvent<'a, E> {
     pub recorded: &'a RecordedEvent,
     pub event: &'a E,
+    /// The ledger the event comes from, for the rare fact a projection must look up in an
+    /// earlier event (what it reads is immutable, so a rebuild reads the same).
+    pub ledger: &'a dyn EventStore,
+}
+
+impl<E: std::fmt::Debug> std::fmt::Debug for ProjectedEvent<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProjectedEvent")
+            .field("recorded", self.recorded)
+            .field("event", self.event)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A read model built from the log.

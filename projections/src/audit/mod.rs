@@ -7,7 +7,6 @@
 //! | `a` | actor account id, bucket (newest first)            | positions (`activity.rs`) |
 //! | `o` | actor organisation id, bucket (newest first)       | positions |
 //! | `c` | causation event id, position                       | empty |
-//! | `p` | stream id                                          | its last event id |
 //! | `l` | case, direction (`f`/`b`), other case, relation    | empty |
 //!
 //! `c` leaves out an event caused by the previous event of its own stream (see
@@ -21,7 +20,9 @@ pub mod activity;
 pub mod query;
 
 use govledger_core::domain::event::{DecisionEvent, DomainEvent, RequestEvent, WorkProjectEvent};
+use govledger_core::error::StoreError;
 use govledger_core::event::RecordedEvent;
+use govledger_core::store::EventStore;
 use uuid::Uuid;
 
 use crate::cases::view::CaseKind;
@@ -32,13 +33,15 @@ use crate::runner::ReadModelWrites;
 
 pub const AUDIT_PROJECTION: &str = "audit";
 /// 2: activity in buckets, same-stream causes left to the ledger.
-const AUDIT_VERSION: u32 = 2;
+/// 3: no per-stream last-event key (the previous event is found in the batch or the ledger).
+const AUDIT_VERSION: u32 = 3;
 
 pub(crate) const ACTOR_TAG: u8 = b'a';
 pub(crate) const ORGANISATION_TAG: u8 = b'o';
 pub(crate) const CAUSATION_TAG: u8 = b'c';
 pub(crate) const LINK_TAG: u8 = b'l';
-pub(crate) const STREAM_LAST_TAG: u8 = b'p';
+/// Batch notes (never stored): an event of this batch by id, with its stream and version.
+const BATCH_EVENT_NOTE_TAG: u8 = b'e';
 pub(crate) const FORWARD: u8 = b'f';
 pub(crate) const BACKWARD: u8 = b'b';
 
@@ -122,7 +125,7 @@ impl Projection<DomainEvent> for AuditProjection {
         if let Some(organisation) = &recorded.actor.organisation_id {
             activity::record(writes, ORGANISATION_TAG, organisation, recorded.position)?;
         }
-        index_cause(writes, recorded)?;
+        index_cause(writes, recorded, event.ledger)?;
         for (from, relation, to) in links(event.event) {
             link(writes, from, relation, to);
         }
@@ -136,27 +139,59 @@ impl Projection<DomainEvent> for AuditProjection {
 fn index_cause(
     writes: &mut ReadModelWrites<'_>,
     recorded: &RecordedEvent,
+    ledger: &dyn EventStore,
 ) -> Result<(), ApplyError> {
-    let last_key = Key::tag(STREAM_LAST_TAG)
-        .text(recorded.stream_id.as_str())
-        .into_bytes();
-    if let Some(cause) = &recorded.causation_id {
-        let previous = match recorded.stream_version {
-            1 => None,
-            _ => writes.get(&last_key)?,
-        };
-        if previous.as_deref() != Some(cause.as_bytes().as_slice()) {
-            writes.insert(
-                Key::tag(CAUSATION_TAG)
-                    .uuid(cause)
-                    .u64(recorded.position)
-                    .into_bytes(),
-                Vec::new(),
-            );
-        }
+    writes.note_once(&batch_event_note(&recorded.event_id), || {
+        (
+            recorded.stream_id.as_str().to_owned(),
+            recorded.stream_version,
+        )
+    });
+    let Some(cause) = &recorded.causation_id else {
+        return Ok(());
+    };
+    if !caused_by_previous_of_stream(writes, recorded, cause, ledger)? {
+        writes.insert(
+            Key::tag(CAUSATION_TAG)
+                .uuid(cause)
+                .u64(recorded.position)
+                .into_bytes(),
+            Vec::new(),
+        );
     }
-    writes.insert(last_key, recorded.event_id.as_bytes().to_vec());
     Ok(())
+}
+
+fn batch_event_note(event_id: &Uuid) -> Vec<u8> {
+    Key::tag(BATCH_EVENT_NOTE_TAG).uuid(event_id).into_bytes()
+}
+
+/// Whether `cause` is the event just before `recorded` in its stream: found among the batch's
+/// events when it is one of them (the events of one command, nearly always), else read from
+/// the ledger, so the answer never depends on where batches begin.
+fn caused_by_previous_of_stream(
+    writes: &ReadModelWrites<'_>,
+    recorded: &RecordedEvent,
+    cause: &Uuid,
+    ledger: &dyn EventStore,
+) -> Result<bool, ApplyError> {
+    if recorded.stream_version <= 1 {
+        return Ok(false);
+    }
+    let is_previous = |stream: &str, version: u64| {
+        stream == recorded.stream_id.as_str() && version + 1 == recorded.stream_version
+    };
+    if let Some((stream, version)) = writes.note::<(String, u64)>(&batch_event_note(cause)) {
+        return Ok(is_previous(stream, *version));
+    }
+    let ledger_error = |e: StoreError| ApplyError::Storage(format!("reading the ledger: {e}"));
+    let Some(position) = ledger.position_of_event(*cause).map_err(ledger_error)? else {
+        return Ok(false); // Caused by something outside the ledger.
+    };
+    match ledger.read_event(position).map_err(ledger_error)? {
+        Some(event) => Ok(is_previous(event.stream_id.as_str(), event.stream_version)),
+        None => Ok(false),
+    }
 }
 
 type CaseRef = (CaseKind, Uuid);

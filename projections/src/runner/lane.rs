@@ -4,6 +4,7 @@
 
 use govledger_core::event::RecordedEvent;
 use govledger_core::hash::Hash256;
+use govledger_core::store::EventStore;
 
 use crate::error::{ApplyError, ProjectionError};
 use crate::projection::{ProjectedEvent, Projection};
@@ -67,6 +68,7 @@ impl Lane {
         &mut self,
         projection: &dyn Projection<E>,
         events: &[DecodedEvent<E>],
+        ledger: &dyn EventStore,
         counters: &WriteCounters,
     ) -> Result<(), LaneFailure> {
         let pending: Vec<&DecodedEvent<E>> = events
@@ -80,7 +82,7 @@ impl Lane {
         let started = std::time::Instant::now();
         let folded = {
             let mut writes = ReadModelWrites::with_cache(&tree, Some(&self.cache));
-            fold(projection, &pending, &mut writes).map(|()| writes.into_changes())
+            fold(projection, &pending, ledger, &mut writes).map(|()| writes.into_changes())
         };
         match folded {
             Ok(changes) => {
@@ -105,7 +107,7 @@ impl Lane {
                 if let Some(last_good) = before.last() {
                     let changes = {
                         let mut writes = ReadModelWrites::with_cache(&tree, Some(&self.cache));
-                        fold(projection, &before, &mut writes)?;
+                        fold(projection, &before, ledger, &mut writes)?;
                         writes.into_changes()
                     };
                     self.commit(changes, &last_good.recorded)?;
@@ -158,6 +160,7 @@ fn decode_checkpoint(value: &[u8]) -> Option<(u64, Hash256)> {
 fn fold<E: 'static>(
     projection: &dyn Projection<E>,
     events: &[&DecodedEvent<E>],
+    ledger: &dyn EventStore,
     writes: &mut ReadModelWrites<'_>,
 ) -> Result<(), LaneFailure> {
     for event in events {
@@ -171,6 +174,7 @@ fn fold<E: 'static>(
                 ProjectedEvent {
                     recorded: &event.recorded,
                     event: decoded,
+                    ledger,
                 },
                 writes,
             )

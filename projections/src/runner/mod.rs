@@ -483,7 +483,12 @@ impl<E: Send + Sync + 'static> Shared<E> {
             let Some(lane) = live.as_mut() else {
                 return;
             };
-            let outcome = lane.apply(slot.projection.as_ref(), &events, &slot.writes);
+            let outcome = lane.apply(
+                slot.projection.as_ref(),
+                &events,
+                self.store.as_ref(),
+                &slot.writes,
+            );
             slot.record_live_applied(lane.applied);
             if let Err(failure) = outcome {
                 slot.fail_live(failure);
@@ -509,9 +514,12 @@ impl<E: Send + Sync + 'static> Shared<E> {
     ) -> Vec<(&'static str, LaneFailure)> {
         let apply = |build: &mut BuildLane| {
             let slot = &self.slots[build.slot];
-            let outcome = build
-                .lane
-                .apply(slot.projection.as_ref(), events, &slot.writes);
+            let outcome = build.lane.apply(
+                slot.projection.as_ref(),
+                events,
+                self.store.as_ref(),
+                &slot.writes,
+            );
             slot.record_rebuilt(build.lane.applied);
             outcome
         };
@@ -564,9 +572,12 @@ impl<E: Send + Sync + 'static> Shared<E> {
             let head_position = self.store.head().position;
             let caught_up = driver::read_range(self, build.lane.applied + 1, head_position)
                 .and_then(|events| {
-                    build
-                        .lane
-                        .apply(slot.projection.as_ref(), &events, &slot.writes)
+                    build.lane.apply(
+                        slot.projection.as_ref(),
+                        &events,
+                        self.store.as_ref(),
+                        &slot.writes,
+                    )
                 });
             if let Err(failure) = caught_up {
                 drop(live);

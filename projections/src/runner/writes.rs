@@ -200,6 +200,12 @@ impl<'t> ReadModelWrites<'t> {
         true
     }
 
+    /// The note under `key`, if the batch holds one of type `T`.
+    pub fn note<T: 'static>(&self, key: &[u8]) -> Option<&T> {
+        let note: &(dyn Any + Send) = self.notes.get(key)?.as_ref();
+        (note as &dyn Any).downcast_ref::<T>()
+    }
+
     /// Whether the batch holds a note under `key`.
     pub fn has_note(&self, key: &[u8]) -> bool {
         self.notes.contains_key(key)
