@@ -4,13 +4,17 @@
 
 mod support;
 
+use govledger_core::domain::correction::{CorrectedField, FactCorrected};
+use govledger_core::domain::ids::WorkProjectId;
+use govledger_core::domain::quantity::{Quantity, QuantityUnit};
+use govledger_core::domain::streams::StreamRef;
 use govledger_projections::cases::query::CaseFilter;
 use govledger_projections::cases::view::{CaseDetails, CaseKind};
 use govledger_projections::metrics::query::Rate;
 use govledger_projections::metrics::scope::{MetricsScope, Period};
 use govledger_projections::page::PageRequest;
 use govledger_projections::read_api::ReadApi;
-use support::domain::at;
+use support::domain::{actor, at};
 use support::scenario::{self, Scenario};
 use support::{Ledger, WAIT};
 
@@ -213,6 +217,58 @@ fn check(
     }
     got_backwards.reverse();
     assert_eq!(got_backwards, expect, "cases of {filter:?} read backwards");
+}
+
+/// A correction of the completion restates what was delivered, what it cost and when: the
+/// work then counts in June instead of May, with the corrected figures (history unchanged).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrected_completion_moves_the_work_metrics() {
+    let ledger = Ledger::new();
+    let s = scenario::build(&ledger);
+    ledger.record(
+        StreamRef::WorkProject(WorkProjectId(s.work_project)),
+        FactCorrected {
+            corrects_event_id: s.work_completed.event_id,
+            reason: "the paper record: 15 doors, finished on 2 June".into(),
+            corrected: vec![
+                CorrectedField::ActualQuantities(vec![Quantity::new(15, QuantityUnit::UnitDoor)]),
+                CorrectedField::CostCents(7_500_000),
+                CorrectedField::OccurredAt(at(2021, 6, 2, 0)),
+            ],
+        },
+        at(2021, 6, 10, 0),
+        &actor(s.clerk, "service_station_clerk", Some(s.property_company)),
+        None,
+    );
+    let api = ledger.open_read_api(64);
+    api.wait_until(ledger.head(), WAIT).await.unwrap();
+    let works_in = |month: u8| {
+        api.metrics(
+            &MetricsScope::Compound(s.sun_coast),
+            Period::Month { year: 2021, month },
+        )
+        .unwrap()
+        .works
+    };
+    let may = works_in(5);
+    assert_eq!(
+        (may.completed, may.cost_cents),
+        (0, 0),
+        "no longer counted in May"
+    );
+    let june = works_in(6);
+    assert_eq!(june.completed, 1);
+    assert_eq!((june.budget_cents, june.cost_cents), (8_000_000, 7_500_000));
+    assert_eq!(
+        june.quantities
+            .iter()
+            .map(|q| (q.unit.as_str(), q.planned, q.delivered))
+            .collect::<Vec<_>>(),
+        vec![("unit_door", 16, 15)]
+    );
+    // Approved 04-10, completed (as corrected) 06-02: 20 + 31 + 2 = 53 days.
+    assert_eq!(june.decision_to_completion_days_total, 53);
+    api.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,6 +46,8 @@ pub struct Scenario {
     pub decision_adopted: Recorded,
     pub inspection_passed: Recorded,
     pub r1_received: Recorded,
+    /// The unit doors' completion (05-20: 16 doors, 76,000.00).
+    pub work_completed: Recorded,
 }
 
 pub fn build(ledger: &Ledger) -> Scenario {
@@ -488,7 +490,7 @@ pub fn build(ledger: &Ledger) -> Scenario {
         &builder,
         None,
     );
-    ledger.record(
+    let work_completed = ledger.record(
         work_stream,
         WorkProjectEvent::WorkProjectCompleted(WorkProjectCompleted {
             work_project_id: wid,
@@ -587,5 +589,6 @@ pub fn build(ledger: &Ledger) -> Scenario {
         decision_adopted,
         inspection_passed,
         r1_received,
+        work_completed,
     }
 }
