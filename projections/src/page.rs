@@ -239,25 +239,21 @@ fn entries(
     };
     match scan {
         Scan::Ascending => {
-            let inner: Entries = match (range.layout, low) {
-                (KeyLayout::Keys, Some(Low::After(low))) if low >= start => {
+            let from = match low {
+                Some(Low::After(low)) if low >= start => ScanStart::After(low),
+                Some(Low::From(low)) if low >= start => ScanStart::AtOrAfter(low),
+                _ => ScanStart::AtOrAfter(start),
+            };
+            let inner: Entries = match (range.layout, from) {
+                (KeyLayout::Keys, ScanStart::After(low)) => {
                     Box::new(model.scan_after(range.prefix, Some(low)))
                 }
-                (KeyLayout::Keys, Some(Low::From(low))) if low >= start => {
+                (KeyLayout::Keys, ScanStart::AtOrAfter(low)) => {
                     Box::new(model.scan_from(range.prefix, low))
                 }
-                (KeyLayout::Keys, _) => Box::new(model.scan_from(range.prefix, start)),
-                (KeyLayout::Chunked, Some(Low::After(low))) if low >= start => {
-                    virtual_entries(chunks::scan(model, range.prefix, ScanStart::After(low)))
+                (KeyLayout::Chunked, from) => {
+                    virtual_entries(chunks::scan(model, range.prefix, from))
                 }
-                (KeyLayout::Chunked, Some(Low::From(low))) if low >= start => {
-                    virtual_entries(chunks::scan(model, range.prefix, ScanStart::AtOrAfter(low)))
-                }
-                (KeyLayout::Chunked, _) => virtual_entries(chunks::scan(
-                    model,
-                    range.prefix,
-                    ScanStart::AtOrAfter(start),
-                )),
             };
             Box::new(inner.take_while(move |entry| match (entry, &high) {
                 (Ok((key, _)), Some(high)) => key.as_ref() < high.as_slice(),

@@ -80,11 +80,7 @@ impl Lane {
         };
         let tree = self.tree.clone();
         let started = std::time::Instant::now();
-        let folded = {
-            let mut writes = ReadModelWrites::with_cache(&tree, Some(&self.cache));
-            fold(projection, &pending, ledger, &mut writes).map(|()| writes.into_changes())
-        };
-        match folded {
+        match fold(projection, &pending, ledger, &tree, &self.cache) {
             Ok(changes) => {
                 let fold_time = started.elapsed();
                 let keys = changes.len();
@@ -105,11 +101,7 @@ impl Lane {
                     .take_while(|event| event.recorded.position < failure.position)
                     .collect();
                 if let Some(last_good) = before.last() {
-                    let changes = {
-                        let mut writes = ReadModelWrites::with_cache(&tree, Some(&self.cache));
-                        fold(projection, &before, ledger, &mut writes)?;
-                        writes.into_changes()
-                    };
+                    let changes = fold(projection, &before, ledger, &tree, &self.cache)?;
                     self.commit(changes, &last_good.recorded)?;
                 }
                 Err(failure)
@@ -157,12 +149,16 @@ fn decode_checkpoint(value: &[u8]) -> Option<(u64, Hash256)> {
     Some((position, Hash256(value[8..].try_into().ok()?)))
 }
 
+/// Folds `events` over the tree (read through the lane's cache) into the changes to commit.
 fn fold<E: 'static>(
     projection: &dyn Projection<E>,
     events: &[&DecodedEvent<E>],
     ledger: &dyn EventStore,
-    writes: &mut ReadModelWrites<'_>,
-) -> Result<(), LaneFailure> {
+    tree: &sled::Tree,
+    cache: &LaneCache,
+) -> Result<Vec<Change>, LaneFailure> {
+    let mut batch = ReadModelWrites::new(tree, cache);
+    let writes = &mut batch;
     for event in events {
         let failed = |error: ApplyError| LaneFailure {
             position: event.recorded.position,
@@ -194,5 +190,5 @@ fn fold<E: 'static>(
                 ),
             })?;
     }
-    Ok(())
+    Ok(batch.into_changes())
 }

@@ -53,7 +53,7 @@ pub(crate) type Change = (sled::IVec, Option<sled::IVec>);
 pub struct ReadModelWrites<'t> {
     tree: &'t sled::Tree,
     /// What the lane knows of its tree without reading it.
-    cache: Option<&'t LaneCache>,
+    cache: &'t LaneCache,
     /// `Some(value)` to write, `None` to remove.
     overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     records: HashMap<Vec<u8>, Box<dyn CachedRecord>>,
@@ -63,10 +63,7 @@ pub struct ReadModelWrites<'t> {
 
 impl<'t> ReadModelWrites<'t> {
     /// Writes that read through `cache` before the tree.
-    pub(crate) fn with_cache(
-        tree: &'t sled::Tree,
-        cache: Option<&'t LaneCache>,
-    ) -> ReadModelWrites<'t> {
+    pub(crate) fn new(tree: &'t sled::Tree, cache: &'t LaneCache) -> ReadModelWrites<'t> {
         ReadModelWrites {
             tree,
             cache,
@@ -100,10 +97,7 @@ impl<'t> ReadModelWrites<'t> {
 
     /// The committed value under `key`: from the lane's cache when it knows, else the tree.
     fn stored(&self, key: &[u8]) -> Result<Option<sled::IVec>, ApplyError> {
-        match self
-            .cache
-            .map_or(Cached::Unknown, |cache| cache.lookup(key))
-        {
+        match self.cache.lookup(key) {
             Cached::Known(value) => Ok(value),
             Cached::Unknown => Ok(self.tree.get(key)?),
         }
