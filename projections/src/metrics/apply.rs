@@ -11,8 +11,6 @@ use govledger_core::domain::mediation::vocabulary::Performance;
 use govledger_core::domain::request::vocabulary::{FollowUpResolution, Outcome};
 use govledger_core::event::RecordedEvent;
 use govledger_core::time::{MICROS_PER_DAY, Timestamp};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::ApplyError;
@@ -25,45 +23,46 @@ use crate::runner::ReadModelWrites;
 /// "A case should finish within about a month" (People's Mediation Law practice).
 pub const MEDIATION_FINISH_DAYS: i64 = 30;
 
-const REQUEST_FACTS_TAG: u8 = b's';
-const MEDIATION_FACTS_TAG: u8 = b'e';
-const DECISION_FACTS_TAG: u8 = b'x';
+pub(super) const REQUEST_FACTS_TAG: u8 = b's';
+pub(super) const MEDIATION_FACTS_TAG: u8 = b'e';
+pub(super) const DECISION_FACTS_TAG: u8 = b'x';
 
 pub(super) fn facts_key(tag: u8, id: Uuid) -> Vec<u8> {
     Key::tag(tag).uuid(&id).into_bytes()
 }
 
-/// The facts of a case, for reading.
-fn load<T: DeserializeOwned>(
+/// The facts of a case, for reading (see `facts.rs` for where they live).
+fn load<T: Clone + 'static>(
     writes: &ReadModelWrites<'_>,
     tag: u8,
     id: Uuid,
     what: &str,
 ) -> Result<T, ApplyError> {
     writes
-        .get_record(&facts_key(tag, id))?
+        .note::<T>(&facts_key(tag, id))
+        .cloned()
         .ok_or_else(|| ApplyError::Inconsistent(format!("{what} {id} has no opening event")))
 }
 
 /// The facts of a case, taken out of the batch to be changed and put back with `store`.
-fn take<T: DeserializeOwned + 'static>(
+pub(super) fn take<T: 'static>(
     writes: &mut ReadModelWrites<'_>,
     tag: u8,
     id: Uuid,
     what: &str,
 ) -> Result<T, ApplyError> {
     writes
-        .take_record(&facts_key(tag, id))?
+        .take_note(&facts_key(tag, id))?
         .ok_or_else(|| ApplyError::Inconsistent(format!("{what} {id} has no opening event")))
 }
 
-fn store<T: Serialize + Send + 'static>(
+pub(super) fn store<T: Send + 'static>(
     writes: &mut ReadModelWrites<'_>,
     tag: u8,
     id: Uuid,
     facts: T,
 ) -> Result<(), ApplyError> {
-    writes.keep_record(facts_key(tag, id), facts);
+    writes.keep_note(facts_key(tag, id), facts);
     Ok(())
 }
 

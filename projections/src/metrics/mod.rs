@@ -7,10 +7,13 @@
 //! |-----|---------------------------------------------------|-------------------|
 //! | `g` | scope, year, month                                | `MonthlyCounters` |
 //! | `t` | scope, year, month                                | times to close (u64 µs each) |
-//! | `s` `e` `w` `x` | request / mediation / work / decision id | the case's facts |
+//!
+//! The facts of each case the counters need between its events are kept for one batch only
+//! and recalled from the ledger when a case's events span batches (`facts.rs`).
 
 mod apply;
 pub mod counters;
+mod facts;
 pub mod query;
 pub mod scope;
 pub mod stats;
@@ -29,7 +32,8 @@ pub use apply::MEDIATION_FINISH_DAYS;
 pub const METRICS_PROJECTION: &str = "metrics";
 /// 2: each work counts once, at its latest completion, and corrections recount it.
 /// 3: time-to-close samples as one list per scope and month.
-const METRICS_VERSION: u32 = 3;
+/// 4: no stored case facts (recalled from the ledger, `facts.rs`).
+const METRICS_VERSION: u32 = 4;
 
 pub(crate) const COUNTERS_TAG: u8 = b'g';
 pub(crate) const SAMPLES_TAG: u8 = b't';
@@ -50,17 +54,27 @@ impl Projection<DomainEvent> for MetricsProjection {
         event: ProjectedEvent<'_, DomainEvent>,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        match event.event {
-            DomainEvent::Request(e) => apply::request(writes, e, event.recorded),
-            DomainEvent::Mediation(e) => apply::mediation(writes, e, event.recorded),
-            DomainEvent::WorkProject(e) => works::work_project(writes, e, event.recorded),
-            DomainEvent::Decision(e) => apply::decision(writes, e, event.recorded),
-            DomainEvent::FactCorrected(correction) => match case_of_stream(event.recorded) {
-                Some((CaseKind::WorkProject, id)) => works::correct(writes, id, correction),
-                // Other corrections restate facts the counters do not hold.
-                _ => Ok(()),
-            },
-            DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => Ok(()),
-        }
+        facts::recall(&event, writes, fold)?;
+        fold(event, writes)
+    }
+}
+
+/// Moves the counters and the batch's facts by one event whose case's facts (if it has any
+/// before this event) are in the batch.
+fn fold(
+    event: ProjectedEvent<'_, DomainEvent>,
+    writes: &mut ReadModelWrites<'_>,
+) -> Result<(), ApplyError> {
+    match event.event {
+        DomainEvent::Request(e) => apply::request(writes, e, event.recorded),
+        DomainEvent::Mediation(e) => apply::mediation(writes, e, event.recorded),
+        DomainEvent::WorkProject(e) => works::work_project(writes, e, event.recorded),
+        DomainEvent::Decision(e) => apply::decision(writes, e, event.recorded),
+        DomainEvent::FactCorrected(correction) => match case_of_stream(event.recorded) {
+            Some((CaseKind::WorkProject, id)) => works::correct(writes, id, correction),
+            // Other corrections restate facts the counters do not hold.
+            _ => Ok(()),
+        },
+        DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => Ok(()),
     }
 }

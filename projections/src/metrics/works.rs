@@ -38,7 +38,7 @@ fn amounts(quantities: &[Quantity]) -> Vec<(String, i64)> {
 /// The work's facts, taken out of the batch; `recount` puts them back.
 fn take(writes: &mut ReadModelWrites<'_>, id: Uuid) -> Result<WorkFacts, ApplyError> {
     writes
-        .take_record(&facts_key(WORK_FACTS_TAG, id))?
+        .take_note(&facts_key(WORK_FACTS_TAG, id))?
         .ok_or_else(|| ApplyError::Inconsistent(format!("work project {id} has no proposal")))
 }
 
@@ -88,7 +88,7 @@ fn recount(
     count(writes, &facts, Count::TakeBack)?;
     change(&mut facts);
     count(writes, &facts, Count::Add)?;
-    writes.keep_record(facts_key(WORK_FACTS_TAG, id), facts);
+    writes.keep_note(facts_key(WORK_FACTS_TAG, id), facts);
     Ok(())
 }
 
@@ -109,7 +109,7 @@ pub(crate) fn work_project(
             contractor_id: None,
             completion: None,
         };
-        writes.keep_record(facts_key(WORK_FACTS_TAG, e.work_project_id.0), facts);
+        writes.keep_note(facts_key(WORK_FACTS_TAG, e.work_project_id.0), facts);
         return Ok(());
     }
     let id = crate::cases::work_project_id_of(event);

@@ -12,7 +12,7 @@
 //! A key in the record cache is newer than the overlay's value for it.
 
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use govledger_core::codec::{decode_payload, encode_payload};
 use serde::Serialize;
@@ -54,11 +54,13 @@ pub struct ReadModelWrites<'t> {
     tree: &'t sled::Tree,
     /// What the lane knows of its tree without reading it.
     cache: &'t LaneCache,
-    /// `Some(value)` to write, `None` to remove.
-    overlay: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// `Some(value)` to write, `None` to remove. Put in key order once, when the batch ends.
+    overlay: HashMap<Vec<u8>, Option<Vec<u8>>>,
     records: HashMap<Vec<u8>, Box<dyn CachedRecord>>,
-    /// Values that live for one batch and are never stored (see `note_once`).
-    notes: BTreeMap<Vec<u8>, Box<dyn Any + Send>>,
+    /// Values that live for one batch and are never stored (see `note_once`). A hash map:
+    /// a batch notes tens of thousands of keys (one per event for the audit), and a B-tree
+    /// of long keys sharing their prefixes spent a fifth of the folds in `memcmp`.
+    notes: HashMap<Vec<u8>, Box<dyn Any + Send>>,
 }
 
 impl<'t> ReadModelWrites<'t> {
@@ -67,10 +69,16 @@ impl<'t> ReadModelWrites<'t> {
         ReadModelWrites {
             tree,
             cache,
-            overlay: BTreeMap::new(),
+            overlay: HashMap::new(),
             records: HashMap::new(),
-            notes: BTreeMap::new(),
+            notes: HashMap::new(),
         }
+    }
+
+    /// An empty batch over the same tree, for a projection to fold events whose writes it
+    /// throws away (to recover what it keeps only for a batch, see `note`).
+    pub(crate) fn scratch(&self) -> ReadModelWrites<'t> {
+        ReadModelWrites::new(self.tree, self.cache)
     }
 
     /// The value under `key` as of the events applied so far (stored, then this batch).
@@ -161,7 +169,15 @@ impl<'t> ReadModelWrites<'t> {
     {
         if !self.records.contains_key(key) {
             let record: T = self.get_record(key)?.unwrap_or_default();
-            self.keep_record(key.to_vec(), record);
+            assert_projection_key(key);
+            return self
+                .records
+                .entry(key.to_vec())
+                .insert_entry(Box::new(record))
+                .into_mut()
+                .as_any_mut()
+                .downcast_mut::<T>()
+                .ok_or_else(|| read_as_two_types(key));
         }
         self.records
             .get_mut(key)
@@ -200,6 +216,22 @@ impl<'t> ReadModelWrites<'t> {
         (note as &dyn Any).downcast_ref::<T>()
     }
 
+    /// Takes the note under `key` out of the batch.
+    pub fn take_note<T: 'static>(&mut self, key: &[u8]) -> Result<Option<T>, ApplyError> {
+        let Some(note) = self.notes.remove(key) else {
+            return Ok(None);
+        };
+        let note: Box<dyn Any> = note;
+        note.downcast::<T>()
+            .map(|note| Some(*note))
+            .map_err(|_| read_as_two_types(key))
+    }
+
+    /// Keeps `value` under `key` for the rest of the batch, replacing any note there.
+    pub fn keep_note<T: Send + 'static>(&mut self, key: Vec<u8>, value: T) {
+        self.notes.insert(key, Box::new(value));
+    }
+
     /// Whether the batch holds a note under `key`.
     pub fn has_note(&self, key: &[u8]) -> bool {
         self.notes.contains_key(key)
@@ -207,13 +239,15 @@ impl<'t> ReadModelWrites<'t> {
 
     /// Takes every note of the batch, in key order; notes of another type are dropped.
     pub fn take_notes<T: 'static>(&mut self) -> Vec<(Vec<u8>, T)> {
-        std::mem::take(&mut self.notes)
+        let mut notes: Vec<(Vec<u8>, T)> = std::mem::take(&mut self.notes)
             .into_iter()
             .filter_map(|(key, note)| {
                 let note: Box<dyn Any> = note;
                 note.downcast::<T>().ok().map(|note| (key, *note))
             })
-            .collect()
+            .collect();
+        notes.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        notes
     }
 
     /// Number of keys this batch writes or removes.
@@ -241,10 +275,13 @@ impl<'t> ReadModelWrites<'t> {
             self.records.is_empty(),
             "the runner flushes cached records before it commits"
         );
-        self.overlay
+        let mut changes: Vec<Change> = self
+            .overlay
             .into_iter()
             .map(|(key, value)| (sled::IVec::from(key), value.map(sled::IVec::from)))
-            .collect()
+            .collect();
+        changes.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        changes
     }
 }
 

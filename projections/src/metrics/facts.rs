@@ -1,0 +1,128 @@
+//! Where the facts of a case live (`counters.rs`: when a request was received and dispatched,
+//! its due times, who is responsible, what a work counted): in the batch only, never stored.
+//! An event whose case has no facts in its batch gets them back by folding the case's earlier
+//! events, read from its stream in the ledger, into a scratch batch whose counter changes are
+//! thrown away.
+//!
+//! Why: stored, they were a sled key per case rewritten by every batch touching it (139k of
+//! the 570k keys a 1M-event rebuild wrote), and sled 0.34 pays per key written. The events of
+//! one command are appended together and nearly always share a batch, so recalling is rare
+//! while rebuilding; a live batch recalls once per case it touches. The facts depend only on
+//! the ledger, never on where batches begin (the replay property tests check it).
+
+use govledger_core::domain::event::DomainEvent;
+use govledger_core::error::StoreError;
+use govledger_core::event::RecordedEvent;
+use govledger_core::limits::READ_PAGE_EVENTS_MAX;
+use govledger_core::store::EventStore;
+
+use crate::cases::case_of_stream;
+use crate::cases::view::CaseKind;
+use crate::error::ApplyError;
+use crate::metrics::apply::{
+    DECISION_FACTS_TAG, MEDIATION_FACTS_TAG, REQUEST_FACTS_TAG, facts_key,
+};
+use crate::metrics::counters::{DecisionFacts, MediationFacts, RequestFacts, WorkFacts};
+use crate::metrics::works::WORK_FACTS_TAG;
+use crate::projection::ProjectedEvent;
+use crate::runner::ReadModelWrites;
+
+/// Folds one event into the counters and the batch's facts (the projection's `apply`
+/// without recalling).
+pub(super) type Fold =
+    fn(ProjectedEvent<'_, DomainEvent>, &mut ReadModelWrites<'_>) -> Result<(), ApplyError>;
+
+/// Puts the facts of `event`'s case into the batch if an earlier event of the case has them
+/// and the batch does not.
+pub(super) fn recall(
+    event: &ProjectedEvent<'_, DomainEvent>,
+    writes: &mut ReadModelWrites<'_>,
+    fold: Fold,
+) -> Result<(), ApplyError> {
+    let recorded = event.recorded;
+    let Some((kind, id)) = case_of_stream(recorded) else {
+        return Ok(()); // Not a case: no facts.
+    };
+    let key = facts_key(facts_tag(kind), id);
+    if recorded.stream_version <= 1 || writes.has_note(&key) {
+        return Ok(()); // The case opens here, or the batch has its facts.
+    }
+    let mut scratch = writes.scratch();
+    for earlier in earlier_events(event.ledger, recorded)? {
+        let decoded = DomainEvent::decode_recorded(&earlier)
+            .map_err(|e| ApplyError::Undecodable(format!("{} event: {e}", earlier.event_type)))?;
+        let earlier_event = ProjectedEvent {
+            recorded: &earlier,
+            event: &decoded,
+            ledger: event.ledger,
+        };
+        fold(earlier_event, &mut scratch)?;
+    }
+    match kind {
+        CaseKind::Request => adopt::<RequestFacts>(&mut scratch, writes, key),
+        CaseKind::Mediation => adopt::<MediationFacts>(&mut scratch, writes, key),
+        CaseKind::WorkProject => adopt::<WorkFacts>(&mut scratch, writes, key),
+        CaseKind::Decision => adopt::<DecisionFacts>(&mut scratch, writes, key),
+    }
+}
+
+fn facts_tag(kind: CaseKind) -> u8 {
+    match kind {
+        CaseKind::Request => REQUEST_FACTS_TAG,
+        CaseKind::Mediation => MEDIATION_FACTS_TAG,
+        CaseKind::WorkProject => WORK_FACTS_TAG,
+        CaseKind::Decision => DECISION_FACTS_TAG,
+    }
+}
+
+/// Moves the facts the scratch batch folded into the real one (none: the case's opening event
+/// is missing, and the event itself reports it).
+fn adopt<T: Send + 'static>(
+    scratch: &mut ReadModelWrites<'_>,
+    writes: &mut ReadModelWrites<'_>,
+    key: Vec<u8>,
+) -> Result<(), ApplyError> {
+    if let Some(facts) = scratch.take_note::<T>(&key)? {
+        writes.keep_note(key, facts);
+    }
+    Ok(())
+}
+
+/// The events of `recorded`'s stream before it, oldest first.
+fn earlier_events(
+    ledger: &dyn EventStore,
+    recorded: &RecordedEvent,
+) -> Result<Vec<RecordedEvent>, ApplyError> {
+    let ledger_error = |e: StoreError| ApplyError::Storage(format!("reading the ledger: {e}"));
+    let mut events: Vec<RecordedEvent> = Vec::new();
+    loop {
+        let next_version = events.len() as u64 + 1;
+        if next_version >= recorded.stream_version {
+            return Ok(events);
+        }
+        let wanted = usize::try_from(recorded.stream_version - next_version)
+            .unwrap_or(READ_PAGE_EVENTS_MAX)
+            .min(READ_PAGE_EVENTS_MAX);
+        let page = ledger
+            .read_stream(&recorded.stream_id, next_version, wanted)
+            .map_err(ledger_error)?;
+        if page.is_empty() {
+            return Err(ApplyError::Inconsistent(format!(
+                "stream {} has no version {next_version} before version {}",
+                recorded.stream_id.as_str(),
+                recorded.stream_version
+            )));
+        }
+        for earlier in page.into_iter().take(wanted) {
+            let expected = events.len() as u64 + 1;
+            if earlier.stream_version != expected {
+                return Err(ApplyError::Inconsistent(format!(
+                    "stream {} read version {} where {expected} was expected",
+                    recorded.stream_id.as_str(),
+                    earlier.stream_version
+                )));
+            }
+            events.push(earlier);
+        }
+    }
+}
