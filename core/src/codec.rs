@@ -7,6 +7,12 @@
 //! record's own hash. A later codec gets a new tag and lives beside this one; readers dispatch
 //! on the tag and refuse tags they do not know.
 //!
+//! Store format 2 may keep several consecutive records under one key, as a chunk:
+//! `[tag: u8 = 2][count: u16 LE][record length: u32 LE, × count][records]`, each record exactly
+//! as above (its own tag, body and hash). A value that starts with tag 1 is one record. The
+//! chunk's frame is not hashed: every record is checked on its own, so a damaged frame shows
+//! up as a record that does not decode, or as a chain break, at the position it hides.
+//!
 //! Payloads use the same bincode configuration (`encode_payload` / `decode_payload`); the
 //! domain's schema version, not the tag, says how to read a payload.
 
@@ -24,7 +30,13 @@ use crate::time::Timestamp;
 
 /// The tag of records written by this build.
 pub const RECORD_FORMAT_V1: u8 = 1;
+/// The tag of a chunk of consecutive records stored under its first record's position.
+pub const RECORD_CHUNK_FORMAT: u8 = 2;
 const HASH_BYTES: usize = 32;
+/// Tag and record count in front of a chunk's record lengths.
+const CHUNK_HEADER_BYTES: usize = 3;
+/// Most records one chunk may hold (its count is a u16).
+pub const CHUNK_RECORDS_MAX: usize = u16::MAX as usize;
 
 type Config = Configuration<LittleEndian, Varint, Limit<RECORD_BYTES_MAX>>;
 
@@ -169,6 +181,79 @@ pub fn decode_record(key_position: u64, value: &[u8]) -> Result<RecordedEvent, S
         prev_hash: body.prev_hash,
         hash,
     })
+}
+
+/// Frames consecutive sealed records (each a value from `seal_record`) as one stored value:
+/// one record is stored as is, two or more as a chunk. `None` when `records` is empty or
+/// longer than `CHUNK_RECORDS_MAX`.
+pub fn frame_records(mut records: Vec<Vec<u8>>) -> Option<Vec<u8>> {
+    match records.len() {
+        0 => None,
+        1 => records.pop(),
+        count if count > CHUNK_RECORDS_MAX => None,
+        _ => {
+            let body_bytes: usize = records.iter().map(Vec::len).sum();
+            let mut value = Vec::with_capacity(CHUNK_HEADER_BYTES + 4 * records.len() + body_bytes);
+            value.push(RECORD_CHUNK_FORMAT);
+            value.extend_from_slice(&u16::try_from(records.len()).ok()?.to_le_bytes());
+            for record in &records {
+                value.extend_from_slice(&u32::try_from(record.len()).ok()?.to_le_bytes());
+            }
+            for record in &records {
+                value.extend_from_slice(record);
+            }
+            Some(value)
+        }
+    }
+}
+
+/// Where each record of a stored value lies: `(position, byte range)` in position order,
+/// the first at `key_position`. Checks the frame only; each record is checked when decoded.
+pub fn record_spans(
+    key_position: u64,
+    value: &[u8],
+) -> Result<Vec<(u64, std::ops::Range<usize>)>, StoreError> {
+    let corrupt = |reason: &str| StoreError::Corrupt {
+        position: key_position,
+        reason: reason.into(),
+    };
+    match value.first() {
+        Some(&RECORD_CHUNK_FORMAT) => {}
+        // A single record (or something its decoder will name).
+        _ => return Ok(vec![(key_position, 0..value.len())]),
+    }
+    let count = value
+        .get(1..CHUNK_HEADER_BYTES)
+        .and_then(|bytes| <[u8; 2]>::try_from(bytes).ok())
+        .map(u16::from_le_bytes)
+        .ok_or_else(|| corrupt("record chunk header is truncated"))?;
+    let count = usize::from(count);
+    let lengths_end = CHUNK_HEADER_BYTES + 4 * count;
+    let lengths = value
+        .get(CHUNK_HEADER_BYTES..lengths_end)
+        .ok_or_else(|| corrupt("record chunk lengths are truncated"))?;
+    if count < 2 {
+        return Err(corrupt("record chunk holds fewer than two records"));
+    }
+    let mut spans = Vec::with_capacity(count);
+    let mut start = lengths_end;
+    for (index, length) in lengths.chunks_exact(4).enumerate() {
+        let length = length
+            .try_into()
+            .map(u32::from_le_bytes)
+            .map_err(|_| corrupt("record chunk length is malformed"))?;
+        let end = usize::try_from(length)
+            .ok()
+            .and_then(|length| start.checked_add(length))
+            .filter(|end| *end <= value.len())
+            .ok_or_else(|| corrupt("record chunk is shorter than its lengths say"))?;
+        spans.push((key_position + index as u64, start..end));
+        start = end;
+    }
+    if start != value.len() {
+        return Err(corrupt("record chunk has trailing bytes"));
+    }
+    Ok(spans)
 }
 
 /// What makes two appends "the same" for idempotency: stream, expected version, and each

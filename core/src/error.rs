@@ -53,7 +53,7 @@ pub enum StoreError {
     #[error("record at position {position} has format tag {tag}, which this build cannot read")]
     UnknownRecordFormat { position: u64, tag: u8 },
     #[error(
-        "data directory has store format {found}; this build reads format {supported} only \
+        "data directory has store format {found}; this build reads formats 1 to {supported} \
          (upgrade govledger; the data was not touched)"
     )]
     UnsupportedStoreFormat { found: u32, supported: u32 },

@@ -1,4 +1,4 @@
-//! Golden bytes of stored records (store format 1). An accidental change to the encoding, the
+//! Golden bytes of stored records (store format 1, and its chunks in format 2). An accidental change to the encoding, the
 //! field order or the hash rule fails here loudly; an intended one needs a new format tag, a
 //! new store format and an ADR, not an updated snapshot.
 
@@ -155,4 +155,79 @@ fn append_fingerprint() {
     let fingerprint =
         codec::append_fingerprint(&stream, ExpectedVersion::Exact(7), &events).expect("encodes");
     insta::assert_snapshot!("append_fingerprint", fingerprint.to_string());
+}
+
+/// A chunk (store format 2) frames consecutive records; the records inside keep their bytes.
+#[test]
+fn record_chunk() {
+    let stream = StreamId::new("request-0190c2a0").expect("valid stream");
+    let first = minimal();
+    let placement = Placement {
+        position: first.position,
+        stream_id: &stream,
+        stream_version: first.stream_version,
+        recorded_at: first.recorded_at,
+        prev_hash: first.prev_hash,
+    };
+    let one = codec::seal_record(&first.event, &placement).expect("sealing");
+    let placement = Placement {
+        position: first.position + 1,
+        stream_version: first.stream_version + 1,
+        prev_hash: one.hash,
+        ..placement
+    };
+    let two = codec::seal_record(&full().event, &placement).expect("sealing");
+    let records = vec![one.value.clone(), two.value.clone()];
+    let chunk = codec::frame_records(records).expect("framing");
+    insta::assert_snapshot!("record_chunk", hex_dump(&chunk));
+    assert_eq!(chunk[0], codec::RECORD_CHUNK_FORMAT);
+
+    let spans = codec::record_spans(first.position, &chunk).expect("a whole chunk");
+    let read: Vec<(u64, &[u8])> = spans
+        .into_iter()
+        .map(|(position, span)| (position, &chunk[span]))
+        .collect();
+    let expected = vec![
+        (first.position, one.value.as_slice()),
+        (first.position + 1, two.value.as_slice()),
+    ];
+    assert_eq!(read, expected);
+    // One record is stored as itself, as in format 1.
+    assert_eq!(
+        codec::frame_records(vec![one.value.clone()]),
+        Some(one.value.clone())
+    );
+    let single = codec::record_spans(9, &one.value).expect("a record");
+    assert_eq!(single, vec![(9, 0..one.value.len())]);
+    assert_eq!(codec::frame_records(Vec::new()), None);
+}
+
+/// Damaged chunk frames are refused with the chunk's first position.
+#[test]
+fn damaged_chunk_frames_are_refused() {
+    let check = |value: Vec<u8>, expect: &str| {
+        let got = match codec::record_spans(40, &value) {
+            Ok(spans) => format!("{spans:?}"),
+            Err(error) => error.to_string(),
+        };
+        assert!(got.contains(expect), "{expect:?} not in {got:?}");
+    };
+    check(
+        vec![2],
+        "ledger damaged at position 40: record chunk header is truncated",
+    );
+    check(vec![2, 2, 0, 1, 0, 0], "record chunk lengths are truncated");
+    check(vec![2, 1, 0, 0, 0, 0, 0], "fewer than two records");
+    check(
+        vec![2, 2, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7],
+        "shorter than its lengths say",
+    );
+    check(
+        vec![2, 2, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7, 8, 9],
+        "trailing bytes",
+    );
+    check(
+        vec![2, 2, 0, 1, 0, 0, 0, 1, 0, 0, 0, 7, 8],
+        "[(40, 11..12), (41, 12..13)]",
+    );
 }

@@ -64,7 +64,7 @@ fn newer_or_corrupt_formats_are_refused_untouched() {
     check(
         Marker::Format(u32::MAX.to_be_bytes().to_vec()),
         "UnsupportedStoreFormat(4294967295)",
-        "this build reads format 1 only",
+        "this build reads formats 1 to 2",
     );
     check(
         Marker::Format(0u32.to_be_bytes().to_vec()),
@@ -111,11 +111,82 @@ fn newer_format_is_refused_even_without_the_open_check() {
     let refused = SledStore::open_with(options)
         .err()
         .map(|e| describe_error(&e));
-    assert_eq!(refused.as_deref(), Some("UnsupportedStoreFormat(2)"));
+    assert_eq!(refused.as_deref(), Some("UnsupportedStoreFormat(3)"));
     // The auditor's helper would panic on refusal; the current format still opens.
     edit_raw(dir.path(), |tree| {
         tree.insert(b"Mformat", &STORE_FORMAT.to_be_bytes())
             .expect("restoring the marker");
     });
     assert_eq!(open_unchecked(dir.path()).head().position, 0);
+}
+
+/// Rewrites a format-2 ledger's index the way format 1 kept it: one `U` key per event id
+/// instead of `T` buckets. Needs a ledger whose `E` entries are single records.
+fn downgrade_to_format_1(tree: &sled::Tree) {
+    let buckets: Vec<(sled::IVec, sled::IVec)> = tree
+        .scan_prefix(b"T")
+        .map(|entry| entry.expect("reading a bucket"))
+        .collect();
+    for (key, value) in buckets {
+        for entry in value.chunks_exact(24) {
+            let mut legacy = vec![b'U'];
+            legacy.extend_from_slice(&entry[..16]);
+            tree.insert(legacy, &entry[16..]).expect("writing a U key");
+        }
+        tree.remove(key).expect("removing a bucket");
+    }
+    tree.insert(b"Mformat", &1u32.to_be_bytes())
+        .expect("writing the marker");
+}
+
+#[test]
+fn format_1_ledgers_are_upgraded_at_open_with_their_records_untouched() {
+    let dir = tempfile::tempdir().expect("creating a temp dir");
+    let mut appended = Vec::new();
+    {
+        let store = SledStore::open(dir.path()).expect("opening");
+        for n in 0..20 {
+            let first = event(&format!("fact {n}"));
+            appended.push(first.event_id);
+            store
+                .append(request("s", ExpectedVersion::Any, vec![first]))
+                .expect("appending");
+        }
+    }
+    edit_raw(dir.path(), downgrade_to_format_1);
+    let records_before: Vec<_> = dump_raw(dir.path())
+        .into_iter()
+        .filter(|(key, _)| key[0] == b'E')
+        .collect();
+    let store = SledStore::open(dir.path()).expect("opening a format-1 ledger");
+    for (n, event_id) in appended.iter().enumerate() {
+        assert_eq!(
+            store.position_of_event(*event_id).ok(),
+            Some(Some(n as u64 + 1)),
+            "event {n}"
+        );
+    }
+    let report = store.verify().expect("verifying");
+    assert_eq!(report.first_damage, None);
+    assert_eq!(report.events_checked, 20);
+    let next = event("after the upgrade");
+    let next_id = next.event_id;
+    store
+        .append(request("s", ExpectedVersion::Exact(20), vec![next]))
+        .expect("appending after the upgrade");
+    assert_eq!(store.position_of_event(next_id).ok(), Some(Some(21)));
+    drop(store);
+    let raw = dump_raw(dir.path());
+    assert!(raw.iter().all(|(key, _)| key[0] != b'U'), "U keys are left");
+    let format = raw.iter().find(|(key, _)| key.as_slice() == b"Mformat");
+    assert_eq!(
+        format.map(|(_, value)| value.clone()),
+        Some(STORE_FORMAT.to_be_bytes().to_vec())
+    );
+    let records_after: Vec<_> = raw
+        .into_iter()
+        .filter(|(key, _)| key[0] == b'E')
+        .take(records_before.len())
+        .collect();
+    assert_eq!(records_after, records_before, "the records changed");
 }

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use govledger_core::codec;
 use govledger_core::error::StoreError;
 use govledger_core::hash::Hash256;
 use govledger_core::store::sled_store::{SledOptions, SledRestore, SledStore, StoredRecord};
@@ -29,20 +30,27 @@ fn source(events: u64) -> tempfile::TempDir {
     dir
 }
 
-/// The stored records of a closed ledger, in position order, as an export carries them.
+/// The stored records of a closed ledger, in position order, as an export carries them (an
+/// `E` entry holds one record or a chunk of them).
 fn stored_records(path: &Path) -> Vec<StoredRecord> {
     dump_raw(path)
         .into_iter()
         .filter(|(key, _)| key.len() == 9 && key[0] == b'E')
-        .map(|(key, value)| {
-            let position = u64::from_be_bytes(key[1..].try_into().expect("8 bytes"));
-            let (record, hash) = value.split_at(value.len() - 32);
-            let hash = Hash256(hash.try_into().expect("32 bytes"));
-            StoredRecord {
-                position,
-                record: record.to_vec(),
-                hash,
-            }
+        .flat_map(|(key, value)| {
+            let first = u64::from_be_bytes(key[1..].try_into().expect("8 bytes"));
+            let spans = codec::record_spans(first, &value).expect("a readable entry");
+            spans
+                .into_iter()
+                .map(|(position, span)| {
+                    let bytes = &value[span];
+                    let (record, hash) = bytes.split_at(bytes.len() - 32);
+                    StoredRecord {
+                        position,
+                        record: record.to_vec(),
+                        hash: Hash256(hash.try_into().expect("32 bytes")),
+                    }
+                })
+                .collect::<Vec<_>>()
         })
         .collect()
 }

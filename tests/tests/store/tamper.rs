@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use govledger_core::codec::{self, Placement};
+use govledger_core::event::StreamId;
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{EventStore, ExpectedVersion};
 use govledger_tests::conformance::{describe_error, event, request};
@@ -202,4 +203,108 @@ fn open_check_covers_appends_since_the_last_verify() {
         .err()
         .map(|e| describe_error(&e));
     assert_eq!(refused.as_deref(), Some("Corrupt(13)"));
+}
+
+/// The first position of the chunk `seeded_with_chunk` appends.
+const CHUNK_FIRST: u64 = SEEDED_EVENTS + 1;
+const CHUNK_RECORDS: u64 = 6;
+
+/// `seeded()` plus one append of `CHUNK_RECORDS` events, stored as one chunk.
+fn seeded_with_chunk() -> tempfile::TempDir {
+    let dir = seeded();
+    let store = SledStore::open(dir.path()).expect("opening");
+    let events = (0..CHUNK_RECORDS)
+        .map(|n| event(&format!("chunked fact {n}")))
+        .collect();
+    store
+        .append(request("request-9", ExpectedVersion::NoStream, events))
+        .expect("appending a chunk");
+    dir
+}
+
+/// What is done to the stored chunk.
+enum ChunkTamper {
+    /// Flips a payload byte of the record at this position, inside the chunk.
+    FlipPayloadByteOf(u64),
+    /// Changes the chunk's record count.
+    FlipCount,
+    Remove,
+}
+
+fn tamper_chunk(path: &Path, how: ChunkTamper) {
+    edit_raw(path, |tree| {
+        let key = event_key(CHUNK_FIRST);
+        let mut value = tree
+            .get(key)
+            .expect("reading raw")
+            .expect("chunk exists")
+            .to_vec();
+        assert_eq!(
+            value[0],
+            codec::RECORD_CHUNK_FORMAT,
+            "the append is a chunk"
+        );
+        match how {
+            ChunkTamper::FlipPayloadByteOf(position) => {
+                let spans = codec::record_spans(CHUNK_FIRST, &value).expect("a whole chunk");
+                let (_, span) = spans
+                    .into_iter()
+                    .find(|(at, _)| *at == position)
+                    .expect("the position is in the chunk");
+                value[span.end - 32 - 3] ^= 0x01;
+            }
+            ChunkTamper::FlipCount => value[1] ^= 0x01,
+            ChunkTamper::Remove => {
+                tree.remove(key).expect("removing");
+                return;
+            }
+        }
+        tree.insert(key, value).expect("writing raw");
+    });
+}
+
+#[test]
+fn verify_names_damage_inside_a_chunk() {
+    let check = |how: ChunkTamper, position: u64, expect_reason: &str| {
+        let dir = seeded_with_chunk();
+        tamper_chunk(dir.path(), how);
+        let report = open_unchecked(dir.path()).verify().expect("verify runs");
+        let damage = report.first_damage.expect("damage is reported");
+        assert_eq!(damage.position, position, "{damage:?}");
+        assert!(
+            damage.reason.contains(expect_reason),
+            "{expect_reason:?} not in {damage:?}"
+        );
+        // A checked open refuses it too.
+        let refused = SledStore::open(dir.path())
+            .err()
+            .map(|e| describe_error(&e));
+        assert_eq!(refused, Some(format!("Corrupt({position})")));
+    };
+    check(ChunkTamper::FlipPayloadByteOf(13), 13, "hash mismatch");
+    check(ChunkTamper::FlipPayloadByteOf(16), 16, "hash mismatch");
+    check(ChunkTamper::FlipCount, CHUNK_FIRST, "record chunk");
+    check(ChunkTamper::Remove, CHUNK_FIRST, "log ends at position 10");
+}
+
+#[test]
+fn a_chunk_reads_back_record_by_record() {
+    let dir = seeded_with_chunk();
+    let store = SledStore::open(dir.path()).expect("opening");
+    for position in 1..CHUNK_FIRST + CHUNK_RECORDS {
+        let event = store.read_event(position).expect("reading");
+        assert_eq!(event.map(|e| e.position), Some(position));
+    }
+    assert_eq!(
+        store
+            .read_event(CHUNK_FIRST + CHUNK_RECORDS)
+            .expect("reading")
+            .map(|e| e.position),
+        None
+    );
+    let stream = store
+        .read_stream(&StreamId::new("request-9").expect("a stream id"), 3, 10)
+        .expect("reading the stream");
+    let positions: Vec<u64> = stream.iter().map(|e| e.position).collect();
+    assert_eq!(positions, vec![13, 14, 15, 16]);
 }

@@ -1,20 +1,25 @@
-//! The key space of the `ledger` tree (store format 1). Everything lives in one sled tree so
+//! The key space of the `ledger` tree (store format 2). Everything lives in one sled tree so
 //! one `apply_batch` commits a whole group atomically, crash included.
 //!
 //! | prefix | key                                   | value                                  |
 //! |--------|---------------------------------------|----------------------------------------|
-//! | `E`    | position (u64 BE)                     | stored record (see `codec`)            |
+//! | `E`    | first position (u64 BE)               | one record, or a chunk of consecutive records (see `codec`) |
 //! | `V`    | stream id, 0x00, version (u64 BE)     | position (u64 BE)                      |
-//! | `U`    | event id (16 bytes)                   | position (u64 BE)                      |
+//! | `T`    | id's first 6 bytes, first position of the part (u64 BE) | (event id (16), position (u64 BE)) × n, sorted by id |
 //! | `I`    | idempotency key                       | fingerprint (32) + outcome (codec)     |
 //! | `M`    | `format` / `head` / `verified`        | u32 BE / position (u64 BE) + hash (32) |
 //!
 //! Stream ids never contain 0x00 (see `event.rs`), so the separator is safe.
 //!
-//! Each key an append writes costs the single writer a sled insert, so only what reads cannot
-//! do without is indexed: a stream's version is its last `V` key (no separate counter), and
+//! Each key an append writes costs the single writer a sled insert, and sled's cost per key
+//! bounds the append rate, so keys are shared wherever reads allow (ADR 0003): a group
+//! commit stores its records as chunks, one `E` key per chunk; the event-id index groups ids
+//! by their first 48 bits (a UUIDv7's millisecond) and a group writes one `T` key (a part)
+//! per bucket it touches, so the ids of one group usually land in one or two keys; a stream's version is its last `V` key (no separate counter); and
 //! type-filtered log reads scan the log (bounded by `READ_SCAN_RECORDS_MAX` per call) instead
-//! of keeping a type index.
+//! of keeping a type index. Format 1 kept one `E` key per record (still valid in format 2)
+//! and one `U` key (`U`, event id) per event id; opening a format-1 ledger converts its `U`
+//! keys into `T` buckets once (see `upgrade.rs`).
 
 use uuid::Uuid;
 
@@ -46,10 +51,84 @@ pub(super) fn stream_version_prefix(stream: &StreamId) -> Vec<u8> {
     prefixed(b'V', stream.as_str().as_bytes(), &[])
 }
 
-pub(super) fn event_id(event_id: &Uuid) -> [u8; 17] {
-    let mut key = [b'U'; 17];
-    key[1..].copy_from_slice(event_id.as_bytes());
+/// Format 1's event-id key prefix, read only to upgrade a format-1 ledger.
+pub(super) const LEGACY_EVENT_ID: u8 = b'U';
+pub(super) const EVENT_ID_BUCKET: u8 = b'T';
+
+/// The bucket an event id belongs to: its first 48 bits (a UUIDv7's Unix milliseconds).
+pub(super) type BucketId = [u8; 6];
+
+pub(super) fn bucket_of(event_id: &Uuid) -> BucketId {
+    let mut bucket = [0u8; 6];
+    bucket.copy_from_slice(&event_id.as_bytes()[..6]);
+    bucket
+}
+
+/// The key of the part of an event-id bucket whose first entry is at `first_position`.
+pub(super) fn event_id_bucket(bucket: &BucketId, first_position: u64) -> [u8; 15] {
+    let mut key = [EVENT_ID_BUCKET; 15];
+    key[1..7].copy_from_slice(bucket);
+    key[7..].copy_from_slice(&first_position.to_be_bytes());
     key
+}
+
+pub(super) fn event_id_bucket_prefix(bucket: &BucketId) -> [u8; 7] {
+    let mut key = [EVENT_ID_BUCKET; 7];
+    key[1..].copy_from_slice(bucket);
+    key
+}
+
+/// Whether `key` is a bucket part's key.
+pub(super) fn is_bucket_part(key: &[u8]) -> bool {
+    key.len() == 15 && key[0] == EVENT_ID_BUCKET
+}
+
+const BUCKET_ENTRY_BYTES: usize = 24;
+
+/// A bucket part's value: its entries sorted by id.
+pub(super) fn encode_bucket(entries: &[(Uuid, u64)]) -> Vec<u8> {
+    let mut sorted = entries.to_vec();
+    sorted.sort_unstable_by_key(|(id, _)| *id);
+    let mut value = Vec::with_capacity(sorted.len() * BUCKET_ENTRY_BYTES);
+    for (id, position) in sorted {
+        value.extend_from_slice(id.as_bytes());
+        value.extend_from_slice(&position.to_be_bytes());
+    }
+    value
+}
+
+/// A bucket part's entries, or `None` if the value is malformed.
+pub(super) fn decode_bucket(value: &[u8]) -> Option<Vec<(Uuid, u64)>> {
+    if value.len() % BUCKET_ENTRY_BYTES != 0 {
+        return None;
+    }
+    value
+        .chunks_exact(BUCKET_ENTRY_BYTES)
+        .map(|entry| {
+            let id = Uuid::from_slice(&entry[..16]).ok()?;
+            Some((id, u64::from_be_bytes(entry[16..].try_into().ok()?)))
+        })
+        .collect()
+}
+
+/// Looks `event_id` up in a bucket part's value (binary search over its sorted entries).
+pub(super) fn find_in_bucket(value: &[u8], event_id: &Uuid) -> Option<u64> {
+    if value.len() % BUCKET_ENTRY_BYTES != 0 {
+        return None;
+    }
+    let entries = value.len() / BUCKET_ENTRY_BYTES;
+    let entry = |index: usize| &value[index * BUCKET_ENTRY_BYTES..(index + 1) * BUCKET_ENTRY_BYTES];
+    let (mut low, mut high) = (0usize, entries);
+    while low < high {
+        let middle = low + (high - low) / 2;
+        let found = entry(middle);
+        match found[..16].cmp(event_id.as_bytes()) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => return trailing_u64(found),
+        }
+    }
+    None
 }
 
 pub(super) fn idempotency(key: &str) -> Vec<u8> {

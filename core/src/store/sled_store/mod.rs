@@ -6,9 +6,12 @@
 //! its own thread instead of queueing. Read path: lock-free sled reads, bounded by the
 //! published head so a reader never sees an event that is not yet durable.
 
+mod id_index;
 mod keys;
 mod lock;
+mod records;
 mod restore;
+mod upgrade;
 mod writer;
 
 use std::collections::{HashMap, HashSet};
@@ -33,13 +36,15 @@ use crate::store::{
     LogQuery, PendingAppend, VerifyReport,
 };
 use crate::time::Timestamp;
+use id_index::IdIndexWriter;
 pub use lock::open_waiting_for_lock;
 pub use restore::{SledRestore, StoredRecord};
 use writer::{Committer, Job, LoneCommit, Shared};
 
 /// The store format this build writes and reads. Bump it (with an upgrade path and an ADR)
-/// whenever the key layout or the record encoding changes.
-pub const STORE_FORMAT: u32 = 1;
+/// whenever the key layout or the record encoding changes. Format 2 (ADR 0003): records in
+/// chunks, the event-id index in buckets; a format-1 ledger is upgraded at open.
+pub const STORE_FORMAT: u32 = 2;
 const TREE_NAME: &[u8] = b"ledger";
 
 /// What `open` checks before it accepts appends.
@@ -94,12 +99,14 @@ impl SledStore {
             })?,
             None => Head::EMPTY,
         };
-        let last_stored = tree
-            .range(keys::event(1)..=keys::event(u64::MAX))
-            .next_back()
-            .transpose()?
-            .and_then(|(key, _)| keys::position_of_event_key(&key))
-            .unwrap_or(0);
+        let last_stored = match records::last_position(&tree) {
+            Ok(position) => position,
+            Err(error) if options.check == OpenCheck::Skip => {
+                tracing::warn!(%error, "the last stored entry is unreadable");
+                head.position
+            }
+            Err(error) => return Err(error),
+        };
         if last_stored != head.position && options.check != OpenCheck::Skip {
             return Err(StoreError::Corrupt {
                 position: head.position.min(last_stored) + 1,
@@ -162,12 +169,18 @@ impl SledStore {
             position: damage.position,
             reason: damage.reason,
         };
-        for entry in self
-            .tree
-            .range(keys::event(verified.position + 1)..=keys::event(head.position))
-        {
-            let (key, value) = entry?;
-            let position = keys::position_of_event_key(&key).unwrap_or(0);
+        let stored = if head.position > verified.position {
+            Some(records::scan(
+                &self.tree,
+                verified.position + 1,
+                head.position,
+                Direction::Forwards,
+            )?)
+        } else {
+            None
+        };
+        for entry in stored.into_iter().flatten() {
+            let (position, value) = entry?;
             let event = check.check(position, &value).map_err(to_corrupt)?;
             self.check_indexes(&event).map_err(to_corrupt)?;
         }
@@ -188,13 +201,10 @@ impl SledStore {
     /// The hash of the record at `position` recomputed from its stored bytes (the trailing
     /// hash alone would not notice a changed body).
     fn recomputed_hash(&self, position: u64) -> Result<Hash256, StoreError> {
-        let value = self
-            .tree
-            .get(keys::event(position))?
-            .ok_or_else(|| StoreError::Corrupt {
-                position,
-                reason: "event is missing".into(),
-            })?;
+        let value = records::find(&self.tree, position)?.ok_or_else(|| StoreError::Corrupt {
+            position,
+            reason: "event is missing".into(),
+        })?;
         let (hashed, _) = codec::split_stored(position, &value)?;
         let event = codec::decode_record(position, &value)?;
         Ok(Hash256::chain(&event.prev_hash, hashed))
@@ -210,6 +220,7 @@ impl SledStore {
             head,
             last_recorded_at,
             stream_versions: HashMap::new(),
+            id_index: IdIndexWriter::default(),
         };
         let shared = Arc::new(Shared::new(
             committer,
@@ -257,11 +268,8 @@ impl SledStore {
         if by_version != Some(event.position) {
             return Err(damage("stream index does not point at this event"));
         }
-        let by_id = self
-            .tree
-            .get(keys::event_id(&event.event_id))
-            .map_err(|e| damage(&e.to_string()))?
-            .and_then(|value| keys::trailing_u64(&value));
+        let by_id =
+            id_index::lookup(&self.tree, &event.event_id).map_err(|e| damage(&e.to_string()))?;
         if by_id != Some(event.position) {
             return Err(damage("event-id index does not point at this event"));
         }
@@ -322,15 +330,8 @@ impl SledStore {
                 reached_end: true,
             });
         }
-        let range = self.tree.range(keys::event(low)..=keys::event(high));
-        let mut iter: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-            match query.direction {
-                Direction::Forwards => Box::new(range),
-                Direction::Backwards => Box::new(range.rev()),
-            };
-        for entry in iter.by_ref() {
-            let (key, value) = entry?;
-            let position = keys::position_of_event_key(&key).unwrap_or(0);
+        for entry in records::scan(&self.tree, low, high, query.direction)? {
+            let (position, value) = entry?;
             let event = codec::decode_record(position, &value)?;
             scanned += 1;
             next_start = match query.direction {
@@ -381,6 +382,9 @@ fn open_tree(options: &SledOptions) -> Result<(sled::Db, sled::Tree), StoreError
 
 fn check_format(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     match tree.get(keys::META_FORMAT)? {
+        Some(value) if value.as_ref() == upgrade::FORMAT_1.to_be_bytes() => {
+            upgrade::from_format_1(db, tree)
+        }
         Some(value) => {
             let found = <[u8; 4]>::try_from(value.as_ref())
                 .map(u32::from_be_bytes)
@@ -528,7 +532,7 @@ impl EventStore for SledStore {
         if position == 0 || position > self.published_head() {
             return Ok(None);
         }
-        match self.tree.get(keys::event(position))? {
+        match records::find(&self.tree, position)? {
             Some(value) => Ok(Some(codec::decode_record(position, &value)?)),
             None => Err(StoreError::Corrupt {
                 position,
@@ -539,11 +543,7 @@ impl EventStore for SledStore {
 
     fn position_of_event(&self, event_id: Uuid) -> Result<Option<u64>, StoreError> {
         let head = self.published_head();
-        Ok(self
-            .tree
-            .get(keys::event_id(&event_id))?
-            .and_then(|value| keys::trailing_u64(&value))
-            .filter(|position| *position <= head))
+        Ok(id_index::lookup(&self.tree, &event_id)?.filter(|position| *position <= head))
     }
 
     fn stream_version(&self, stream: &StreamId) -> Result<u64, StoreError> {
@@ -587,9 +587,25 @@ impl EventStore for SledStore {
         let mut first_damage = None;
         // Bounded by the head read above, so appends racing the walk are not mistaken for
         // damage; they are covered by the next verify.
-        for entry in self.tree.range(keys::event(1)..=keys::event(head.position)) {
-            let (key, value) = entry?;
-            let position = keys::position_of_event_key(&key).unwrap_or(0);
+        let stored = if head.position > 0 {
+            Some(records::scan(
+                &self.tree,
+                1,
+                head.position,
+                Direction::Forwards,
+            )?)
+        } else {
+            None
+        };
+        for entry in stored.into_iter().flatten() {
+            let (position, value) = match entry {
+                Ok(record) => record,
+                Err(StoreError::Corrupt { position, reason }) => {
+                    first_damage = Some(Damage { position, reason });
+                    break;
+                }
+                Err(error) => return Err(error),
+            };
             let checked = check
                 .check(position, &value)
                 .and_then(|event| self.check_indexes(&event));

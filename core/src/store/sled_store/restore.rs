@@ -7,13 +7,10 @@
 //! record, which `open` refuses, so a half-restored ledger can never be mistaken for a whole
 //! one.
 
-use std::collections::HashSet;
-
-use uuid::Uuid;
-
 use crate::error::StoreError;
 use crate::hash::Hash256;
-use crate::store::sled_store::{SledOptions, keys, open_tree};
+use crate::store::sled_store::id_index::IdIndexWriter;
+use crate::store::sled_store::{SledOptions, keys, open_tree, records};
 use crate::store::{ChainCheck, Damage, Head};
 
 /// Records written per `apply_batch` while restoring.
@@ -33,7 +30,7 @@ pub struct SledRestore {
     db: sled::Db,
     tree: sled::Tree,
     check: ChainCheck,
-    event_ids: HashSet<Uuid>,
+    id_index: IdIndexWriter,
     batch: sled::Batch,
     batched_records: usize,
 }
@@ -42,11 +39,7 @@ impl SledRestore {
     /// Opens `options.path` for a restore; refuses a directory that already holds events.
     pub fn begin(options: &SledOptions) -> Result<SledRestore, StoreError> {
         let (db, tree) = open_tree(options)?;
-        let has_events = tree
-            .range(keys::event(1)..=keys::event(u64::MAX))
-            .next()
-            .is_some();
-        if has_events || tree.contains_key(keys::META_HEAD)? {
+        if records::any(&tree) || tree.contains_key(keys::META_HEAD)? {
             return Err(StoreError::RestoreTargetNotEmpty {
                 path: options.path.display().to_string(),
             });
@@ -55,7 +48,7 @@ impl SledRestore {
             db,
             tree,
             check: ChainCheck::from_genesis(),
-            event_ids: HashSet::new(),
+            id_index: IdIndexWriter::default(),
             batch: sled::Batch::default(),
             batched_records: 0,
         })
@@ -69,7 +62,8 @@ impl SledRestore {
             .check
             .check(record.position, &value)
             .map_err(damage_to_error)?;
-        if !self.event_ids.insert(event.event_id) {
+        let claim = [(event.event_id, event.position)];
+        if self.id_index.claim(&self.tree, &claim)?.is_some() {
             return Err(StoreError::Corrupt {
                 position: event.position,
                 reason: format!("event id {} appears twice", event.event_id),
@@ -81,8 +75,6 @@ impl SledRestore {
             keys::stream_version(&event.stream_id, event.stream_version),
             &position_bytes[..],
         );
-        self.batch
-            .insert(&keys::event_id(&event.event_id)[..], &position_bytes[..]);
         self.batched_records += 1;
         if self.batched_records == RESTORE_BATCH_RECORDS {
             self.write_batch()?;
@@ -104,8 +96,11 @@ impl SledRestore {
     }
 
     fn write_batch(&mut self) -> Result<(), StoreError> {
+        self.id_index.stage_changes(&mut self.batch);
         let batch = std::mem::take(&mut self.batch);
-        self.tree.apply_batch(batch)?;
+        let applied = self.tree.apply_batch(batch);
+        self.id_index.settle();
+        applied?;
         self.batched_records = 0;
         Ok(())
     }

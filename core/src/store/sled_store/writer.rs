@@ -29,7 +29,7 @@
 //! pending caller with an error and stop; the store refuses appends until it is reopened (the
 //! open check then verifies what reached the disk).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
@@ -41,6 +41,7 @@ use crate::error::StoreError;
 use crate::event::StreamId;
 use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
+use crate::store::sled_store::id_index::IdIndexWriter;
 use crate::store::sled_store::keys;
 use crate::store::{AppendOutcome, AppendRequest, Head};
 use crate::time::Timestamp;
@@ -49,6 +50,9 @@ pub(super) type Reply = oneshot::Sender<Result<AppendOutcome, StoreError>>;
 
 /// Groups applied but not yet flushed; the writer waits (and its next group grows) beyond it.
 const APPLIED_GROUPS_UNFLUSHED_MAX: usize = 4;
+/// Most record bytes one stored chunk holds; a group's records fill as few chunks as this
+/// allows (a larger record is stored alone).
+const CHUNK_BYTES_MAX: usize = 64 * 1024;
 
 /// An append validated by the caller's thread, waiting for the writer.
 pub(super) struct Job {
@@ -66,6 +70,8 @@ pub(super) struct Committer {
     /// Versions of recently appended streams, as applied (commits under the lock are their
     /// only author, so the cache is exact); saves a prefix scan per append. Cleared when full.
     pub(super) stream_versions: HashMap<StreamId, u64>,
+    /// The event-id index's recently used buckets.
+    pub(super) id_index: IdIndexWriter,
 }
 
 /// What the writer thread and lone committers share.
@@ -143,8 +149,9 @@ struct Group {
     last_recorded_at: Timestamp,
     stream_versions: HashMap<StreamId, u64>,
     idempotency: HashMap<String, (Hash256, AppendOutcome)>,
-    /// Event ids staged earlier in this group (they live only in the batch until it commits).
-    event_ids: HashSet<uuid::Uuid>,
+    /// The group's sealed records, in position order from `self.head.position + 1`; framed
+    /// into chunks when the group is applied.
+    records: Vec<Vec<u8>>,
     answers: Vec<(Reply, Result<AppendOutcome, StoreError>)>,
     staged_events: usize,
 }
@@ -332,7 +339,7 @@ impl Committer {
             last_recorded_at: self.last_recorded_at,
             stream_versions: HashMap::new(),
             idempotency: HashMap::new(),
-            event_ids: HashSet::new(),
+            records: Vec::new(),
             answers: Vec::with_capacity(jobs.len()),
             staged_events: 0,
         };
@@ -341,15 +348,21 @@ impl Committer {
             group.answers.push((job.reply, result));
         }
         if group.staged_events == 0 {
+            self.id_index.settle();
             return Ok(Applied {
                 head: None,
                 answers: group.answers,
             });
         }
+        let records = std::mem::take(&mut group.records);
+        stage_chunks(&mut group.batch, self.head.position + 1, records);
+        self.id_index.stage_changes(&mut group.batch);
         group
             .batch
             .insert(keys::META_HEAD, &keys::encode_head(group.head)[..]);
-        if let Err(error) = self.tree.apply_batch(group.batch) {
+        let applied = self.tree.apply_batch(group.batch);
+        self.id_index.settle();
+        if let Err(error) = applied {
             return Err((StoreError::from(error), group.answers));
         }
         self.head = group.head;
@@ -367,7 +380,7 @@ impl Committer {
     }
 
     /// Stages one append into the group, or rejects it leaving the group untouched.
-    fn stage(&self, group: &mut Group, job: &Job) -> Result<AppendOutcome, StoreError> {
+    fn stage(&mut self, group: &mut Group, job: &Job) -> Result<AppendOutcome, StoreError> {
         let request = &job.request;
         if let (Some(idempotency), Some(fingerprint)) = (&request.idempotency, &job.fingerprint) {
             let key = idempotency.key.as_str();
@@ -402,20 +415,12 @@ impl Committer {
                 actual: current_version,
             });
         }
-        for event in &request.events {
-            if group.event_ids.contains(&event.event_id)
-                || self.tree.contains_key(keys::event_id(&event.event_id))?
-            {
-                return Err(StoreError::DuplicateEventId {
-                    event_id: event.event_id,
-                });
-            }
-        }
 
         // Seal everything before touching the group, so a failure leaves it untouched.
         let mut head = group.head;
         let mut recorded_at = group.last_recorded_at.max(Timestamp::now());
-        let mut entries = Vec::with_capacity(request.events.len() * 4 + 2);
+        let mut entries = Vec::with_capacity(request.events.len() + 1);
+        let mut records = Vec::with_capacity(request.events.len());
         let mut version = current_version;
         for event in &request.events {
             version += 1;
@@ -428,13 +433,11 @@ impl Committer {
                 prev_hash: head.hash,
             };
             let sealed = codec::seal_record(event, &placement)?;
-            let position_bytes = placement.position.to_be_bytes().to_vec();
-            entries.push((keys::event(placement.position).to_vec(), sealed.value));
+            records.push(sealed.value);
             entries.push((
                 keys::stream_version(&request.stream, version),
-                position_bytes.clone(),
+                placement.position.to_be_bytes().to_vec(),
             ));
-            entries.push((keys::event_id(&event.event_id).to_vec(), position_bytes));
             head = Head {
                 position: placement.position,
                 hash: sealed.hash,
@@ -447,6 +450,15 @@ impl Committer {
             head_hash: head.hash,
             replayed: false,
         };
+        // The first change to the group: the index's memory changes only when every id is
+        // free (ids staged earlier in this group are in that memory already).
+        let claims: Vec<(uuid::Uuid, u64)> = (outcome.first_position..)
+            .zip(&request.events)
+            .map(|(position, event)| (event.event_id, position))
+            .collect();
+        if let Some(event_id) = self.id_index.claim(&self.tree, &claims)? {
+            return Err(StoreError::DuplicateEventId { event_id });
+        }
         if let (Some(idempotency), Some(fingerprint)) = (&request.idempotency, &job.fingerprint) {
             let key = idempotency.key.as_str();
             entries.push((
@@ -460,9 +472,7 @@ impl Committer {
         for (key, value) in entries {
             group.batch.insert(key, value);
         }
-        group
-            .event_ids
-            .extend(request.events.iter().map(|event| event.event_id));
+        group.records.extend(records);
         group.staged_events += request.events.len();
         group.head = head;
         group.last_recorded_at = recorded_at;
@@ -488,6 +498,32 @@ impl Committer {
             None => Ok(0),
         }
     }
+}
+
+/// Stages a group's records, the first at `first_position`, as few `E` entries as
+/// `CHUNK_BYTES_MAX` allows.
+fn stage_chunks(batch: &mut sled::Batch, first_position: u64, records: Vec<Vec<u8>>) {
+    let mut chunk_first = first_position;
+    let mut chunk: Vec<Vec<u8>> = Vec::new();
+    let mut chunk_bytes = 0usize;
+    let flush = |chunk: &mut Vec<Vec<u8>>, chunk_first: u64, batch: &mut sled::Batch| {
+        let count = chunk.len() as u64;
+        if let Some(value) = codec::frame_records(std::mem::take(chunk)) {
+            batch.insert(&keys::event(chunk_first)[..], value);
+        }
+        chunk_first + count
+    };
+    for record in records {
+        let full =
+            chunk_bytes + record.len() > CHUNK_BYTES_MAX || chunk.len() == codec::CHUNK_RECORDS_MAX;
+        if full && !chunk.is_empty() {
+            chunk_first = flush(&mut chunk, chunk_first, batch);
+            chunk_bytes = 0;
+        }
+        chunk_bytes += record.len();
+        chunk.push(record);
+    }
+    flush(&mut chunk, chunk_first, batch);
 }
 
 /// Answers `jobs` and everything still queued with `Unavailable`.
