@@ -51,16 +51,33 @@ pub(super) fn stage_parts(batch: &mut sled::Batch, bucket: &BucketId, entries: &
     }
 }
 
-#[derive(Default)]
 pub(super) struct IdIndexWriter {
     /// Every id of each cached bucket, stored or staged.
     buckets: HashMap<BucketId, HashSet<Uuid>>,
+    /// The highest bucket stored or staged: a higher one (a UUIDv7 made after every id so
+    /// far) is known to be empty without reading it.
+    highest_bucket: Option<BucketId>,
     cached_ids: usize,
     /// Ids claimed since the last `stage_changes`, by bucket.
     staged: HashMap<BucketId, Vec<(Uuid, u64)>>,
 }
 
 impl IdIndexWriter {
+    /// The writer's view of the index stored in `tree`.
+    pub(super) fn open(tree: &sled::Tree) -> Result<IdIndexWriter, StoreError> {
+        let last = tree
+            .scan_prefix([keys::EVENT_ID_BUCKET])
+            .keys()
+            .next_back()
+            .transpose()?;
+        Ok(IdIndexWriter {
+            buckets: HashMap::new(),
+            highest_bucket: last.as_deref().and_then(keys::bucket_of_part),
+            cached_ids: 0,
+            staged: HashMap::new(),
+        })
+    }
+
     /// Claims each `(id, position)` of one append, or changes nothing: `Ok(Some(id))` names
     /// an id already in the index (staged entries included).
     pub(super) fn claim(
@@ -71,7 +88,10 @@ impl IdIndexWriter {
         for (event_id, _) in claims {
             let bucket_id = keys::bucket_of(event_id);
             if !self.buckets.contains_key(&bucket_id) {
-                let ids = read_bucket(tree, &bucket_id)?;
+                let ids = match self.highest_bucket {
+                    Some(highest) if bucket_id <= highest => read_bucket(tree, &bucket_id)?,
+                    _ => HashSet::new(),
+                };
                 self.cached_ids += ids.len();
                 self.buckets.insert(bucket_id, ids);
             }
@@ -86,6 +106,7 @@ impl IdIndexWriter {
         for (event_id, position) in claims {
             let bucket_id = keys::bucket_of(event_id);
             self.buckets.entry(bucket_id).or_default().insert(*event_id);
+            self.highest_bucket = self.highest_bucket.max(Some(bucket_id));
             self.staged
                 .entry(bucket_id)
                 .or_default()

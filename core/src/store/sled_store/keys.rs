@@ -78,6 +78,13 @@ pub(super) fn event_id_bucket_prefix(bucket: &BucketId) -> [u8; 7] {
     key
 }
 
+/// The bucket of a part's key.
+pub(super) fn bucket_of_part(key: &[u8]) -> Option<BucketId> {
+    is_bucket_part(key)
+        .then(|| key[1..7].try_into().ok())
+        .flatten()
+}
+
 /// Whether `key` is a bucket part's key.
 pub(super) fn is_bucket_part(key: &[u8]) -> bool {
     key.len() == 15 && key[0] == EVENT_ID_BUCKET

@@ -220,7 +220,7 @@ impl SledStore {
             head,
             last_recorded_at,
             stream_versions: HashMap::new(),
-            id_index: IdIndexWriter::default(),
+            id_index: IdIndexWriter::open(&self.tree)?,
         };
         let shared = Arc::new(Shared::new(
             committer,
@@ -484,6 +484,7 @@ impl EventStore for SledStore {
     /// otherwise queues and waits like `submit`.
     fn append(&self, request: AppendRequest) -> Result<AppendOutcome, StoreError> {
         let (intake, job, answer) = self.prepare(request)?;
+        let _in_progress = intake.shared.blocking_append();
         if let LoneCommit::Busy(job) = intake.shared.try_commit_alone(job) {
             intake.enqueue(job)?;
         }

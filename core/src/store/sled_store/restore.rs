@@ -44,11 +44,12 @@ impl SledRestore {
                 path: options.path.display().to_string(),
             });
         }
+        let id_index = IdIndexWriter::open(&tree)?;
         Ok(SledRestore {
             db,
             tree,
             check: ChainCheck::from_genesis(),
-            id_index: IdIndexWriter::default(),
+            id_index,
             batch: sled::Batch::default(),
             batched_records: 0,
         })

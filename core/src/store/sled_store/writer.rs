@@ -13,7 +13,8 @@
 //! spares the thread handoff.
 //!
 //! A blocking `append` first tries to commit alone on its own thread (leader/follower): if
-//! no one holds the commit lock and no group is in the pipeline, it stages, applies, flushes
+//! it is the only blocking append in progress, no one holds the commit lock and no group is
+//! in the pipeline, it stages, applies, flushes
 //! and publishes its own append under the lock, sparing both handoffs (to the writer and
 //! back), which cost tens of µs each on a small VM. Otherwise it queues like any other
 //! append and follows. Every commit, on either path, stages and applies under the one commit
@@ -79,6 +80,20 @@ pub(super) struct Shared {
     /// Held while a group is staged and applied (and, for a lone commit, flushed).
     committer: Mutex<Committer>,
     flusher: Flusher,
+    /// Blocking appends between their start and their answer. A lone commit flushes while
+    /// holding the commit lock, which is right for one writer but makes concurrent ones wait
+    /// a whole flush before theirs starts, and flushes one event where a group could share
+    /// it: with more than one in progress, every append goes through the writer.
+    blocking_appends: AtomicUsize,
+}
+
+/// Counts one blocking append while it lives.
+pub(super) struct BlockingAppend<'a>(&'a AtomicUsize);
+
+impl Drop for BlockingAppend<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The answer of `Shared::try_commit_alone`.
@@ -104,11 +119,22 @@ impl Shared {
                 failed,
                 in_flight: Arc::new(AtomicUsize::new(0)),
             },
+            blocking_appends: AtomicUsize::new(0),
         }
     }
 
-    /// Commits `job` alone on this thread if nothing else is committing or in flight.
+    /// Marks a blocking append as in progress until the guard drops.
+    pub(super) fn blocking_append(&self) -> BlockingAppend<'_> {
+        self.blocking_appends.fetch_add(1, Ordering::SeqCst);
+        BlockingAppend(&self.blocking_appends)
+    }
+
+    /// Commits `job` alone on this thread if nothing else is committing or in flight, and
+    /// no other blocking append is in progress.
     pub(super) fn try_commit_alone(&self, job: Job) -> LoneCommit {
+        if self.blocking_appends.load(Ordering::SeqCst) > 1 {
+            return LoneCommit::Busy(job);
+        }
         let mut committer = match self.committer.try_lock() {
             Ok(committer) => committer,
             Err(TryLockError::WouldBlock) => return LoneCommit::Busy(job),
