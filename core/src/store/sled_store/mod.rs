@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::thread::JoinHandle;
 
 use tokio::sync::{oneshot, watch};
@@ -79,7 +79,8 @@ impl SledOptions {
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
-    intake: Mutex<Option<Intake>>,
+    /// Read by every append (many at once), written only at open and close.
+    intake: RwLock<Option<Intake>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     head_tx: Arc<watch::Sender<Head>>,
     failed: Arc<AtomicBool>,
@@ -120,7 +121,7 @@ impl SledStore {
         let store = SledStore {
             db,
             tree,
-            intake: Mutex::new(None),
+            intake: RwLock::new(None),
             writer_thread: Mutex::new(None),
             head_tx: Arc::new(head_tx),
             failed: Arc::new(AtomicBool::new(false)),
@@ -234,14 +235,14 @@ impl SledStore {
             .name("govledger-writer".into())
             .spawn(move || writer::run(for_thread, receiver))
             .map_err(|e| StoreError::Storage(format!("starting the writer thread: {e}")))?;
-        *lock(&self.intake) = Some(Intake { queue, shared });
+        *write(&self.intake) = Some(Intake { queue, shared });
         *lock(&self.writer_thread) = Some(thread);
         Ok(())
     }
 
     /// Stops the writer after the queued appends and flushes. Also done on drop.
     pub fn close(&self) -> Result<(), StoreError> {
-        lock(&self.intake).take();
+        write(&self.intake).take();
         if let Some(thread) = lock(&self.writer_thread).take() {
             let _ = thread.join();
         }
@@ -412,6 +413,16 @@ fn check_format(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     }
 }
 
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    // As for `lock`: a poisoned lock's data (a sender) is still usable.
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A poisoned lock only means another thread panicked while holding it; the data (a
     // sender or a join handle) is still usable.
@@ -458,7 +469,7 @@ impl SledStore {
             return Err(StoreError::Unavailable);
         }
         let fingerprint = SledStore::validate(&request)?;
-        let intake = lock(&self.intake).clone().ok_or(StoreError::Unavailable)?;
+        let intake = read(&self.intake).clone().ok_or(StoreError::Unavailable)?;
         let (reply, answer) = oneshot::channel();
         let job = Job {
             request,
