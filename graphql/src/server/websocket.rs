@@ -2,10 +2,12 @@
 //! token travels in `connection_init` (`{"Authorization": "Bearer …"}`); a bad one closes
 //! the connection. At most `WEBSOCKET_CONNECTIONS_MAX` connections are open at once, and a
 //! socket that sends no `connection_init` within the configured timeout (10 s by default) is
-//! closed with 4408 "Connection initialisation timeout", as the protocol specifies.
+//! closed with 4408 "Connection initialisation timeout", as the protocol specifies. The token
+//! is checked again every `TOKEN_RECHECK_INTERVAL` while the socket is open: once it is
+//! revoked, the socket is closed with 4403 "Forbidden".
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::Data;
@@ -21,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use crate::access::TokenStore;
 use crate::error::{ErrorCode, api_error};
 use crate::server::ServerState;
-use crate::server::auth::principal_from_authorization;
+use crate::server::auth::{Refusal, principal_from_authorization};
 
 pub(crate) async fn upgrade(state: ServerState, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
@@ -56,15 +58,33 @@ pub(crate) async fn upgrade(state: ServerState, request: Request) -> Response {
                 state.connection_init_timeout,
                 Arc::clone(&init_timed_out),
             );
+            let authorized = Authorized::default();
+            let on_init = {
+                let (tokens, authorized) = (tokens.clone(), authorized.clone());
+                move |payload| authenticate(tokens, authorized, payload)
+            };
             let connection =
                 GraphQLWebSocket::new_with_pair(&mut sink, stream, state.schema.clone(), protocol)
-                    .on_connection_init(move |payload| authenticate(tokens, payload))
+                    .on_connection_init(on_init)
                     .serve();
+            let mut token_revoked = false;
             tokio::select! {
                 () = connection => {},
                 _ = shutting_down.wait_for(|stopping| *stopping) => {
                     tracing::debug!("closing a WebSocket for shutdown");
                 },
+                () = until_revoked(tokens, authorized, TOKEN_RECHECK_INTERVAL) => {
+                    tracing::info!("closing a WebSocket whose token was revoked");
+                    token_revoked = true;
+                },
+            }
+            if token_revoked {
+                let close = Message::Close(Some(CloseFrame {
+                    code: FORBIDDEN_CLOSE_CODE,
+                    reason: "Forbidden: the token was revoked".into(),
+                }));
+                let _ = sink.send(close).await;
+                let _ = sink.close().await;
             }
             if init_timed_out.load(Ordering::Acquire) {
                 tracing::info!(
@@ -84,6 +104,35 @@ pub(crate) async fn upgrade(state: ServerState, request: Request) -> Response {
 /// The close code `graphql-transport-ws` gives a socket that sent no `connection_init` in
 /// time.
 const CONNECTION_INIT_TIMEOUT_CLOSE_CODE: u16 = 4408;
+/// The close code `graphql-transport-ws` gives a socket that may no longer subscribe.
+const FORBIDDEN_CLOSE_CODE: u16 = 4403;
+/// How often an open socket's token is checked again (a check is a file `stat` and a table
+/// lookup), so a revoke reaches open sockets within this time.
+const TOKEN_RECHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The `Authorization` value a socket authenticated with, once it has.
+type Authorized = Arc<Mutex<Option<String>>>;
+
+/// Returns once the socket's token is unknown or revoked (never for a public socket, and not
+/// for a failing token store: that is not a revoke).
+async fn until_revoked(tokens: TokenStore, authorized: Authorized, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let authorization = authorized
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        let Some(authorization) = authorization else {
+            continue;
+        };
+        let checked = principal_from_authorization(&tokens, Some(&authorization), "websocket");
+        if let Err(Refusal::UnknownToken) = checked {
+            return;
+        }
+    }
+}
 
 /// The client's messages, ending early (and setting `timed_out`) when no `connection_init`
 /// arrives within `timeout`; the caller then closes the socket with 4408. The protocol
@@ -132,6 +181,7 @@ fn is_connection_init(message: &Message) -> bool {
 
 async fn authenticate(
     tokens: TokenStore,
+    authorized: Authorized,
     payload: serde_json::Value,
 ) -> async_graphql::Result<Data> {
     let authorization = ["Authorization", "authorization"]
@@ -146,6 +196,9 @@ async fn authenticate(
         });
     let principal = principal_from_authorization(&tokens, authorization.as_deref(), "websocket")
         .map_err(|refusal| api_error(ErrorCode::Unauthenticated, refusal.message()))?;
+    *authorized
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner()) = authorization;
     let mut data = Data::default();
     data.insert(principal);
     Ok(data)

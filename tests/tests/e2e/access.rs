@@ -232,6 +232,10 @@ async fn answer_to(client: &Client) -> (u16, Option<String>) {
     (response.status, code)
 }
 
+/// Longest the server may take to close the socket of a revoked token (it checks every
+/// second).
+const REVOKED_SOCKET_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 #[tokio::test]
 async fn a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refused_at_once() {
     let world = World::start().await;
@@ -244,7 +248,7 @@ async fn a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refuse
     );
     let client = Client::new(&world.address(), Some(&issued.secret));
     assert_eq!(answer_to(&client).await, (200, None), "the new token reads");
-    GraphQlSocket::connect(&world.address(), Some(&issued.secret))
+    let mut open_socket = GraphQlSocket::connect(&world.address(), Some(&issued.secret))
         .await
         .expect("the new token opens a subscription socket");
     let listed = token_command(&world.data(), &["list"]);
@@ -266,6 +270,20 @@ async fn a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refuse
     );
     let refused = GraphQlSocket::connect(&world.address(), Some(&issued.secret)).await;
     assert!(refused.is_err(), "a revoked token opened a socket");
+    // A socket opened before the revoke is closed by the server, with 4403, soon after.
+    let closed = tokio::time::timeout(REVOKED_SOCKET_CLOSE_WAIT, async {
+        loop {
+            match open_socket.next_message().await {
+                Some(message) if message["type"] == "close" => return Some(message),
+                Some(_) => continue,
+                None => return None,
+            }
+        }
+    })
+    .await
+    .expect("the socket of a revoked token stayed open");
+    let closed = closed.expect("the socket ended without a close frame");
+    assert_eq!(closed["code"], 4403, "{closed}");
     let listed = token_command(&world.data(), &["list"]);
     assert!(line(&listed).contains("\trevoked "), "{listed}");
     // The tokens made before the server started still work.
