@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use govledger_core::store::{ExpectedVersion, LogFilter, Subscription};
+use govledger_core::store::{EventStore, ExpectedVersion, LogFilter, Subscription};
 use govledger_tests::conformance::{event, request};
 
 use super::common::SledFactory;
@@ -88,5 +88,47 @@ fn subscribers_follow_concurrent_writers_without_gaps_or_duplicates() {
         assert_eq!(fast.await.expect("fast subscriber"), all);
         assert_eq!(slow.await.expect("slow subscriber"), all[20..]);
         assert_eq!(late, all);
+    });
+}
+
+/// A subscription on a store that closes delivers what was appended, then fails with
+/// `Unavailable` instead of waiting for ever.
+#[test]
+fn a_subscription_ends_when_its_store_closes() {
+    let dir = tempfile::tempdir().expect("creating a temp dir");
+    let store =
+        Arc::new(govledger_core::store::sled_store::SledStore::open(dir.path()).expect("opening"));
+    for n in 0..3 {
+        store
+            .append(request(
+                "s",
+                ExpectedVersion::Any,
+                vec![event(&n.to_string())],
+            ))
+            .expect("appending");
+    }
+    let shared: Arc<dyn EventStore> = store.clone();
+    let mut subscription = Subscription::new(shared, 1, LogFilter::default());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        for position in 1..=3 {
+            let next = tokio::time::timeout(EVENT_WAIT, subscription.next()).await;
+            let delivered = next.expect("stalled").expect("delivered");
+            assert_eq!(delivered.position, position);
+        }
+        store.close().expect("closing");
+        let after_close = tokio::time::timeout(EVENT_WAIT, subscription.next())
+            .await
+            .expect("the subscription kept waiting after close");
+        assert!(
+            matches!(
+                after_close,
+                Err(govledger_core::error::StoreError::Unavailable)
+            ),
+            "{after_close:?}"
+        );
     });
 }

@@ -82,7 +82,11 @@ pub struct SledStore {
     /// Read by every append (many at once), written only at open and close.
     intake: RwLock<Option<Intake>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
-    head_tx: Arc<watch::Sender<Head>>,
+    /// The store's own handle on the head channel (the writer holds the other), dropped by
+    /// `close` so that every watcher, subscriptions included, learns the store closed.
+    head_tx: Mutex<Option<Arc<watch::Sender<Head>>>>,
+    /// The published head; still readable after `close`.
+    head_rx: watch::Receiver<Head>,
     failed: Arc<AtomicBool>,
 }
 
@@ -117,13 +121,14 @@ impl SledStore {
                 ),
             });
         }
-        let (head_tx, _) = watch::channel(head);
+        let (head_tx, head_rx) = watch::channel(head);
         let store = SledStore {
             db,
             tree,
             intake: RwLock::new(None),
             writer_thread: Mutex::new(None),
-            head_tx: Arc::new(head_tx),
+            head_tx: Mutex::new(Some(Arc::new(head_tx))),
+            head_rx,
             failed: Arc::new(AtomicBool::new(false)),
         };
         if options.check == OpenCheck::SinceLastVerified {
@@ -226,7 +231,7 @@ impl SledStore {
         let shared = Arc::new(Shared::new(
             committer,
             self.db.clone(),
-            Arc::clone(&self.head_tx),
+            lock(&self.head_tx).clone().ok_or(StoreError::Unavailable)?,
             Arc::clone(&self.failed),
         ));
         let (queue, receiver) = sync_channel(WRITER_QUEUE_APPENDS_MAX);
@@ -240,12 +245,15 @@ impl SledStore {
         Ok(())
     }
 
-    /// Stops the writer after the queued appends and flushes. Also done on drop.
+    /// Stops the writer after the queued appends and flushes. Also done on drop. Watchers of
+    /// the head (and so subscriptions) then end: `Subscription::next` fails with
+    /// `Unavailable` once it has delivered what was appended.
     pub fn close(&self) -> Result<(), StoreError> {
         write(&self.intake).take();
         if let Some(thread) = lock(&self.writer_thread).take() {
             let _ = thread.join();
         }
+        lock(&self.head_tx).take();
         self.db.flush()?;
         Ok(())
     }
@@ -307,7 +315,7 @@ impl SledStore {
     }
 
     fn published_head(&self) -> u64 {
-        self.head_tx.borrow().position
+        self.head_rx.borrow().position
     }
 
     fn read_range(&self, query: &LogQuery) -> Result<LogPage, StoreError> {
@@ -585,11 +593,13 @@ impl EventStore for SledStore {
     }
 
     fn head(&self) -> Head {
-        *self.head_tx.borrow()
+        *self.head_rx.borrow()
     }
 
     fn watch_head(&self) -> watch::Receiver<Head> {
-        self.head_tx.subscribe()
+        let mut watcher = self.head_rx.clone();
+        watcher.borrow_and_update();
+        watcher
     }
 
     fn verify(&self) -> Result<VerifyReport, StoreError> {
