@@ -5,8 +5,11 @@
 mod support;
 
 use govledger_core::domain::correction::{CorrectedField, FactCorrected};
-use govledger_core::domain::ids::WorkProjectId;
+use govledger_core::domain::event::RequestEvent;
+use govledger_core::domain::ids::{RequestId, WorkProjectId};
 use govledger_core::domain::quantity::{Quantity, QuantityUnit};
+use govledger_core::domain::request::events::RequestReopened;
+use govledger_core::domain::request::vocabulary::RequestCategory;
 use govledger_core::domain::streams::StreamRef;
 use govledger_projections::cases::query::CaseFilter;
 use govledger_projections::cases::view::{CaseDetails, CaseKind};
@@ -268,6 +271,77 @@ async fn a_corrected_completion_moves_the_work_metrics() {
     );
     // Approved 04-10, completed (as corrected) 06-02: 20 + 31 + 2 = 53 days.
     assert_eq!(june.decision_to_completion_days_total, 53);
+    api.shutdown().await.unwrap();
+}
+
+/// A correction of a request recounts it: R1's receipt, corrected to 26 February and to the
+/// sanitation category, moves its receipt to February (in that category), and its time to
+/// close grows from 4 to 7 days; its dispatch (which reclassified it as a repair) and its
+/// closing stay in March.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrected_request_is_recounted() {
+    let (ledger, s, api) = scenario_read_models().await;
+    // Recorded while the read models follow the ledger, in a batch of its own.
+    ledger.record(
+        StreamRef::Request(RequestId(s.requests[0])),
+        FactCorrected {
+            corrects_event_id: s.r1_received.event_id,
+            reason: "the paper form: received on 26 February, about rubbish".into(),
+            corrected: vec![
+                CorrectedField::OccurredAt(at(2021, 2, 26, 0)),
+                CorrectedField::RequestCategory(RequestCategory::Sanitation),
+            ],
+        },
+        at(2021, 3, 25, 0),
+        &actor(s.clerk, "service_station_clerk", Some(s.property_company)),
+        None,
+    );
+    api.wait_until(ledger.head(), WAIT).await.unwrap();
+    let requests_in = |scope: MetricsScope, month: u8| {
+        api.metrics(&scope, Period::Month { year: 2021, month })
+            .unwrap()
+            .requests
+    };
+    let category = |name: &str| MetricsScope::Category(name.into());
+    // Received: R1 now in February (sanitation); R2, R3, R4 in March (repair).
+    assert_eq!(requests_in(MetricsScope::All, 2).received, 1);
+    assert_eq!(requests_in(category("sanitation"), 2).received, 1);
+    assert_eq!(requests_in(category("repair"), 2).received, 0);
+    let march = requests_in(MetricsScope::All, 3);
+    assert_eq!(march.received, 3);
+    assert_eq!(requests_in(category("repair"), 3).received, 3);
+    assert_eq!(requests_in(category("sanitation"), 3).received, 0);
+    // Everything else as in the hand-worked figures: 4 dispatches, 2 closings (1 on time).
+    assert_eq!(march.dispatched, 4);
+    assert_eq!(march.on_time_closure_rate, rate(1, 2));
+    assert_eq!(
+        (march.closed, march.closed_fixed, march.closed_explained),
+        (2, 1, 1)
+    );
+    // R4 merged into R1: 1 of the 3 received in March.
+    assert_eq!(march.duplicate_share, rate(1, 3));
+    // Time to close: R1 02-26 -> 03-05 = 7 days = 604,800 s (2021 is no leap year); R2 18
+    // days = 1,555,200 s. Median rank 1 -> 604,800; p90 rank 2 -> 1,555,200.
+    assert_eq!(march.time_to_close.sample_size, 2);
+    assert_eq!(march.time_to_close.median_seconds, Some(604_800));
+    assert_eq!(march.time_to_close.p90_seconds, Some(1_555_200));
+    // A later event of R1, in a later batch, counts with the corrected facts: R1 closed on
+    // 03-05 and reopened on 03-26 is a second reopening in March (R2's was the first).
+    ledger.record(
+        StreamRef::Request(RequestId(s.requests[0])),
+        RequestEvent::RequestReopened(RequestReopened {
+            request_id: RequestId(s.requests[0]),
+            reason: "the door sticks again".into(),
+        }),
+        at(2021, 3, 26, 0),
+        &actor(s.clerk, "service_station_clerk", Some(s.property_company)),
+        None,
+    );
+    api.wait_until(ledger.head(), WAIT).await.unwrap();
+    let march = requests_in(MetricsScope::All, 3);
+    assert_eq!(march.reopen_rate, rate(2, 2));
+    assert_eq!(march.received, 3);
+    assert_eq!(requests_in(MetricsScope::All, 2).received, 1);
     api.shutdown().await.unwrap();
 }
 

@@ -68,7 +68,64 @@ pub struct QuantityTotals {
     pub delivered: i64,
 }
 
+/// Whether counts are added or taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recount {
+    Add,
+    TakeBack,
+}
+
 impl MonthlyCounters {
+    /// Adds `other`'s request counts (the only counts request events move) or takes them
+    /// back; `None` if a count would go below zero (then nothing is changed).
+    pub(crate) fn recount_requests(&mut self, other: &MonthlyCounters, how: Recount) -> Option<()> {
+        let mut next = self.clone();
+        let pairs: [(&mut u64, u64); 19] = [
+            (&mut next.requests_received, other.requests_received),
+            (&mut next.requests_rejected, other.requests_rejected),
+            (&mut next.requests_merged, other.requests_merged),
+            (&mut next.requests_dispatched, other.requests_dispatched),
+            (
+                &mut next.requests_responded_on_time,
+                other.requests_responded_on_time,
+            ),
+            (&mut next.requests_sent_back, other.requests_sent_back),
+            (&mut next.requests_resolved, other.requests_resolved),
+            (&mut next.requests_escalated, other.requests_escalated),
+            (&mut next.follow_ups, other.follow_ups),
+            (&mut next.follow_ups_resolved, other.follow_ups_resolved),
+            (&mut next.follow_ups_satisfied, other.follow_ups_satisfied),
+            (&mut next.requests_closed, other.requests_closed),
+            (
+                &mut next.requests_closed_with_due_at,
+                other.requests_closed_with_due_at,
+            ),
+            (
+                &mut next.requests_closed_on_time,
+                other.requests_closed_on_time,
+            ),
+            (&mut next.closed_fixed, other.closed_fixed),
+            (&mut next.closed_explained, other.closed_explained),
+            (
+                &mut next.closed_no_further_action,
+                other.closed_no_further_action,
+            ),
+            (
+                &mut next.closed_not_responsible,
+                other.closed_not_responsible,
+            ),
+            (&mut next.requests_reopened, other.requests_reopened),
+        ];
+        for (count, by) in pairs {
+            *count = match how {
+                Recount::Add => count.checked_add(by)?,
+                Recount::TakeBack => count.checked_sub(by)?,
+            };
+        }
+        *self = next;
+        Some(())
+    }
+
     /// Adds to the totals of `unit` (negative amounts take a recounted work back out; a unit
     /// left at zero both ways is dropped, as if never counted).
     pub(crate) fn add_quantity(&mut self, unit: &str, planned: i64, delivered: i64) {

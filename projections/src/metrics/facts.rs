@@ -89,7 +89,7 @@ fn adopt<T: Send + 'static>(
 }
 
 /// The events of `recorded`'s stream before it, oldest first.
-fn earlier_events(
+pub(super) fn earlier_events(
     ledger: &dyn EventStore,
     recorded: &RecordedEvent,
 ) -> Result<Vec<RecordedEvent>, ApplyError> {

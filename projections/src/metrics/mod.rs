@@ -12,6 +12,7 @@
 //! and recalled from the ledger when a case's events span batches (`facts.rs`).
 
 mod apply;
+mod corrections;
 pub mod counters;
 mod facts;
 pub mod query;
@@ -33,7 +34,8 @@ pub const METRICS_PROJECTION: &str = "metrics";
 /// 2: each work counts once, at its latest completion, and corrections recount it.
 /// 3: time-to-close samples as one list per scope and month.
 /// 4: no stored case facts (recalled from the ledger, `facts.rs`).
-const METRICS_VERSION: u32 = 4;
+/// 5: corrections of a request recount it (`corrections.rs`).
+const METRICS_VERSION: u32 = 5;
 
 pub(crate) const COUNTERS_TAG: u8 = b'g';
 pub(crate) const SAMPLES_TAG: u8 = b't';
@@ -72,6 +74,7 @@ fn fold(
         DomainEvent::Decision(e) => apply::decision(writes, e, event.recorded),
         DomainEvent::FactCorrected(correction) => match case_of_stream(event.recorded) {
             Some((CaseKind::WorkProject, id)) => works::correct(writes, id, correction),
+            Some((CaseKind::Request, id)) => corrections::request(writes, id, &event, correction),
             // Other corrections restate facts the counters do not hold.
             _ => Ok(()),
         },

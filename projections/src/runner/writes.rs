@@ -50,8 +50,26 @@ impl<T: Serialize + Send + 'static> CachedRecord for T {
 /// One committed change: a key and its new value (`None`: removed).
 pub(crate) type Change = (sled::IVec, Option<sled::IVec>);
 
+/// What a batch reads under keys it has not written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// The lane's committed state.
+    Stored,
+    /// Nothing: every key starts empty (a blank batch, see `blank`).
+    Nothing,
+}
+
+/// Whether a batch's changes are committed (or only looked at, then thrown away).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Changes {
+    Committed,
+    Discarded,
+}
+
 pub struct ReadModelWrites<'t> {
     tree: &'t sled::Tree,
+    reads: Reads,
+    changes: Changes,
     /// What the lane knows of its tree without reading it.
     cache: &'t LaneCache,
     /// `Some(value)` to write, `None` to remove. Put in key order once, when the batch ends.
@@ -68,6 +86,8 @@ impl<'t> ReadModelWrites<'t> {
     pub(crate) fn new(tree: &'t sled::Tree, cache: &'t LaneCache) -> ReadModelWrites<'t> {
         ReadModelWrites {
             tree,
+            reads: Reads::Stored,
+            changes: Changes::Committed,
             cache,
             overlay: HashMap::new(),
             records: HashMap::new(),
@@ -78,7 +98,48 @@ impl<'t> ReadModelWrites<'t> {
     /// An empty batch over the same tree, for a projection to fold events whose writes it
     /// throws away (to recover what it keeps only for a batch, see `note`).
     pub(crate) fn scratch(&self) -> ReadModelWrites<'t> {
-        ReadModelWrites::new(self.tree, self.cache)
+        ReadModelWrites {
+            changes: Changes::Discarded,
+            ..ReadModelWrites::new(self.tree, self.cache)
+        }
+    }
+
+    /// Whether this batch's changes will be committed.
+    pub(crate) fn changes(&self) -> Changes {
+        self.changes
+    }
+
+    /// An empty batch that reads nothing stored either: what a projection folds into it is
+    /// exactly what those events contribute (see `take_records` and `take_values`).
+    pub(crate) fn blank(&self) -> ReadModelWrites<'t> {
+        ReadModelWrites {
+            reads: Reads::Nothing,
+            changes: Changes::Discarded,
+            ..ReadModelWrites::new(self.tree, self.cache)
+        }
+    }
+
+    /// Takes every record of type `T` the batch holds decoded, in key order.
+    pub(crate) fn take_records<T: 'static>(&mut self) -> Vec<(Vec<u8>, T)> {
+        let mut taken = Vec::new();
+        for (key, record) in std::mem::take(&mut self.records) {
+            // A record of another type is dropped with the batch.
+            if let Ok(record) = record.into_any().downcast::<T>() {
+                taken.push((key, *record));
+            }
+        }
+        taken.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        taken
+    }
+
+    /// Takes every value the batch writes (not its decoded records), in key order.
+    pub(crate) fn take_values(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut taken: Vec<(Vec<u8>, Vec<u8>)> = std::mem::take(&mut self.overlay)
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|value| (key, value)))
+            .collect();
+        taken.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        taken
     }
 
     /// The value under `key` as of the events applied so far (stored, then this batch).
@@ -105,6 +166,9 @@ impl<'t> ReadModelWrites<'t> {
 
     /// The committed value under `key`: from the lane's cache when it knows, else the tree.
     fn stored(&self, key: &[u8]) -> Result<Option<sled::IVec>, ApplyError> {
+        if self.reads == Reads::Nothing {
+            return Ok(None);
+        }
         match self.cache.lookup(key) {
             Cached::Known(value) => Ok(value),
             Cached::Unknown => Ok(self.tree.get(key)?),
