@@ -6,7 +6,7 @@ mod support;
 
 use govledger_core::domain::correction::{CorrectedField, FactCorrected};
 use govledger_core::domain::event::RequestEvent;
-use govledger_core::domain::ids::{RequestId, WorkProjectId};
+use govledger_core::domain::ids::{MediationId, RequestId, WorkProjectId};
 use govledger_core::domain::quantity::{Quantity, QuantityUnit};
 use govledger_core::domain::request::events::RequestReopened;
 use govledger_core::domain::request::vocabulary::RequestCategory;
@@ -17,7 +17,7 @@ use govledger_projections::metrics::query::Rate;
 use govledger_projections::metrics::scope::{MetricsScope, Period};
 use govledger_projections::page::PageRequest;
 use govledger_projections::read_api::ReadApi;
-use support::domain::{actor, at};
+use support::domain::{actor, at, id};
 use support::scenario::{self, Scenario};
 use support::{Ledger, WAIT};
 
@@ -342,6 +342,47 @@ async fn a_corrected_request_is_recounted() {
     assert_eq!(march.reopen_rate, rate(2, 2));
     assert_eq!(march.received, 3);
     assert_eq!(requests_in(MetricsScope::All, 2).received, 1);
+    api.shutdown().await.unwrap();
+}
+
+/// A correction of a mediation recounts it: M2's failure, corrected from 15 April to
+/// 25 March, concludes it in March, on day 24, within the month.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrected_mediation_is_recounted() {
+    let (ledger, s, api) = scenario_read_models().await;
+    ledger.record(
+        StreamRef::Mediation(MediationId(s.mediations[1])),
+        FactCorrected {
+            corrects_event_id: s.m2_failed.event_id,
+            reason: "the minutes are dated 25 March".into(),
+            corrected: vec![CorrectedField::OccurredAt(at(2021, 3, 25, 0))],
+        },
+        at(2021, 4, 30, 0),
+        &actor(id(25), "mediator", Some(s.mediation_committee)),
+        None,
+    );
+    api.wait_until(ledger.head(), WAIT).await.unwrap();
+    let mediations_in =
+        |period: Period| api.metrics(&MetricsScope::All, period).unwrap().mediations;
+    // The year: M1 agreed on day 19, M2 failed on day 24: both within 30 days.
+    let year = mediations_in(Period::Year { year: 2021 });
+    assert_eq!(year.registered, 2);
+    assert_eq!(year.agreement_rate, rate(1, 2));
+    assert_eq!(year.within_month_rate, rate(2, 2));
+    // March now holds both conclusions; April none.
+    let march = mediations_in(Period::Month {
+        year: 2021,
+        month: 3,
+    });
+    assert_eq!(march.agreement_rate, rate(1, 2));
+    assert_eq!(march.within_month_rate, rate(2, 2));
+    let april = mediations_in(Period::Month {
+        year: 2021,
+        month: 4,
+    });
+    assert_eq!(april.within_month_rate, rate(0, 0));
+    // M1's performance follow-up (04-20) is untouched.
+    assert_eq!(april.performance_rate, rate(1, 1));
     api.shutdown().await.unwrap();
 }
 

@@ -1,21 +1,24 @@
-//! Corrections of a request's facts (`FactCorrected` on a `request-…` stream): its category,
-//! location, occurred-at times, due time or closing outcome. The counters a request moved
-//! depend on those facts in ways one event cannot undo locally (a new category moves every
-//! count of the request to other scopes; a new occurred-at moves counts between months and
-//! changes durations), so the request is recounted: what its history contributed as it stood
-//! before the correction is taken back, and what it contributes with the correction is added.
-//! Both contributions are folded from the ledger into blank batches, with the same code as
-//! the live fold (`apply::request`), so a correction leaves the counters exactly as if the
-//! corrected facts had been recorded in the first place.
+//! Corrections of a request's or a mediation's facts (`FactCorrected` on its stream): a
+//! request's category, location, occurred-at times, due time or closing outcome; a
+//! mediation's dispute type, location or occurred-at times. The counters a case moved depend
+//! on those facts in ways one event cannot undo locally (a new category moves every count of
+//! the case to other scopes; a new occurred-at moves counts between months and changes
+//! durations), so the case is recounted: what its history contributed as it stood before the
+//! correction is taken back, and what it contributes with the correction is added. Both
+//! contributions are folded from the ledger into blank batches, with the same code as the
+//! live fold (`apply::request`, `apply::mediation`), so a correction leaves the counters
+//! exactly as if the corrected facts had been recorded in the first place. (Work projects
+//! recount in `works.rs`; decisions have no correctable counted fact.)
 
 use govledger_core::domain::correction::{CorrectedField, FactCorrected};
-use govledger_core::domain::event::{DomainEvent, RequestEvent};
+use govledger_core::domain::event::{DomainEvent, MediationEvent, RequestEvent};
 use govledger_core::event::RecordedEvent;
 use uuid::Uuid;
 
+use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
-use crate::metrics::apply::{self, REQUEST_FACTS_TAG, facts_key};
-use crate::metrics::counters::{MonthlyCounters, Recount, RequestFacts};
+use crate::metrics::apply::{self, MEDIATION_FACTS_TAG, REQUEST_FACTS_TAG, facts_key};
+use crate::metrics::counters::{MediationFacts, MonthlyCounters, Recount, RequestFacts};
 use crate::metrics::facts::earlier_events;
 use crate::projection::ProjectedEvent;
 use crate::runner::Changes;
@@ -24,9 +27,10 @@ use crate::runner::ReadModelWrites;
 /// Bytes of one time-to-close sample (u64 BE microseconds).
 const SAMPLE_BYTES: usize = 8;
 
-/// Recounts request `id` for `correction` (the event `event` records).
-pub(super) fn request(
+/// Recounts request or mediation `id` for `correction` (the event `event` records).
+pub(super) fn recount_case(
     writes: &mut ReadModelWrites<'_>,
+    kind: CaseKind,
     id: Uuid,
     event: &ProjectedEvent<'_, DomainEvent>,
     correction: &FactCorrected,
@@ -36,16 +40,29 @@ pub(super) fn request(
     fold_corrected(&mut before, &history, &[])?;
     let mut after = writes.blank();
     fold_corrected(&mut after, &history, std::slice::from_ref(correction))?;
-    let facts_key = facts_key(REQUEST_FACTS_TAG, id);
-    let corrected_facts = after.take_note::<RequestFacts>(&facts_key)?;
     // A batch whose changes are thrown away (recalling facts, `facts.rs`) starts from the
     // counters as they stand now, after this correction: it only needs the facts.
     if writes.changes() == Changes::Committed {
         recount(writes, &mut before, Recount::TakeBack)?;
         recount(writes, &mut after, Recount::Add)?;
     }
-    if let Some(facts) = corrected_facts {
-        writes.keep_note(facts_key, facts);
+    match kind {
+        CaseKind::Request => adopt::<RequestFacts>(&mut after, writes, REQUEST_FACTS_TAG, id),
+        CaseKind::Mediation => adopt::<MediationFacts>(&mut after, writes, MEDIATION_FACTS_TAG, id),
+        CaseKind::WorkProject | CaseKind::Decision => Ok(()),
+    }
+}
+
+/// Moves the corrected facts into the batch, for the case's later events.
+fn adopt<T: Send + 'static>(
+    after: &mut ReadModelWrites<'_>,
+    writes: &mut ReadModelWrites<'_>,
+    tag: u8,
+    id: Uuid,
+) -> Result<(), ApplyError> {
+    let key = facts_key(tag, id);
+    if let Some(facts) = after.take_note::<T>(&key)? {
+        writes.keep_note(key, facts);
     }
     Ok(())
 }
@@ -81,27 +98,57 @@ fn fold_corrected(
         .chain(extra)
         .collect();
     for (recorded, event) in history {
-        let DomainEvent::Request(request_event) = event else {
+        if matches!(event, DomainEvent::FactCorrected(_)) {
             continue; // Corrections are applied to the events they name.
-        };
+        }
         let event_id = recorded.event_id;
         let mut recorded = recorded.clone();
-        let mut request_event = request_event.clone();
+        let mut event = event.clone();
         for correction in corrections
             .iter()
             .filter(|c| c.corrects_event_id == event_id)
         {
             for field in &correction.corrected {
-                correct(&mut recorded, &mut request_event, field);
+                correct(&mut recorded, &mut event, field);
             }
         }
-        apply::request(blank, &request_event, &recorded)?;
+        match &event {
+            DomainEvent::Request(e) => apply::request(blank, e, &recorded)?,
+            DomainEvent::Mediation(e) => apply::mediation(blank, e, &recorded)?,
+            _ => {}
+        }
     }
     Ok(())
 }
 
-/// Restates one fact of a request event, as the correction says it should have been.
-fn correct(recorded: &mut RecordedEvent, event: &mut RequestEvent, field: &CorrectedField) {
+/// Restates one fact of an event, as the correction says it should have been.
+fn correct(recorded: &mut RecordedEvent, event: &mut DomainEvent, field: &CorrectedField) {
+    match event {
+        DomainEvent::Request(event) => correct_request(recorded, event, field),
+        DomainEvent::Mediation(event) => correct_mediation(recorded, event, field),
+        _ => {}
+    }
+}
+
+fn correct_mediation(
+    recorded: &mut RecordedEvent,
+    event: &mut MediationEvent,
+    field: &CorrectedField,
+) {
+    match (field, event) {
+        (CorrectedField::OccurredAt(at), _) => recorded.occurred_at = *at,
+        (CorrectedField::DisputeType(dispute), MediationEvent::MediationRegistered(e)) => {
+            e.dispute_type = *dispute;
+        }
+        (CorrectedField::Location(location), MediationEvent::MediationRegistered(e)) => {
+            e.location = *location;
+        }
+        // Other fields (texts, notes) do not move a count.
+        _ => {}
+    }
+}
+
+fn correct_request(recorded: &mut RecordedEvent, event: &mut RequestEvent, field: &CorrectedField) {
     match (field, event) {
         (CorrectedField::OccurredAt(at), _) => recorded.occurred_at = *at,
         (CorrectedField::RequestCategory(category), RequestEvent::RequestReceived(e)) => {
@@ -132,10 +179,10 @@ fn recount(
     for (key, counts) in contribution.take_records::<MonthlyCounters>() {
         writes
             .record_or_default::<MonthlyCounters>(&key)?
-            .recount_requests(&counts, how)
+            .recount_cases(&counts, how)
             .ok_or_else(|| {
                 ApplyError::Inconsistent(format!(
-                    "taking a corrected request's counts back from {key:02x?} would go below zero"
+                    "taking a corrected case's counts back from {key:02x?} would go below zero"
                 ))
             })?;
     }

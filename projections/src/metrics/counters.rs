@@ -76,11 +76,12 @@ pub(crate) enum Recount {
 }
 
 impl MonthlyCounters {
-    /// Adds `other`'s request counts (the only counts request events move) or takes them
-    /// back; `None` if a count would go below zero (then nothing is changed).
-    pub(crate) fn recount_requests(&mut self, other: &MonthlyCounters, how: Recount) -> Option<()> {
+    /// Adds `other`'s request and mediation counts (the only counts request and mediation
+    /// events move) or takes them back; `None` if a count would go below zero (then nothing
+    /// is changed).
+    pub(crate) fn recount_cases(&mut self, other: &MonthlyCounters, how: Recount) -> Option<()> {
         let mut next = self.clone();
-        let pairs: [(&mut u64, u64); 19] = [
+        let pairs: [(&mut u64, u64); 26] = [
             (&mut next.requests_received, other.requests_received),
             (&mut next.requests_rejected, other.requests_rejected),
             (&mut next.requests_merged, other.requests_merged),
@@ -115,6 +116,19 @@ impl MonthlyCounters {
                 other.closed_not_responsible,
             ),
             (&mut next.requests_reopened, other.requests_reopened),
+            (&mut next.mediations_registered, other.mediations_registered),
+            (&mut next.mediations_declined, other.mediations_declined),
+            (&mut next.mediations_concluded, other.mediations_concluded),
+            (&mut next.mediations_agreed, other.mediations_agreed),
+            (
+                &mut next.mediations_concluded_within_month,
+                other.mediations_concluded_within_month,
+            ),
+            (
+                &mut next.performance_follow_ups,
+                other.performance_follow_ups,
+            ),
+            (&mut next.performance_performed, other.performance_performed),
         ];
         for (count, by) in pairs {
             *count = match how {

@@ -34,7 +34,7 @@ pub const METRICS_PROJECTION: &str = "metrics";
 /// 2: each work counts once, at its latest completion, and corrections recount it.
 /// 3: time-to-close samples as one list per scope and month.
 /// 4: no stored case facts (recalled from the ledger, `facts.rs`).
-/// 5: corrections of a request recount it (`corrections.rs`).
+/// 5: corrections of a request or a mediation recount it (`corrections.rs`).
 const METRICS_VERSION: u32 = 5;
 
 pub(crate) const COUNTERS_TAG: u8 = b'g';
@@ -74,7 +74,9 @@ fn fold(
         DomainEvent::Decision(e) => apply::decision(writes, e, event.recorded),
         DomainEvent::FactCorrected(correction) => match case_of_stream(event.recorded) {
             Some((CaseKind::WorkProject, id)) => works::correct(writes, id, correction),
-            Some((CaseKind::Request, id)) => corrections::request(writes, id, &event, correction),
+            Some((kind @ (CaseKind::Request | CaseKind::Mediation), id)) => {
+                corrections::recount_case(writes, kind, id, &event, correction)
+            }
             // Other corrections restate facts the counters do not hold.
             _ => Ok(()),
         },

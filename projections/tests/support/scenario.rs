@@ -48,6 +48,8 @@ pub struct Scenario {
     pub r1_received: Recorded,
     /// The unit doors' completion (05-20: 16 doors, 76,000.00).
     pub work_completed: Recorded,
+    /// M2's failure (04-15, 45 days after its registration).
+    pub m2_failed: Recorded,
 }
 
 pub fn build(ledger: &Ledger) -> Scenario {
@@ -560,7 +562,7 @@ pub fn build(ledger: &Ledger) -> Scenario {
         &mediator,
         None,
     );
-    ledger.record(
+    let m2_failed = ledger.record(
         m2,
         MediationEvent::MediationFailed(MediationFailed {
             mediation_id: MediationId(mediations[1]),
@@ -590,5 +592,6 @@ pub fn build(ledger: &Ledger) -> Scenario {
         inspection_passed,
         r1_received,
         work_completed,
+        m2_failed,
     }
 }
