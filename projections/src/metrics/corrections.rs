@@ -36,13 +36,13 @@ pub(super) fn recount_case(
     correction: &FactCorrected,
 ) -> Result<(), ApplyError> {
     let history = decoded_history(event)?;
-    let mut before = writes.blank();
-    fold_corrected(&mut before, &history, &[])?;
     let mut after = writes.blank();
     fold_corrected(&mut after, &history, std::slice::from_ref(correction))?;
     // A batch whose changes are thrown away (recalling facts, `facts.rs`) starts from the
     // counters as they stand now, after this correction: it only needs the facts.
     if writes.changes() == Changes::Committed {
+        let mut before = writes.blank();
+        fold_corrected(&mut before, &history, &[])?;
         recount(writes, &mut before, Recount::TakeBack)?;
         recount(writes, &mut after, Recount::Add)?;
     }

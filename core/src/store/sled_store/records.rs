@@ -38,16 +38,16 @@ pub(super) fn find(tree: &sled::Tree, position: u64) -> Result<Option<IVec>, Sto
     let Some((first, value)) = entry_at_or_before(tree, position)? else {
         return Ok(None);
     };
-    Ok(split(first, &value)?
+    Ok(codec::record_spans(first, &value)?
         .into_iter()
         .find(|(at, _)| *at == position)
-        .map(|(_, bytes)| bytes))
+        .map(|(_, span)| value.subslice(span.start, span.len())))
 }
 
 /// The position of the last stored record (0 when there is none).
 pub(super) fn last_position(tree: &sled::Tree) -> Result<u64, StoreError> {
     match entry_at_or_before(tree, u64::MAX)? {
-        Some((first, value)) => Ok(split(first, &value)?
+        Some((first, value)) => Ok(codec::record_spans(first, &value)?
             .last()
             .map_or(first, |(position, _)| *position)),
         None => Ok(0),

@@ -532,7 +532,7 @@ fn stage_chunks(batch: &mut sled::Batch, first_position: u64, records: Vec<Vec<u
     let mut chunk_first = first_position;
     let mut chunk: Vec<Vec<u8>> = Vec::new();
     let mut chunk_bytes = 0usize;
-    let flush = |chunk: &mut Vec<Vec<u8>>, chunk_first: u64, batch: &mut sled::Batch| {
+    let close_chunk = |chunk: &mut Vec<Vec<u8>>, chunk_first: u64, batch: &mut sled::Batch| {
         let count = chunk.len() as u64;
         if let Some(value) = codec::frame_records(std::mem::take(chunk)) {
             batch.insert(&keys::event(chunk_first)[..], value);
@@ -543,13 +543,13 @@ fn stage_chunks(batch: &mut sled::Batch, first_position: u64, records: Vec<Vec<u
         let full =
             chunk_bytes + record.len() > CHUNK_BYTES_MAX || chunk.len() == codec::CHUNK_RECORDS_MAX;
         if full && !chunk.is_empty() {
-            chunk_first = flush(&mut chunk, chunk_first, batch);
+            chunk_first = close_chunk(&mut chunk, chunk_first, batch);
             chunk_bytes = 0;
         }
         chunk_bytes += record.len();
         chunk.push(record);
     }
-    flush(&mut chunk, chunk_first, batch);
+    close_chunk(&mut chunk, chunk_first, batch);
 }
 
 /// Answers `jobs` and everything still queued with `Unavailable`.
