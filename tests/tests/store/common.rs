@@ -5,19 +5,37 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use govledger_core::store::EventStore;
-use govledger_core::store::sled_store::{OpenCheck, SledOptions, SledStore};
+use govledger_core::store::sled_store::{OpenCheck, SledOptions, SledStore, TailLimits};
 use tempfile::TempDir;
 
 /// Makes fresh sled stores, each in its own temp dir, kept until the factory is dropped.
 #[derive(Default)]
 pub(crate) struct SledFactory {
     dirs: Mutex<Vec<TempDir>>,
+    tail: TailLimits,
 }
 
+/// A stream-index tail stored every few events, so tests cross between stored runs and the
+/// in-memory tail all the time.
+pub(crate) const TINY_TAIL: TailLimits = TailLimits {
+    events_max: 3,
+    streams_max: 2,
+};
+
 impl SledFactory {
+    /// Stores whose stream-index tail is stored at `tail`'s limits.
+    pub(crate) fn with_tail(tail: TailLimits) -> SledFactory {
+        SledFactory {
+            dirs: Mutex::default(),
+            tail,
+        }
+    }
+
     pub(crate) fn open_fresh(&self) -> Arc<dyn EventStore> {
         let dir = tempfile::tempdir().expect("creating a temp dir");
-        let store = SledStore::open(dir.path()).expect("opening a fresh store");
+        let mut options = SledOptions::new(dir.path());
+        options.stream_index_tail = self.tail;
+        let store = SledStore::open_with(options).expect("opening a fresh store");
         self.dirs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use govledger_core::codec::{self, Placement};
 use govledger_core::event::StreamId;
-use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::sled_store::{SledOptions, SledStore, TailLimits};
 use govledger_core::store::{EventStore, ExpectedVersion};
 use govledger_tests::conformance::{describe_error, event, request};
 
@@ -307,4 +307,35 @@ fn a_chunk_reads_back_record_by_record() {
         .expect("reading the stream");
     let positions: Vec<u64> = stream.iter().map(|e| e.position).collect();
     assert_eq!(positions, vec![13, 14, 15, 16]);
+}
+
+#[test]
+fn verify_names_a_damaged_stream_index_run() {
+    let dir = tempfile::tempdir().expect("creating a temp dir");
+    {
+        // Every group stores its stream-index entries, so the runs are on disk.
+        let mut options = SledOptions::new(dir.path());
+        options.stream_index_tail = TailLimits {
+            events_max: 1,
+            streams_max: 1,
+        };
+        let store = SledStore::open_with(options).expect("opening");
+        let events = (0..4).map(|n| event(&format!("fact {n}"))).collect();
+        store
+            .append(request("request-1", ExpectedVersion::NoStream, events))
+            .expect("appending");
+    }
+    // The run of request-1 from version 1: point version 3 at position 4.
+    edit_raw(dir.path(), |tree| {
+        let mut key = b"Vrequest-1\0".to_vec();
+        key.extend_from_slice(&1u64.to_be_bytes());
+        let mut run = tree.get(&key).expect("reading").expect("the run").to_vec();
+        assert_eq!(run.len(), 4 * 8, "one run of four versions");
+        run[2 * 8..3 * 8].copy_from_slice(&4u64.to_be_bytes());
+        tree.insert(key, run).expect("writing the run");
+    });
+    let report = open_unchecked(dir.path()).verify().expect("verify runs");
+    let damage = report.first_damage.expect("damage found");
+    assert_eq!(damage.position, 3);
+    assert_eq!(damage.reason, "stream index does not point at this event");
 }

@@ -1,13 +1,13 @@
-//! The key space of the `ledger` tree (store format 2). Everything lives in one sled tree so
+//! The key space of the `ledger` tree (store format 3). Everything lives in one sled tree so
 //! one `apply_batch` commits a whole group atomically, crash included.
 //!
 //! | prefix | key                                   | value                                  |
 //! |--------|---------------------------------------|----------------------------------------|
 //! | `E`    | first position (u64 BE)               | one record, or a chunk of consecutive records (see `codec`) |
-//! | `V`    | stream id, 0x00, version (u64 BE)     | position (u64 BE)                      |
+//! | `V`    | stream id, 0x00, first version (u64 BE) | positions of consecutive versions (u64 BE × n) |
 //! | `T`    | id's first 6 bytes, first position of the part (u64 BE) | (event id (16), position (u64 BE)) × n, sorted by id |
 //! | `I`    | idempotency key                       | fingerprint (32) + outcome (codec)     |
-//! | `M`    | `format` / `head` / `verified`        | u32 BE / position (u64 BE) + hash (32) |
+//! | `M`    | `format` / `head` / `verified` / `streams_indexed` | u32 BE / position (u64 BE) + hash (32) / position (u64 BE) |
 //!
 //! Stream ids never contain 0x00 (see `event.rs`), so the separator is safe.
 //!
@@ -15,7 +15,10 @@
 //! bounds the append rate, so keys are shared wherever reads allow (ADR 0003): a group
 //! commit stores its records as chunks, one `E` key per chunk; the event-id index groups ids
 //! by their first 48 bits (a UUIDv7's millisecond) and a group writes one `T` key (a part)
-//! per bucket it touches, so the ids of one group usually land in one or two keys; a stream's version is its last `V` key (no separate counter); and
+//! per bucket it touches, so the ids of one group usually land in one or two keys; the
+//! stream index is written in runs, one `V` key per stream per tail write, not per event
+//! (format 3, ADR 0004, see `stream_index.rs`), and a stream's version is the end of its last
+//! run (no separate counter); and
 //! type-filtered log reads scan the log (bounded by `READ_SCAN_RECORDS_MAX` per call) instead
 //! of keeping a type index. Format 1 kept one `E` key per record (still valid in format 2)
 //! and one `U` key (`U`, event id) per event id; opening a format-1 ledger converts its `U`
@@ -31,6 +34,9 @@ pub(super) const EVENT: u8 = b'E';
 pub(super) const META_FORMAT: &[u8] = b"Mformat";
 pub(super) const META_HEAD: &[u8] = b"Mhead";
 pub(super) const META_VERIFIED: &[u8] = b"Mverified";
+/// The last position the stored stream index (`V` runs) covers; later ones are in the
+/// writer's tail, rebuilt at open.
+pub(super) const META_STREAMS_INDEXED: &[u8] = b"Mstreams_indexed";
 
 pub(super) fn event(position: u64) -> [u8; 9] {
     let mut key = [EVENT; 9];

@@ -11,6 +11,7 @@ mod keys;
 mod lock;
 mod records;
 mod restore;
+mod stream_index;
 mod upgrade;
 mod writer;
 
@@ -39,12 +40,18 @@ use crate::time::Timestamp;
 use id_index::IdIndexWriter;
 pub use lock::open_waiting_for_lock;
 pub use restore::{SledRestore, StoredRecord};
+use stream_index::StreamIndex;
+pub use stream_index::{
+    STREAM_INDEX_TAIL_EVENTS_LIMIT, STREAM_INDEX_TAIL_EVENTS_MAX, STREAM_INDEX_TAIL_STREAMS_MAX,
+    TailLimits,
+};
 use writer::{Committer, Job, LoneCommit, Shared};
 
 /// The store format this build writes and reads. Bump it (with an upgrade path and an ADR)
 /// whenever the key layout or the record encoding changes. Format 2 (ADR 0003): records in
-/// chunks, the event-id index in buckets; a format-1 ledger is upgraded at open.
-pub const STORE_FORMAT: u32 = 2;
+/// chunks, the event-id index in buckets. Format 3 (ADR 0004): the stream index in runs,
+/// written from an in-memory tail. Older formats are upgraded at open.
+pub const STORE_FORMAT: u32 = 3;
 const TREE_NAME: &[u8] = b"ledger";
 
 /// What `open` checks before it accepts appends.
@@ -64,6 +71,8 @@ pub struct SledOptions {
     pub check: OpenCheck,
     /// sled's page cache.
     pub cache_capacity_bytes: u64,
+    /// When the writer stores the stream index's in-memory tail.
+    pub stream_index_tail: TailLimits,
 }
 
 impl SledOptions {
@@ -72,6 +81,7 @@ impl SledOptions {
             path: path.into(),
             check: OpenCheck::SinceLastVerified,
             cache_capacity_bytes: 256 * 1024 * 1024,
+            stream_index_tail: TailLimits::default(),
         }
     }
 }
@@ -79,6 +89,8 @@ impl SledOptions {
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
+    /// Shared with the writer, which extends its tail.
+    stream_index: Arc<StreamIndex>,
     /// Read by every append (many at once), written only at open and close.
     intake: RwLock<Option<Intake>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
@@ -121,16 +133,27 @@ impl SledStore {
                 ),
             });
         }
+        let mut stream_index = StreamIndex::new(&tree, options.stream_index_tail);
+        let replayed = stream_index.replay_tail(head.position);
         let (head_tx, head_rx) = watch::channel(head);
         let store = SledStore {
             db,
             tree,
+            stream_index: Arc::new(stream_index),
             intake: RwLock::new(None),
             writer_thread: Mutex::new(None),
             head_tx: Mutex::new(Some(Arc::new(head_tx))),
             head_rx,
             failed: Arc::new(AtomicBool::new(false)),
         };
+        if let Err(error) = replayed {
+            if options.check != OpenCheck::Skip {
+                return Err(error);
+            }
+            // `verify` names the damage; appends would extend an index that is incomplete.
+            tracing::warn!(%error, "the stream index's tail is unreadable; opened for reading only");
+            store.failed.store(true, Ordering::SeqCst);
+        }
         if options.check == OpenCheck::SinceLastVerified {
             store.check_since_last_verified(head)?;
         }
@@ -227,6 +250,7 @@ impl SledStore {
             last_recorded_at,
             stream_versions: HashMap::new(),
             id_index: IdIndexWriter::open(&self.tree)?,
+            stream_index: Arc::clone(&self.stream_index),
         };
         let shared = Arc::new(Shared::new(
             committer,
@@ -270,10 +294,9 @@ impl SledStore {
             reason: reason.into(),
         };
         let by_version = self
-            .tree
-            .get(keys::stream_version(&event.stream_id, event.stream_version))
-            .map_err(|e| damage(&e.to_string()))?
-            .and_then(|value| keys::trailing_u64(&value));
+            .stream_index
+            .position_of(&event.stream_id, event.stream_version)
+            .map_err(|e| damage(&e.to_string()))?;
         if by_version != Some(event.position) {
             return Err(damage("stream index does not point at this event"));
         }
@@ -392,7 +415,11 @@ fn open_tree(options: &SledOptions) -> Result<(sled::Db, sled::Tree), StoreError
 fn check_format(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     match tree.get(keys::META_FORMAT)? {
         Some(value) if value.as_ref() == upgrade::FORMAT_1.to_be_bytes() => {
-            upgrade::from_format_1(db, tree)
+            upgrade::from_format_1(db, tree)?;
+            upgrade::from_format_2(db, tree)
+        }
+        Some(value) if value.as_ref() == upgrade::FORMAT_2.to_be_bytes() => {
+            upgrade::from_format_2(db, tree)
         }
         Some(value) => {
             let found = <[u8; 4]>::try_from(value.as_ref())
@@ -518,15 +545,11 @@ impl EventStore for SledStore {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         check_limit(limit)?;
         let head = self.published_head();
-        let low = keys::stream_version(stream, from_version.max(1));
-        let high = keys::stream_version(stream, u64::MAX);
-        let mut events = Vec::new();
-        for entry in self.tree.range(low..=high) {
-            let (_, value) = entry?;
-            let position = keys::trailing_u64(&value).unwrap_or(0);
-            if position > head {
-                break;
-            }
+        let positions = self
+            .stream_index
+            .positions(stream, from_version, head, limit)?;
+        let mut events = Vec::with_capacity(positions.len());
+        for position in positions {
             match self.read_event(position)? {
                 Some(event) => events.push(event),
                 None => {
@@ -535,9 +558,6 @@ impl EventStore for SledStore {
                         reason: format!("stream index of {stream} points at a missing event"),
                     });
                 }
-            }
-            if events.len() == limit {
-                break;
             }
         }
         Ok(events)
@@ -570,14 +590,7 @@ impl EventStore for SledStore {
         // The version counter may run ahead of the published head for an instant (between the
         // batch landing and the head being published), so count what a reader can see.
         let head = self.published_head();
-        let prefix = keys::stream_version_prefix(stream);
-        for entry in self.tree.scan_prefix(&prefix).rev() {
-            let (key, value) = entry?;
-            if keys::trailing_u64(&value).is_some_and(|position| position <= head) {
-                return Ok(keys::trailing_u64(&key).unwrap_or(0));
-            }
-        }
-        Ok(0)
+        self.stream_index.version_at(stream, head)
     }
 
     fn find_idempotent(

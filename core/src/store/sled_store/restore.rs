@@ -92,6 +92,9 @@ impl SledRestore {
             .insert(keys::META_HEAD, &keys::encode_head(head)[..])?;
         self.tree
             .insert(keys::META_VERIFIED, &keys::encode_head(head)[..])?;
+        // Every record's stream version was written as a run of one: the index is whole.
+        self.tree
+            .insert(keys::META_STREAMS_INDEXED, &head.position.to_be_bytes())?;
         self.db.flush()?;
         Ok(head)
     }

@@ -1,18 +1,23 @@
-//! Upgrading a format-1 ledger to format 2 at open (ADR 0003). Records stay exactly as they
-//! are: format 1's one record per `E` key is valid format 2, so the chain is untouched. Only
-//! the event-id index changes layout: its `U` keys (one per id) become `T` buckets. One atomic
-//! batch does it all, the format marker included, so a crash leaves either format whole.
+//! Upgrading older ledgers at open, one format at a time. Records are never touched, so the
+//! chain is unchanged; each step is one atomic batch with its format marker, so a crash
+//! leaves either format whole (and the next open goes on from it).
+//!
+//! - 1 → 2 (ADR 0003): format 1's one record per `E` key is valid format 2; the event-id
+//!   index's `U` keys (one per id) become `T` buckets.
+//! - 2 → 3 (ADR 0004): format 2's `V` keys (one version each) are valid runs of one; the
+//!   `Mstreams_indexed` marker records that they cover the whole log.
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::store::sled_store::STORE_FORMAT;
 use crate::store::sled_store::id_index::stage_parts;
 use crate::store::sled_store::keys::{self, BucketId};
 
 pub(super) const FORMAT_1: u32 = 1;
+pub(super) const FORMAT_2: u32 = 2;
+const FORMAT_3: u32 = 3;
 
 pub(super) fn from_format_1(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     let mut buckets: BTreeMap<BucketId, Vec<(Uuid, u64)>> = BTreeMap::new();
@@ -41,13 +46,33 @@ pub(super) fn from_format_1(db: &sled::Db, tree: &sled::Tree) -> Result<(), Stor
     for (bucket_id, entries) in &mut buckets {
         stage_parts(&mut batch, bucket_id, entries);
     }
-    batch.insert(keys::META_FORMAT, &STORE_FORMAT.to_be_bytes());
+    batch.insert(keys::META_FORMAT, &FORMAT_2.to_be_bytes());
     tree.apply_batch(batch)?;
     db.flush()?;
     tracing::info!(
         event_ids = ids,
         buckets = buckets.len(),
-        "upgraded the ledger from store format 1 to {STORE_FORMAT}"
+        "upgraded the ledger from store format 1 to 2"
+    );
+    Ok(())
+}
+
+pub(super) fn from_format_2(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
+    let head = match tree.get(keys::META_HEAD)? {
+        Some(value) => keys::decode_head(&value).ok_or_else(|| StoreError::Corrupt {
+            position: 0,
+            reason: "head marker is malformed".into(),
+        })?,
+        None => crate::store::Head::EMPTY,
+    };
+    let mut batch = sled::Batch::default();
+    batch.insert(keys::META_STREAMS_INDEXED, &head.position.to_be_bytes());
+    batch.insert(keys::META_FORMAT, &FORMAT_3.to_be_bytes());
+    tree.apply_batch(batch)?;
+    db.flush()?;
+    tracing::info!(
+        head = head.position,
+        "upgraded the ledger from store format 2 to 3"
     );
     Ok(())
 }

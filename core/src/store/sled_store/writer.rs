@@ -44,6 +44,7 @@ use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::sled_store::id_index::IdIndexWriter;
 use crate::store::sled_store::keys;
+use crate::store::sled_store::stream_index::{IndexEntry, StreamIndex};
 use crate::store::{AppendOutcome, AppendRequest, Head};
 use crate::time::Timestamp;
 
@@ -73,6 +74,8 @@ pub(super) struct Committer {
     pub(super) stream_versions: HashMap<StreamId, u64>,
     /// The event-id index's recently used buckets.
     pub(super) id_index: IdIndexWriter,
+    /// The stream index, whose in-memory tail this writer alone extends.
+    pub(super) stream_index: Arc<StreamIndex>,
 }
 
 /// What the writer thread and lone committers share.
@@ -178,6 +181,8 @@ struct Group {
     /// The group's sealed records, in position order from `self.head.position + 1`; framed
     /// into chunks when the group is applied.
     records: Vec<Vec<u8>>,
+    /// The group's stream-index entries, in position order.
+    index_entries: Vec<IndexEntry>,
     answers: Vec<(Reply, Result<AppendOutcome, StoreError>)>,
     staged_events: usize,
 }
@@ -366,6 +371,7 @@ impl Committer {
             stream_versions: HashMap::new(),
             idempotency: HashMap::new(),
             records: Vec::new(),
+            index_entries: Vec::new(),
             answers: Vec::with_capacity(jobs.len()),
             staged_events: 0,
         };
@@ -383,6 +389,9 @@ impl Committer {
         let records = std::mem::take(&mut group.records);
         stage_chunks(&mut group.batch, self.head.position + 1, records);
         self.id_index.stage_changes(&mut group.batch);
+        let tail_fate =
+            self.stream_index
+                .stage(&mut group.batch, &group.index_entries, group.head.position);
         group
             .batch
             .insert(keys::META_HEAD, &keys::encode_head(group.head)[..]);
@@ -391,6 +400,7 @@ impl Committer {
         if let Err(error) = applied {
             return Err((StoreError::from(error), group.answers));
         }
+        self.stream_index.settle(&group.index_entries, tail_fate);
         self.head = group.head;
         self.last_recorded_at = group.last_recorded_at;
         if self.stream_versions.len() + group.stream_versions.len()
@@ -445,7 +455,7 @@ impl Committer {
         // Seal everything before touching the group, so a failure leaves it untouched.
         let mut head = group.head;
         let mut recorded_at = group.last_recorded_at.max(Timestamp::now());
-        let mut entries = Vec::with_capacity(request.events.len() + 1);
+        let mut index_entries = Vec::with_capacity(request.events.len());
         let mut records = Vec::with_capacity(request.events.len());
         let mut version = current_version;
         for event in &request.events {
@@ -460,10 +470,11 @@ impl Committer {
             };
             let sealed = codec::seal_record(event, &placement)?;
             records.push(sealed.value);
-            entries.push((
-                keys::stream_version(&request.stream, version),
-                placement.position.to_be_bytes().to_vec(),
-            ));
+            index_entries.push(IndexEntry {
+                stream: request.stream.clone(),
+                version,
+                position: placement.position,
+            });
             head = Head {
                 position: placement.position,
                 hash: sealed.hash,
@@ -487,18 +498,16 @@ impl Committer {
         }
         if let (Some(idempotency), Some(fingerprint)) = (&request.idempotency, &job.fingerprint) {
             let key = idempotency.key.as_str();
-            entries.push((
+            group.batch.insert(
                 keys::idempotency(key),
                 keys::encode_idempotency(fingerprint, &outcome).to_vec(),
-            ));
+            );
             group
                 .idempotency
                 .insert(key.to_string(), (*fingerprint, outcome));
         }
-        for (key, value) in entries {
-            group.batch.insert(key, value);
-        }
         group.records.extend(records);
+        group.index_entries.extend(index_entries);
         group.staged_events += request.events.len();
         group.head = head;
         group.last_recorded_at = recorded_at;
@@ -512,17 +521,8 @@ impl Committer {
         if let Some(version) = self.stream_versions.get(stream) {
             return Ok(*version);
         }
-        // The stream index's last key is the stream's version (applied groups included: the
-        // writer is their only author).
-        match self
-            .tree
-            .scan_prefix(keys::stream_version_prefix(stream))
-            .next_back()
-            .transpose()?
-        {
-            Some((key, _)) => Ok(keys::trailing_u64(&key).unwrap_or(0)),
-            None => Ok(0),
-        }
+        // Applied groups included: the writer is their only author.
+        self.stream_index.last_version(stream)
     }
 }
 
