@@ -8,7 +8,9 @@
 //! intact. Every third append carries three events, to show a multi-event append survives
 //! whole or not at all.
 //!
-//! Usage: `crash-writer <data dir> <writers>`
+//! Usage: `crash-writer <data dir> <writers> [<stream-index tail events>]`: the optional
+//! third argument stores the stream index's tail every that many events (default: the
+//! store's), so kills also land around tail stores.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use govledger_core::error::StoreError;
 use govledger_core::event::{Actor, EventType, NewEvent, StreamId};
-use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::sled_store::{SledOptions, SledStore, TailLimits};
 use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion};
 use govledger_core::time::Timestamp;
 use uuid::Uuid;
@@ -92,10 +94,24 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (Some(dir), Some(Ok(writers))) = (args.get(1), args.get(2).map(|n| n.parse::<usize>()))
     else {
-        eprintln!("usage: crash-writer <data dir> <writers>");
+        eprintln!("usage: crash-writer <data dir> <writers> [<stream-index tail events>]");
         return ExitCode::from(2);
     };
-    let store = match SledStore::open(dir) {
+    let mut options = SledOptions::new(dir);
+    match args.get(3).map(|n| n.parse::<usize>()) {
+        None => {}
+        Some(Ok(events_max)) => {
+            options.stream_index_tail = TailLimits {
+                events_max,
+                ..TailLimits::default()
+            }
+        }
+        Some(Err(error)) => {
+            eprintln!("crash-writer: bad stream-index tail events: {error}");
+            return ExitCode::from(2);
+        }
+    }
+    let store = match SledStore::open_with(options) {
         Ok(store) => Arc::new(store),
         Err(error) => {
             eprintln!("crash-writer: opening {dir}: {error}");

@@ -1,7 +1,9 @@
 //! Crash safety: the `crash-writer` child appends from several threads and prints every
 //! acknowledgement; the parent SIGKILLs it at a random moment, reopens the same data dir,
 //! and checks that every acknowledged event is there and intact, multi-event appends are
-//! whole, positions are gap-free and the chain verifies. Round after round on the same dir.
+//! whole, positions are gap-free and the chain verifies. Round after round on the same dir;
+//! every other round the child stores its stream-index tail every few events, so kills also
+//! land around tail stores (and the next open replays what followed the last one).
 //!
 //! CI runs a few rounds; `GOVLEDGER_CRASH_ROUNDS=100` for a long run, and
 //! `GOVLEDGER_CRASH_SEED=<n>` replays a failing run's kill timings.
@@ -58,11 +60,15 @@ impl KillTimer {
     }
 }
 
+/// The child's stream-index tail in the rounds that store it often, in events.
+const SMALL_TAIL_EVENTS: &str = "7";
+
 /// Runs the child until a random SIGKILL; returns the acknowledgements it printed.
-fn run_child_until_killed(dir: &Path, delay: Duration) -> Vec<Ack> {
+fn run_child_until_killed(dir: &Path, delay: Duration, tail: Option<&str>) -> Vec<Ack> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
         .arg(dir)
         .arg(CHILD_WRITERS)
+        .args(tail)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -193,7 +199,8 @@ fn acknowledged_appends_survive_sigkill() {
     let dir = tempfile::tempdir().expect("creating a temp dir");
     let mut acks = Vec::new();
     for round in 1..=rounds {
-        acks.extend(run_child_until_killed(dir.path(), timer.next_delay()));
+        let tail = (round % 2 == 0).then_some(SMALL_TAIL_EVENTS);
+        acks.extend(run_child_until_killed(dir.path(), timer.next_delay(), tail));
         check_after_crash(dir.path(), &acks, round);
     }
     eprintln!("crash test: {} acknowledged events survived", acks.len());
