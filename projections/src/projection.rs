@@ -5,7 +5,7 @@ use govledger_core::event::RecordedEvent;
 use govledger_core::store::EventStore;
 
 use crate::error::ApplyError;
-use crate::runner::ReadModelWrites;
+use crate::runner::{ReadModel, ReadModelWrites};
 
 /// Turns a stored event into the value projections fold. Runs once per event for all the
 /// projections a driver feeds, so the (upcasting) payload decode is paid once.
@@ -59,6 +59,20 @@ pub trait Projection<E>: Send + Sync + 'static {
     /// (`ReadModelWrites::note_once`). Must be as deterministic as `apply`.
     fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
         let _ = writes;
+        Ok(())
+    }
+
+    /// Writes every index from the committed records (`model`), once, before a generation
+    /// whose batches left them out (`ReadModelWrites::index_upkeep` was
+    /// `IndexUpkeep::BeforeGoingLive`) goes live. It must write exactly what `apply` and
+    /// `finish_batch` would have kept up to date batch by batch (the replay tests compare
+    /// both). A projection without indexes keeps this default.
+    fn build_indexes(
+        &self,
+        model: &ReadModel,
+        writes: &mut ReadModelWrites<'_>,
+    ) -> Result<(), ApplyError> {
+        let _ = (model, writes);
         Ok(())
     }
 }

@@ -6,10 +6,11 @@ mod support;
 
 use std::sync::Arc;
 
+use govledger_core::domain::synthetic::{self, SyntheticSpec};
 use govledger_core::event::NewEvent;
 use govledger_core::store::{AppendRequest, ExpectedVersion, LogQuery};
 use govledger_projections::read_api::ReadApi;
-use govledger_projections::runner::{Entry, RunnerOptions};
+use govledger_projections::runner::{Entry, ProjectionState, RunnerOptions};
 use proptest::prelude::*;
 use support::{Ledger, WAIT};
 
@@ -20,6 +21,12 @@ fn snapshot(api: &ReadApi) -> Vec<Vec<Entry>> {
         .iter()
         .map(|name| api.runner().read_model(name).unwrap().entries().unwrap())
         .collect()
+}
+
+fn cases_state(api: &ReadApi) -> ProjectionState {
+    let status = api.status();
+    let cases = status.iter().find(|status| status.name == "cases");
+    cases.expect("a cases projection").state.clone()
 }
 
 fn copy(from: &Ledger, to: &Ledger, first: u64, count: usize) {
@@ -84,6 +91,75 @@ fn run(chunks: Vec<(usize, usize)>) {
         api.wait_until(total, WAIT).await.unwrap();
         assert_eq!(snapshot(&api), expected);
         api.shutdown().await.unwrap();
+    });
+}
+
+/// A first build stopped by shutdowns and resumed (a building generation leaves the cases'
+/// indexes out until it goes live) ends equal to a one-shot build. The synthetic ledger
+/// interleaves its cases, so the events of one case straddle the stops.
+#[test]
+fn a_first_build_stopped_and_resumed_equals_a_one_shot_build() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let source = Ledger::new();
+        let spec = SyntheticSpec {
+            events_target: 600,
+            compounds: 2,
+            years: 1,
+            seed: 7,
+        };
+        tokio::task::block_in_place(|| synthetic::generate(source.store.as_ref(), spec)).unwrap();
+        let total = source.head();
+        let one_shot = source.open_read_api(8_192);
+        one_shot.wait_until(total, WAIT).await.unwrap();
+        let expected = snapshot(&one_shot);
+        one_shot.shutdown().await.unwrap();
+
+        let resumed_dir = tempfile::tempdir().unwrap();
+        let mut stopped_at = Vec::new();
+        for batch in [5, 11, 17].into_iter().cycle().take(200) {
+            let mut options = RunnerOptions::new(resumed_dir.path());
+            options.batch_events_max = batch;
+            options.build_batch_events_max = batch;
+            let api = ReadApi::open(options, Arc::clone(&source.store)).unwrap();
+            api.start().unwrap();
+            // Stop once the cases have built some way past the last stop.
+            let built_before = stopped_at.last().copied().unwrap_or(0);
+            let cases_built = loop {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                match cases_state(&api) {
+                    ProjectionState::Rebuilding { rebuilt_position } => {
+                        if rebuilt_position >= built_before + 60 {
+                            break Some(rebuilt_position);
+                        }
+                    }
+                    _ => break None,
+                }
+            };
+            api.shutdown().await.unwrap();
+            match cases_built {
+                Some(position) => stopped_at.push(position),
+                None => {
+                    drop(api);
+                    let api = ReadApi::open(
+                        RunnerOptions::new(resumed_dir.path()),
+                        Arc::clone(&source.store),
+                    )
+                    .unwrap();
+                    api.start().unwrap();
+                    api.wait_until(total, WAIT).await.unwrap();
+                    assert_eq!(snapshot(&api), expected, "stopped at {stopped_at:?}");
+                    assert!(stopped_at.len() > 1, "stopped at {stopped_at:?}");
+                    api.shutdown().await.unwrap();
+                    return;
+                }
+            }
+        }
+        panic!("the build did not finish in 200 starts");
     });
 }
 

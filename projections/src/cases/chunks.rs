@@ -94,7 +94,7 @@ fn merged(stored: &[u8], changes: &BTreeMap<Entry, Presence>) -> Vec<u8> {
 /// Marks a chunk the batch touched, to drop it at the end of the batch if it became empty.
 struct ChunkTouched;
 
-fn chunk_key(prefix: &[u8], entry: &Entry) -> Vec<u8> {
+pub(crate) fn chunk_key(prefix: &[u8], entry: &Entry) -> Vec<u8> {
     let mut key = Vec::with_capacity(prefix.len() + WINDOW_BYTES);
     key.extend_from_slice(prefix);
     key.extend_from_slice(&entry[..WINDOW_BYTES]);
@@ -127,6 +127,17 @@ pub(crate) fn remove(
         .record_or_default::<ChunkEntries>(&key)?
         .remove(entry);
     Ok(())
+}
+
+/// The stored value of a chunk that holds exactly `entries` (in any order, each once).
+pub(crate) fn encode_whole(mut entries: Vec<Entry>) -> Result<Vec<u8>, ApplyError> {
+    entries.sort_unstable();
+    let chunk = ChunkEntries {
+        stored: entries.concat(),
+        changes: BTreeMap::new(),
+    };
+    govledger_core::codec::encode_payload(&chunk)
+        .map_err(|e| ApplyError::Storage(format!("encoding an index chunk: {e}")))
 }
 
 /// Removes the chunks the batch emptied. Call once, after the batch's last `insert`/`remove`

@@ -13,6 +13,8 @@
 //! prefix of it. Entries are stored in chunks, one key per time window (`chunks.rs`); queries
 //! read them as virtual keys `prefix ‖ time ‖ case id`.
 
+use std::collections::HashMap;
+
 use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
@@ -225,6 +227,52 @@ pub(crate) fn reindex(
         }
     }
     Ok(())
+}
+
+/// Every index entry and count of a set of cases, gathered in memory and written once: what
+/// `reindex` would have left after adding each case to empty indexes, without a chunk or a
+/// count being read and rewritten per case.
+#[derive(Default)]
+pub(crate) struct WholeIndexes {
+    chunks: HashMap<Vec<u8>, Vec<Entry>>,
+    counts: HashMap<Vec<u8>, u64>,
+}
+
+impl WholeIndexes {
+    pub(crate) fn add(&mut self, case: &CaseView) {
+        let kind = case.kind;
+        let id = &case.case_id;
+        for value in index_values(case) {
+            self.add_entry(
+                &index_prefix(kind, &value),
+                opened_entry(case.opened_at, id),
+            );
+            *self.counts.entry(count_key(kind, &value)).or_default() += 1;
+        }
+        if let Some(due_at) = due_of(case) {
+            self.add_entry(&due_prefix(kind), due_entry(due_at, id));
+            let due = IndexValue {
+                field: IndexField::Due,
+                value: Vec::new(),
+            };
+            *self.counts.entry(count_key(kind, &due)).or_default() += 1;
+        }
+    }
+
+    fn add_entry(&mut self, prefix: &[u8], entry: Entry) {
+        let key = chunks::chunk_key(prefix, &entry);
+        self.chunks.entry(key).or_default().push(entry);
+    }
+
+    pub(crate) fn write(self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+        for (key, entries) in self.chunks {
+            writes.insert(key, chunks::encode_whole(entries)?);
+        }
+        for (key, count) in self.counts {
+            writes.put_record(key, &count)?;
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn index_state(view: &CaseView) -> IndexState {

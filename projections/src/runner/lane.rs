@@ -10,13 +10,18 @@ use crate::error::{ApplyError, ProjectionError};
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::catalog::Generation;
 use crate::runner::lane_cache::LaneCache;
+use crate::runner::read_model::ReadModel;
 use crate::runner::stats::WriteCounters;
-use crate::runner::writes::{Change, RUNNER_KEY_PREFIX, ReadModelWrites};
+use crate::runner::writes::{Change, IndexUpkeep, RUNNER_KEY_PREFIX, ReadModelWrites};
 
 /// Where a lane keeps the last position it applied (u64 big-endian) and that event's hash, so
 /// a read model built from another ledger (a restored backup) is noticed at open.
 const CHECKPOINT_KEY: [u8; 2] = [RUNNER_KEY_PREFIX, b'c'];
 const CHECKPOINT_BYTES: usize = 8 + 32;
+/// Present (empty) while a generation leaves its indexes to be built before it goes live
+/// (`IndexUpkeep::BeforeGoingLive`); written when the generation is begun, removed in the
+/// commit that writes the indexes, so a resumed build keeps leaving them out.
+const INDEXES_DEFERRED_KEY: [u8; 2] = [RUNNER_KEY_PREFIX, b'i'];
 
 /// A stored event with its payload decoded once for every lane of a driver.
 pub(crate) struct DecodedEvent<E> {
@@ -37,18 +42,44 @@ pub(crate) struct Lane {
     pub applied: u64,
     /// The hash of the event at `applied` (`GENESIS` at 0).
     pub applied_hash: Hash256,
+    pub index_upkeep: IndexUpkeep,
     /// What the lane wrote, so folds rarely read the tree.
     cache: LaneCache,
+    /// A folded batch not yet committed (`apply_overlapped`); `applied` is before it.
+    folded: Option<FoldedBatch>,
+}
+
+/// A batch folded into its changes, waiting for its commit.
+struct FoldedBatch {
+    /// Sorted by key.
+    changes: Vec<Change>,
+    through: (u64, Hash256),
+    upkeep: IndexUpkeep,
+    events: usize,
+    fold_time: std::time::Duration,
 }
 
 impl Lane {
+    /// Begins a generation in an empty tree, to be built from position 1 with its indexes
+    /// left for the end.
+    pub(crate) fn begin(generation: Generation, tree: sled::Tree) -> Result<Lane, ProjectionError> {
+        tree.insert(INDEXES_DEFERRED_KEY, &[])?;
+        Lane::open(generation, tree)
+    }
+
     pub(crate) fn open(generation: Generation, tree: sled::Tree) -> Result<Lane, ProjectionError> {
         let (applied, applied_hash) = match tree.get(CHECKPOINT_KEY)? {
             None => (0, Hash256::GENESIS),
             Some(bytes) => decode_checkpoint(&bytes)
                 .ok_or_else(|| ProjectionError::Corrupt("checkpoint is malformed".into()))?,
         };
-        let cache = if applied == 0 && tree.is_empty() {
+        let index_upkeep = if tree.contains_key(INDEXES_DEFERRED_KEY)? {
+            IndexUpkeep::BeforeGoingLive
+        } else {
+            IndexUpkeep::EveryBatch
+        };
+        let holds_projection_keys = tree.range([RUNNER_KEY_PREFIX + 1]..).next().is_some();
+        let cache = if applied == 0 && !holds_projection_keys {
             LaneCache::for_empty_tree()
         } else {
             LaneCache::default()
@@ -58,8 +89,44 @@ impl Lane {
             tree,
             applied,
             applied_hash,
+            index_upkeep,
             cache,
+            folded: None,
         })
+    }
+
+    /// Writes the indexes a lane left out while it was built (nothing for a lane that kept
+    /// them), in one commit that also ends the deferral; call it before the lane goes live.
+    pub(crate) fn build_indexes<E: 'static>(
+        &mut self,
+        projection: &dyn Projection<E>,
+        counters: &WriteCounters,
+    ) -> Result<(), LaneFailure> {
+        self.settle(counters)?;
+        if self.index_upkeep == IndexUpkeep::EveryBatch {
+            return Ok(());
+        }
+        let failed = |reason: String| LaneFailure {
+            position: self.applied + 1,
+            reason: format!("building the indexes through {}: {reason}", self.applied),
+        };
+        let started = std::time::Instant::now();
+        let tree = self.tree.clone();
+        let mut writes = ReadModelWrites::new(&tree, &self.cache, IndexUpkeep::EveryBatch, &[]);
+        projection
+            .build_indexes(&ReadModel::new(tree.clone()), &mut writes)
+            .and_then(|()| writes.flush_records())
+            .map_err(|error| failed(error.to_string()))?;
+        let changes = writes.into_changes();
+        let fold_time = started.elapsed();
+        let keys = changes.len();
+        self.commit(
+            changes,
+            (self.applied, self.applied_hash),
+            IndexUpkeep::EveryBatch,
+        )?;
+        counters.record(0, keys, fold_time, started.elapsed() - fold_time);
+        Ok(())
     }
 
     /// Applies the events after the checkpoint and commits them with the new checkpoint.
@@ -71,6 +138,7 @@ impl Lane {
         ledger: &dyn EventStore,
         counters: &WriteCounters,
     ) -> Result<(), LaneFailure> {
+        self.settle(counters)?;
         let pending: Vec<&DecodedEvent<E>> = events
             .iter()
             .filter(|event| event.recorded.position > self.applied)
@@ -80,11 +148,18 @@ impl Lane {
         };
         let tree = self.tree.clone();
         let started = std::time::Instant::now();
-        match fold(projection, &pending, ledger, &tree, &self.cache) {
+        let upkeep = self.index_upkeep;
+        match fold(
+            projection,
+            &pending,
+            ledger,
+            (&tree, &self.cache, &[]),
+            upkeep,
+        ) {
             Ok(changes) => {
                 let fold_time = started.elapsed();
                 let keys = changes.len();
-                self.commit(changes, &last.recorded)?;
+                self.commit(changes, checkpoint_of(&last.recorded), upkeep)?;
                 counters.record(
                     pending.len(),
                     keys,
@@ -101,37 +176,209 @@ impl Lane {
                     .take_while(|event| event.recorded.position < failure.position)
                     .collect();
                 if let Some(last_good) = before.last() {
-                    let changes = fold(projection, &before, ledger, &tree, &self.cache)?;
-                    self.commit(changes, &last_good.recorded)?;
+                    let changes = fold(
+                        projection,
+                        &before,
+                        ledger,
+                        (&tree, &self.cache, &[]),
+                        upkeep,
+                    )?;
+                    self.commit(changes, checkpoint_of(&last_good.recorded), upkeep)?;
                 }
                 Err(failure)
             }
         }
     }
 
-    fn commit(&mut self, changes: Vec<Change>, through: &RecordedEvent) -> Result<(), LaneFailure> {
-        let mut batch = sled::Batch::default();
-        for (key, value) in &changes {
-            match value {
-                Some(value) => batch.insert(key.clone(), value.clone()),
-                None => batch.remove(key.clone()),
-            }
-        }
-        batch.insert(
-            &CHECKPOINT_KEY[..],
-            &encode_checkpoint(through.position, &through.hash)[..],
+    /// Applies `events` like `apply`, but leaves this batch folded and uncommitted, and
+    /// commits the batch folded by the previous call while folding this one (reading through
+    /// its changes), so a lane's commit, which waits for sled's process-wide write lock,
+    /// overlaps its next fold. Call `settle` before the lane is read or goes live.
+    pub(crate) fn apply_overlapped<E: 'static>(
+        &mut self,
+        projection: &dyn Projection<E>,
+        events: &[DecodedEvent<E>],
+        ledger: &dyn EventStore,
+        counters: &WriteCounters,
+    ) -> Result<(), LaneFailure> {
+        let Some(previous) = self.folded.take() else {
+            return self.fold_and_keep(projection, events, ledger, counters);
+        };
+        let after = previous.through.0;
+        let pending: Vec<&DecodedEvent<E>> = events
+            .iter()
+            .filter(|event| event.recorded.position > after)
+            .collect();
+        let upkeep = previous.upkeep;
+        let started = std::time::Instant::now();
+        let (committed, folded) = std::thread::scope(|scope| {
+            let commit = scope.spawn(|| {
+                let committed = write_batch(&self.tree, &previous, self.index_upkeep, self.applied);
+                (committed, started.elapsed())
+            });
+            let reads = (&self.tree, &self.cache, previous.changes.as_slice());
+            let folded =
+                (!pending.is_empty()).then(|| fold(projection, &pending, ledger, reads, upkeep));
+            let committed = commit.join().unwrap_or_else(|_| {
+                (
+                    Err(LaneFailure {
+                        position: self.applied + 1,
+                        reason: "committing the read model panicked".into(),
+                    }),
+                    started.elapsed(),
+                )
+            });
+            (committed, folded.map(|folded| (folded, started.elapsed())))
+        });
+        let (committed, commit_time) = committed;
+        committed?;
+        counters.record(
+            previous.events,
+            previous.changes.len(),
+            previous.fold_time,
+            commit_time,
         );
-        self.tree.apply_batch(batch).map_err(|error| LaneFailure {
-            position: self.applied + 1,
-            reason: format!("committing the read model: {error}"),
-        })?;
-        for (key, value) in changes {
-            self.cache.record(key, value);
+        self.after_commit(previous);
+        match folded {
+            None => Ok(()),
+            Some((Ok(changes), fold_time)) => {
+                self.keep_folded(changes, &pending, upkeep, fold_time);
+                Ok(())
+            }
+            // Fold again without the failing event, now that the previous batch is committed.
+            Some((Err(_), _)) => self.apply(projection, events, ledger, counters),
         }
-        self.applied = through.position;
-        self.applied_hash = through.hash;
+    }
+
+    /// Folds the events after the checkpoint and keeps them for the next commit.
+    fn fold_and_keep<E: 'static>(
+        &mut self,
+        projection: &dyn Projection<E>,
+        events: &[DecodedEvent<E>],
+        ledger: &dyn EventStore,
+        counters: &WriteCounters,
+    ) -> Result<(), LaneFailure> {
+        let pending: Vec<&DecodedEvent<E>> = events
+            .iter()
+            .filter(|event| event.recorded.position > self.applied)
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let upkeep = self.index_upkeep;
+        match fold(
+            projection,
+            &pending,
+            ledger,
+            (&self.tree, &self.cache, &[]),
+            upkeep,
+        ) {
+            Ok(changes) => {
+                self.keep_folded(changes, &pending, upkeep, started.elapsed());
+                Ok(())
+            }
+            // `apply` meets the same failure, commits what comes before it and reports it.
+            Err(_) => self.apply(projection, events, ledger, counters),
+        }
+    }
+
+    fn keep_folded<E>(
+        &mut self,
+        changes: Vec<Change>,
+        events: &[&DecodedEvent<E>],
+        upkeep: IndexUpkeep,
+        fold_time: std::time::Duration,
+    ) {
+        if let Some(last) = events.last() {
+            self.folded = Some(FoldedBatch {
+                changes,
+                through: checkpoint_of(&last.recorded),
+                upkeep,
+                events: events.len(),
+                fold_time,
+            });
+        }
+    }
+
+    /// Commits the folded batch, if one waits.
+    pub(crate) fn settle(&mut self, counters: &WriteCounters) -> Result<(), LaneFailure> {
+        let Some(folded) = self.folded.take() else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        write_batch(&self.tree, &folded, self.index_upkeep, self.applied)?;
+        counters.record(
+            folded.events,
+            folded.changes.len(),
+            folded.fold_time,
+            started.elapsed(),
+        );
+        self.after_commit(folded);
         Ok(())
     }
+
+    /// Commits `changes` with the checkpoint `through` (position and hash); `upkeep` is how
+    /// the lane keeps its indexes from then on.
+    fn commit(
+        &mut self,
+        changes: Vec<Change>,
+        through: (u64, Hash256),
+        upkeep: IndexUpkeep,
+    ) -> Result<(), LaneFailure> {
+        let batch = FoldedBatch {
+            changes,
+            through,
+            upkeep,
+            events: 0,
+            fold_time: std::time::Duration::ZERO,
+        };
+        write_batch(&self.tree, &batch, self.index_upkeep, self.applied)?;
+        self.after_commit(batch);
+        Ok(())
+    }
+
+    /// Takes a committed batch into the lane's state and cache.
+    fn after_commit(&mut self, batch: FoldedBatch) {
+        for (key, value) in batch.changes {
+            self.cache.record(key, value);
+        }
+        (self.applied, self.applied_hash) = batch.through;
+        self.index_upkeep = batch.upkeep;
+    }
+}
+
+/// Writes a folded batch and its checkpoint to the tree in one `apply_batch`; `upkeep_now`
+/// is how the tree keeps its indexes before it, `applied` its checkpoint.
+fn write_batch(
+    tree: &sled::Tree,
+    folded: &FoldedBatch,
+    upkeep_now: IndexUpkeep,
+    applied: u64,
+) -> Result<(), LaneFailure> {
+    let mut batch = sled::Batch::default();
+    for (key, value) in &folded.changes {
+        match value {
+            Some(value) => batch.insert(key.clone(), value.clone()),
+            None => batch.remove(key.clone()),
+        }
+    }
+    let (position, hash) = folded.through;
+    batch.insert(&CHECKPOINT_KEY[..], &encode_checkpoint(position, &hash)[..]);
+    if folded.upkeep != upkeep_now {
+        match folded.upkeep {
+            IndexUpkeep::EveryBatch => batch.remove(&INDEXES_DEFERRED_KEY[..]),
+            IndexUpkeep::BeforeGoingLive => batch.insert(&INDEXES_DEFERRED_KEY[..], &[][..]),
+        }
+    }
+    tree.apply_batch(batch).map_err(|error| LaneFailure {
+        position: applied + 1,
+        reason: format!("committing the read model: {error}"),
+    })
+}
+
+fn checkpoint_of(event: &RecordedEvent) -> (u64, Hash256) {
+    (event.position, event.hash)
 }
 
 fn encode_checkpoint(position: u64, hash: &Hash256) -> [u8; CHECKPOINT_BYTES] {
@@ -149,15 +396,16 @@ fn decode_checkpoint(value: &[u8]) -> Option<(u64, Hash256)> {
     Some((position, Hash256(value[8..].try_into().ok()?)))
 }
 
-/// Folds `events` over the tree (read through the lane's cache) into the changes to commit.
+/// Folds `events` over the tree (read through the changes of a batch being committed, then
+/// the lane's cache) into the changes to commit.
 fn fold<E: 'static>(
     projection: &dyn Projection<E>,
     events: &[&DecodedEvent<E>],
     ledger: &dyn EventStore,
-    tree: &sled::Tree,
-    cache: &LaneCache,
+    (tree, cache, committing): (&sled::Tree, &LaneCache, &[Change]),
+    upkeep: IndexUpkeep,
 ) -> Result<Vec<Change>, LaneFailure> {
-    let mut batch = ReadModelWrites::new(tree, cache);
+    let mut batch = ReadModelWrites::new(tree, cache, upkeep, committing);
     let writes = &mut batch;
     for event in events {
         let failed = |error: ApplyError| LaneFailure {

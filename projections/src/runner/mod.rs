@@ -45,7 +45,7 @@ use slot::Slot;
 pub use read_model::{Entry, ReadModel};
 pub use status::{ProjectionState, ProjectionStatus, WriteStats};
 pub(crate) use writes::Changes;
-pub use writes::ReadModelWrites;
+pub use writes::{IndexUpkeep, ReadModelWrites};
 
 /// Default for `RunnerOptions::batch_events_max`: most events one batch applies and commits.
 /// Large enough that catching up collapses repeated updates of hot keys, small enough that a
@@ -382,11 +382,23 @@ fn open_generations<E: 'static>(
     let name = projection.name();
     let version = projection.version();
     let mut entry = catalog.entry(name)?;
-    let live = usable_lane(catalog, store, name, version, entry.live)?;
+    let live = usable_lane(
+        catalog,
+        store,
+        (name, version),
+        entry.live,
+        GenerationRole::Live,
+    )?;
     if live.is_none() {
         entry.live = None;
     }
-    let mut build = usable_lane(catalog, store, name, version, entry.building)?;
+    let mut build = usable_lane(
+        catalog,
+        store,
+        (name, version),
+        entry.building,
+        GenerationRole::Building,
+    )?;
     if build.is_none() {
         entry.building = None;
     }
@@ -398,13 +410,20 @@ fn open_generations<E: 'static>(
     Ok((live, build))
 }
 
+/// Which catalog entry a generation is opened for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GenerationRole {
+    Live,
+    Building,
+}
+
 /// Opens a generation if it was built by this version and agrees with the ledger.
 fn usable_lane(
     catalog: &Catalog,
     store: &dyn EventStore,
-    name: &str,
-    version: u32,
+    (name, version): (&str, u32),
     generation: Option<Generation>,
+    role: GenerationRole,
 ) -> Result<Option<Lane>, ProjectionError> {
     let Some(generation) = generation else {
         return Ok(None);
@@ -419,6 +438,14 @@ fn usable_lane(
         return Ok(None);
     }
     let lane = Lane::open(generation, catalog.open_generation(name, generation)?)?;
+    if role == GenerationRole::Live && lane.index_upkeep != IndexUpkeep::EveryBatch {
+        // Never written so (a generation goes live after its indexes are built); rebuild.
+        tracing::warn!(
+            projection = name,
+            "live read model has no indexes; rebuilding"
+        );
+        return Ok(None);
+    }
     if lane.applied == 0 {
         return Ok(Some(lane));
     }
@@ -445,7 +472,7 @@ fn fresh_lane(
     let tree = catalog.open_generation(name, generation)?;
     // A leftover tree of the same number (a crash before the catalog recorded it) is stale.
     tree.clear()?;
-    Lane::open(generation, tree)
+    Lane::begin(generation, tree)
 }
 
 impl<E: Send + Sync + 'static> Shared<E> {
@@ -516,7 +543,7 @@ impl<E: Send + Sync + 'static> Shared<E> {
     ) -> Vec<(&'static str, LaneFailure)> {
         let apply = |build: &mut BuildLane| {
             let slot = &self.slots[build.slot];
-            let outcome = build.lane.apply(
+            let outcome = build.lane.apply_overlapped(
                 slot.projection.as_ref(),
                 events,
                 self.store.as_ref(),
@@ -572,7 +599,10 @@ impl<E: Send + Sync + 'static> Shared<E> {
             let slot = &self.slots[build.slot];
             let mut live = slot.lock_live();
             let head_position = self.store.head().position;
-            let caught_up = driver::read_range(self, build.lane.applied + 1, head_position)
+            let caught_up = build
+                .lane
+                .settle(&slot.writes)
+                .and_then(|()| driver::read_range(self, build.lane.applied + 1, head_position))
                 .and_then(|events| {
                     build.lane.apply(
                         slot.projection.as_ref(),
@@ -585,6 +615,15 @@ impl<E: Send + Sync + 'static> Shared<E> {
                 drop(live);
                 failures.push((slot.name, failure.clone()));
                 self.stop_build(build, failure);
+                continue;
+            }
+            let indexed = build
+                .lane
+                .build_indexes(slot.projection.as_ref(), &slot.writes);
+            if let Err(failure) = indexed {
+                drop(live);
+                failures.push((slot.name, failure.clone()));
+                self.abandon_build(build, failure);
                 continue;
             }
             let recorded = {
@@ -622,10 +661,20 @@ impl<E: Send + Sync + 'static> Shared<E> {
     /// rebuild is abandoned and the older one keeps going. Without one (first start, changed
     /// version), the lane becomes live as it is, consistent up to the failing event, and the
     /// projection reports the stop.
-    fn stop_build(&self, build: BuildLane, failure: LaneFailure) {
+    fn stop_build(&self, mut build: BuildLane, failure: LaneFailure) {
         let slot = &self.slots[build.slot];
         let mut live = slot.lock_live();
         if live.is_some() {
+            drop(live);
+            self.abandon_build(build, failure);
+            return;
+        }
+        if let Err(indexing) = build
+            .lane
+            .build_indexes(slot.projection.as_ref(), &slot.writes)
+        {
+            // Without its indexes the lane would answer wrongly: nothing answers instead.
+            tracing::error!(projection = slot.name, reason = %indexing.reason, "indexing a stopped build");
             drop(live);
             self.abandon_build(build, failure);
             return;

@@ -59,6 +59,18 @@ enum Reads {
     Nothing,
 }
 
+/// When a lane brings its projection's indexes (keys derived from its records, e.g. a list
+/// sorted by a field) up to date. A projection that keeps no indexes may ignore it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexUpkeep {
+    /// With every batch (a live lane; a generation begun by an older version).
+    EveryBatch,
+    /// Once, from the records, just before the generation goes live
+    /// (`Projection::build_indexes`): a generation built from position 1 is not read before
+    /// then, and writing each index once spares a rebuild rewriting it in every batch.
+    BeforeGoingLive,
+}
+
 /// Whether a batch's changes are committed (or only looked at, then thrown away).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Changes {
@@ -70,6 +82,10 @@ pub struct ReadModelWrites<'t> {
     tree: &'t sled::Tree,
     reads: Reads,
     changes: Changes,
+    index_upkeep: IndexUpkeep,
+    /// The changes of the lane's previous batch, sorted by key, while its commit is under
+    /// way (empty otherwise): newer than the cache and the tree.
+    committing: &'t [Change],
     /// What the lane knows of its tree without reading it.
     cache: &'t LaneCache,
     /// `Some(value)` to write, `None` to remove. Put in key order once, when the batch ends.
@@ -83,11 +99,18 @@ pub struct ReadModelWrites<'t> {
 
 impl<'t> ReadModelWrites<'t> {
     /// Writes that read through `cache` before the tree.
-    pub(crate) fn new(tree: &'t sled::Tree, cache: &'t LaneCache) -> ReadModelWrites<'t> {
+    pub(crate) fn new(
+        tree: &'t sled::Tree,
+        cache: &'t LaneCache,
+        index_upkeep: IndexUpkeep,
+        committing: &'t [Change],
+    ) -> ReadModelWrites<'t> {
         ReadModelWrites {
             tree,
             reads: Reads::Stored,
             changes: Changes::Committed,
+            index_upkeep,
+            committing,
             cache,
             overlay: HashMap::new(),
             records: HashMap::new(),
@@ -100,8 +123,13 @@ impl<'t> ReadModelWrites<'t> {
     pub(crate) fn scratch(&self) -> ReadModelWrites<'t> {
         ReadModelWrites {
             changes: Changes::Discarded,
-            ..ReadModelWrites::new(self.tree, self.cache)
+            ..ReadModelWrites::new(self.tree, self.cache, self.index_upkeep, self.committing)
         }
+    }
+
+    /// When this batch's lane brings indexes up to date.
+    pub fn index_upkeep(&self) -> IndexUpkeep {
+        self.index_upkeep
     }
 
     /// Whether this batch's changes will be committed.
@@ -115,7 +143,7 @@ impl<'t> ReadModelWrites<'t> {
         ReadModelWrites {
             reads: Reads::Nothing,
             changes: Changes::Discarded,
-            ..ReadModelWrites::new(self.tree, self.cache)
+            ..ReadModelWrites::new(self.tree, self.cache, self.index_upkeep, self.committing)
         }
     }
 
@@ -164,10 +192,17 @@ impl<'t> ReadModelWrites<'t> {
         }
     }
 
-    /// The committed value under `key`: from the lane's cache when it knows, else the tree.
+    /// The value under `key` before this batch: from the batch being committed, else from
+    /// the lane's cache when it knows, else the tree.
     fn stored(&self, key: &[u8]) -> Result<Option<sled::IVec>, ApplyError> {
         if self.reads == Reads::Nothing {
             return Ok(None);
+        }
+        if let Ok(found) = self
+            .committing
+            .binary_search_by(|(committing, _)| committing.as_ref().cmp(key))
+        {
+            return Ok(self.committing[found].1.clone());
         }
         match self.cache.lookup(key) {
             Cached::Known(value) => Ok(value),
