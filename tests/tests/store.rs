@@ -4,7 +4,8 @@
 //! - `conformance`: the backend-agnostic suite (`govledger_tests::conformance`) on the sled
 //!   store and on the in-memory model.
 //! - `property`: random append sequences on sled vs the model: same outcomes, same log.
-//! - `concurrency`: threads and tasks racing on one stream; many streams in parallel.
+//! - `concurrency`: threads and tasks racing on one stream; many streams in parallel;
+//!   readers racing the stream index's tail stores.
 //! - `crash`: SIGKILL the `crash-writer` child round after round; every acknowledged event
 //!   survives, positions stay gap-free, the chain verifies.
 //! - `tamper`: a changed, truncated or missing stored record is named by `verify` and refused

@@ -7,7 +7,7 @@ use govledger_core::error::StoreError;
 use govledger_core::store::{EventStore, ExpectedVersion, LogQuery};
 use govledger_tests::conformance::{describe, event, request, stream};
 
-use super::common::SledFactory;
+use super::common::{SledFactory, TINY_TAIL};
 
 /// Checks the log holds positions 1..=`count` in order and the chain verifies.
 fn assert_gap_free(store: &dyn EventStore, count: u64) {
@@ -163,4 +163,86 @@ fn many_streams_in_parallel_all_commit_gap_free() {
         total += version;
     }
     assert_gap_free(store.as_ref(), total);
+}
+
+/// Readers racing the writer while it moves stream-index entries from its in-memory tail to
+/// stored runs (every few events here) never see a stream with a hole, a stream shorter
+/// than a version they were already told, or a version out of place.
+#[test]
+fn readers_see_whole_streams_while_the_stream_index_tail_is_stored() {
+    const WRITERS: usize = 4;
+    const READERS: usize = 2;
+    const APPENDS_PER_WRITER: u64 = 120;
+    let factory = SledFactory::with_tail(TINY_TAIL);
+    let store = factory.open_fresh();
+    let streams: Vec<String> = (0..WRITERS).map(|n| format!("request-{n}")).collect();
+    let writing = Arc::new(std::sync::atomic::AtomicUsize::new(WRITERS));
+    let readers: Vec<_> = (0..READERS)
+        .map(|reader| {
+            let store = Arc::clone(&store);
+            let writing = Arc::clone(&writing);
+            let streams = streams.clone();
+            std::thread::spawn(move || {
+                let mut rounds = 0u32;
+                while writing.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+                    for name in &streams {
+                        let id = stream(name);
+                        let told = store.stream_version(&id).expect("reading a version");
+                        let events = store.read_stream(&id, 1, 1000).expect("reading a stream");
+                        let versions: Vec<u64> = events.iter().map(|e| e.stream_version).collect();
+                        assert_eq!(
+                            versions,
+                            (1..=events.len() as u64).collect::<Vec<u64>>(),
+                            "reader {reader}: {name} has a hole"
+                        );
+                        assert!(
+                            events.len() as u64 >= told,
+                            "reader {reader}: {name} is shorter than version {told}"
+                        );
+                        assert!(events.iter().all(|e| e.stream_id.as_str() == name));
+                        assert!(events.windows(2).all(|w| w[0].position < w[1].position));
+                        if told >= 4 {
+                            let middle = store.read_stream(&id, 3, 2).expect("reading from 3");
+                            let versions: Vec<u64> =
+                                middle.iter().map(|e| e.stream_version).collect();
+                            assert_eq!(versions, [3, 4], "reader {reader}: {name} from v3");
+                        }
+                    }
+                    rounds += 1;
+                }
+                rounds
+            })
+        })
+        .collect();
+    let writers: Vec<_> = streams
+        .iter()
+        .map(|name| {
+            let store = Arc::clone(&store);
+            let writing = Arc::clone(&writing);
+            let name = name.clone();
+            std::thread::spawn(move || {
+                for n in 0..APPENDS_PER_WRITER {
+                    store
+                        .append(request(
+                            &name,
+                            ExpectedVersion::Exact(n),
+                            vec![event(&format!("{name} {n}"))],
+                        ))
+                        .expect("appending");
+                }
+                writing.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().expect("a writer panicked");
+    }
+    for reader in readers {
+        assert!(reader.join().expect("a reader panicked") > 0);
+    }
+    for name in &streams {
+        let events = store.read_stream(&stream(name), 1, 1000).expect("reading");
+        assert_eq!(events.len() as u64, APPENDS_PER_WRITER, "{name}");
+    }
+    assert_gap_free(store.as_ref(), WRITERS as u64 * APPENDS_PER_WRITER);
 }
