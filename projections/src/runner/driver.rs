@@ -1,16 +1,8 @@
-//! The two background loops that feed lanes.
-//!
-//! - The follower feeds every live lane. It follows the store's `Subscription` from the
-//!   lowest live checkpoint, batching whatever is already durable (up to the batch limit),
-//!   and waits for new appends once caught up.
-//! - A builder feeds freshly created lanes (a rebuild, a first start, a changed version) from
-//!   their checkpoints without waiting, and switches each one live once a read reaches the
-//!   head: under the slot's lock it applies the last few events to the head, records the new
-//!   generation in the catalog and installs it. The follower then skips what the new lane
-//!   already has, so nothing is skipped or applied twice.
-//!
-//! Reading and decoding happen once per batch for all lanes of a loop; applying runs on the
-//! blocking pool, one scoped thread per lane.
+//! The follower: feeds every live lane. It follows the store's `Subscription` from the
+//! lowest live checkpoint, batching whatever is already durable (up to the batch limit), and
+//! waits for new appends once caught up. Reading and decoding happen once per batch for all
+//! lanes; applying runs on the blocking pool, one scoped thread per lane. (Lanes being built
+//! are fed by `builder.rs`.)
 
 use std::future::Future;
 use std::pin::pin;
@@ -22,13 +14,12 @@ use govledger_core::event::RecordedEvent;
 use govledger_core::limits::READ_PAGE_EVENTS_MAX;
 use govledger_core::store::{LogFilter, LogQuery, Subscription};
 
-use crate::error::ProjectionError;
 use crate::runner::Shared;
-use crate::runner::lane::{DecodedEvent, Lane, LaneFailure};
+use crate::runner::lane::{DecodedEvent, LaneFailure};
 
 /// Whether a batch read waits for the first event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WaitForEvents {
+pub(crate) enum WaitForEvents {
     UntilOne,
     No,
 }
@@ -73,117 +64,8 @@ pub(crate) async fn follow<E: Send + Sync + 'static>(shared: Arc<Shared<E>>) {
     }
 }
 
-/// A lane being built for the slot at `slot`.
-pub(crate) struct BuildLane {
-    pub slot: usize,
-    pub lane: Lane,
-}
-
-/// Builds `lanes` from their checkpoints and switches each live once caught up. Returns the
-/// first failure, after the other lanes finished.
-///
-/// Reading and decoding run one batch ahead of applying (`prefetch`), so the lanes fold and
-/// commit batch N while batch N + 1 is read from the ledger.
-pub(crate) async fn build<E: Send + Sync + 'static>(
-    shared: Arc<Shared<E>>,
-    mut lanes: Vec<BuildLane>,
-) -> Result<(), ProjectionError> {
-    let mut first_failure = None;
-    let start = lanes.iter().map(|l| l.lane.applied).min().unwrap_or(0) + 1;
-    let subscription = Subscription::new(Arc::clone(&shared.store), start, LogFilter::default());
-    let (batches, mut prefetched) = tokio::sync::mpsc::channel(PREFETCH_BATCHES);
-    let reader = tokio::spawn(prefetch(Arc::clone(&shared), subscription, batches));
-    let _stop_reader = AbortOnDrop(reader);
-    let mut shutdown = shared.shutdown.subscribe();
-    while !lanes.is_empty() {
-        if *shutdown.borrow_and_update() {
-            // The building generations stay in the catalog; the next start resumes them.
-            return Err(ProjectionError::ShutDown);
-        }
-        let events = match prefetched.recv().await {
-            Some(events) => events?,
-            None => return Err(ProjectionError::ShutDown),
-        };
-        let reached_head = events.len() < shared.build_batch_events_max;
-        let for_lanes = Arc::clone(&shared);
-        let outcome = tokio::task::spawn_blocking(move || {
-            let failures = for_lanes.apply_to_build_lanes(&mut lanes, &events);
-            let switched = reached_head.then(|| for_lanes.switch_caught_up(&mut lanes));
-            (lanes, failures, switched)
-        })
-        .await
-        .map_err(|panic| ProjectionError::Storage(format!("a rebuild panicked: {panic}")))?;
-        let (remaining, mut failures, switched) = outcome;
-        lanes = remaining;
-        if let Some(switched) = switched {
-            failures.extend(switched.failures);
-            Shared::schedule_retired_drops(&shared, switched.switched);
-        }
-        for (name, failure) in failures {
-            first_failure.get_or_insert(ProjectionError::Stopped {
-                name,
-                position: failure.position,
-                reason: failure.reason,
-            });
-        }
-        shared.notify_progress();
-    }
-    match first_failure {
-        Some(failure) => Err(failure),
-        None => Ok(()),
-    }
-}
-
-/// Batches a builder reads ahead of the one its lanes apply.
-const PREFETCH_BATCHES: usize = 1;
-
-type DecodedBatch<E> = Result<Vec<DecodedEvent<E>>, ProjectionError>;
-
-/// Reads and decodes batches for a builder until it stops listening or the log ends (a
-/// short batch: the builder switches its lanes live on it).
-async fn prefetch<E: Send + Sync + 'static>(
-    shared: Arc<Shared<E>>,
-    mut subscription: Subscription,
-    batches: tokio::sync::mpsc::Sender<DecodedBatch<E>>,
-) {
-    loop {
-        let read = next_batch(
-            &mut subscription,
-            shared.build_batch_events_max,
-            WaitForEvents::No,
-        )
-        .await;
-        let batch = match read {
-            Err(error) => Err(ProjectionError::Store(error)),
-            Ok(events) => {
-                let for_decode = Arc::clone(&shared);
-                tokio::task::spawn_blocking(move || for_decode.decode(events))
-                    .await
-                    .map_err(|panic| {
-                        ProjectionError::Storage(format!("decoding a batch panicked: {panic}"))
-                    })
-            }
-        };
-        let last = batch
-            .as_ref()
-            .map_or(true, |events| events.len() < shared.build_batch_events_max);
-        if batches.send(batch).await.is_err() || last {
-            return;
-        }
-    }
-}
-
-/// Aborts a task when dropped (the builder's reader, whichever way the builder ends).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// Reads what is durable after the subscription's cursor, up to `batch_events_max` events.
-async fn next_batch(
+pub(crate) async fn next_batch(
     subscription: &mut Subscription,
     batch_events_max: usize,
     wait: WaitForEvents,

@@ -15,6 +15,7 @@
 //! - At open, a checkpoint whose hash does not match the ledger (a read model from another
 //!   ledger, a restored backup) or a changed projection version triggers a rebuild.
 
+mod builder;
 mod catalog;
 mod driver;
 mod lane;
@@ -37,8 +38,8 @@ use tokio::task::JoinHandle;
 
 use crate::error::ProjectionError;
 use crate::projection::{Decoder, Projection};
+use builder::BuildLane;
 use catalog::{Catalog, CatalogEntry, Generation};
-use driver::BuildLane;
 use lane::{DecodedEvent, Lane, LaneFailure};
 use slot::Slot;
 
@@ -209,7 +210,7 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
             let shared = Arc::clone(&self.shared);
             tasks.push(runtime.spawn(async move {
                 // Failures are reported through the projections' status.
-                let _ = driver::build(shared, builds).await;
+                let _ = builder::build(shared, builds).await;
             }));
         }
         Ok(())
@@ -294,7 +295,7 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
         }
         tracing::info!(projections = lanes.len(), "rebuild started");
         self.shared.notify_progress();
-        let task = tokio::spawn(driver::build(Arc::clone(&self.shared), lanes));
+        let task = tokio::spawn(builder::build(Arc::clone(&self.shared), lanes));
         task.await
             .map_err(|panic| ProjectionError::Storage(format!("a rebuild panicked: {panic}")))?
     }
@@ -532,61 +533,6 @@ impl<E: Send + Sync + 'static> Shared<E> {
         } else {
             self.slots.iter().for_each(apply);
         }
-    }
-
-    /// Applies a batch to the lanes being built; a lane that fails is dropped (its
-    /// generation too) and reported.
-    pub(crate) fn apply_to_build_lanes(
-        &self,
-        lanes: &mut Vec<BuildLane>,
-        events: &[DecodedEvent<E>],
-    ) -> Vec<(&'static str, LaneFailure)> {
-        let apply = |build: &mut BuildLane| {
-            let slot = &self.slots[build.slot];
-            let outcome = build.lane.apply_overlapped(
-                slot.projection.as_ref(),
-                events,
-                self.store.as_ref(),
-                &slot.writes,
-            );
-            slot.record_rebuilt(build.lane.applied);
-            outcome
-        };
-        let outcomes: Vec<Result<(), LaneFailure>> =
-            if events.len() >= PARALLEL_APPLY_EVENTS_MIN && lanes.len() > 1 {
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = lanes
-                        .iter_mut()
-                        .map(|build| scope.spawn(move || apply(build)))
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|handle| {
-                            handle.join().unwrap_or_else(|_| {
-                                Err(LaneFailure {
-                                    position: events.first().map_or(0, |e| e.recorded.position),
-                                    reason: "the projection panicked".into(),
-                                })
-                            })
-                        })
-                        .collect()
-                })
-            } else {
-                lanes.iter_mut().map(apply).collect()
-            };
-        let mut failures = Vec::new();
-        let mut kept = Vec::with_capacity(lanes.len());
-        for (build, outcome) in lanes.drain(..).zip(outcomes) {
-            match outcome {
-                Ok(()) => kept.push(build),
-                Err(failure) => {
-                    failures.push((self.slots[build.slot].name, failure.clone()));
-                    self.stop_build(build, failure);
-                }
-            }
-        }
-        *lanes = kept;
-        failures
     }
 
     /// Switches every lane live: under the slot's lock, applies what the ledger gained since
