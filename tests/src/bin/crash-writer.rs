@@ -9,8 +9,8 @@
 //! whole or not at all.
 //!
 //! Usage: `crash-writer <data dir> <writers> [<stream-index tail events>]`: the optional
-//! third argument stores the stream index's tail every that many events (default: the
-//! store's), so kills also land around tail stores.
+//! third argument seals the stream index's tail every that many events and stores one run
+//! per group (default: the store's limits), so kills also land while a tail is half stored.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -103,7 +103,9 @@ fn main() -> ExitCode {
         Some(Ok(events_max)) => {
             options.stream_index_tail = TailLimits {
                 events_max,
-                ..TailLimits::default()
+                streams_max: events_max,
+                // One sealed run per group: kills land while a generation is half stored.
+                streams_per_group: 1,
             }
         }
         Some(Err(error)) => {

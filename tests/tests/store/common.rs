@@ -20,6 +20,7 @@ pub(crate) struct SledFactory {
 pub(crate) const TINY_TAIL: TailLimits = TailLimits {
     events_max: 3,
     streams_max: 2,
+    streams_per_group: 1,
 };
 
 impl SledFactory {

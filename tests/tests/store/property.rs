@@ -132,10 +132,13 @@ fn log_of(store: &dyn EventStore) -> Vec<String> {
 fn tail_strategy() -> impl Strategy<Value = TailLimits> {
     prop_oneof![
         Just(TailLimits::default()),
-        (1..6usize, 1..4usize).prop_map(|(events_max, streams_max)| TailLimits {
-            events_max,
-            streams_max,
-        }),
+        (1..6usize, 1..4usize, 1..3usize).prop_map(
+            |(events_max, streams_max, streams_per_group)| TailLimits {
+                events_max,
+                streams_max,
+                streams_per_group,
+            }
+        ),
     ]
 }
 

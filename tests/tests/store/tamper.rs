@@ -318,6 +318,7 @@ fn verify_names_a_damaged_stream_index_run() {
         options.stream_index_tail = TailLimits {
             events_max: 1,
             streams_max: 1,
+            streams_per_group: 1,
         };
         let store = SledStore::open_with(options).expect("opening");
         let events = (0..4).map(|n| event(&format!("fact {n}"))).collect();

@@ -42,8 +42,8 @@ pub use lock::open_waiting_for_lock;
 pub use restore::{SledRestore, StoredRecord};
 use stream_index::StreamIndex;
 pub use stream_index::{
-    STREAM_INDEX_TAIL_EVENTS_LIMIT, STREAM_INDEX_TAIL_EVENTS_MAX, STREAM_INDEX_TAIL_STREAMS_MAX,
-    TailLimits,
+    STREAM_INDEX_STORED_STREAMS_PER_GROUP, STREAM_INDEX_TAIL_EVENTS_LIMIT,
+    STREAM_INDEX_TAIL_EVENTS_MAX, STREAM_INDEX_TAIL_STREAMS_MAX, TailLimits,
 };
 use writer::{Committer, Job, LoneCommit, Shared};
 

@@ -344,6 +344,14 @@ pub(super) fn run(shared: Arc<Shared>, queue: Receiver<Job>) {
     }
     drop(applied_tx);
     let _ = flusher_thread.join();
+    if !flusher.failed.load(Ordering::SeqCst) {
+        // A clean stop: store the stream index's tail (`close` flushes it), so the next open
+        // has nothing to replay. If this fails, the next open replays the tail instead.
+        let committer = lock_committer(&shared.committer);
+        if let Err(error) = committer.stream_index.store_all(committer.head.position) {
+            tracing::warn!(%error, "storing the stream index's tail at close");
+        }
+    }
 }
 
 fn lock_committer(committer: &Mutex<Committer>) -> MutexGuard<'_, Committer> {
@@ -389,9 +397,9 @@ impl Committer {
         let records = std::mem::take(&mut group.records);
         stage_chunks(&mut group.batch, self.head.position + 1, records);
         self.id_index.stage_changes(&mut group.batch);
-        let tail_fate =
-            self.stream_index
-                .stage(&mut group.batch, &group.index_entries, group.head.position);
+        let tail_plan = self
+            .stream_index
+            .stage(&mut group.batch, &group.index_entries);
         group
             .batch
             .insert(keys::META_HEAD, &keys::encode_head(group.head)[..]);
@@ -400,7 +408,8 @@ impl Committer {
         if let Err(error) = applied {
             return Err((StoreError::from(error), group.answers));
         }
-        self.stream_index.settle(&group.index_entries, tail_fate);
+        self.stream_index
+            .settle(&group.index_entries, tail_plan, group.head.position);
         self.head = group.head;
         self.last_recorded_at = group.last_recorded_at;
         if self.stream_versions.len() + group.stream_versions.len()
