@@ -17,7 +17,7 @@
 //! by their first 48 bits (a UUIDv7's millisecond) and a group writes one `T` key (a part)
 //! per bucket it touches, so the ids of one group usually land in one or two keys; the
 //! stream index is written in runs, one `V` key per stream per tail write, not per event
-//! (format 3, ADR 0004, see `stream_index.rs`), and a stream's version is the end of its last
+//! (format 3, ADR 0004, see `stream_index/`), and a stream's version is the end of its last
 //! run (no separate counter); and
 //! type-filtered log reads scan the log (bounded by `READ_SCAN_RECORDS_MAX` per call) instead
 //! of keeping a type index. Format 1 kept one `E` key per record (still valid in format 2)
