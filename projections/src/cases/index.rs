@@ -13,7 +13,7 @@
 //! prefix of it. Entries are stored in chunks, one key per time window (`chunks.rs`); queries
 //! read them as virtual keys `prefix ‖ time ‖ case id`.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use govledger_core::time::Timestamp;
 use uuid::Uuid;

@@ -11,7 +11,8 @@
 //!
 //! Anything else reads sled. Both layers only ever answer what sled would.
 
-use std::collections::HashMap;
+// foldhash (seeded per process) for the same reason as the batch's maps (`writes.rs`).
+use foldhash::HashMap;
 
 /// Bytes of recent values one lane keeps (keys, values and an estimate of the map's own
 /// overhead), both generations together: enough for the records a rebuild of the 1M-event
