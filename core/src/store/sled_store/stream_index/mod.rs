@@ -252,8 +252,7 @@ impl StreamIndex {
         stream: &StreamId,
         version: u64,
     ) -> Result<Option<u64>, StoreError> {
-        let in_memory = self.tail().runs_of(stream);
-        if let Some(position) = in_memory.iter().find_map(|run| run.position_of(version)) {
+        if let Some(position) = self.tail().position_of(stream, version) {
             return Ok(Some(position));
         }
         Ok(self

@@ -88,6 +88,18 @@ impl Tail {
             .collect()
     }
 
+    /// The position of one version of the stream, if it is in memory.
+    pub(super) fn position_of(&self, stream: &StreamId, version: u64) -> Option<u64> {
+        let sealed = self
+            .sealed
+            .as_ref()
+            .and_then(|sealed| sealed.generation.runs.get(stream));
+        sealed
+            .into_iter()
+            .chain(self.active.runs.get(stream))
+            .find_map(|run| run.position_of(version))
+    }
+
     /// The stream's last version in memory.
     pub(super) fn last_version(&self, stream: &StreamId) -> Option<u64> {
         self.active
