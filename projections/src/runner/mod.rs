@@ -119,6 +119,11 @@ pub(crate) struct Shared<E> {
     catalog: Catalog,
     /// Serialises read-modify-write of catalog entries and the dropping of trees.
     catalog_lock: Mutex<()>,
+    /// Held by the follower while it applies a batch to the live lanes, and by a switch from
+    /// reading the head to installing the lane. Lanes switch live one by one, each on its own
+    /// thread; without it a lane could read the head, let the follower carry the other lanes
+    /// past it, and go live behind the follower's cursor, never to see the events between.
+    switch_gate: Mutex<()>,
     decoder: Decoder<E>,
     slots: Vec<Slot<E>>,
     batch_events_max: usize,
@@ -182,6 +187,7 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
             store,
             catalog,
             catalog_lock: Mutex::new(()),
+            switch_gate: Mutex::new(()),
             decoder,
             slots,
             batch_events_max: options.batch_events_max,
@@ -505,6 +511,8 @@ impl<E: Send + Sync + 'static> Shared<E> {
 
     pub(crate) fn apply_to_live_lanes(&self, events: Vec<RecordedEvent>) {
         let events = self.decode(events);
+        // No lane switches live while this batch is applied (see `switch_gate`).
+        let _gate = lock(&self.switch_gate);
         let apply = |slot: &Slot<E>| {
             if slot.live_failure().is_some() {
                 return;
@@ -543,6 +551,7 @@ impl<E: Send + Sync + 'static> Shared<E> {
         let mut switched = Vec::new();
         for mut build in lanes.drain(..) {
             let slot = &self.slots[build.slot];
+            let _gate = lock(&self.switch_gate);
             let mut live = slot.lock_live();
             let head_position = self.store.head().position;
             let caught_up = build
