@@ -229,6 +229,9 @@ pub(crate) fn reindex(
     Ok(())
 }
 
+/// Keys with the values to store under them.
+pub(crate) type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Every index entry and count of a set of cases, gathered in memory and written once: what
 /// `reindex` would have left after adding each case to empty indexes, without a chunk or a
 /// count being read and rewritten per case.
@@ -264,14 +267,18 @@ impl WholeIndexes {
         self.chunks.entry(key).or_default().push(entry);
     }
 
-    pub(crate) fn write(self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+    /// The keys and stored values of every chunk and count gathered.
+    pub(crate) fn into_values(self) -> Result<KeyValues, ApplyError> {
+        let mut values = Vec::with_capacity(self.chunks.len() + self.counts.len());
         for (key, entries) in self.chunks {
-            writes.insert(key, chunks::encode_whole(entries)?);
+            values.push((key, chunks::encode_whole(entries)?));
         }
         for (key, count) in self.counts {
-            writes.put_record(key, &count)?;
+            let count = govledger_core::codec::encode_payload(&count)
+                .map_err(|e| ApplyError::Storage(format!("encoding an index count: {e}")))?;
+            values.push((key, count));
         }
-        Ok(())
+        Ok(values)
     }
 }
 

@@ -164,15 +164,41 @@ fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
 }
 
 /// Writes the index entries and counts of every stored case, as batch-by-batch upkeep would
-/// have left them (the replay tests compare both).
+/// have left them (the replay tests compare both). Each kind of case is read and indexed on
+/// a thread of its own (their keys are disjoint): this runs once, at the end of a rebuild,
+/// while the other lanes have little left to do.
 fn index_every_case(model: &ReadModel, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+    let per_kind: Vec<Result<index::KeyValues, ApplyError>> = std::thread::scope(|scope| {
+        let threads: Vec<_> = CaseKind::ALL
+            .into_iter()
+            .map(|kind| scope.spawn(move || index_cases_of_kind(model, kind)))
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| {
+                thread.join().unwrap_or_else(|_| {
+                    Err(ApplyError::Storage("indexing the cases panicked".into()))
+                })
+            })
+            .collect()
+    });
+    for values in per_kind {
+        for (key, value) in values? {
+            writes.insert(key, value);
+        }
+    }
+    Ok(())
+}
+
+/// The encoded index chunks and counts of every stored case of `kind`.
+fn index_cases_of_kind(model: &ReadModel, kind: CaseKind) -> Result<index::KeyValues, ApplyError> {
     let unreadable = |error: crate::error::ProjectionError| ApplyError::Storage(error.to_string());
-    let prefix = [index::CASE_TAG];
+    let prefix = [index::CASE_TAG, kind.tag()];
     let mut indexes = index::WholeIndexes::default();
     for stored in model.scan_from(&prefix, &prefix) {
         let (_, value) = stored.map_err(unreadable)?;
         let case: CaseView = decode_record(&value).map_err(unreadable)?;
         indexes.add(&case);
     }
-    indexes.write(writes)
+    indexes.into_values()
 }

@@ -20,7 +20,7 @@ use crate::runner::driver::{WaitForEvents, next_batch};
 use crate::runner::lane::{DecodedEvent, Lane, LaneFailure};
 
 /// Batches queued for one lane beyond the one it applies.
-const LANE_QUEUE_BATCHES: usize = 1;
+const LANE_QUEUE_BATCHES: usize = 2;
 
 /// A lane being built for the slot at `slot`.
 pub(crate) struct BuildLane {
