@@ -11,7 +11,9 @@
 //! - An event a projection cannot apply stops that projection at that event's position
 //!   (`ProjectionState::Failed`); the others carry on. Nothing is skipped.
 //! - `rebuild` builds a new generation from position 1 while queries keep reading the old
-//!   one, then switches atomically (catalog record + reader handle) once caught up.
+//!   one, then switches atomically (catalog record + reader handle) once caught up. Until
+//!   then the generation may leave its indexes out (`IndexUpkeep::BeforeGoingLive`); they
+//!   are written, with the checkpoint, before it switches in.
 //! - At open, a checkpoint whose hash does not match the ledger (a read model from another
 //!   ledger, a restored backup) or a changed projection version triggers a rebuild.
 
