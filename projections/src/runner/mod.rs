@@ -553,13 +553,25 @@ impl<E: Send + Sync + 'static> Shared<E> {
         let mut switched = Vec::new();
         for mut build in lanes.drain(..) {
             let slot = &self.slots[build.slot];
+            if let Err(failure) = build.lane.settle(&slot.writes) {
+                failures.push((slot.name, failure.clone()));
+                self.stop_build(build, failure);
+                continue;
+            }
+            // Before the gate: the follower need not wait while a whole generation is indexed;
+            // the few events applied under the gate keep the indexes batch by batch.
+            let indexed = build
+                .lane
+                .build_indexes(slot.projection.as_ref(), &slot.writes);
+            if let Err(failure) = indexed {
+                failures.push((slot.name, failure.clone()));
+                self.abandon_build(build, failure);
+                continue;
+            }
             let _gate = lock(&self.switch_gate);
             let mut live = slot.lock_live();
             let head_position = self.store.head().position;
-            let caught_up = build
-                .lane
-                .settle(&slot.writes)
-                .and_then(|()| driver::read_range(self, build.lane.applied + 1, head_position))
+            let caught_up = driver::read_range(self, build.lane.applied + 1, head_position)
                 .and_then(|events| {
                     build.lane.apply(
                         slot.projection.as_ref(),
@@ -572,15 +584,6 @@ impl<E: Send + Sync + 'static> Shared<E> {
                 drop(live);
                 failures.push((slot.name, failure.clone()));
                 self.stop_build(build, failure);
-                continue;
-            }
-            let indexed = build
-                .lane
-                .build_indexes(slot.projection.as_ref(), &slot.writes);
-            if let Err(failure) = indexed {
-                drop(live);
-                failures.push((slot.name, failure.clone()));
-                self.abandon_build(build, failure);
                 continue;
             }
             let recorded = {
