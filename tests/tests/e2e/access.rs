@@ -171,7 +171,8 @@ async fn each_role_is_refused_what_it_may_not_do_and_nothing_is_appended() {
     }
 }
 
-const CASE_PRIVACY: &str = "query($id: ID!) { case(kind: REQUEST, id: $id) { unitIds \
+const CASE_PRIVACY: &str = "query($id: ID!, $consistency: Int) { \
+     case(kind: REQUEST, id: $id, consistency: $consistency) { unitIds \
      details { __typename ... on RequestDetails { requestKind requesterId } } } \
      events(last: 1) { nodes { eventType payload payloadHex actor { accountId } } } }";
 
@@ -185,8 +186,9 @@ async fn without_a_token_reads_withhold_residents_personal_data() {
         world.cast.resident.person_id.map(PersonId),
         Some(world.places.unit_id),
     );
-    world.client(&world.cast.resident).run(&receive).await;
-    let variables = json!({ "id": repair.request_id });
+    // Read at the write's consistency token: the case read model may trail the ledger.
+    let written = world.client(&world.cast.resident).run(&receive).await;
+    let variables = json!({ "id": repair.request_id, "consistency": written });
 
     let public = world.public().data(CASE_PRIVACY, variables.clone()).await;
     let case = &public["case"];
