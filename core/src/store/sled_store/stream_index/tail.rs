@@ -76,43 +76,29 @@ pub(in crate::store::sled_store) struct TailPlan {
 
 impl Tail {
     /// The stream's runs in memory, older first.
-    pub(super) fn runs_of(&self, stream: &StreamId) -> Vec<Run> {
+    fn runs_in_memory<'t>(&'t self, stream: &StreamId) -> impl Iterator<Item = &'t Run> {
         let sealed = self
             .sealed
             .as_ref()
             .and_then(|sealed| sealed.generation.runs.get(stream));
-        sealed
-            .into_iter()
-            .chain(self.active.runs.get(stream))
-            .cloned()
-            .collect()
+        sealed.into_iter().chain(self.active.runs.get(stream))
+    }
+
+    /// Copies of the stream's runs in memory, older first.
+    pub(super) fn runs_of(&self, stream: &StreamId) -> Vec<Run> {
+        self.runs_in_memory(stream).cloned().collect()
     }
 
     /// The position of one version of the stream, if it is in memory.
     pub(super) fn position_of(&self, stream: &StreamId, version: u64) -> Option<u64> {
-        let sealed = self
-            .sealed
-            .as_ref()
-            .and_then(|sealed| sealed.generation.runs.get(stream));
-        sealed
-            .into_iter()
-            .chain(self.active.runs.get(stream))
+        self.runs_in_memory(stream)
             .find_map(|run| run.position_of(version))
     }
 
     /// The stream's last version in memory.
     pub(super) fn last_version(&self, stream: &StreamId) -> Option<u64> {
-        self.active
-            .runs
-            .get(stream)
-            .or_else(|| {
-                self.sealed
-                    .as_ref()
-                    .and_then(|sealed| sealed.generation.runs.get(stream))
-            })
-            .map(Run::last_version)
+        self.runs_in_memory(stream).last().map(Run::last_version)
     }
-
     /// Stages into a group's batch the sealed runs this group stores (and the marker once
     /// they are all stored), and decides whether the active generation is sealed after it.
     pub(super) fn stage(
