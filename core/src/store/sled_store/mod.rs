@@ -3,7 +3,8 @@
 //! Write path: caller validates and fingerprints (`submit`) → bounded queue → the writer
 //! thread stages a group, `apply_batch` + `flush` → head published → callers answered
 //! (see `writer.rs`). A blocking `append` that finds no commit in progress does the same on
-//! its own thread instead of queueing. Read path: lock-free sled reads, bounded by the
+//! its own thread instead of queueing. Read path: lock-free sled reads (reads by stream also
+//! take the stream index's in-memory tail for a moment, see `stream_index/`), bounded by the
 //! published head so a reader never sees an event that is not yet durable.
 
 mod id_index;
