@@ -199,17 +199,13 @@ impl SledStore {
             position: damage.position,
             reason: damage.reason,
         };
-        let stored = if head.position > verified.position {
-            Some(records::scan(
-                &self.tree,
-                verified.position + 1,
-                head.position,
-                Direction::Forwards,
-            )?)
-        } else {
-            None
-        };
-        for entry in stored.into_iter().flatten() {
+        let stored = records::scan(
+            &self.tree,
+            verified.position + 1,
+            head.position,
+            Direction::Forwards,
+        )?;
+        for entry in stored {
             let (position, value) = entry?;
             let event = check.check(position, &value).map_err(to_corrupt)?;
             self.check_indexes(&event).map_err(to_corrupt)?;
@@ -623,17 +619,8 @@ impl EventStore for SledStore {
         let mut first_damage = None;
         // Bounded by the head read above, so appends racing the walk are not mistaken for
         // damage; they are covered by the next verify.
-        let stored = if head.position > 0 {
-            Some(records::scan(
-                &self.tree,
-                1,
-                head.position,
-                Direction::Forwards,
-            )?)
-        } else {
-            None
-        };
-        for entry in stored.into_iter().flatten() {
+        let stored = records::scan(&self.tree, 1, head.position, Direction::Forwards)?;
+        for entry in stored {
             let (position, value) = match entry {
                 Ok(record) => record,
                 Err(StoreError::Corrupt { position, reason }) => {

@@ -61,7 +61,7 @@ pub(super) fn any(tree: &sled::Tree) -> bool {
         .is_some()
 }
 
-/// The records stored at positions `low..=high`, in `direction`.
+/// The records stored at positions `low..=high`, in `direction` (none when `low > high`).
 pub(super) fn scan(
     tree: &sled::Tree,
     low: u64,
@@ -73,7 +73,8 @@ pub(super) fn scan(
         Some((first, _)) => first,
         None => low,
     };
-    let range = tree.range(keys::event(start)..=keys::event(high));
+    // An empty window still reads a well-ordered range (at most one entry, retained nowhere).
+    let range = tree.range(keys::event(start)..=keys::event(high.max(start)));
     let entries: Box<dyn Iterator<Item = sled::Result<(IVec, IVec)>>> = match direction {
         Direction::Forwards => Box::new(range),
         Direction::Backwards => Box::new(range.rev()),
