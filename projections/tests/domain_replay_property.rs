@@ -85,6 +85,7 @@ fn run(chunks: Vec<(usize, usize)>) {
             let mut options = RunnerOptions::new(target.projections_path());
             options.batch_events_max = batch;
             options.build_batch_events_max = batch;
+            options.build_commit_keys_min = support::commit_keys_min_for(batch);
             api = ReadApi::open(options, Arc::clone(&target.store)).unwrap();
             api.start().unwrap();
         }
@@ -125,6 +126,8 @@ fn a_first_build_stopped_and_resumed_equals_a_one_shot_build() {
             let mut options = RunnerOptions::new(resumed_dir.path());
             options.batch_events_max = batch;
             options.build_batch_events_max = batch;
+            // A few batches per commit, so the checkpoint moves between the stops.
+            options.build_commit_keys_min = 16;
             let api = ReadApi::open(options, Arc::clone(&source.store)).unwrap();
             api.start().unwrap();
             // Stop once the cases have built some way past the last stop.

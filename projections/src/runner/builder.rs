@@ -134,6 +134,7 @@ fn build_lane<E: Send + Sync + 'static>(
             &events,
             shared.store.as_ref(),
             &slot.writes,
+            shared.build_commit_keys_min,
         );
         slot.record_rebuilt(build.lane.applied);
         if let Err(failure) = applied {

@@ -23,6 +23,14 @@ const CHECKPOINT_BYTES: usize = 8 + 32;
 /// commit that writes the indexes, so a resumed build keeps leaving them out.
 const INDEXES_DEFERRED_KEY: [u8; 2] = [RUNNER_KEY_PREFIX, b'i'];
 
+/// A building lane folds the next batch into its uncommitted one while that one holds fewer
+/// changes than `RunnerOptions::build_commit_keys_min`, fewer value bytes than this (bounds
+/// the memory uncommitted changes hold) ...
+const COMMIT_BYTES_MIN: usize = 16 * 1024 * 1024;
+/// ... and fewer events than this (bounds what a crash throws away, and how far a lane's
+/// checkpoint lags behind what it folded).
+const COMMIT_EVENTS_MAX: usize = 262_144;
+
 /// A stored event with its payload decoded once for every lane of a driver.
 pub(crate) struct DecodedEvent<E> {
     pub recorded: RecordedEvent,
@@ -57,6 +65,60 @@ struct FoldedBatch {
     upkeep: IndexUpkeep,
     events: usize,
     fold_time: std::time::Duration,
+}
+
+impl FoldedBatch {
+    /// Whether the next batch should be folded into this one rather than this one committed.
+    fn takes_more(&self, keys_min: usize) -> bool {
+        let bytes: usize = self
+            .changes
+            .iter()
+            .map(|(key, value)| key.len() + value.as_ref().map_or(0, |v| v.len()))
+            .sum();
+        self.changes.len() < keys_min && bytes < COMMIT_BYTES_MIN && self.events < COMMIT_EVENTS_MAX
+    }
+
+    /// Takes in the changes of the batch folded after this one (newer: its value wins).
+    fn absorb(
+        &mut self,
+        later: Vec<Change>,
+        through: (u64, Hash256),
+        events: usize,
+        fold_time: std::time::Duration,
+    ) {
+        self.changes = merge_changes(std::mem::take(&mut self.changes), later);
+        self.through = through;
+        self.events += events;
+        self.fold_time += fold_time;
+    }
+}
+
+/// Merges two key-sorted change lists into one; where both change a key, `later`'s wins.
+fn merge_changes(earlier: Vec<Change>, later: Vec<Change>) -> Vec<Change> {
+    let mut merged = Vec::with_capacity(earlier.len() + later.len());
+    let mut earlier = earlier.into_iter().peekable();
+    let mut later = later.into_iter().peekable();
+    loop {
+        let take_earlier = match (earlier.peek(), later.peek()) {
+            (None, None) => return merged,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (Some((a, _)), Some((b, _))) => match a.cmp(b) {
+                std::cmp::Ordering::Less => true,
+                std::cmp::Ordering::Greater => false,
+                std::cmp::Ordering::Equal => {
+                    earlier.next();
+                    false
+                }
+            },
+        };
+        let next = if take_earlier {
+            earlier.next()
+        } else {
+            later.next()
+        };
+        merged.extend(next);
+    }
 }
 
 impl Lane {
@@ -193,17 +255,23 @@ impl Lane {
     /// Applies `events` like `apply`, but leaves this batch folded and uncommitted, and
     /// commits the batch folded by the previous call while folding this one (reading through
     /// its changes), so a lane's commit, which waits for sled's process-wide write lock,
-    /// overlaps its next fold. Call `settle` before the lane is read or goes live.
+    /// overlaps its next fold. While the previous batch holds few changes (`keys_min`
+    /// and the limits after it), this batch is folded into it instead, for one commit of both.
+    /// Call `settle` before the lane is read or goes live.
     pub(crate) fn apply_overlapped<E: 'static>(
         &mut self,
         projection: &dyn Projection<E>,
         events: &[DecodedEvent<E>],
         ledger: &dyn EventStore,
         counters: &WriteCounters,
+        keys_min: usize,
     ) -> Result<(), LaneFailure> {
         let Some(previous) = self.folded.take() else {
             return self.fold_and_keep(projection, events, ledger, counters);
         };
+        if previous.takes_more(keys_min) {
+            return self.fold_into(previous, projection, events, ledger, counters);
+        }
         let after = previous.through.0;
         let pending: Vec<&DecodedEvent<E>> = events
             .iter()
@@ -247,6 +315,44 @@ impl Lane {
             }
             // Fold again without the failing event, now that the previous batch is committed.
             Some((Err(_), _)) => self.apply(projection, events, ledger, counters),
+        }
+    }
+
+    /// Folds `events` (those after `previous`) reading through `previous`'s changes, and keeps
+    /// both together for one commit.
+    fn fold_into<E: 'static>(
+        &mut self,
+        mut previous: FoldedBatch,
+        projection: &dyn Projection<E>,
+        events: &[DecodedEvent<E>],
+        ledger: &dyn EventStore,
+        counters: &WriteCounters,
+    ) -> Result<(), LaneFailure> {
+        let after = previous.through.0;
+        let pending: Vec<&DecodedEvent<E>> = events
+            .iter()
+            .filter(|event| event.recorded.position > after)
+            .collect();
+        let Some(last) = pending.last() else {
+            self.folded = Some(previous);
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let reads = (&self.tree, &self.cache, previous.changes.as_slice());
+        match fold(projection, &pending, ledger, reads, previous.upkeep) {
+            Ok(changes) => {
+                let through = checkpoint_of(&last.recorded);
+                previous.absorb(changes, through, pending.len(), started.elapsed());
+                self.folded = Some(previous);
+                Ok(())
+            }
+            // Commit what folded cleanly, then let `apply` commit what comes before the
+            // failing event and report it.
+            Err(_) => {
+                self.folded = Some(previous);
+                self.settle(counters)?;
+                self.apply(projection, events, ledger, counters)
+            }
         }
     }
 
@@ -439,4 +545,48 @@ fn fold<E: 'static>(
             })?;
     }
     Ok(batch.into_changes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Change, merge_changes};
+
+    /// `(key, value)`; a value of `None` is a removal.
+    type Row = (&'static str, Option<&'static str>);
+
+    fn changes(rows: &[Row]) -> Vec<Change> {
+        rows.iter()
+            .map(|(key, value)| (key.as_bytes().into(), value.map(|v| v.as_bytes().into())))
+            .collect()
+    }
+
+    fn check(earlier: &[Row], later: &[Row], expect: &[Row]) {
+        assert_eq!(
+            merge_changes(changes(earlier), changes(later)),
+            changes(expect),
+            "{earlier:?} then {later:?}"
+        );
+    }
+
+    #[test]
+    fn later_changes_win_and_the_merge_stays_sorted() {
+        check(&[], &[], &[]);
+        check(&[("a", Some("1"))], &[], &[("a", Some("1"))]);
+        check(&[], &[("a", None)], &[("a", None)]);
+        check(
+            &[("a", Some("1")), ("c", Some("3"))],
+            &[("b", Some("2")), ("d", None)],
+            &[
+                ("a", Some("1")),
+                ("b", Some("2")),
+                ("c", Some("3")),
+                ("d", None),
+            ],
+        );
+        check(
+            &[("a", Some("1")), ("b", Some("old")), ("c", None)],
+            &[("b", None), ("c", Some("new"))],
+            &[("a", Some("1")), ("b", None), ("c", Some("new"))],
+        );
+    }
 }

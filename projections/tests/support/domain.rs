@@ -85,6 +85,7 @@ impl Ledger {
         let mut options = RunnerOptions::new(self.projections_path());
         options.batch_events_max = batch_events_max;
         options.build_batch_events_max = batch_events_max;
+        options.build_commit_keys_min = super::commit_keys_min_for(batch_events_max);
         let api = ReadApi::open(options, Arc::clone(&self.store)).expect("open read models");
         api.start().expect("start read models");
         api

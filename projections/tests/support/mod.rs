@@ -15,7 +15,9 @@ use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion};
 use govledger_core::time::Timestamp;
 use govledger_projections::error::ApplyError;
 use govledger_projections::projection::{ProjectedEvent, Projection};
-use govledger_projections::runner::{ProjectionRunner, ReadModelWrites, RunnerOptions};
+use govledger_projections::runner::{
+    BUILD_COMMIT_KEYS_MIN, ProjectionRunner, ReadModelWrites, RunnerOptions,
+};
 use uuid::Uuid;
 
 /// The payload value that `Tally` refuses.
@@ -139,11 +141,18 @@ impl Ledger {
         let mut options = RunnerOptions::new(self.projections_path());
         options.batch_events_max = batch_events_max;
         options.build_batch_events_max = batch_events_max;
+        options.build_commit_keys_min = commit_keys_min_for(batch_events_max);
         let runner = ProjectionRunner::open(options, Arc::clone(&self.store), decode, projections)
             .expect("open runner");
         runner.start().expect("start runner");
         runner
     }
+}
+
+/// How many changed keys a building lane gathers before it commits, varied with the batch size
+/// so property tests cover commits of every batch, of a few batches and of the default.
+pub fn commit_keys_min_for(batch_events_max: usize) -> usize {
+    [0, 3, BUILD_COMMIT_KEYS_MIN][batch_events_max % 3]
 }
 
 pub fn new_event(value: u8) -> NewEvent {
