@@ -6,8 +6,9 @@
 //! |-----|----------------------------------------------------|-------|
 //! | `a` | actor account id, bucket (newest first)            | positions (`activity.rs`) |
 //! | `o` | actor organisation id, bucket (newest first)       | positions |
-//! | `c` | causation event id, position                       | empty |
-//! | `l` | case, direction (`f`/`b`), other case, relation    | empty |
+//! | `c` | bucket of the causation event id (`buckets.rs`)    | entries: cause id, position |
+//! | `l` | bucket of the case id                              | entries: case id, kind, direction (`f`/`b`), other kind, other id, relation code |
+//! | `p` | window of log positions (building generations only) | entries not yet in their buckets |
 //!
 //! `c` leaves out an event caused by the previous event of its own stream (see
 //! `index_cause`); the trace finds those in the ledger.
@@ -17,6 +18,7 @@
 //! a request, a request was merged into another.
 
 pub mod activity;
+mod buckets;
 pub mod query;
 
 use govledger_core::domain::event::{DecisionEvent, DomainEvent, RequestEvent, WorkProjectEvent};
@@ -29,12 +31,13 @@ use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
 use crate::keys::Key;
 use crate::projection::{ProjectedEvent, Projection};
-use crate::runner::ReadModelWrites;
+use crate::runner::{ReadModel, ReadModelWrites};
 
 pub const AUDIT_PROJECTION: &str = "audit";
 /// 2: activity in buckets, same-stream causes left to the ledger.
 /// 3: no per-stream last-event key (the previous event is found in the batch or the ledger).
-const AUDIT_VERSION: u32 = 3;
+/// 4: causes and links packed into hash buckets, built once by a rebuild (`buckets.rs`).
+const AUDIT_VERSION: u32 = 4;
 
 pub(crate) const ACTOR_TAG: u8 = b'a';
 pub(crate) const ORGANISATION_TAG: u8 = b'o';
@@ -44,6 +47,18 @@ pub(crate) const LINK_TAG: u8 = b'l';
 const BATCH_EVENT_NOTE_TAG: u8 = b'e';
 pub(crate) const FORWARD: u8 = b'f';
 pub(crate) const BACKWARD: u8 = b'b';
+/// A cause entry: the cause's event id, the effect's position (u64 BE).
+pub(crate) const CAUSE_ENTRY_BYTES: usize = 16 + 8;
+/// A link entry: case id, case kind tag, direction, other kind tag, other id, relation code.
+pub(crate) const LINK_ENTRY_BYTES: usize = 16 + 1 + 1 + 1 + 16 + 1;
+
+fn entry_size(tag: u8) -> Option<usize> {
+    match tag {
+        CAUSATION_TAG => Some(CAUSE_ENTRY_BYTES),
+        LINK_TAG => Some(LINK_ENTRY_BYTES),
+        _ => None,
+    }
+}
 
 /// How two cases are linked (`from` → `to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,18 +99,33 @@ impl CaseRelation {
         !matches!(self, CaseRelation::Resolved)
     }
 
-    pub(crate) fn parse(name: &str) -> Option<CaseRelation> {
-        [
-            CaseRelation::Raised,
-            CaseRelation::LedTo,
-            CaseRelation::Authorised,
-            CaseRelation::Approved,
-            CaseRelation::Resolved,
-            CaseRelation::MergedInto,
-            CaseRelation::ClaimedUnder,
-        ]
-        .into_iter()
-        .find(|relation| relation.as_str() == name)
+    const ALL: [CaseRelation; 7] = [
+        CaseRelation::Raised,
+        CaseRelation::LedTo,
+        CaseRelation::Authorised,
+        CaseRelation::Approved,
+        CaseRelation::Resolved,
+        CaseRelation::MergedInto,
+        CaseRelation::ClaimedUnder,
+    ];
+
+    /// Its code in stored link entries (part of the layout: never reuse one).
+    pub(crate) const fn code(self) -> u8 {
+        match self {
+            CaseRelation::Raised => 1,
+            CaseRelation::LedTo => 2,
+            CaseRelation::Authorised => 3,
+            CaseRelation::Approved => 4,
+            CaseRelation::Resolved => 5,
+            CaseRelation::MergedInto => 6,
+            CaseRelation::ClaimedUnder => 7,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<CaseRelation> {
+        CaseRelation::ALL
+            .into_iter()
+            .find(|relation| relation.code() == code)
     }
 }
 
@@ -127,9 +157,21 @@ impl Projection<DomainEvent> for AuditProjection {
         }
         index_cause(writes, recorded, event.ledger)?;
         for (from, relation, to) in links(event.event) {
-            link(writes, from, relation, to);
+            link(writes, from, relation, to, recorded.position)?;
         }
         Ok(())
+    }
+
+    fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+        buckets::finish_batch(writes, entry_size)
+    }
+
+    fn build_indexes(
+        &self,
+        model: &ReadModel,
+        writes: &mut ReadModelWrites<'_>,
+    ) -> Result<(), ApplyError> {
+        buckets::build(model, writes, entry_size)
     }
 }
 
@@ -151,13 +193,12 @@ fn index_cause(
         return Ok(());
     };
     if !caused_by_previous_of_stream(writes, recorded, cause, ledger)? {
-        writes.insert(
-            Key::tag(CAUSATION_TAG)
-                .uuid(cause)
-                .u64(recorded.position)
-                .into_bytes(),
-            Vec::new(),
-        );
+        let entry = Key::tag(CAUSATION_TAG)
+            .uuid(cause)
+            .u64(recorded.position)
+            .into_bytes()
+            .split_off(1);
+        buckets::add(writes, CAUSATION_TAG, cause, entry, recorded.position)?;
     }
     Ok(())
 }
@@ -267,17 +308,32 @@ fn links(event: &DomainEvent) -> Vec<(CaseRef, CaseRelation, CaseRef)> {
     }
 }
 
-pub(crate) fn case_part(key: Key, case: CaseRef) -> Key {
-    key.byte(case.0.tag()).uuid(&case.1)
+/// The start of `case`'s link entries in one direction: what a lookup of them matches.
+pub(crate) fn link_prefix(case: CaseRef, direction: u8) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(LINK_ENTRY_BYTES);
+    prefix.extend_from_slice(case.1.as_bytes());
+    prefix.push(case.0.tag());
+    prefix.push(direction);
+    prefix
 }
 
-fn link(writes: &mut ReadModelWrites<'_>, from: CaseRef, relation: CaseRelation, to: CaseRef) {
-    let forward = case_part(case_part(Key::tag(LINK_TAG), from).byte(FORWARD), to)
-        .text(relation.as_str())
-        .into_bytes();
-    let backward = case_part(case_part(Key::tag(LINK_TAG), to).byte(BACKWARD), from)
-        .text(relation.as_str())
-        .into_bytes();
-    writes.insert(forward, Vec::new());
-    writes.insert(backward, Vec::new());
+fn link_entry(case: CaseRef, direction: u8, other: CaseRef, relation: CaseRelation) -> Vec<u8> {
+    let mut entry = link_prefix(case, direction);
+    entry.push(other.0.tag());
+    entry.extend_from_slice(other.1.as_bytes());
+    entry.push(relation.code());
+    entry
+}
+
+fn link(
+    writes: &mut ReadModelWrites<'_>,
+    from: CaseRef,
+    relation: CaseRelation,
+    to: CaseRef,
+    position: u64,
+) -> Result<(), ApplyError> {
+    let forward = link_entry(from, FORWARD, to, relation);
+    buckets::add(writes, LINK_TAG, &from.1, forward, position)?;
+    let backward = link_entry(to, BACKWARD, from, relation);
+    buckets::add(writes, LINK_TAG, &to.1, backward, position)
 }

@@ -15,8 +15,8 @@ use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
 use crate::audit::{
-    ACTOR_TAG, BACKWARD, CAUSATION_TAG, CaseRelation, FORWARD, LINK_TAG, ORGANISATION_TAG,
-    activity, case_part,
+    ACTOR_TAG, BACKWARD, CAUSATION_TAG, CAUSE_ENTRY_BYTES, CaseRelation, FORWARD, LINK_ENTRY_BYTES,
+    LINK_TAG, ORGANISATION_TAG, activity, buckets, link_prefix,
 };
 use crate::cases::case_of_stream;
 use crate::cases::view::CaseKind;
@@ -248,13 +248,9 @@ pub fn trace(
         .filter(|next| next.causation_id == Some(event_id))
         .map(AuditEntry::from)
         .collect();
-    let effects_prefix = Key::tag(CAUSATION_TAG).uuid(&event_id).into_bytes();
-    for entry in model
-        .scan_from(&effects_prefix, &effects_prefix)
-        .take(TRACE_EFFECTS_MAX - effects.len())
-    {
-        let (key, _) = entry?;
-        if let Some(effect) = keys::trailing_u64(&key)
+    let caused = buckets::lookup(model, CAUSATION_TAG, event_id.as_bytes(), CAUSE_ENTRY_BYTES)?;
+    for entry in caused.iter().take(TRACE_EFFECTS_MAX - effects.len()) {
+        if let Some(effect) = buckets::trailing_position(entry)
             .map(|p| store.read_event(p))
             .transpose()?
         {
@@ -287,14 +283,11 @@ fn links_of(
     case: CaseRef,
     direction: u8,
 ) -> Result<Vec<(CaseRef, CaseRelation)>, ProjectionError> {
-    let prefix = case_part(Key::tag(LINK_TAG), case)
-        .byte(direction)
-        .into_bytes();
+    let prefix = link_prefix(case, direction);
     let mut links = Vec::new();
-    for entry in model.scan_from(&prefix, &prefix) {
-        let (key, _) = entry?;
-        let rest = &key[prefix.len()..];
-        let corrupt = || ProjectionError::Corrupt("case link key".into());
+    for entry in buckets::lookup(model, LINK_TAG, &prefix, LINK_ENTRY_BYTES)? {
+        let rest = &entry[prefix.len()..];
+        let corrupt = || ProjectionError::Corrupt("case link entry".into());
         let kind = rest
             .first()
             .and_then(|tag| kind_of_tag(*tag))
@@ -304,9 +297,8 @@ fn links_of(
             .and_then(|b| Uuid::from_slice(b).ok())
             .ok_or_else(corrupt)?;
         let relation = rest
-            .get(17..rest.len().saturating_sub(1))
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .and_then(CaseRelation::parse)
+            .get(17)
+            .and_then(|code| CaseRelation::from_code(*code))
             .ok_or_else(corrupt)?;
         links.push(((kind, id), relation));
     }
