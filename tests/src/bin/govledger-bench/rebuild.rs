@@ -10,7 +10,8 @@
 //!
 //! Options: `--events N` (default 1,000,000), `--runs N` (default 3; medians are reported),
 //! `--compounds N` (default 6), `--batch-events N` (the runner's batch size while building; default
-//! its own), `--dir PATH` (where the temp dirs go; default the system temp dir).
+//! its own), `--cache-bytes N` (the read models' sled page cache; default the runner's),
+//! `--dir PATH` (where the temp dirs go; default the system temp dir).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,6 +48,7 @@ struct Options {
     runs: usize,
     compounds: u32,
     batch_events_max: usize,
+    cache_capacity_bytes: Option<u64>,
     dir: PathBuf,
 }
 
@@ -56,6 +58,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         runs: DEFAULT_RUNS,
         compounds: DEFAULT_COMPOUNDS,
         batch_events_max: BUILD_BATCH_EVENTS_MAX,
+        cache_capacity_bytes: None,
         dir: std::env::temp_dir(),
     };
     let mut args = args.iter();
@@ -66,6 +69,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--runs" => options.runs = value.parse()?,
             "--compounds" => options.compounds = value.parse()?,
             "--batch-events" => options.batch_events_max = value.parse()?,
+            "--cache-bytes" => options.cache_capacity_bytes = Some(value.parse()?),
             "--dir" => options.dir = PathBuf::from(value),
             _ => return Err(format!("unknown option {flag}").into()),
         }
@@ -156,6 +160,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "runs": options.runs,
         "projections": ["cases", "directory", "audit", "metrics"],
         "batch_events_max": options.batch_events_max,
+        "cache_capacity_bytes": options
+            .cache_capacity_bytes
+            .unwrap_or_else(|| RunnerOptions::new(&options.dir).cache_capacity_bytes),
         "events_per_s": rounded(median(rebuild_rates), 0),
         "baseline_events_per_s": rounded(median(baseline_rates), 0),
         "ratio": rounded(median(ratios), 3),
@@ -229,6 +236,9 @@ async fn rebuild_all(
     let started = Instant::now();
     let mut runner_options = RunnerOptions::new(dir);
     runner_options.build_batch_events_max = options.batch_events_max;
+    if let Some(bytes) = options.cache_capacity_bytes {
+        runner_options.cache_capacity_bytes = bytes;
+    }
     let api = ReadApi::open(runner_options, Arc::clone(store))?;
     api.start()?;
     loop {
