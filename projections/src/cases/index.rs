@@ -267,6 +267,16 @@ impl WholeIndexes {
         self.chunks.entry(key).or_default().push(entry);
     }
 
+    /// Takes in what `other` gathered (from other cases).
+    pub(crate) fn merge(&mut self, other: WholeIndexes) {
+        for (key, entries) in other.chunks {
+            self.chunks.entry(key).or_default().extend(entries);
+        }
+        for (key, count) in other.counts {
+            *self.counts.entry(key).or_default() += count;
+        }
+    }
+
     /// The keys and stored values of every chunk and count gathered.
     pub(crate) fn into_values(self) -> Result<KeyValues, ApplyError> {
         let mut values = Vec::with_capacity(self.chunks.len() + self.counts.len());

@@ -9,6 +9,7 @@ mod fold_mediation;
 mod fold_request;
 mod fold_work;
 mod index;
+mod index_build;
 pub mod query;
 pub mod view;
 
@@ -19,7 +20,6 @@ use uuid::Uuid;
 
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
-use crate::runner::read_model::decode_record;
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
 use index::IndexState;
 use view::{CaseKind, CaseView};
@@ -108,7 +108,7 @@ impl Projection<DomainEvent> for CasesProjection {
         model: &ReadModel,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        index_every_case(model, writes)
+        index_build::index_every_case(model, writes)
     }
 }
 
@@ -161,44 +161,4 @@ fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
         writes.keep_record(key, new);
     }
     chunks::drop_emptied(writes)
-}
-
-/// Writes the index entries and counts of every stored case, as batch-by-batch upkeep would
-/// have left them (the replay tests compare both). Each kind of case is read and indexed on
-/// a thread of its own (their keys are disjoint): this runs once, at the end of a rebuild,
-/// while the other lanes have little left to do.
-fn index_every_case(model: &ReadModel, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    let per_kind: Vec<Result<index::KeyValues, ApplyError>> = std::thread::scope(|scope| {
-        let threads: Vec<_> = CaseKind::ALL
-            .into_iter()
-            .map(|kind| scope.spawn(move || index_cases_of_kind(model, kind)))
-            .collect();
-        threads
-            .into_iter()
-            .map(|thread| {
-                thread.join().unwrap_or_else(|_| {
-                    Err(ApplyError::Storage("indexing the cases panicked".into()))
-                })
-            })
-            .collect()
-    });
-    for values in per_kind {
-        for (key, value) in values? {
-            writes.insert(key, value);
-        }
-    }
-    Ok(())
-}
-
-/// The encoded index chunks and counts of every stored case of `kind`.
-fn index_cases_of_kind(model: &ReadModel, kind: CaseKind) -> Result<index::KeyValues, ApplyError> {
-    let unreadable = |error: crate::error::ProjectionError| ApplyError::Storage(error.to_string());
-    let prefix = [index::CASE_TAG, kind.tag()];
-    let mut indexes = index::WholeIndexes::default();
-    for stored in model.scan_from(&prefix, &prefix) {
-        let (_, value) = stored.map_err(unreadable)?;
-        let case: CaseView = decode_record(&value).map_err(unreadable)?;
-        indexes.add(&case);
-    }
-    indexes.into_values()
 }
