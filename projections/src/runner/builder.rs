@@ -21,6 +21,10 @@ use crate::runner::lane::{DecodedEvent, Lane, LaneFailure};
 
 /// Batches queued for one lane beyond the one it applies.
 const LANE_QUEUE_BATCHES: usize = 2;
+/// Most events of the first batch a build reads; each next batch may hold twice as many, up
+/// to `build_batch_events_max`. Why: the lanes wait while the first batch is read and
+/// decoded (~0.2 s for 65,536 events on the 2-core machine, 4% of a 1M-event rebuild).
+const FIRST_BATCH_EVENTS_MAX: usize = 8_192;
 
 /// A lane being built for the slot at `slot`.
 pub(crate) struct BuildLane {
@@ -28,7 +32,15 @@ pub(crate) struct BuildLane {
     pub lane: Lane,
 }
 
-type Batch<E> = Arc<Vec<DecodedEvent<E>>>;
+/// A batch of decoded events, and whether it reached the head (it holds fewer events than
+/// were asked for: the lanes switch live on it).
+type Batch<E> = (Arc<Vec<DecodedEvent<E>>>, ReachedHead);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReachedHead {
+    Yes,
+    No,
+}
 
 /// Builds `lanes` from their checkpoints and switches each live once caught up. Returns the
 /// first failure, after the other lanes finished.
@@ -77,36 +89,40 @@ pub(crate) async fn build<E: Send + Sync + 'static>(
 
 /// Reads and decodes batches and hands each to every lane still listening, until the log
 /// ends (a short batch: the lanes switch live on it), every lane has finished, or shutdown.
+/// The first batch holds at most `FIRST_BATCH_EVENTS_MAX` events, each next one up to twice
+/// the one before.
 async fn feed<E: Send + Sync + 'static>(
     shared: &Arc<Shared<E>>,
     mut subscription: Subscription,
     queues: Vec<mpsc::Sender<Batch<E>>>,
 ) -> Result<(), ProjectionError> {
     let mut shutdown = shared.shutdown.subscribe();
+    let mut batch_events_max = FIRST_BATCH_EVENTS_MAX.min(shared.build_batch_events_max);
     loop {
         if *shutdown.borrow_and_update() {
             // The building generations stay in the catalog; the next start resumes them.
             return Err(ProjectionError::ShutDown);
         }
-        let events = next_batch(
-            &mut subscription,
-            shared.build_batch_events_max,
-            WaitForEvents::No,
-        )
-        .await?;
+        let events = next_batch(&mut subscription, batch_events_max, WaitForEvents::No).await?;
         let for_decode = Arc::clone(shared);
         let batch = tokio::task::spawn_blocking(move || for_decode.decode(events))
             .await
             .map_err(|panic| {
                 ProjectionError::Storage(format!("decoding a batch panicked: {panic}"))
             })?;
-        let last = batch.len() < shared.build_batch_events_max;
+        let last = batch.len() < batch_events_max;
+        let reached = if last {
+            ReachedHead::Yes
+        } else {
+            ReachedHead::No
+        };
+        batch_events_max = (batch_events_max * 2).min(shared.build_batch_events_max);
         let batch = Arc::new(batch);
         let mut listening = 0;
         for queue in &queues {
             tokio::select! {
                 _ = shutdown.wait_for(|stop| *stop) => return Err(ProjectionError::ShutDown),
-                sent = queue.send(Arc::clone(&batch)) => listening += usize::from(sent.is_ok()),
+                sent = queue.send((Arc::clone(&batch), reached)) => listening += usize::from(sent.is_ok()),
             }
         }
         if last || listening == 0 {
@@ -124,11 +140,10 @@ fn build_lane<E: Send + Sync + 'static>(
     mut batches: mpsc::Receiver<Batch<E>>,
 ) -> Option<(&'static str, LaneFailure)> {
     let slot = &shared.slots[build.slot];
-    while let Some(events) = batches.blocking_recv() {
+    while let Some((events, reached)) = batches.blocking_recv() {
         if *shared.shutdown.borrow() {
             return None;
         }
-        let reached_head = events.len() < shared.build_batch_events_max;
         let applied = build.lane.apply_overlapped(
             slot.projection.as_ref(),
             &events,
@@ -142,7 +157,7 @@ fn build_lane<E: Send + Sync + 'static>(
             shared.notify_progress();
             return Some((slot.name, failure));
         }
-        if reached_head {
+        if reached == ReachedHead::Yes {
             let switched = shared.switch_caught_up(&mut vec![build]);
             Shared::schedule_retired_drops(shared, switched.switched);
             shared.notify_progress();
