@@ -277,12 +277,29 @@ impl WholeIndexes {
         }
     }
 
-    /// The keys and stored values of every chunk and count gathered.
+    /// The keys and stored values of every chunk and count gathered. The chunks (sorted and
+    /// encoded, the most work of it) are encoded by two threads.
     pub(crate) fn into_values(self) -> Result<KeyValues, ApplyError> {
         let mut values = Vec::with_capacity(self.chunks.len() + self.counts.len());
-        for (key, entries) in self.chunks {
-            values.push((key, chunks::encode_whole(entries)?));
-        }
+        let mut first: Vec<(Vec<u8>, Vec<Entry>)> = self.chunks.into_iter().collect();
+        let second = first.split_off(first.len() / 2);
+        let encode = |part: Vec<(Vec<u8>, Vec<Entry>)>| -> Result<KeyValues, ApplyError> {
+            part.into_iter()
+                .map(|(key, entries)| Ok((key, chunks::encode_whole(entries)?)))
+                .collect()
+        };
+        let (first, second) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| encode(second));
+            let first = encode(first);
+            let second = other.join().unwrap_or_else(|_| {
+                Err(ApplyError::Storage(
+                    "encoding the index chunks panicked".into(),
+                ))
+            });
+            (first, second)
+        });
+        values.extend(first?);
+        values.extend(second?);
         for (key, count) in self.counts {
             let count = govledger_core::codec::encode_payload(&count)
                 .map_err(|e| ApplyError::Storage(format!("encoding an index count: {e}")))?;
