@@ -57,25 +57,12 @@ pub(crate) fn fold(
             last_position: recorded.position,
             event_count: 1,
             correction_count: 0,
-            details: CaseDetails::Request(RequestDetails {
-                request_kind: e.kind.as_str().into(),
-                channel: e.channel.as_str().into(),
-                requester_id: e.requester_id.map(|id| id.0),
-                received_by_organisation_id: e.received_by_organisation_id.map(|id| id.0),
-                dispatched_at: None,
-                response_due_at: None,
-                first_response_at: None,
-                resolved_at: None,
-                outcome: None,
-                follow_up_resolution: None,
-                satisfaction: None,
-                merged_into_request_id: None,
-                work_project_id: None,
-                send_back_count: 0,
-                reopen_count: 0,
-                escalation_level: 0,
-                escalated_to_organisation_id: None,
-            }),
+            details: CaseDetails::Request(RequestDetails::received(
+                e.kind.as_str().into(),
+                e.channel.as_str().into(),
+                e.requester_id.map(|id| id.0),
+                e.received_by_organisation_id.map(|id| id.0),
+            )),
         });
     }
     let id = request_id(event);

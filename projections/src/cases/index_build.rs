@@ -141,23 +141,8 @@ mod tests {
             event_count: 3,
             correction_count: 0,
             details: CaseDetails::Request(RequestDetails {
-                request_kind: "complaint".into(),
-                channel: "service_station".into(),
-                requester_id: None,
-                received_by_organisation_id: None,
-                dispatched_at: None,
-                response_due_at: None,
-                first_response_at: None,
-                resolved_at: None,
-                outcome: None,
-                follow_up_resolution: None,
                 satisfaction: (n % 4 == 0).then(|| "satisfied".into()),
-                merged_into_request_id: None,
-                work_project_id: None,
-                send_back_count: 0,
-                reopen_count: 0,
-                escalation_level: 0,
-                escalated_to_organisation_id: None,
+                ..RequestDetails::received("complaint".into(), "service_station".into(), None, None)
             }),
         }
     }

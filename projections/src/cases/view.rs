@@ -119,6 +119,36 @@ pub struct RequestDetails {
     pub escalated_to_organisation_id: Option<Uuid>,
 }
 
+impl RequestDetails {
+    /// A request as received: how and by whom, nothing else known yet.
+    pub(crate) fn received(
+        request_kind: String,
+        channel: String,
+        requester_id: Option<Uuid>,
+        received_by_organisation_id: Option<Uuid>,
+    ) -> RequestDetails {
+        RequestDetails {
+            request_kind,
+            channel,
+            requester_id,
+            received_by_organisation_id,
+            dispatched_at: None,
+            response_due_at: None,
+            first_response_at: None,
+            resolved_at: None,
+            outcome: None,
+            follow_up_resolution: None,
+            satisfaction: None,
+            merged_into_request_id: None,
+            work_project_id: None,
+            send_back_count: 0,
+            reopen_count: 0,
+            escalation_level: 0,
+            escalated_to_organisation_id: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkProjectDetails {
     pub proposed_by_organisation_id: Uuid,
