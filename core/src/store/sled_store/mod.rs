@@ -7,6 +7,7 @@
 //! take the stream index's in-memory tail for a moment, see `stream_index/`), bounded by the
 //! published head so a reader never sees an event that is not yet durable.
 
+mod close;
 mod id_index;
 mod keys;
 mod lock;
@@ -47,6 +48,8 @@ pub use stream_index::{
     STREAM_INDEX_TAIL_EVENTS_MAX, STREAM_INDEX_TAIL_STREAMS_MAX, TailLimits,
 };
 use writer::{Committer, Job, LoneCommit, Shared};
+
+pub use close::CLOSE_FLUSH_TIMEOUT_MS;
 
 /// The store format this build writes and reads. Bump it (with an upgrade path and an ADR)
 /// whenever the key layout or the record encoding changes. Format 2 (ADR 0003): records in
@@ -266,7 +269,8 @@ impl SledStore {
         Ok(())
     }
 
-    /// Stops the writer after the queued appends and flushes. Also done on drop. Watchers of
+    /// Stops the writer after the queued appends and flushes (waiting at most
+    /// `CLOSE_FLUSH_TIMEOUT_MS` for the flush, see `close.rs`). Also done on drop. Watchers of
     /// the head (and so subscriptions) then end: `Subscription::next` fails with
     /// `Unavailable` once it has delivered what was appended.
     pub fn close(&self) -> Result<(), StoreError> {
@@ -275,8 +279,7 @@ impl SledStore {
             let _ = thread.join();
         }
         lock(&self.head_tx).take();
-        self.db.flush()?;
-        Ok(())
+        close::flush(&self.db)
     }
 
     /// The size of the data on disk, in bytes.
