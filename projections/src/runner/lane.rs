@@ -201,10 +201,7 @@ impl Lane {
         counters: &WriteCounters,
     ) -> Result<(), LaneFailure> {
         self.settle(counters)?;
-        let pending: Vec<&DecodedEvent<E>> = events
-            .iter()
-            .filter(|event| event.recorded.position > self.applied)
-            .collect();
+        let pending = events_after(events, self.applied);
         let Some(last) = pending.last() else {
             return Ok(());
         };
@@ -272,11 +269,7 @@ impl Lane {
         if previous.takes_more(keys_min) {
             return self.fold_into(previous, projection, events, ledger, counters);
         }
-        let after = previous.through.0;
-        let pending: Vec<&DecodedEvent<E>> = events
-            .iter()
-            .filter(|event| event.recorded.position > after)
-            .collect();
+        let pending = events_after(events, previous.through.0);
         let upkeep = previous.upkeep;
         let started = std::time::Instant::now();
         let (committed, folded) = std::thread::scope(|scope| {
@@ -328,11 +321,7 @@ impl Lane {
         ledger: &dyn EventStore,
         counters: &WriteCounters,
     ) -> Result<(), LaneFailure> {
-        let after = previous.through.0;
-        let pending: Vec<&DecodedEvent<E>> = events
-            .iter()
-            .filter(|event| event.recorded.position > after)
-            .collect();
+        let pending = events_after(events, previous.through.0);
         let Some(last) = pending.last() else {
             self.folded = Some(previous);
             return Ok(());
@@ -364,10 +353,7 @@ impl Lane {
         ledger: &dyn EventStore,
         counters: &WriteCounters,
     ) -> Result<(), LaneFailure> {
-        let pending: Vec<&DecodedEvent<E>> = events
-            .iter()
-            .filter(|event| event.recorded.position > self.applied)
-            .collect();
+        let pending = events_after(events, self.applied);
         if pending.is_empty() {
             return Ok(());
         }
@@ -481,6 +467,14 @@ fn write_batch(
         position: applied + 1,
         reason: format!("committing the read model: {error}"),
     })
+}
+
+/// The events of `events` after `position`, in order.
+fn events_after<E>(events: &[DecodedEvent<E>], position: u64) -> Vec<&DecodedEvent<E>> {
+    events
+        .iter()
+        .filter(|event| event.recorded.position > position)
+        .collect()
 }
 
 fn checkpoint_of(event: &RecordedEvent) -> (u64, Hash256) {
