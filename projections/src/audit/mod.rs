@@ -193,11 +193,9 @@ fn index_cause(
         return Ok(());
     };
     if !caused_by_previous_of_stream(writes, recorded, cause, ledger)? {
-        let entry = Key::tag(CAUSATION_TAG)
-            .uuid(cause)
-            .u64(recorded.position)
-            .into_bytes()
-            .split_off(1);
+        let mut entry = Vec::with_capacity(CAUSE_ENTRY_BYTES);
+        entry.extend_from_slice(cause.as_bytes());
+        entry.extend_from_slice(&recorded.position.to_be_bytes());
         buckets::add(writes, CAUSATION_TAG, cause, entry, recorded.position)?;
     }
     Ok(())
@@ -336,4 +334,27 @@ fn link(
     buckets::add(writes, LINK_TAG, &from.1, forward, position)?;
     let backward = link_entry(to, BACKWARD, from, relation);
     buckets::add(writes, LINK_TAG, &to.1, backward, position)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CaseRelation;
+
+    /// Relation codes are stored in link entries: each relation keeps its own, for good.
+    #[test]
+    fn relation_codes_are_fixed_and_distinct() {
+        let codes: Vec<(CaseRelation, u8)> = CaseRelation::ALL
+            .into_iter()
+            .map(|relation| (relation, relation.code()))
+            .collect();
+        assert_eq!(
+            codes.iter().map(|(_, code)| *code).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5, 6, 7]
+        );
+        for (relation, code) in codes {
+            assert_eq!(CaseRelation::from_code(code), Some(relation));
+        }
+        assert_eq!(CaseRelation::from_code(0), None);
+        assert_eq!(CaseRelation::from_code(8), None);
+    }
 }
