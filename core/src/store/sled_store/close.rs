@@ -4,7 +4,9 @@
 //! the store wrote for itself since (the stream index's tail, which an open after a crash
 //! replays anyway). sled 0.34 has been seen to wait for ever in that flush, with no sled
 //! thread left to write its sealed buffer (docs/operations.md, "Known issues"): a close then
-//! reports an error after `CLOSE_FLUSH_TIMEOUT_MS` instead of hanging the process.
+//! reports an error after `CLOSE_FLUSH_TIMEOUT_MS` instead of hanging the process. The
+//! abandoned flush still holds sled's process-wide lock for reading, so a process should
+//! exit after such a close (the `govledger` commands do), not go on writing to sled.
 
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
