@@ -6,7 +6,8 @@
 //! thread left to write its sealed buffer (docs/operations.md, "Known issues"): a close then
 //! reports an error after `CLOSE_FLUSH_TIMEOUT_MS` instead of hanging the process. The
 //! abandoned flush still holds sled's process-wide lock for reading, so a process should
-//! exit after such a close (the `govledger` commands do), not go on writing to sled.
+//! exit after such a close (a `govledger` command stops with the error), not go on writing
+//! to sled.
 
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::Duration;
