@@ -56,11 +56,7 @@ fn copy(from: &Ledger, to: &Ledger, first: u64, count: usize) {
 }
 
 fn run(chunks: Vec<(usize, usize)>) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = support::runtime();
     runtime.block_on(async move {
         let source = Ledger::new();
         let _ = tokio::task::block_in_place(|| support::scenario::build(&source));
@@ -100,11 +96,7 @@ fn run(chunks: Vec<(usize, usize)>) {
 /// interleaves its cases, so the events of one case straddle the stops.
 #[test]
 fn a_first_build_stopped_and_resumed_equals_a_one_shot_build() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = support::runtime();
     runtime.block_on(async move {
         let source = Ledger::new();
         let spec = SyntheticSpec {

@@ -155,6 +155,15 @@ pub fn commit_keys_min_for(batch_events_max: usize) -> usize {
     [0, 3, BUILD_COMMIT_KEYS_MIN][batch_events_max % 3]
 }
 
+/// A two-thread runtime, as the 2-core machine has, for tests that drive the runner.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 pub fn new_event(value: u8) -> NewEvent {
     NewEvent {
         event_id: Uuid::now_v7(),
