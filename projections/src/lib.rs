@@ -40,10 +40,12 @@
 //! Errors are `error::ProjectionError`, whose docs say how each maps to a client answer.
 
 pub mod audit;
+mod bucket;
 pub mod cases;
 pub mod directory;
 pub mod error;
 mod keys;
+mod ledger;
 pub mod metrics;
 pub mod page;
 pub mod projection;

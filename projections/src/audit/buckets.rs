@@ -7,7 +7,7 @@
 //! - **Buckets.** An entry lives in the bucket of the id it is looked up by (the cause's event
 //!   id, the case's id): `tag ‖ bucket (u16 BE)`, one of `2^BUCKET_BITS` per tag, holding its
 //!   entries sorted and concatenated. A lookup reads one bucket and keeps the entries that
-//!   start with the id. The bucket is a fixed, documented mix of the id's bits (`bucket_of`),
+//!   start with the id. The bucket is a fixed, documented mix of the id's bits (`crate::bucket`),
 //!   never a library's hash, so the layout never changes under the read model.
 //! - **Live batches** gather each touched bucket's new entries and merge them into the stored
 //!   bucket once, when the batch ends.
@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use crate::bucket::bucket_of;
 use crate::error::{ApplyError, ProjectionError};
 use crate::keys::{self, Key};
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
@@ -39,24 +40,10 @@ const PENDING_WINDOW_POSITIONS: u64 = 1 << 16;
 /// Bytes of one entry under `tag`, `None` for a tag that holds no entries.
 pub(crate) type EntrySize = fn(u8) -> Option<usize>;
 
-/// The bucket `id`'s entries go to: the splitmix64 finaliser over both halves of the id, top
-/// `BUCKET_BITS` bits. Part of the stored layout: changing it needs a new audit version.
-pub(crate) fn bucket_of(id: &Uuid) -> u16 {
-    let (high, low) = id.as_u64_pair();
-    let mixed = mix64(high ^ mix64(low));
-    (mixed >> (64 - BUCKET_BITS)) as u16
-}
-
-fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 fn bucket_key(tag: u8, id: &Uuid) -> Vec<u8> {
     let mut key = Vec::with_capacity(3);
     key.push(tag);
-    key.extend_from_slice(&bucket_of(id).to_be_bytes());
+    key.extend_from_slice(&bucket_of(id, BUCKET_BITS).to_be_bytes());
     key
 }
 
@@ -194,33 +181,4 @@ pub(crate) fn lookup(
 /// The position at the end of a cause entry (`cause id ‖ position`).
 pub(crate) fn trailing_position(entry: &[u8]) -> Option<u64> {
     keys::trailing_u64(entry)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn check(id: &str, expect: u16) {
-        let id = Uuid::parse_str(id).unwrap();
-        assert_eq!(bucket_of(&id), expect, "{id}");
-    }
-
-    /// The bucket function is part of the stored layout: these must never change (worked out
-    /// independently of this code, from the splitmix64 finaliser's definition).
-    #[test]
-    fn buckets_are_stable() {
-        check("00000000-0000-0000-0000-000000000000", 0);
-        check("00000000-0000-0000-0000-000000000001", 0x1ead);
-        check("0190a0b1-7c2d-7def-8123-456789abcdef", 0x0295);
-        check("ffffffff-ffff-ffff-ffff-ffffffffffff", 0x35af);
-    }
-
-    #[test]
-    fn buckets_spread_sequential_ids() {
-        let mut used = std::collections::HashSet::new();
-        for n in 0..1_000u128 {
-            used.insert(bucket_of(&Uuid::from_u128(n)));
-        }
-        assert!(used.len() > 950, "{} buckets for 1,000 ids", used.len());
-    }
 }

@@ -2,7 +2,8 @@
 //!
 //! | tag | key                                                      | value            |
 //! |-----|----------------------------------------------------------|------------------|
-//! | `c` | kind, case id                                            | `CaseView`       |
+//! | `c` | bucket of the case id (`records.rs`)                     | entries: kind, case id, `CaseView` |
+//! | `q` | first position of a batch, part (a building generation's, `records.rs`) | entries, as `c` |
 //! | `i` | kind, field, value, time window of opened-at (newest first) | entries: opened-at (newest first), case id |
 //! | `n` | kind, field, value                                       | count (u64)      |
 //! | `d` | kind, time window of due-at (oldest first)               | entries: due-at (oldest first), case id |
@@ -95,10 +96,6 @@ impl IndexValue {
             value: Vec::new(),
         }
     }
-}
-
-pub(crate) fn case_key(kind: CaseKind, id: &Uuid) -> Vec<u8> {
-    Key::tag(CASE_TAG).byte(kind.tag()).uuid(id).into_bytes()
 }
 
 pub(crate) fn index_prefix(kind: CaseKind, value: &IndexValue) -> Vec<u8> {

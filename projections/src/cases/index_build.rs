@@ -2,57 +2,60 @@
 //! cases, before a generation built from position 1 goes live (`IndexUpkeep::BeforeGoingLive`).
 
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, sync_channel};
 
 use crate::cases::index;
 use crate::cases::view::CaseView;
 use crate::error::{ApplyError, ProjectionError};
+use crate::runner::ReadModelWrites;
 use crate::runner::read_model::decode_record;
-use crate::runner::{ReadModel, ReadModelWrites};
 
 /// Threads that decode and index stored cases while the index build reads them.
 const INDEX_BUILD_WORKERS: usize = 2;
 /// Stored cases handed to an index-build thread at a time.
 const INDEX_BUILD_CASES_PER_TASK: usize = 256;
 
-/// Writes the index entries and counts of every stored case, as batch-by-batch upkeep would
-/// have left them (the replay tests compare both). This runs once, at the end of a rebuild,
-/// while the other lanes have little left to do: one thread reads the stored cases and hands
-/// them out `INDEX_BUILD_CASES_PER_TASK` at a time to `INDEX_BUILD_WORKERS` threads, which
-/// decode and index them (one thread per kind of case left a core idle for most of a second:
-/// requests are most of the cases, and v7 ids share their first bytes, so ranges of ids do not
-/// split them either).
+/// Writes the index entries and counts of `cases` (every case's encoded record), as
+/// batch-by-batch upkeep would have left them (the replay tests compare both). This runs once,
+/// at the end of a rebuild, while the other lanes have little left to do: the cases are handed
+/// out `INDEX_BUILD_CASES_PER_TASK` at a time to `INDEX_BUILD_WORKERS` threads, which decode
+/// and index them.
 pub(crate) fn index_every_case(
-    model: &ReadModel,
+    cases: Vec<Vec<u8>>,
     writes: &mut ReadModelWrites<'_>,
 ) -> Result<(), ApplyError> {
-    for (key, value) in gather_indexes(model)?.into_values()? {
+    for (key, value) in gather_indexes(cases)?.into_values()? {
         writes.insert(key, value);
     }
     Ok(())
 }
 
-/// The index entries and counts of every stored case, gathered in parallel.
-fn gather_indexes(model: &ReadModel) -> Result<index::WholeIndexes, ApplyError> {
-    let (tasks, queue) = sync_channel::<Vec<sled::IVec>>(INDEX_BUILD_WORKERS);
+/// The index entries and counts of `cases`, gathered in parallel.
+fn gather_indexes(cases: Vec<Vec<u8>>) -> Result<index::WholeIndexes, ApplyError> {
+    let (tasks, queue) = sync_channel::<Vec<Vec<u8>>>(INDEX_BUILD_WORKERS);
     let queue = Mutex::new(queue);
-    let (scanned, gathered) = std::thread::scope(|scope| {
+    let gathered = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..INDEX_BUILD_WORKERS)
             .map(|_| scope.spawn(|| index_cases_from(&queue)))
             .collect();
-        let scanned = hand_out_cases(model, &tasks);
+        let mut cases = cases.into_iter();
+        loop {
+            let task: Vec<Vec<u8>> = cases.by_ref().take(INDEX_BUILD_CASES_PER_TASK).collect();
+            // A send fails once no worker listens (a worker failed and reports why).
+            if task.is_empty() || tasks.send(task).is_err() {
+                break;
+            }
+        }
         drop(tasks);
-        let gathered: Vec<Result<index::WholeIndexes, ApplyError>> = workers
+        workers
             .into_iter()
             .map(|worker| {
                 worker.join().unwrap_or_else(|_| {
                     Err(ApplyError::Storage("indexing the cases panicked".into()))
                 })
             })
-            .collect();
-        (scanned, gathered)
+            .collect::<Vec<Result<index::WholeIndexes, ApplyError>>>()
     });
-    scanned?;
     let mut indexes = index::WholeIndexes::default();
     for part in gathered {
         indexes.merge(part?);
@@ -60,32 +63,9 @@ fn gather_indexes(model: &ReadModel) -> Result<index::WholeIndexes, ApplyError> 
     Ok(indexes)
 }
 
-/// Reads every stored case and hands them out on `tasks`, `INDEX_BUILD_CASES_PER_TASK` at a
-/// time; stops early once no worker listens (a worker failed and reports why).
-fn hand_out_cases(
-    model: &ReadModel,
-    tasks: &SyncSender<Vec<sled::IVec>>,
-) -> Result<(), ApplyError> {
-    let unreadable = |error: ProjectionError| ApplyError::Storage(error.to_string());
-    let prefix = [index::CASE_TAG];
-    let mut task = Vec::with_capacity(INDEX_BUILD_CASES_PER_TASK);
-    for stored in model.scan_from(&prefix, &prefix) {
-        task.push(stored.map_err(unreadable)?.1);
-        if task.len() == INDEX_BUILD_CASES_PER_TASK {
-            let full = std::mem::replace(&mut task, Vec::with_capacity(INDEX_BUILD_CASES_PER_TASK));
-            if tasks.send(full).is_err() {
-                return Ok(());
-            }
-        }
-    }
-    // An error here means no worker listens any more: it reports why.
-    let _ = tasks.send(task);
-    Ok(())
-}
-
 /// Decodes and indexes the stored cases handed out on `queue` until it closes.
 fn index_cases_from(
-    queue: &Mutex<Receiver<Vec<sled::IVec>>>,
+    queue: &Mutex<Receiver<Vec<Vec<u8>>>>,
 ) -> Result<index::WholeIndexes, ApplyError> {
     let unreadable = |error: ProjectionError| ApplyError::Storage(error.to_string());
     let mut indexes = index::WholeIndexes::default();
@@ -156,20 +136,15 @@ mod tests {
     /// Several tasks shared by the workers gather what one pass over the cases does.
     #[test]
     fn the_parallel_build_equals_one_pass_over_the_cases() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
-        let tree = db.open_tree("cases").unwrap();
         let cases = INDEX_BUILD_CASES_PER_TASK as u32 * 5 + 17;
         let mut one_pass = index::WholeIndexes::default();
+        let mut encoded = Vec::new();
         for n in 0..cases {
             let case = request(n);
-            tree.insert(
-                index::case_key(case.kind, &case.case_id),
-                encode_payload(&case).unwrap(),
-            )
-            .unwrap();
+            encoded.push(encode_payload(&case).unwrap());
             one_pass.add(&case);
         }
-        let gathered = gather_indexes(&ReadModel::new(tree)).unwrap();
+        let gathered = gather_indexes(encoded).unwrap();
         let expected = sorted(one_pass.into_values().unwrap());
         assert!(expected.len() > 20, "{} index keys", expected.len());
         assert_eq!(sorted(gathered.into_values().unwrap()), expected);

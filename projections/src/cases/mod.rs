@@ -11,6 +11,7 @@ mod fold_work;
 mod index;
 mod index_build;
 pub mod query;
+mod records;
 pub mod view;
 
 use govledger_core::domain::event::DomainEvent;
@@ -33,7 +34,8 @@ pub const CASES_PROJECTION: &str = "cases";
 /// 2: index entries stored in chunks, one key per index value and time window.
 /// 3: a generation built from position 1 writes its indexes once, before it goes live (same
 /// layout; the bump keeps an older version from resuming a build that left them out).
-const CASES_VERSION: u32 = 3;
+/// 4: records packed into hash buckets (`records.rs`).
+const CASES_VERSION: u32 = 4;
 
 pub struct CasesProjection;
 
@@ -51,56 +53,27 @@ impl Projection<DomainEvent> for CasesProjection {
         event: ProjectedEvent<'_, DomainEvent>,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        let recorded = event.recorded;
-        match event.event {
-            DomainEvent::Request(e) => {
-                let id = fold_request::request_id(e);
-                upsert(writes, CaseKind::Request, id, recorded, |old| {
-                    fold_request::fold(old, e, recorded)
-                })
-            }
-            DomainEvent::WorkProject(e) => {
-                let id = fold_work::work_project_id(e);
-                upsert(writes, CaseKind::WorkProject, id, recorded, |old| {
-                    fold_work::fold(old, e, recorded)
-                })
-            }
-            DomainEvent::Mediation(e) => {
-                let id = fold_mediation::mediation_id(e);
-                upsert(writes, CaseKind::Mediation, id, recorded, |old| {
-                    fold_mediation::fold(old, e, recorded)
-                })
-            }
-            DomainEvent::Decision(e) => {
-                let id = fold_decision::decision_id(e);
-                upsert(writes, CaseKind::Decision, id, recorded, |old| {
-                    fold_decision::fold(old, e, recorded)
-                })
-            }
-            DomainEvent::FactCorrected(correction) => {
-                let Some((kind, id)) = case_of_stream(recorded) else {
-                    return Ok(()); // A directory or person fact: not a case.
-                };
-                upsert(writes, kind, id, recorded, |old| {
-                    let mut view = old.ok_or_else(|| {
-                        ApplyError::Inconsistent(format!(
-                            "a correction names {} {id}, which has no events",
-                            kind.as_str()
-                        ))
-                    })?;
-                    correct::correct(&mut view, correction);
-                    Ok(view)
-                })
-            }
-            DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => Ok(()),
+        let Some((kind, id)) = case_of(event.event, event.recorded) else {
+            return Ok(()); // Not an event of a case.
+        };
+        records::note_batch_start(writes, event.recorded.position);
+        let key = records::batch_key(kind, &id);
+        let old = records::take(writes, kind, &id, &event)?;
+        if writes.index_upkeep() == IndexUpkeep::EveryBatch {
+            // The batch's first event of this case sees it as stored: remember its index state.
+            writes.note_once(&key, || old.as_ref().map(index::index_state));
         }
+        if let Some((_, new)) = fold_event(old, event.event, event.recorded)? {
+            writes.keep_record(key, new);
+        }
+        Ok(())
     }
 
     fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-        match writes.index_upkeep() {
-            IndexUpkeep::EveryBatch => reindex_touched(writes),
-            IndexUpkeep::BeforeGoingLive => Ok(()),
+        if writes.index_upkeep() == IndexUpkeep::EveryBatch {
+            reindex_touched(writes)?;
         }
+        records::store(writes)
     }
 
     fn build_indexes(
@@ -108,7 +81,8 @@ impl Projection<DomainEvent> for CasesProjection {
         model: &ReadModel,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        index_build::index_every_case(model, writes)
+        let cases = records::build(model, writes)?;
+        index_build::index_every_case(cases, writes)
     }
 }
 
@@ -123,38 +97,66 @@ pub(crate) fn case_of_stream(recorded: &RecordedEvent) -> Option<(CaseKind, Uuid
     }
 }
 
-/// Folds one event into its case. The indexes are brought up to date once per case at the
-/// end of the batch (`reindex_touched`), from the case as it stood before the batch, so a case
-/// that moves through several states within one batch writes only its final index entries.
-fn upsert(
-    writes: &mut ReadModelWrites<'_>,
-    kind: CaseKind,
-    id: Uuid,
-    recorded: &RecordedEvent,
-    fold: impl FnOnce(Option<CaseView>) -> Result<CaseView, ApplyError>,
-) -> Result<(), ApplyError> {
-    let key = index::case_key(kind, &id);
-    let old: Option<CaseView> = writes.take_record(&key)?;
-    if writes.index_upkeep() == IndexUpkeep::EveryBatch {
-        // The batch's first event of this case sees it as stored: remember its index state.
-        writes.note_once(&key, || old.as_ref().map(index::index_state));
+/// A case: its kind and id.
+pub(crate) type CaseRef = (CaseKind, Uuid);
+
+/// The case an event belongs to, if it belongs to one.
+fn case_of(event: &DomainEvent, recorded: &RecordedEvent) -> Option<CaseRef> {
+    match event {
+        DomainEvent::Request(e) => Some((CaseKind::Request, fold_request::request_id(e))),
+        DomainEvent::WorkProject(e) => Some((CaseKind::WorkProject, fold_work::work_project_id(e))),
+        DomainEvent::Mediation(e) => Some((CaseKind::Mediation, fold_mediation::mediation_id(e))),
+        DomainEvent::Decision(e) => Some((CaseKind::Decision, fold_decision::decision_id(e))),
+        // A directory or person fact is not a case.
+        DomainEvent::FactCorrected(_) => case_of_stream(recorded),
+        DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => None,
     }
+}
+
+/// Folds one event into its case as it stood before it (`None`: the case opens here); returns
+/// the case and its new state, or `None` for an event of no case. The indexes are brought up
+/// to date once per case at the end of the batch (`reindex_touched`), from the case as it
+/// stood before the batch, so a case that moves through several states within one batch
+/// writes only its final index entries.
+pub(crate) fn fold_event(
+    old: Option<CaseView>,
+    event: &DomainEvent,
+    recorded: &RecordedEvent,
+) -> Result<Option<(CaseRef, CaseView)>, ApplyError> {
+    let Some((kind, id)) = case_of(event, recorded) else {
+        return Ok(None);
+    };
     let existed = old.is_some();
-    let mut new = fold(old)?;
+    let mut new = match event {
+        DomainEvent::Request(e) => fold_request::fold(old, e, recorded)?,
+        DomainEvent::WorkProject(e) => fold_work::fold(old, e, recorded)?,
+        DomainEvent::Mediation(e) => fold_mediation::fold(old, e, recorded)?,
+        DomainEvent::Decision(e) => fold_decision::fold(old, e, recorded)?,
+        DomainEvent::FactCorrected(correction) => {
+            let mut view = old.ok_or_else(|| {
+                ApplyError::Inconsistent(format!(
+                    "a correction names {} {id}, which has no events",
+                    kind.as_str()
+                ))
+            })?;
+            correct::correct(&mut view, correction);
+            view
+        }
+        DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => return Ok(None),
+    };
     if existed {
         new.updated_at = new.updated_at.max(recorded.occurred_at);
         new.last_position = recorded.position;
         new.event_count += 1;
     }
-    writes.keep_record(key, new);
-    Ok(())
+    Ok(Some(((kind, id), new)))
 }
 
 /// Moves the index entries of every case the batch touched from where they stood before the
 /// batch to where the case stands now.
 fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
     for (key, old_index) in writes.take_notes::<Option<IndexState>>() {
-        let new: CaseView = writes.take_record(&key)?.ok_or_else(|| {
+        let new: CaseView = writes.take_batch_record(&key)?.ok_or_else(|| {
             ApplyError::Inconsistent("a case touched by the batch has no record".into())
         })?;
         index::reindex(writes, old_index, &new)?;

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::cases::chunks::{self, ScanStart};
 use crate::cases::index::{
-    self, DUE_TAG, IndexField, IndexValue, case_key, count_key, due_prefix, index_prefix,
+    self, DUE_TAG, IndexField, IndexValue, count_key, due_prefix, index_prefix,
 };
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
 use crate::error::ProjectionError;
@@ -121,7 +121,7 @@ pub fn get_case(
     kind: CaseKind,
     id: Uuid,
 ) -> Result<Option<CaseView>, ProjectionError> {
-    model.get_record(&case_key(kind, &id))
+    crate::cases::records::get(model, kind, &id)
 }
 
 /// The index range a query reads.

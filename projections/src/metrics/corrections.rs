@@ -17,9 +17,9 @@ use uuid::Uuid;
 
 use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
+use crate::ledger::earlier_events;
 use crate::metrics::apply::{self, MEDIATION_FACTS_TAG, REQUEST_FACTS_TAG, facts_key};
 use crate::metrics::counters::{MediationFacts, MonthlyCounters, Recount, RequestFacts};
-use crate::metrics::facts::earlier_events;
 use crate::projection::ProjectedEvent;
 use crate::runner::Changes;
 use crate::runner::ReadModelWrites;

@@ -11,14 +11,11 @@
 //! the ledger, never on where batches begin (the replay property tests check it).
 
 use govledger_core::domain::event::DomainEvent;
-use govledger_core::error::StoreError;
-use govledger_core::event::RecordedEvent;
-use govledger_core::limits::READ_PAGE_EVENTS_MAX;
-use govledger_core::store::EventStore;
 
 use crate::cases::case_of_stream;
 use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
+use crate::ledger::earlier_events;
 use crate::metrics::apply::{
     DECISION_FACTS_TAG, MEDIATION_FACTS_TAG, REQUEST_FACTS_TAG, facts_key,
 };
@@ -86,43 +83,4 @@ fn adopt<T: Send + 'static>(
         writes.keep_note(key, facts);
     }
     Ok(())
-}
-
-/// The events of `recorded`'s stream before it, oldest first.
-pub(super) fn earlier_events(
-    ledger: &dyn EventStore,
-    recorded: &RecordedEvent,
-) -> Result<Vec<RecordedEvent>, ApplyError> {
-    let ledger_error = |e: StoreError| ApplyError::Storage(format!("reading the ledger: {e}"));
-    let mut events: Vec<RecordedEvent> = Vec::new();
-    loop {
-        let next_version = events.len() as u64 + 1;
-        if next_version >= recorded.stream_version {
-            return Ok(events);
-        }
-        let wanted = usize::try_from(recorded.stream_version - next_version)
-            .unwrap_or(READ_PAGE_EVENTS_MAX)
-            .min(READ_PAGE_EVENTS_MAX);
-        let page = ledger
-            .read_stream(&recorded.stream_id, next_version, wanted)
-            .map_err(ledger_error)?;
-        if page.is_empty() {
-            return Err(ApplyError::Inconsistent(format!(
-                "stream {} has no version {next_version} before version {}",
-                recorded.stream_id.as_str(),
-                recorded.stream_version
-            )));
-        }
-        for earlier in page.into_iter().take(wanted) {
-            let expected = events.len() as u64 + 1;
-            if earlier.stream_version != expected {
-                return Err(ApplyError::Inconsistent(format!(
-                    "stream {} read version {} where {expected} was expected",
-                    recorded.stream_id.as_str(),
-                    earlier.stream_version
-                )));
-            }
-            events.push(earlier);
-        }
-    }
 }

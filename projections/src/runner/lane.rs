@@ -12,7 +12,9 @@ use crate::runner::catalog::Generation;
 use crate::runner::lane_cache::LaneCache;
 use crate::runner::read_model::ReadModel;
 use crate::runner::stats::WriteCounters;
-use crate::runner::writes::{Change, IndexUpkeep, RUNNER_KEY_PREFIX, ReadModelWrites};
+use crate::runner::writes::{
+    Change, IndexUpkeep, RUNNER_KEY_PREFIX, ReadModelWrites, is_memo, stored_keys,
+};
 
 /// Where a lane keeps the last position it applied (u64 big-endian) and that event's hash, so
 /// a read model built from another ledger (a restored backup) is noticed at open.
@@ -75,7 +77,9 @@ impl FoldedBatch {
             .iter()
             .map(|(key, value)| key.len() + value.as_ref().map_or(0, |v| v.len()))
             .sum();
-        self.changes.len() < keys_min && bytes < COMMIT_BYTES_MIN && self.events < COMMIT_EVENTS_MAX
+        stored_keys(&self.changes) < keys_min
+            && bytes < COMMIT_BYTES_MIN
+            && self.events < COMMIT_EVENTS_MAX
     }
 
     /// Takes in the changes of the batch folded after this one (newer: its value wins).
@@ -181,7 +185,7 @@ impl Lane {
             .map_err(|error| failed(error.to_string()))?;
         let changes = writes.into_changes();
         let fold_time = started.elapsed();
-        let keys = changes.len();
+        let keys = stored_keys(&changes);
         self.commit(
             changes,
             (self.applied, self.applied_hash),
@@ -217,7 +221,7 @@ impl Lane {
         ) {
             Ok(changes) => {
                 let fold_time = started.elapsed();
-                let keys = changes.len();
+                let keys = stored_keys(&changes);
                 self.commit(changes, checkpoint_of(&last.recorded), upkeep)?;
                 counters.record(
                     pending.len(),
@@ -295,7 +299,7 @@ impl Lane {
         committed?;
         counters.record(
             previous.events,
-            previous.changes.len(),
+            stored_keys(&previous.changes),
             previous.fold_time,
             commit_time,
         );
@@ -402,7 +406,7 @@ impl Lane {
         write_batch(&self.tree, &folded, self.index_upkeep, self.applied)?;
         counters.record(
             folded.events,
-            folded.changes.len(),
+            stored_keys(&folded.changes),
             folded.fold_time,
             started.elapsed(),
         );
@@ -449,7 +453,7 @@ fn write_batch(
     applied: u64,
 ) -> Result<(), LaneFailure> {
     let mut batch = sled::Batch::default();
-    for (key, value) in &folded.changes {
+    for (key, value) in folded.changes.iter().filter(|(key, _)| !is_memo(key)) {
         match value {
             Some(value) => batch.insert(key.clone(), value.clone()),
             None => batch.remove(key.clone()),

@@ -29,9 +29,27 @@ use crate::runner::lane_cache::{Cached, LaneCache};
 /// start with any other byte.
 pub(crate) const RUNNER_KEY_PREFIX: u8 = 0x00;
 
+/// Keys starting with this byte are the lane's memory, never stored. A batch writes them like
+/// any key and later batches read them (through the batch being committed, then the lane's
+/// cache), but a commit leaves them out, and once the cache has forgotten one it reads as
+/// absent. A projection keeps there what it stores elsewhere in another shape (a building
+/// generation's case records, stored in pending lists) and can recover when it is forgotten.
+pub(crate) const MEMO_KEY_PREFIX: u8 = 0x01;
+
+/// Whether `key` is a memo (see `MEMO_KEY_PREFIX`).
+pub(crate) fn is_memo(key: &[u8]) -> bool {
+    key.first() == Some(&MEMO_KEY_PREFIX)
+}
+
+/// Number of changes a commit stores (memos are not stored).
+pub(crate) fn stored_keys(changes: &[Change]) -> usize {
+    changes.iter().filter(|(key, _)| !is_memo(key)).count()
+}
+
 /// A decoded record waiting in the cache; knows how to encode itself.
 trait CachedRecord: Send {
     fn encode(&self) -> Result<Vec<u8>, ApplyError>;
+    fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
     fn into_any(self: Box<Self>) -> Box<dyn Any>;
 }
@@ -40,6 +58,10 @@ impl<T: Serialize + Send + 'static> CachedRecord for T {
     fn encode(&self) -> Result<Vec<u8>, ApplyError> {
         encode_payload(self)
             .map_err(|e| ApplyError::Storage(format!("encoding a read-model record: {e}")))
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
@@ -151,12 +173,19 @@ impl<'t> ReadModelWrites<'t> {
         }
     }
 
-    /// Takes every record of type `T` the batch holds decoded, in key order.
+    /// Takes every record of type `T` the batch holds decoded, in key order; records of other
+    /// types stay.
     pub(crate) fn take_records<T: 'static>(&mut self) -> Vec<(Vec<u8>, T)> {
-        let mut taken = Vec::new();
-        for (key, record) in std::mem::take(&mut self.records) {
-            // A record of another type is dropped with the batch.
-            if let Ok(record) = record.into_any().downcast::<T>() {
+        let keys: Vec<Vec<u8>> = self
+            .records
+            .iter()
+            .filter(|(_, record)| (**record).as_any().is::<T>())
+            .map(|(key, _)| key.clone())
+            .collect();
+        let mut taken = Vec::with_capacity(keys.len());
+        for key in keys {
+            let record = self.records.remove(&key).map(|record| record.into_any());
+            if let Some(Ok(record)) = record.map(|record| record.downcast::<T>()) {
                 taken.push((key, *record));
             }
         }
@@ -210,6 +239,7 @@ impl<'t> ReadModelWrites<'t> {
         }
         match self.cache.lookup(key) {
             Cached::Known(value) => Ok(value),
+            Cached::Unknown if is_memo(key) => Ok(None),
             Cached::Unknown => Ok(self.tree.get(key)?),
         }
     }
@@ -255,6 +285,22 @@ impl<'t> ReadModelWrites<'t> {
                 .map_err(|_| read_as_two_types(key));
         }
         self.get_record(key)
+    }
+
+    /// Takes the record under `key` out of the batch if the batch holds it decoded; reads
+    /// nothing else.
+    pub(crate) fn take_batch_record<T: 'static>(
+        &mut self,
+        key: &[u8],
+    ) -> Result<Option<T>, ApplyError> {
+        match self.records.remove(key) {
+            None => Ok(None),
+            Some(record) => record
+                .into_any()
+                .downcast::<T>()
+                .map(|record| Some(*record))
+                .map_err(|_| read_as_two_types(key)),
+        }
     }
 
     /// Keeps `record` decoded under `key` for the rest of the batch; it is encoded once when

@@ -1,0 +1,342 @@
+//! Where case records live: one `CaseView` per case, packed into hash buckets.
+//!
+//! A sled key per case was three quarters of the keys a rebuild wrote, and every key costs a
+//! commit ~15 µs of CPU under sled's process-wide lock, however small its value. So:
+//! - **Buckets.** A case's record lives in the bucket of its id, `CASE_TAG ‖ bucket (u16 BE)`,
+//!   one of `2^RECORD_BUCKET_BITS` (`crate::bucket`), which holds its entries sorted by kind
+//!   and id: `kind tag ‖ case id (16 bytes) ‖ record length (u32 BE) ‖ record`. Reading a case
+//!   reads one bucket and decodes only its entry.
+//! - **A batch** keeps the cases it touches decoded under their memo key (`batch_key`, see
+//!   `runner::MEMO_KEY_PREFIX`). When a live batch ends, each bucket it touched is rewritten
+//!   once, with its changed records (`store_live`).
+//! - **A building generation** (`IndexUpkeep::BeforeGoingLive`) stores each batch's changed
+//!   records in pending lists of its own instead (`PENDING_TAG ‖ the batch's first position ‖
+//!   part`), and keeps them as memos, which later batches read from the lane's cache
+//!   (`store_pending`). `build` keeps the last version of every case (the lists sort in
+//!   position order), writes every bucket once and removes the lists, before the generation
+//!   goes live. A memo the cache has forgotten, or that a build resumed after a restart never
+//!   had, is folded again from the case's stream in the ledger (`refold`).
+//!
+//! Size: the 1M-event synthetic ledger has ~139k cases, ~8.5 per bucket (~3 KB); at 10×,
+//! ~30 KB, which a live batch rewrites when it changes one of them. Ids are chosen by clients,
+//! so a writer could choose ids that share a bucket: that bucket grows, and only its cases'
+//! reads and updates slow down.
+
+use std::collections::BTreeMap;
+
+use govledger_core::codec::encode_payload;
+use govledger_core::domain::event::DomainEvent;
+use uuid::Uuid;
+
+use crate::bucket::bucket_of;
+use crate::cases::index::CASE_TAG;
+use crate::cases::view::{CaseKind, CaseView};
+use crate::cases::{case_of_stream, fold_event};
+use crate::error::{ApplyError, ProjectionError};
+use crate::keys::Key;
+use crate::ledger::earlier_events;
+use crate::projection::ProjectedEvent;
+use crate::runner::read_model::decode_record;
+use crate::runner::{IndexUpkeep, MEMO_KEY_PREFIX, ReadModel, ReadModelWrites};
+
+/// Record buckets: 16,384.
+const RECORD_BUCKET_BITS: u32 = 14;
+/// A building generation's pending records: `tag ‖ first position of the batch (u64 BE) ‖
+/// part (u32 BE)` → entries, as in a bucket but in the order the batch wrote them.
+pub(crate) const PENDING_TAG: u8 = b'q';
+/// A pending part is closed once it holds this many bytes: sled 0.34 rewrites a leaf (up to
+/// 17 values) as one log message, which becomes a separate blob file above ~128 KiB.
+const PENDING_PART_BYTES: usize = 6 * 1024;
+/// The note under which a building batch keeps its first position.
+const BATCH_START_NOTE: [u8; 2] = [MEMO_KEY_PREFIX, PENDING_TAG];
+/// Bytes of an entry's key: kind tag and case id.
+const ENTRY_KEY_BYTES: usize = 17;
+
+type EntryKey = [u8; ENTRY_KEY_BYTES];
+
+fn entry_key(kind: CaseKind, id: &Uuid) -> EntryKey {
+    let mut key = [0u8; ENTRY_KEY_BYTES];
+    key[0] = kind.tag();
+    key[1..].copy_from_slice(id.as_bytes());
+    key
+}
+
+/// The key a batch keeps a case under (and a building generation its memo).
+pub(crate) fn batch_key(kind: CaseKind, id: &Uuid) -> Vec<u8> {
+    Key::tag(MEMO_KEY_PREFIX)
+        .byte(CASE_TAG)
+        .raw(&entry_key(kind, id))
+        .into_bytes()
+}
+
+fn bucket_key(id: &Uuid) -> Vec<u8> {
+    let mut key = Vec::with_capacity(3);
+    key.push(CASE_TAG);
+    key.extend_from_slice(&bucket_of(id, RECORD_BUCKET_BITS).to_be_bytes());
+    key
+}
+
+fn pending_key(first_position: u64, part: u32) -> Vec<u8> {
+    let mut key = Key::tag(PENDING_TAG).u64(first_position).into_bytes();
+    key.extend_from_slice(&part.to_be_bytes());
+    key
+}
+
+fn push_entry(list: &mut Vec<u8>, key: &[u8], record: &[u8]) -> Result<(), ApplyError> {
+    let length = u32::try_from(record.len())
+        .map_err(|_| ApplyError::Inconsistent("a case record exceeds 4 GiB".into()))?;
+    list.extend_from_slice(key);
+    list.extend_from_slice(&length.to_be_bytes());
+    list.extend_from_slice(record);
+    Ok(())
+}
+
+/// The entries of a bucket or pending list, in stored order; `None` if it is malformed.
+fn entries(list: &[u8]) -> Option<Vec<(EntryKey, &[u8])>> {
+    let mut found = Vec::new();
+    let mut rest = list;
+    while !rest.is_empty() {
+        let key: EntryKey = rest.get(..ENTRY_KEY_BYTES)?.try_into().ok()?;
+        let length = rest.get(ENTRY_KEY_BYTES..ENTRY_KEY_BYTES + 4)?;
+        let length = usize::try_from(u32::from_be_bytes(length.try_into().ok()?)).ok()?;
+        let start = ENTRY_KEY_BYTES + 4;
+        found.push((key, rest.get(start..start + length)?));
+        rest = &rest[start + length..];
+    }
+    Some(found)
+}
+
+/// The record of a case as the batch sees it, taken out of the batch to be changed (put it
+/// back with `ReadModelWrites::keep_record` under `batch_key`).
+pub(crate) fn take(
+    writes: &mut ReadModelWrites<'_>,
+    kind: CaseKind,
+    id: &Uuid,
+    event: &ProjectedEvent<'_, DomainEvent>,
+) -> Result<Option<CaseView>, ApplyError> {
+    let key = batch_key(kind, id);
+    if let Some(view) = writes.take_batch_record::<CaseView>(&key)? {
+        return Ok(Some(view));
+    }
+    let recorded = event.recorded;
+    if case_of_stream(recorded) != Some((kind, *id)) {
+        return Err(ApplyError::Inconsistent(format!(
+            "an event of {} {id} is in stream {}",
+            kind.as_str(),
+            recorded.stream_id.as_str()
+        )));
+    }
+    if recorded.stream_version <= 1 {
+        return Ok(None); // The case opens here.
+    }
+    match writes.index_upkeep() {
+        IndexUpkeep::EveryBatch => stored(writes, kind, id),
+        IndexUpkeep::BeforeGoingLive => match writes.get_record::<CaseView>(&key)? {
+            Some(view) => Ok(Some(view)),
+            None => refold(kind, id, event),
+        },
+    }
+}
+
+/// The stored record of a case, read through the batch (its bucket's pending rewrite).
+fn stored(
+    writes: &ReadModelWrites<'_>,
+    kind: CaseKind,
+    id: &Uuid,
+) -> Result<Option<CaseView>, ApplyError> {
+    let Some(bucket) = writes.get(&bucket_key(id))? else {
+        return Ok(None);
+    };
+    find(&bucket, kind, id).map_err(|e| ApplyError::Storage(e.to_string()))
+}
+
+fn find(bucket: &[u8], kind: CaseKind, id: &Uuid) -> Result<Option<CaseView>, ProjectionError> {
+    let wanted = entry_key(kind, id);
+    let found = entries(bucket)
+        .ok_or_else(|| ProjectionError::Corrupt(format!("case record bucket of {id}")))?
+        .into_iter()
+        .find(|(key, _)| *key == wanted);
+    match found {
+        None => Ok(None),
+        Some((_, record)) => decode_record(record).map(Some),
+    }
+}
+
+/// Folds the case's events before `event` again, from its stream in the ledger.
+fn refold(
+    kind: CaseKind,
+    id: &Uuid,
+    event: &ProjectedEvent<'_, DomainEvent>,
+) -> Result<Option<CaseView>, ApplyError> {
+    let mut view = None;
+    for earlier in earlier_events(event.ledger, event.recorded)? {
+        let decoded = DomainEvent::decode_recorded(&earlier)
+            .map_err(|e| ApplyError::Undecodable(format!("{} event: {e}", earlier.event_type)))?;
+        if let Some((case, folded)) = fold_event(view.take(), &decoded, &earlier)? {
+            if case != (kind, *id) {
+                return Err(ApplyError::Inconsistent(format!(
+                    "stream {} holds an event of {} {}",
+                    earlier.stream_id.as_str(),
+                    case.0.as_str(),
+                    case.1
+                )));
+            }
+            view = Some(folded);
+        }
+    }
+    Ok(view)
+}
+
+/// Remembers where a building batch begins (its pending lists are named after it).
+pub(crate) fn note_batch_start(writes: &mut ReadModelWrites<'_>, position: u64) {
+    if writes.index_upkeep() == IndexUpkeep::BeforeGoingLive {
+        writes.note_once(&BATCH_START_NOTE, || position);
+    }
+}
+
+/// Stores the records the batch changed (`Projection::finish_batch`, after the indexes).
+pub(crate) fn store(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+    match writes.index_upkeep() {
+        IndexUpkeep::EveryBatch => store_live(writes),
+        IndexUpkeep::BeforeGoingLive => store_pending(writes),
+    }
+}
+
+fn encode(view: &CaseView) -> Result<Vec<u8>, ApplyError> {
+    encode_payload(view).map_err(|e| ApplyError::Storage(format!("encoding a case: {e}")))
+}
+
+/// Rewrites each bucket the batch touched once, with its changed records.
+fn store_live(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+    let mut touched: BTreeMap<Vec<u8>, Vec<(EntryKey, Vec<u8>)>> = BTreeMap::new();
+    for (_, view) in writes.take_records::<CaseView>() {
+        touched
+            .entry(bucket_key(&view.case_id))
+            .or_default()
+            .push((entry_key(view.kind, &view.case_id), encode(&view)?));
+    }
+    for (key, changed) in touched {
+        let stored = writes.get(&key)?.unwrap_or_default();
+        let mut bucket: BTreeMap<EntryKey, &[u8]> = entries(&stored)
+            .ok_or_else(|| ApplyError::Storage(format!("case record bucket {key:02x?}")))?
+            .into_iter()
+            .collect();
+        for (entry, record) in &changed {
+            bucket.insert(*entry, record);
+        }
+        let mut value = Vec::with_capacity(stored.len() + changed.len() * 512);
+        for (entry, record) in bucket {
+            push_entry(&mut value, &entry, record)?;
+        }
+        writes.insert(key, value);
+    }
+    Ok(())
+}
+
+/// Appends the batch's changed records to its pending lists and keeps them as memos.
+fn store_pending(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+    let records = writes.take_records::<CaseView>();
+    let Some(first_position) = writes.take_note::<u64>(&BATCH_START_NOTE)? else {
+        return match records.is_empty() {
+            true => Ok(()),
+            false => Err(ApplyError::Inconsistent(
+                "a building batch changed cases without noting where it began".into(),
+            )),
+        };
+    };
+    let mut part = 0u32;
+    let mut list = Vec::new();
+    for (key, view) in records {
+        let record = encode(&view)?;
+        push_entry(&mut list, &entry_key(view.kind, &view.case_id), &record)?;
+        writes.insert(key, record);
+        if list.len() >= PENDING_PART_BYTES {
+            writes.insert(pending_key(first_position, part), std::mem::take(&mut list));
+            part += 1;
+        }
+    }
+    if !list.is_empty() {
+        writes.insert(pending_key(first_position, part), list);
+    }
+    Ok(())
+}
+
+/// Turns a building generation's pending lists into buckets (`Projection::build_indexes`):
+/// the last version of every case, each bucket written once, the lists removed. Returns every
+/// record, encoded, for the indexes.
+pub(crate) fn build(
+    model: &ReadModel,
+    writes: &mut ReadModelWrites<'_>,
+) -> Result<Vec<Vec<u8>>, ApplyError> {
+    let malformed = || ApplyError::Storage("a pending case list is malformed".into());
+    let mut last: BTreeMap<EntryKey, Vec<u8>> = BTreeMap::new();
+    let prefix = [PENDING_TAG];
+    for stored in model.scan_from(&prefix, &prefix) {
+        let (key, list) = stored.map_err(|e| ApplyError::Storage(e.to_string()))?;
+        for (entry, record) in entries(&list).ok_or_else(malformed)? {
+            last.insert(entry, record.to_vec());
+        }
+        writes.remove(key.to_vec());
+    }
+    let mut buckets: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+    for (entry, record) in &last {
+        let id = Uuid::from_slice(&entry[1..]).map_err(|_| malformed())?;
+        push_entry(buckets.entry(bucket_key(&id)).or_default(), entry, record)?;
+    }
+    for (key, value) in buckets {
+        writes.insert(key, value);
+    }
+    Ok(last.into_values().collect())
+}
+
+/// One case by id, from the answering read model.
+pub(crate) fn get(
+    model: &ReadModel,
+    kind: CaseKind,
+    id: &Uuid,
+) -> Result<Option<CaseView>, ProjectionError> {
+    match model.get(&bucket_key(id))? {
+        None => Ok(None),
+        Some(bucket) => find(&bucket, kind, id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(list: &[(EntryKey, &[u8])]) {
+        let mut encoded = Vec::new();
+        for (key, record) in list {
+            push_entry(&mut encoded, key, record).unwrap();
+        }
+        assert_eq!(entries(&encoded).as_deref(), Some(list), "{list:?}");
+    }
+
+    #[test]
+    fn entries_read_back_what_was_written() {
+        check(&[]);
+        check(&[(entry_key(CaseKind::Request, &Uuid::from_u128(7)), b"")]);
+        check(&[
+            (entry_key(CaseKind::Request, &Uuid::from_u128(7)), b"abc"),
+            (
+                entry_key(CaseKind::Decision, &Uuid::from_u128(u128::MAX)),
+                &[0u8; 300],
+            ),
+        ]);
+    }
+
+    #[test]
+    fn truncated_lists_are_malformed() {
+        let mut encoded = Vec::new();
+        push_entry(
+            &mut encoded,
+            &entry_key(CaseKind::Mediation, &Uuid::from_u128(1)),
+            b"record",
+        )
+        .unwrap();
+        for cut in 1..encoded.len() {
+            assert_eq!(entries(&encoded[..cut]), None, "cut at {cut}");
+        }
+    }
+}
