@@ -66,7 +66,9 @@ pub trait Projection<E>: Send + Sync + 'static {
     /// whose batches left them out (`ReadModelWrites::index_upkeep` was
     /// `IndexUpkeep::BeforeGoingLive`) goes live. It must write exactly what `apply` and
     /// `finish_batch` would have kept up to date batch by batch (the replay tests compare
-    /// both). A projection without indexes keeps this default.
+    /// both). Its values are stored before the commit that ends the deferral, outside it (see
+    /// `Lane::build_indexes`): after a crash in between, it runs again over what it stored
+    /// then, and must write the same. A projection without indexes keeps this default.
     fn build_indexes(
         &self,
         model: &ReadModel,

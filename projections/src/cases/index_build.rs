@@ -21,7 +21,7 @@ const INDEX_BUILD_CASES_PER_TASK: usize = 256;
 /// out `INDEX_BUILD_CASES_PER_TASK` at a time to `INDEX_BUILD_WORKERS` threads, which decode
 /// and index them.
 pub(crate) fn index_every_case(
-    cases: Vec<Vec<u8>>,
+    cases: Vec<&[u8]>,
     writes: &mut ReadModelWrites<'_>,
 ) -> Result<(), ApplyError> {
     for (key, value) in gather_indexes(cases)?.into_values()? {
@@ -31,8 +31,8 @@ pub(crate) fn index_every_case(
 }
 
 /// The index entries and counts of `cases`, gathered in parallel.
-fn gather_indexes(cases: Vec<Vec<u8>>) -> Result<index::WholeIndexes, ApplyError> {
-    let (tasks, queue) = sync_channel::<Vec<Vec<u8>>>(INDEX_BUILD_WORKERS);
+fn gather_indexes(cases: Vec<&[u8]>) -> Result<index::WholeIndexes, ApplyError> {
+    let (tasks, queue) = sync_channel::<Vec<&[u8]>>(INDEX_BUILD_WORKERS);
     let queue = Mutex::new(queue);
     let gathered = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..INDEX_BUILD_WORKERS)
@@ -40,7 +40,7 @@ fn gather_indexes(cases: Vec<Vec<u8>>) -> Result<index::WholeIndexes, ApplyError
             .collect();
         let mut cases = cases.into_iter();
         loop {
-            let task: Vec<Vec<u8>> = cases.by_ref().take(INDEX_BUILD_CASES_PER_TASK).collect();
+            let task: Vec<&[u8]> = cases.by_ref().take(INDEX_BUILD_CASES_PER_TASK).collect();
             // A send fails once no worker listens (a worker failed and reports why).
             if task.is_empty() || tasks.send(task).is_err() {
                 break;
@@ -65,7 +65,7 @@ fn gather_indexes(cases: Vec<Vec<u8>>) -> Result<index::WholeIndexes, ApplyError
 
 /// Decodes and indexes the stored cases handed out on `queue` until it closes.
 fn index_cases_from(
-    queue: &Mutex<Receiver<Vec<Vec<u8>>>>,
+    queue: &Mutex<Receiver<Vec<&[u8]>>>,
 ) -> Result<index::WholeIndexes, ApplyError> {
     let unreadable = |error: ProjectionError| ApplyError::Storage(error.to_string());
     let mut indexes = index::WholeIndexes::default();
@@ -78,7 +78,7 @@ fn index_cases_from(
             return Ok(indexes); // The reader is done.
         };
         for value in task {
-            let case: CaseView = decode_record(&value).map_err(unreadable)?;
+            let case: CaseView = decode_record(value).map_err(unreadable)?;
             indexes.add(&case);
         }
     }
@@ -144,7 +144,7 @@ mod tests {
             encoded.push(encode_payload(&case).unwrap());
             one_pass.add(&case);
         }
-        let gathered = gather_indexes(encoded).unwrap();
+        let gathered = gather_indexes(encoded.iter().map(Vec::as_slice).collect()).unwrap();
         let expected = sorted(one_pass.into_values().unwrap());
         assert!(expected.len() > 20, "{} index keys", expected.len());
         assert_eq!(sorted(gathered.into_values().unwrap()), expected);

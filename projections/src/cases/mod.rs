@@ -81,8 +81,7 @@ impl Projection<DomainEvent> for CasesProjection {
         model: &ReadModel,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        let cases = records::build(model, writes)?;
-        index_build::index_every_case(cases, writes)
+        records::build(model, writes, index_build::index_every_case)
     }
 }
 

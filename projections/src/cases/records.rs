@@ -70,9 +70,13 @@ pub(crate) fn batch_key(kind: CaseKind, id: &Uuid) -> Vec<u8> {
 }
 
 fn bucket_key(id: &Uuid) -> Vec<u8> {
+    bucket_key_of(bucket_of(id, RECORD_BUCKET_BITS))
+}
+
+fn bucket_key_of(bucket: u16) -> Vec<u8> {
     let mut key = Vec::with_capacity(3);
     key.push(CASE_TAG);
-    key.extend_from_slice(&bucket_of(id, RECORD_BUCKET_BITS).to_be_bytes());
+    key.extend_from_slice(&bucket.to_be_bytes());
     key
 }
 
@@ -262,31 +266,47 @@ fn store_pending(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
 }
 
 /// Turns a building generation's pending lists into buckets (`Projection::build_indexes`):
-/// the last version of every case, each bucket written once, the lists removed. Returns every
-/// record, encoded, for the indexes.
+/// the last version of every case, each bucket written once, the lists removed. Then hands
+/// every record, encoded, to `index`.
 pub(crate) fn build(
     model: &ReadModel,
     writes: &mut ReadModelWrites<'_>,
-) -> Result<Vec<Vec<u8>>, ApplyError> {
+    index: impl FnOnce(Vec<&[u8]>, &mut ReadModelWrites<'_>) -> Result<(), ApplyError>,
+) -> Result<(), ApplyError> {
     let malformed = || ApplyError::Storage("a pending case list is malformed".into());
-    let mut last: BTreeMap<EntryKey, Vec<u8>> = BTreeMap::new();
     let prefix = [PENDING_TAG];
+    let mut lists = Vec::new();
     for stored in model.scan_from(&prefix, &prefix) {
         let (key, list) = stored.map_err(|e| ApplyError::Storage(e.to_string()))?;
-        for (entry, record) in entries(&list).ok_or_else(malformed)? {
-            last.insert(entry, record.to_vec());
-        }
         writes.remove(key.to_vec());
+        lists.push(list);
     }
-    let mut buckets: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
-    for (entry, record) in &last {
-        let id = Uuid::from_slice(&entry[1..]).map_err(|_| malformed())?;
-        push_entry(buckets.entry(bucket_key(&id)).or_default(), entry, record)?;
+    // Every version of every case, in position order; a stable sort by case keeps that order
+    // among a case's versions, and the last one wins.
+    let mut versions: Vec<(EntryKey, &[u8])> = Vec::new();
+    for list in &lists {
+        versions.extend(entries(list).ok_or_else(malformed)?);
     }
-    for (key, value) in buckets {
-        writes.insert(key, value);
+    versions.sort_by_key(|(key, _)| *key);
+    let mut last: Vec<(u16, EntryKey, &[u8])> = Vec::with_capacity(versions.len());
+    for (n, (key, record)) in versions.iter().enumerate() {
+        if versions.get(n + 1).is_none_or(|(next, _)| next != key) {
+            let id = Uuid::from_slice(&key[1..]).map_err(|_| malformed())?;
+            last.push((bucket_of(&id, RECORD_BUCKET_BITS), *key, *record));
+        }
     }
-    Ok(last.into_values().collect())
+    last.sort_by_key(|(bucket, _, _)| *bucket);
+    let mut value = Vec::new();
+    for (n, (bucket, key, record)) in last.iter().enumerate() {
+        push_entry(&mut value, key, record)?;
+        if last.get(n + 1).is_none_or(|(next, _, _)| next != bucket) {
+            writes.insert(bucket_key_of(*bucket), std::mem::take(&mut value));
+        }
+    }
+    index(
+        last.into_iter().map(|(_, _, record)| record).collect(),
+        writes,
+    )
 }
 
 /// One case by id, from the answering read model.

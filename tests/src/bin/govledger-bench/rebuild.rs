@@ -175,6 +175,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
                 "keys_written": writes.keys_written,
                 "fold_s": rounded(writes.fold_micros as f64 / 1e6, 2),
                 "commit_s": rounded(writes.commit_micros as f64 / 1e6, 2),
+                "index_build_s": rounded(writes.index_build_micros as f64 / 1e6, 2),
+                "index_store_s": rounded(writes.index_store_micros as f64 / 1e6, 2),
             })))
             .collect::<serde_json::Map<_, _>>(),
         "peak_rss_bytes": peak_rss_bytes(),
