@@ -17,8 +17,11 @@
 //!   goes live. A memo the cache has forgotten, or that a build resumed after a restart never
 //!   had, is folded again from the case's stream in the ledger (`refold`).
 //!
-//! Size: the 1M-event synthetic ledger has ~139k cases, ~8.5 per bucket (~3 KB); at 10×,
-//! ~30 KB, which a live batch rewrites when it changes one of them. Ids are chosen by clients,
+//! Size: the 1M-event synthetic ledger has ~139k cases, ~8.5 per bucket (~2.4 KB); at 10×,
+//! ~24 KB, which a live batch rewrites when it changes one of them. Past ~7.5 KB a bucket
+//! (from ~3M events) makes a sled leaf of 17 of them larger than sled's 128 KiB log message,
+//! so the leaf is written as a blob file of its own: slower, not wrong; more buckets would
+//! need a new cases version. Ids are chosen by clients,
 //! so a writer could choose ids that share a bucket: that bucket grows, and only its cases'
 //! reads and updates slow down.
 

@@ -603,7 +603,7 @@ fn fold<E: 'static>(
 
 #[cfg(test)]
 mod tests {
-    use super::{Change, merge_changes};
+    use super::*;
 
     /// `(key, value)`; a value of `None` is a removal.
     type Row = (&'static str, Option<&'static str>);
@@ -642,5 +642,39 @@ mod tests {
             &[("b", None), ("c", Some("new"))],
             &[("a", Some("1")), ("b", None), ("c", Some("new"))],
         );
+    }
+
+    /// A commit stores every change but the memos, with the checkpoint; stored ahead, only
+    /// values are written.
+    #[test]
+    fn memos_are_never_stored() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        let tree = db.open_tree("lane").unwrap();
+        let memo = [crate::runner::MEMO_KEY_PREFIX, b'm'];
+        let batch = FoldedBatch {
+            changes: vec![
+                (memo[..].into(), Some(b"kept in memory"[..].into())),
+                (b"a"[..].into(), Some(b"1"[..].into())),
+                (b"b"[..].into(), None),
+            ],
+            through: (7, Hash256::GENESIS),
+            upkeep: IndexUpkeep::EveryBatch,
+            events: 1,
+            fold_time: std::time::Duration::ZERO,
+        };
+        assert_eq!(stored_keys(&batch.changes), 2);
+        tree.insert("b", "old").unwrap();
+        write_batch(&tree, &batch, IndexUpkeep::EveryBatch, 6).unwrap();
+        assert_eq!(tree.get(memo).unwrap(), None);
+        assert_eq!(tree.get("a").unwrap().as_deref(), Some(&b"1"[..]));
+        assert_eq!(tree.get("b").unwrap(), None);
+        let checkpoint = tree.get(CHECKPOINT_KEY).unwrap().unwrap();
+        assert_eq!(decode_checkpoint(&checkpoint), Some((7, Hash256::GENESIS)));
+
+        let ahead = changes(&[("c", Some("3")), ("d", Some("4")), ("e", Some("5"))]);
+        store_ahead(&tree, &ahead).unwrap();
+        for (key, value) in &ahead {
+            assert_eq!(tree.get(key).unwrap().as_ref(), value.as_ref());
+        }
     }
 }
