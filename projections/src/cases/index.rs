@@ -392,7 +392,7 @@ fn add_to_count(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cases::view::RequestDetails;
+    use crate::cases::view::samples::request;
 
     fn check(case: &CaseView) {
         let mut visited = Vec::new();
@@ -410,34 +410,14 @@ mod tests {
 
     #[test]
     fn visited_values_are_the_index_values() {
-        let at = Timestamp::from_unix_micros(1_600_000_000_000_000);
         let building = Uuid::from_u128(7);
-        let mut case = CaseView {
-            kind: CaseKind::Request,
-            case_id: Uuid::from_u128(1),
-            status: "dispatched".into(),
-            category: "roof_leak".into(),
-            title: "a leak".into(),
-            compound_id: None,
-            building_ids: Vec::new(),
-            unit_ids: Vec::new(),
-            responsible_organisation_id: None,
-            opened_at: at,
-            updated_at: at,
-            closed_at: None,
-            due_at: None,
-            awaiting_outcome: false,
-            first_position: 1,
-            last_position: 1,
-            event_count: 1,
-            correction_count: 0,
-            details: CaseDetails::Request(RequestDetails::received(
-                "complaint".into(),
-                "service_station".into(),
-                None,
-                None,
-            )),
-        };
+        let mut case = request(1);
+        case.compound_id = None;
+        case.responsible_organisation_id = None;
+        case.awaiting_outcome = false;
+        if let CaseDetails::Request(details) = &mut case.details {
+            details.satisfaction = None;
+        }
         check(&case);
         case.compound_id = Some(Uuid::from_u128(2));
         case.responsible_organisation_id = Some(Uuid::from_u128(3));

@@ -222,3 +222,43 @@ pub struct AuthorisationView {
     pub funding_source: String,
     pub budget_cents_max: i64,
 }
+
+/// Cases for tests.
+#[cfg(test)]
+pub(crate) mod samples {
+    use super::*;
+
+    const DAY_MICROS: i64 = 86_400_000_000;
+
+    /// The `n`th of a spread of requests: statuses, categories, compounds, due times and
+    /// satisfaction vary with `n`.
+    pub(crate) fn request(n: u32) -> CaseView {
+        let opened_at =
+            Timestamp::from_unix_micros(1_600_000_000_000_000 + i64::from(n) * DAY_MICROS);
+        let awaiting_outcome = n % 3 != 0;
+        CaseView {
+            kind: CaseKind::Request,
+            case_id: Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + u128::from(n)),
+            status: ["received", "dispatched", "closed"][(n % 3) as usize].into(),
+            category: ["repair", "sanitation", "security", "parking"][(n % 4) as usize].into(),
+            title: format!("request {n}"),
+            compound_id: (n % 5 != 0).then(|| Uuid::from_u128(u128::from(n % 7))),
+            building_ids: Vec::new(),
+            unit_ids: Vec::new(),
+            responsible_organisation_id: Some(Uuid::from_u128(100 + u128::from(n % 2))),
+            opened_at,
+            updated_at: opened_at,
+            closed_at: None,
+            due_at: Some(opened_at.plus_micros(7 * DAY_MICROS)),
+            awaiting_outcome,
+            first_position: u64::from(n) * 7 + 1,
+            last_position: u64::from(n) * 7 + 3,
+            event_count: 3,
+            correction_count: 0,
+            details: CaseDetails::Request(RequestDetails {
+                satisfaction: (n % 4 == 0).then(|| "satisfied".into()),
+                ..RequestDetails::received("complaint".into(), "service_station".into(), None, None)
+            }),
+        }
+    }
+}
