@@ -134,6 +134,28 @@ pub(crate) fn due_prefix(kind: CaseKind) -> Vec<u8> {
     Key::tag(DUE_TAG).byte(kind.tag()).into_bytes()
 }
 
+/// Appends what the whole index build needs of a case (`WholeIndexes::add_state`), so that it
+/// need not decode the case again: its kind's tag, its opened-at entry, `1` and its due entry
+/// if it is awaited with a due time (`0` otherwise), then each field value it is listed under
+/// as the field's tag, the value's length (u32 BE) and the value.
+pub(crate) fn encode_index_state(case: &CaseView, out: &mut Vec<u8>) {
+    out.push(case.kind.tag());
+    out.extend_from_slice(&opened_entry(case.opened_at, &case.case_id));
+    match due_of(case) {
+        Some(due_at) => {
+            out.push(1);
+            out.extend_from_slice(&due_entry(due_at, &case.case_id));
+        }
+        None => out.push(0),
+    }
+    for_each_index_value(case, |field, value| {
+        out.push(field.tag());
+        // Field values are names and ids, far below 4 GiB.
+        out.extend_from_slice(&u32::try_from(value.len()).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(value);
+    });
+}
+
 /// Calls `visit` with every field value a case is listed under (as `IndexValue::value`
 /// holds it; the same as `index_values`, in another order), allocating nothing.
 fn for_each_index_value(view: &CaseView, mut visit: impl FnMut(IndexField, &[u8])) {
@@ -288,23 +310,38 @@ struct ValueEntries {
 }
 
 impl WholeIndexes {
+    /// Adds a case (tests; the build adds index states).
+    #[cfg(test)]
     pub(crate) fn add(&mut self, case: &CaseView) {
-        let kind = case.kind;
-        let id = &case.case_id;
-        let opened = opened_entry(case.opened_at, id);
+        let mut state = Vec::new();
+        encode_index_state(case, &mut state);
+        self.add_state(&state).expect("an index state reads back");
+    }
+
+    /// Adds a case's index state (`encode_index_state`); `None` if it is malformed.
+    pub(crate) fn add_state(&mut self, state: &[u8]) -> Option<()> {
+        let (&kind, rest) = state.split_first()?;
+        let opened: Entry = rest.get(..ENTRY_BYTES)?.try_into().ok()?;
+        let (&has_due, mut rest) = rest[ENTRY_BYTES..].split_first()?;
         let mut scratch = std::mem::take(&mut self.scratch);
-        for_each_index_value(case, |field, value| {
+        if has_due == 1 {
+            let due: Entry = rest.get(..ENTRY_BYTES)?.try_into().ok()?;
+            rest = &rest[ENTRY_BYTES..];
             scratch.clear();
-            scratch.extend_from_slice(&[kind.tag(), field.tag()]);
+            scratch.extend_from_slice(&[kind, IndexField::Due.tag()]);
+            self.add_entry(&scratch, due);
+        }
+        while let Some((&field, after)) = rest.split_first() {
+            let length = u32::from_be_bytes(after.get(..4)?.try_into().ok()?);
+            let value = after.get(4..4 + usize::try_from(length).ok()?)?;
+            scratch.clear();
+            scratch.extend_from_slice(&[kind, field]);
             scratch.extend_from_slice(value);
             self.add_entry(&scratch, opened);
-        });
-        if let Some(due_at) = due_of(case) {
-            scratch.clear();
-            scratch.extend_from_slice(&[kind.tag(), IndexField::Due.tag()]);
-            self.add_entry(&scratch, due_entry(due_at, id));
+            rest = &after[4 + value.len()..];
         }
         self.scratch = scratch;
+        Some(())
     }
 
     fn add_entry(&mut self, value: &[u8], entry: Entry) {

@@ -5,21 +5,19 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use crate::cases::index;
-use crate::cases::view::CaseView;
-use crate::error::{ApplyError, ProjectionError};
+use crate::error::ApplyError;
 use crate::runner::ReadModelWrites;
-use crate::runner::read_model::decode_record;
 
 /// Threads that decode and index stored cases while the index build reads them.
 const INDEX_BUILD_WORKERS: usize = 2;
 /// Stored cases handed to an index-build thread at a time.
 const INDEX_BUILD_CASES_PER_TASK: usize = 256;
 
-/// Writes the index entries and counts of `cases` (every case's encoded record), as
+/// Writes the index entries and counts of `cases` (every case's index state), as
 /// batch-by-batch upkeep would have left them (the replay tests compare both). This runs once,
 /// at the end of a rebuild, while the other lanes have little left to do: the cases are handed
-/// out `INDEX_BUILD_CASES_PER_TASK` at a time to `INDEX_BUILD_WORKERS` threads, which decode
-/// and index them.
+/// out `INDEX_BUILD_CASES_PER_TASK` at a time to `INDEX_BUILD_WORKERS` threads, which index
+/// them.
 pub(crate) fn index_every_case(
     cases: Vec<&[u8]>,
     writes: &mut ReadModelWrites<'_>,
@@ -67,7 +65,6 @@ fn gather_indexes(cases: Vec<&[u8]>) -> Result<index::WholeIndexes, ApplyError> 
 fn index_cases_from(
     queue: &Mutex<Receiver<Vec<&[u8]>>>,
 ) -> Result<index::WholeIndexes, ApplyError> {
-    let unreadable = |error: ProjectionError| ApplyError::Storage(error.to_string());
     let mut indexes = index::WholeIndexes::default();
     loop {
         let task = match queue.lock() {
@@ -77,17 +74,16 @@ fn index_cases_from(
         let Ok(task) = task else {
             return Ok(indexes); // The reader is done.
         };
-        for value in task {
-            let case: CaseView = decode_record(value).map_err(unreadable)?;
-            indexes.add(&case);
+        for state in task {
+            indexes
+                .add_state(state)
+                .ok_or_else(|| ApplyError::Storage("a case's index state is malformed".into()))?;
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use govledger_core::codec::encode_payload;
-
     use super::*;
     use crate::cases::view::samples::request;
 
@@ -105,7 +101,9 @@ mod tests {
         let mut encoded = Vec::new();
         for n in 0..cases {
             let case = request(n);
-            encoded.push(encode_payload(&case).unwrap());
+            let mut state = Vec::new();
+            index::encode_index_state(&case, &mut state);
+            encoded.push(state);
             one_pass.add(&case);
         }
         let gathered = gather_indexes(encoded.iter().map(Vec::as_slice).collect()).unwrap();

@@ -32,7 +32,7 @@ use govledger_core::domain::event::DomainEvent;
 use uuid::Uuid;
 
 use crate::bucket::bucket_of;
-use crate::cases::index::CASE_TAG;
+use crate::cases::index::{self, CASE_TAG};
 use crate::cases::view::{CaseKind, CaseView};
 use crate::cases::{case_of_stream, fold_event};
 use crate::error::{ApplyError, ProjectionError};
@@ -45,7 +45,8 @@ use crate::runner::{IndexUpkeep, MEMO_KEY_PREFIX, ReadModel, ReadModelWrites};
 /// Record buckets: 16,384.
 const RECORD_BUCKET_BITS: u32 = 14;
 /// A building generation's pending records: `tag ‖ first position of the batch (u64 BE) ‖
-/// part (u32 BE)` → entries, as in a bucket but in the order the batch wrote them.
+/// part (u32 BE)` → entries in the order the batch wrote them, each as in a bucket followed by
+/// the case's index state (`index::encode_index_state`) and its length (u32 BE) before it.
 pub(crate) const PENDING_TAG: u8 = b'q';
 /// A pending part is closed once it holds this many bytes: sled 0.34 rewrites a leaf (up to
 /// 17 values) as one log message, which becomes a separate blob file above ~128 KiB.
@@ -98,19 +99,53 @@ fn push_entry(list: &mut Vec<u8>, key: &[u8], record: &[u8]) -> Result<(), Apply
     Ok(())
 }
 
-/// The entries of a bucket or pending list, in stored order; `None` if it is malformed.
+/// The entries of a bucket, in stored order; `None` if it is malformed.
 fn entries(list: &[u8]) -> Option<Vec<(EntryKey, &[u8])>> {
     let mut found = Vec::new();
     let mut rest = list;
     while !rest.is_empty() {
         let key: EntryKey = rest.get(..ENTRY_KEY_BYTES)?.try_into().ok()?;
-        let length = rest.get(ENTRY_KEY_BYTES..ENTRY_KEY_BYTES + 4)?;
-        let length = usize::try_from(u32::from_be_bytes(length.try_into().ok()?)).ok()?;
-        let start = ENTRY_KEY_BYTES + 4;
-        found.push((key, rest.get(start..start + length)?));
-        rest = &rest[start + length..];
+        let (record, after) = sized(&rest[ENTRY_KEY_BYTES..])?;
+        found.push((key, record));
+        rest = after;
     }
     Some(found)
+}
+
+/// Appends a pending entry: the bucket entry, then the case's index state.
+fn push_pending(list: &mut Vec<u8>, view: &CaseView, record: &[u8]) -> Result<(), ApplyError> {
+    push_entry(list, &entry_key(view.kind, &view.case_id), record)?;
+    let length_at = list.len();
+    list.extend_from_slice(&[0; 4]);
+    index::encode_index_state(view, list);
+    let length = u32::try_from(list.len() - length_at - 4)
+        .map_err(|_| ApplyError::Inconsistent("an index state exceeds 4 GiB".into()))?;
+    list[length_at..length_at + 4].copy_from_slice(&length.to_be_bytes());
+    Ok(())
+}
+
+/// A pending entry: the case, its record and its index state.
+type PendingEntry<'a> = (EntryKey, &'a [u8], &'a [u8]);
+
+/// The entries of a pending list, in stored order; `None` if it is malformed.
+fn pending_entries(list: &[u8]) -> Option<Vec<PendingEntry<'_>>> {
+    let mut found = Vec::new();
+    let mut rest = list;
+    while !rest.is_empty() {
+        let key: EntryKey = rest.get(..ENTRY_KEY_BYTES)?.try_into().ok()?;
+        let (record, after) = sized(&rest[ENTRY_KEY_BYTES..])?;
+        let (state, after) = sized(after)?;
+        found.push((key, record, state));
+        rest = after;
+    }
+    Some(found)
+}
+
+/// A value preceded by its length (u32 BE), and what follows it.
+fn sized(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let length = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?);
+    let end = 4 + usize::try_from(length).ok()?;
+    Some((bytes.get(4..end)?, &bytes[end..]))
 }
 
 /// The record of a case as the batch sees it, taken out of the batch to be changed (put it
@@ -255,7 +290,7 @@ fn store_pending(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
     let mut list = Vec::new();
     for (key, view) in records {
         let record = encode(&view)?;
-        push_entry(&mut list, &entry_key(view.kind, &view.case_id), &record)?;
+        push_pending(&mut list, &view, &record)?;
         writes.insert(key, record);
         if list.len() >= PENDING_PART_BYTES {
             writes.insert(pending_key(first_position, part), std::mem::take(&mut list));
@@ -270,7 +305,7 @@ fn store_pending(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
 
 /// Turns a building generation's pending lists into buckets (`Projection::build_indexes`):
 /// the last version of every case, each bucket written once, the lists removed. Then hands
-/// every record, encoded, to `index`.
+/// every case's index state to `index`.
 pub(crate) fn build(
     model: &ReadModel,
     writes: &mut ReadModelWrites<'_>,
@@ -286,28 +321,29 @@ pub(crate) fn build(
     }
     // Every version of every case, in position order; a stable sort by case keeps that order
     // among a case's versions, and the last one wins.
-    let mut versions: Vec<(EntryKey, &[u8])> = Vec::new();
+    let mut versions: Vec<PendingEntry<'_>> = Vec::new();
     for list in &lists {
-        versions.extend(entries(list).ok_or_else(malformed)?);
+        versions.extend(pending_entries(list).ok_or_else(malformed)?);
     }
-    versions.sort_by_key(|(key, _)| *key);
-    let mut last: Vec<(u16, EntryKey, &[u8])> = Vec::with_capacity(versions.len());
-    for (n, (key, record)) in versions.iter().enumerate() {
-        if versions.get(n + 1).is_none_or(|(next, _)| next != key) {
+    versions.sort_by_key(|(key, _, _)| *key);
+    let mut last: Vec<(u16, PendingEntry<'_>)> = Vec::with_capacity(versions.len());
+    for (n, version) in versions.iter().enumerate() {
+        let key = version.0;
+        if versions.get(n + 1).is_none_or(|(next, _, _)| *next != key) {
             let id = Uuid::from_slice(&key[1..]).map_err(|_| malformed())?;
-            last.push((bucket_of(&id, RECORD_BUCKET_BITS), *key, *record));
+            last.push((bucket_of(&id, RECORD_BUCKET_BITS), *version));
         }
     }
-    last.sort_by_key(|(bucket, _, _)| *bucket);
+    last.sort_by_key(|(bucket, _)| *bucket);
     let mut value = Vec::new();
-    for (n, (bucket, key, record)) in last.iter().enumerate() {
+    for (n, (bucket, (key, record, _))) in last.iter().enumerate() {
         push_entry(&mut value, key, record)?;
-        if last.get(n + 1).is_none_or(|(next, _, _)| next != bucket) {
+        if last.get(n + 1).is_none_or(|(next, _)| next != bucket) {
             writes.insert(bucket_key_of(*bucket), std::mem::take(&mut value));
         }
     }
     index(
-        last.into_iter().map(|(_, _, record)| record).collect(),
+        last.into_iter().map(|(_, (_, _, state))| state).collect(),
         writes,
     )
 }
@@ -327,6 +363,7 @@ pub(crate) fn get(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cases::view::samples::request;
 
     fn check(list: &[(EntryKey, &[u8])]) {
         let mut encoded = Vec::new();
@@ -347,6 +384,31 @@ mod tests {
                 &[0u8; 300],
             ),
         ]);
+    }
+
+    #[test]
+    fn pending_entries_read_back_with_their_index_states() {
+        let mut list = Vec::new();
+        let cases = [request(1), request(2)];
+        for case in &cases {
+            push_pending(&mut list, case, b"record").unwrap();
+        }
+        let read = pending_entries(&list).unwrap();
+        assert_eq!(read.len(), 2);
+        for ((key, record, state), case) in read.into_iter().zip(&cases) {
+            let mut expected = Vec::new();
+            index::encode_index_state(case, &mut expected);
+            assert_eq!(key, entry_key(case.kind, &case.case_id));
+            assert_eq!((record, state), (&b"record"[..], &expected[..]));
+        }
+        let first_ends = {
+            let mut first = Vec::new();
+            push_pending(&mut first, &cases[0], b"record").unwrap();
+            first.len()
+        };
+        for cut in (1..list.len()).filter(|cut| *cut != first_ends) {
+            assert!(pending_entries(&list[..cut]).is_none(), "cut at {cut}");
+        }
     }
 
     #[test]
