@@ -11,19 +11,19 @@
 //!   once, with its changed records (`store_live`).
 //! - **A building generation** (`IndexUpkeep::BeforeGoingLive`) stores each batch's changed
 //!   records in pending lists of its own instead (`PENDING_TAG ‖ the batch's first position ‖
-//!   part`), and keeps them as memos, which later batches read from the lane's cache
-//!   (`store_pending`). `build` keeps the last version of every case (the lists sort in
-//!   position order), writes every bucket once and removes the lists, before the generation
-//!   goes live. A memo the cache has forgotten, or that a build resumed after a restart never
+//!   part`), each with the case's index state, and keeps them as memos, which later batches
+//!   read from the lane's cache (`store_pending`). `build` keeps the last version of every
+//!   case (the lists sort in position order), writes every bucket once, hands the index states
+//!   to the index build (no case is decoded again) and removes the lists, before the
+//!   generation goes live. A memo the cache has forgotten, or that a build resumed after a restart never
 //!   had, is folded again from the case's stream in the ledger (`refold`).
 //!
 //! Size: the 1M-event synthetic ledger has ~139k cases, ~8.5 per bucket (~2.4 KB); at 10×,
 //! ~24 KB, which a live batch rewrites when it changes one of them. Past ~7.5 KB a bucket
 //! (from ~3M events) makes a sled leaf of 17 of them larger than sled's 128 KiB log message,
 //! so the leaf is written as a blob file of its own: slower, not wrong; more buckets would
-//! need a new cases version. Ids are chosen by clients,
-//! so a writer could choose ids that share a bucket: that bucket grows, and only its cases'
-//! reads and updates slow down.
+//! need a new cases version. Ids are chosen by clients, so a writer could choose ids that
+//! share a bucket: that bucket grows, and only its cases' reads and updates slow down.
 
 use std::collections::BTreeMap;
 
