@@ -1,50 +1,36 @@
-//! The cases' whole index build: every index chunk and count written once, from the stored
-//! cases, before a generation built from position 1 goes live (`IndexUpkeep::BeforeGoingLive`).
-
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, sync_channel};
+//! The cases' whole index build: every index chunk and count written once, from the cases'
+//! index states, before a generation built from position 1 goes live
+//! (`IndexUpkeep::BeforeGoingLive`).
 
 use crate::cases::index;
 use crate::error::ApplyError;
 use crate::runner::ReadModelWrites;
 
-/// Threads that decode and index stored cases while the index build reads them.
+/// Threads that gather the index entries, each from its own share of the cases.
 const INDEX_BUILD_WORKERS: usize = 2;
-/// Stored cases handed to an index-build thread at a time.
-const INDEX_BUILD_CASES_PER_TASK: usize = 256;
 
-/// Writes the index entries and counts of `cases` (every case's index state), as
-/// batch-by-batch upkeep would have left them (the replay tests compare both). This runs once,
-/// at the end of a rebuild, while the other lanes have little left to do: the cases are handed
-/// out `INDEX_BUILD_CASES_PER_TASK` at a time to `INDEX_BUILD_WORKERS` threads, which index
-/// them.
+/// Writes the index entries and counts of `cases` (every case's index state,
+/// `index::encode_index_state`), as batch-by-batch upkeep would have left them (the replay
+/// tests compare both). This runs once, at the end of a rebuild, on its critical path, so
+/// `INDEX_BUILD_WORKERS` threads each gather a contiguous share of the cases.
 pub(crate) fn index_every_case(
     cases: Vec<&[u8]>,
     writes: &mut ReadModelWrites<'_>,
 ) -> Result<(), ApplyError> {
-    for (key, value) in gather_indexes(cases)?.into_values()? {
+    for (key, value) in gather_indexes(&cases)?.into_values()? {
         writes.insert(key, value);
     }
     Ok(())
 }
 
 /// The index entries and counts of `cases`, gathered in parallel.
-fn gather_indexes(cases: Vec<&[u8]>) -> Result<index::WholeIndexes, ApplyError> {
-    let (tasks, queue) = sync_channel::<Vec<&[u8]>>(INDEX_BUILD_WORKERS);
-    let queue = Mutex::new(queue);
+fn gather_indexes(cases: &[&[u8]]) -> Result<index::WholeIndexes, ApplyError> {
+    let share = cases.len().div_ceil(INDEX_BUILD_WORKERS).max(1);
     let gathered = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..INDEX_BUILD_WORKERS)
-            .map(|_| scope.spawn(|| index_cases_from(&queue)))
+        let workers: Vec<_> = cases
+            .chunks(share)
+            .map(|part| scope.spawn(move || index_cases(part)))
             .collect();
-        let mut cases = cases.into_iter();
-        loop {
-            let task: Vec<&[u8]> = cases.by_ref().take(INDEX_BUILD_CASES_PER_TASK).collect();
-            // A send fails once no worker listens (a worker failed and reports why).
-            if task.is_empty() || tasks.send(task).is_err() {
-                break;
-            }
-        }
-        drop(tasks);
         workers
             .into_iter()
             .map(|worker| {
@@ -61,25 +47,15 @@ fn gather_indexes(cases: Vec<&[u8]>) -> Result<index::WholeIndexes, ApplyError> 
     Ok(indexes)
 }
 
-/// Decodes and indexes the stored cases handed out on `queue` until it closes.
-fn index_cases_from(
-    queue: &Mutex<Receiver<Vec<&[u8]>>>,
-) -> Result<index::WholeIndexes, ApplyError> {
+/// The index entries and counts of `cases`, in one pass.
+fn index_cases(cases: &[&[u8]]) -> Result<index::WholeIndexes, ApplyError> {
     let mut indexes = index::WholeIndexes::default();
-    loop {
-        let task = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => return Err(ApplyError::Storage("indexing the cases panicked".into())),
-        };
-        let Ok(task) = task else {
-            return Ok(indexes); // The reader is done.
-        };
-        for state in task {
-            indexes
-                .add_state(state)
-                .ok_or_else(|| ApplyError::Storage("a case's index state is malformed".into()))?;
-        }
+    for state in cases {
+        indexes
+            .add_state(state)
+            .ok_or_else(|| ApplyError::Storage("a case's index state is malformed".into()))?;
     }
+    Ok(indexes)
 }
 
 #[cfg(test)]
@@ -93,10 +69,10 @@ mod tests {
         values
     }
 
-    /// Several tasks shared by the workers gather what one pass over the cases does.
+    /// The workers' shares, merged, gather what one pass over the cases does.
     #[test]
     fn the_parallel_build_equals_one_pass_over_the_cases() {
-        let cases = INDEX_BUILD_CASES_PER_TASK as u32 * 5 + 17;
+        let cases = 256 * 5 + 17;
         let mut one_pass = index::WholeIndexes::default();
         let mut encoded = Vec::new();
         for n in 0..cases {
@@ -106,7 +82,8 @@ mod tests {
             encoded.push(state);
             one_pass.add(&case);
         }
-        let gathered = gather_indexes(encoded.iter().map(Vec::as_slice).collect()).unwrap();
+        let gathered =
+            gather_indexes(&encoded.iter().map(Vec::as_slice).collect::<Vec<_>>()).unwrap();
         let expected = sorted(one_pass.into_values().unwrap());
         assert!(expected.len() > 20, "{} index keys", expected.len());
         assert_eq!(sorted(gathered.into_values().unwrap()), expected);
