@@ -63,9 +63,8 @@ impl Projection<DomainEvent> for CasesProjection {
             // The batch's first event of this case sees it as stored: remember its index state.
             writes.note_once(&key, || old.as_ref().map(index::index_state));
         }
-        if let Some((_, new)) = fold_event(old, event.event, event.recorded)? {
-            writes.keep_record(key, new);
-        }
+        let new = fold_case((kind, id), old, event.event, event.recorded)?;
+        writes.keep_record(key, new);
         Ok(())
     }
 
@@ -113,18 +112,28 @@ fn case_of(event: &DomainEvent, recorded: &RecordedEvent) -> Option<CaseRef> {
 }
 
 /// Folds one event into its case as it stood before it (`None`: the case opens here); returns
-/// the case and its new state, or `None` for an event of no case. The indexes are brought up
-/// to date once per case at the end of the batch (`reindex_touched`), from the case as it
-/// stood before the batch, so a case that moves through several states within one batch
-/// writes only its final index entries.
+/// the case and its new state, or `None` for an event of no case.
 pub(crate) fn fold_event(
     old: Option<CaseView>,
     event: &DomainEvent,
     recorded: &RecordedEvent,
 ) -> Result<Option<(CaseRef, CaseView)>, ApplyError> {
-    let Some((kind, id)) = case_of(event, recorded) else {
-        return Ok(None);
-    };
+    match case_of(event, recorded) {
+        None => Ok(None),
+        Some(case) => fold_case(case, old, event, recorded).map(|new| Some((case, new))),
+    }
+}
+
+/// Folds one event of `case` (see `case_of`) into it. The indexes are brought up to date once
+/// per case at the end of the batch (`reindex_touched`), from the case as it stood before the
+/// batch, so a case that moves through several states within one batch writes only its final
+/// index entries.
+fn fold_case(
+    (kind, id): CaseRef,
+    old: Option<CaseView>,
+    event: &DomainEvent,
+    recorded: &RecordedEvent,
+) -> Result<CaseView, ApplyError> {
     let existed = old.is_some();
     let mut new = match event {
         DomainEvent::Request(e) => fold_request::fold(old, e, recorded)?,
@@ -141,14 +150,20 @@ pub(crate) fn fold_event(
             correct::correct(&mut view, correction);
             view
         }
-        DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => return Ok(None),
+        DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => {
+            return Err(ApplyError::Inconsistent(format!(
+                "a {} event folded into {} {id}",
+                recorded.event_type,
+                kind.as_str()
+            )));
+        }
     };
     if existed {
         new.updated_at = new.updated_at.max(recorded.occurred_at);
         new.last_position = recorded.position;
         new.event_count += 1;
     }
-    Ok(Some(((kind, id), new)))
+    Ok(new)
 }
 
 /// Moves the index entries of every case the batch touched from where they stood before the
