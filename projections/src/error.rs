@@ -57,6 +57,26 @@ pub enum ProjectionError {
     ShutDown,
 }
 
+impl ProjectionError {
+    /// This error, saying which read-model key (and value size) it was met at: a record that
+    /// does not decode names where it is stored.
+    pub(crate) fn at_key(self, key: &[u8], value_bytes: usize) -> ProjectionError {
+        let place = format!(
+            "under key {} ({value_bytes} bytes)",
+            crate::runner::read_model::key_hex(key)
+        );
+        match self {
+            ProjectionError::Corrupt(reason) => {
+                ProjectionError::Corrupt(format!("{reason} {place}"))
+            }
+            ProjectionError::Storage(reason) => {
+                ProjectionError::Storage(format!("{reason} {place}"))
+            }
+            other => other,
+        }
+    }
+}
+
 impl From<sled::Error> for ProjectionError {
     fn from(error: sled::Error) -> ProjectionError {
         ProjectionError::Storage(error.to_string())

@@ -1,20 +1,35 @@
-//! Index entries stored in chunks: one sled key per index value and time window, holding the
-//! sorted entries of every case in that window.
+//! Index entries stored in chunks: few sled keys per index value and time window, each holding
+//! the sorted entries of the cases it covers.
 //!
 //! An index entry is 24 bytes: a timestamp as `Key::time`/`Key::time_desc` writes it (8) and a
 //! case id (16). Its *virtual key* is the index prefix followed by the entry; queries page by
-//! virtual keys (they are the cursors) as if every entry were a key of its own. It is stored
-//! under the *chunk key*: the prefix followed by the entry's first `WINDOW_BYTES` bytes, i.e.
-//! every entry whose timestamp falls into the same 2^40 µs (about 12.7 days) window shares one
-//! key. Chunk keys sort like the entries they hold, so reading chunks in key order and each
-//! chunk's entries in order yields the virtual keys in order.
+//! virtual keys (they are the cursors) as if every entry were a key of its own.
 //!
-//! Why: sled 0.34 pays several microseconds per key written (a leaf copy and a log fragment),
-//! and one key per case per filterable field made the cases read model the bulk of a
-//! rebuild's writes. A batch now writes each chunk it touches once.
+//! A chunk's key is the prefix followed by the first `depth` bytes of the entries it holds,
+//! `WINDOW_BYTES <= depth <= ENTRY_BYTES`. At depth 3 every entry whose timestamp falls into
+//! the same 2^40 µs (about 12.7 days) window shares one key. A chunk that holds more than
+//! `CHUNK_ENTRIES_MAX` entries when a batch ends is *split*: its entries move one byte deeper,
+//! into one chunk per value of their next byte (split again while still too full), and its
+//! own key keeps a split mark. So a chunk never holds more than `CHUNK_ENTRIES_MAX` entries
+//! (24 KiB), whatever the load: a burst of 200,000 requests on one day through one station
+//! makes deeper chunks, not a bigger one. A split mark is never removed (the entries under it
+//! may all go; the mark then costs one key).
 //!
-//! A chunk's value is its entries concatenated, sorted (`encode_payload` of a byte string).
-//! An empty chunk is removed, so a read model's keys depend only on its cases.
+//! Where an entry lives: start at depth 3 and go one byte deeper while the key holds a split
+//! mark; the first key without one is the entry's chunk (absent: it goes there). A chunk never
+//! has keys below it, and a split mark always does or did. Chunk keys sort like the entries
+//! they hold (a deeper key sorts right after its split mark and before the mark's next
+//! sibling), so reading keys in order, skipping marks, and each chunk's entries in order
+//! yields the virtual keys in order.
+//!
+//! Why chunks: sled 0.34 pays several microseconds per key written (a leaf copy and a log
+//! fragment), and one key per case per filterable field made the cases read model the bulk of
+//! a rebuild's writes. A batch writes each chunk it touches once.
+//!
+//! A chunk's value is its entries concatenated, sorted (`encode_payload` of a byte string); a
+//! split mark is the one byte `SPLIT_MARK` (never a whole number of entries). An empty chunk
+//! is removed, so a read model's keys depend only on its cases and on which chunks ever
+//! passed the limit.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,6 +37,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::cases::index::KeyValues;
 use crate::error::{ApplyError, ProjectionError};
 use crate::runner::{ReadModel, ReadModelWrites};
 
@@ -65,10 +81,6 @@ impl ChunkEntries {
             self.stored = merged(&self.stored, &std::mem::take(&mut self.changes));
         }
     }
-
-    fn is_settled_and_empty(&self) -> bool {
-        self.changes.is_empty() && self.stored.is_empty()
-    }
 }
 
 /// `stored` (ascending entries) with `changes` applied, still ascending.
@@ -91,14 +103,54 @@ fn merged(stored: &[u8], changes: &BTreeMap<Entry, Presence>) -> Vec<u8> {
     out
 }
 
-/// Marks a chunk the batch touched, to drop it at the end of the batch if it became empty.
-struct ChunkTouched;
+/// Most entries a chunk holds when a batch ends (24 KiB of entries, well below the decoder's
+/// `RECORD_BYTES_MAX` and sled's blob threshold); a fuller chunk is split one byte deeper.
+pub(crate) const CHUNK_ENTRIES_MAX: usize = 1_024;
+/// The byte a split mark holds: one byte is never a whole number of entries.
+const SPLIT_MARK: u8 = 0xff;
+/// A split mark as stored: `encode_payload` of the byte string `[SPLIT_MARK]` (its length as a
+/// varint, then the byte; a test checks it).
+const SPLIT_VALUE: [u8; 2] = [1, SPLIT_MARK];
 
+/// Marks a chunk the batch touched (at the depth of its key), to settle it at the end of the
+/// batch: drop it if it became empty, split it if it became too full.
+struct ChunkTouched {
+    depth: usize,
+}
+
+/// The chunk key at depth `WINDOW_BYTES` of `entry`: where the search for its chunk starts.
 pub(crate) fn chunk_key(prefix: &[u8], entry: &Entry) -> Vec<u8> {
     let mut key = Vec::with_capacity(prefix.len() + WINDOW_BYTES);
     key.extend_from_slice(prefix);
     key.extend_from_slice(&entry[..WINDOW_BYTES]);
     key
+}
+
+/// The key and depth of the chunk `entry` belongs in under `prefix` (see the module doc);
+/// afterwards the batch holds that chunk decoded (empty if it did not exist).
+fn chunk_of(
+    writes: &mut ReadModelWrites<'_>,
+    prefix: &[u8],
+    entry: &Entry,
+) -> Result<(Vec<u8>, usize), ApplyError> {
+    let mut key = chunk_key(prefix, entry);
+    let mut depth = WINDOW_BYTES;
+    loop {
+        if writes.batch_record::<ChunkEntries>(&key).is_some() {
+            return Ok((key, depth));
+        }
+        let chunk = match writes.get(&key)? {
+            Some(value) if value == SPLIT_VALUE && depth < ENTRY_BYTES => {
+                key.push(entry[depth]);
+                depth += 1;
+                continue;
+            }
+            Some(value) => crate::runner::decode_record_at::<ChunkEntries>(&key, &value)?,
+            None => ChunkEntries::default(),
+        };
+        writes.keep_record(key.clone(), chunk);
+        return Ok((key, depth));
+    }
 }
 
 /// Adds `entry` to the index under `prefix`.
@@ -107,8 +159,8 @@ pub(crate) fn insert(
     prefix: &[u8],
     entry: Entry,
 ) -> Result<(), ApplyError> {
-    let key = chunk_key(prefix, &entry);
-    writes.note_once(&key, || ChunkTouched);
+    let (key, depth) = chunk_of(writes, prefix, &entry)?;
+    writes.note_once(&key, || ChunkTouched { depth });
     writes
         .record_or_default::<ChunkEntries>(&key)?
         .insert(entry);
@@ -121,33 +173,77 @@ pub(crate) fn remove(
     prefix: &[u8],
     entry: Entry,
 ) -> Result<(), ApplyError> {
-    let key = chunk_key(prefix, &entry);
-    writes.note_once(&key, || ChunkTouched);
+    let (key, depth) = chunk_of(writes, prefix, &entry)?;
+    writes.note_once(&key, || ChunkTouched { depth });
     writes
         .record_or_default::<ChunkEntries>(&key)?
         .remove(entry);
     Ok(())
 }
 
-/// The stored value of a chunk that holds exactly `entries` (in any order, each once).
-pub(crate) fn encode_whole(mut entries: Vec<Entry>) -> Result<Vec<u8>, ApplyError> {
-    entries.sort_unstable();
-    let chunk = ChunkEntries {
-        stored: entries.concat(),
-        changes: BTreeMap::new(),
-    };
-    govledger_core::codec::encode_payload(&chunk)
-        .map_err(|e| ApplyError::Storage(format!("encoding an index chunk: {e}")))
+/// The keys and stored values that hold `entries` (strictly ascending, concatenated) under
+/// the chunk key `key` of depth `depth`: that one chunk when they fit, else a split mark and
+/// the chunks one byte deeper (each split again while too full). Appended to `out`.
+pub(crate) fn encode_chunks(
+    key: Vec<u8>,
+    depth: usize,
+    entries: &[u8],
+    out: &mut KeyValues,
+) -> Result<(), ApplyError> {
+    if entries.len() / ENTRY_BYTES <= CHUNK_ENTRIES_MAX || depth >= ENTRY_BYTES {
+        let value = govledger_core::codec::encode_payload(&EntryBytes(entries))
+            .map_err(|e| ApplyError::Storage(format!("encoding an index chunk: {e}")))?;
+        out.push((key, value));
+        return Ok(());
+    }
+    out.push((key.clone(), SPLIT_VALUE.to_vec()));
+    let mut start = 0;
+    while start < entries.len() {
+        let byte = entries[start + depth];
+        let mut end = start + ENTRY_BYTES;
+        while end < entries.len() && entries[end + depth] == byte {
+            end += ENTRY_BYTES;
+        }
+        let mut deeper = key.clone();
+        deeper.push(byte);
+        encode_chunks(deeper, depth + 1, &entries[start..end], out)?;
+        start = end;
+    }
+    Ok(())
 }
 
-/// Removes the chunks the batch emptied. Call once, after the batch's last `insert`/`remove`
-/// (it takes the batch's chunk notes).
-pub(crate) fn drop_emptied(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    for (key, ChunkTouched) in writes.take_notes::<ChunkTouched>() {
-        let chunk = writes.record_or_default::<ChunkEntries>(&key)?;
+/// The keys and stored values of the chunks that hold exactly `entries` (in any order, each
+/// once), all sharing the window of `key` (a chunk key of depth `WINDOW_BYTES`).
+pub(crate) fn encode_whole(
+    key: Vec<u8>,
+    mut entries: Vec<Entry>,
+) -> Result<KeyValues, ApplyError> {
+    entries.sort_unstable();
+    let mut out = Vec::new();
+    encode_chunks(key, WINDOW_BYTES, &entries.concat(), &mut out)?;
+    Ok(out)
+}
+
+/// Settles every chunk the batch touched: removes those it emptied and splits those it
+/// filled past `CHUNK_ENTRIES_MAX`. Call once, after the batch's last `insert`/`remove` (it
+/// takes the batch's chunk notes).
+pub(crate) fn settle_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+    for (key, ChunkTouched { depth }) in writes.take_notes::<ChunkTouched>() {
+        let Some(mut chunk) = writes.take_batch_record::<ChunkEntries>(&key)? else {
+            continue;
+        };
         chunk.settle();
-        if chunk.is_settled_and_empty() {
+        let entries = chunk.stored.len() / ENTRY_BYTES;
+        if entries == 0 {
             writes.remove(key);
+        } else if entries <= CHUNK_ENTRIES_MAX {
+            writes.keep_record(key, chunk);
+        } else {
+            let mut split = Vec::new();
+            encode_chunks(key, depth, &chunk.stored, &mut split)?;
+            for (key, value) in split {
+                writes.insert(key, value);
+            }
         }
     }
     Ok(())
@@ -202,10 +298,14 @@ pub(crate) fn scan_rev(
     prefix: &[u8],
     before: Option<&[u8]>,
 ) -> impl Iterator<Item = Result<Vec<u8>, ProjectionError>> + use<> {
-    // Every chunk key under `prefix` has the same length, so the keys before `chunk ‖ 0x00`
-    // are the chunks up to and including the one `before` falls into.
+    // Every chunk holding an entry below `before` has a key below it (its key is the prefix
+    // and leading bytes of such an entry), so the keys up to `before` inclusive cover them.
     let past_last_chunk = before.map(|key| {
-        let mut past = chunk_of_virtual(prefix, key);
+        let mut past = if key.starts_with(prefix) {
+            key.to_vec()
+        } else {
+            prefix.to_vec()
+        };
         past.push(0);
         past
     });
@@ -241,10 +341,12 @@ fn flatten(
     order: ChunkOrder,
 ) -> impl Iterator<Item = Result<Vec<u8>, ProjectionError>> {
     chunks.flat_map(move |chunk| {
-        let entries: Vec<Result<Vec<u8>, ProjectionError>> = match chunk
-            .and_then(|(_, value)| crate::runner::read_model::decode_record::<FlatEntries>(&value))
-        {
+        let entries: Vec<Result<Vec<u8>, ProjectionError>> = match chunk.and_then(|(key, value)| {
+            crate::runner::read_model::decode_record::<FlatEntries>(&value)
+                .map_err(|e| e.at_key(&key, value.len()))
+        }) {
             Err(error) => vec![Err(error)],
+            Ok(FlatEntries(bytes)) if bytes == [SPLIT_MARK] => Vec::new(),
             Ok(FlatEntries(bytes)) if bytes.len() % ENTRY_BYTES != 0 => {
                 vec![Err(ProjectionError::Corrupt(
                     "an index chunk is not a whole number of entries".into(),
@@ -268,8 +370,18 @@ fn flatten(
     })
 }
 
-/// A stored chunk read as its raw entries (queries only walk them in order).
+/// A stored chunk read as its raw entries (queries only walk them in order); a split mark
+/// reads as the one byte `SPLIT_MARK`.
 struct FlatEntries(Vec<u8>);
+
+/// Entries (or a split mark), encoded as a chunk is stored.
+struct EntryBytes<'a>(&'a [u8]);
+
+impl Serialize for EntryBytes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
+    }
+}
 
 impl Serialize for ChunkEntries {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -284,6 +396,9 @@ impl Serialize for ChunkEntries {
 impl<'de> Deserialize<'de> for ChunkEntries {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let FlatEntries(bytes) = FlatEntries::deserialize(deserializer)?;
+        if bytes == [SPLIT_MARK] {
+            return Err(de::Error::custom("a split mark read as an index chunk"));
+        }
         if bytes.len() % ENTRY_BYTES != 0 {
             return Err(de::Error::custom(
                 "an index chunk is not a whole number of entries",
@@ -393,20 +508,73 @@ mod tests {
 
     #[test]
     fn a_stored_chunk_out_of_order_is_refused() {
-        let bytes =
-            govledger_core::codec::encode_payload(&FlatBytes([entry(2, 0), entry(1, 0)].concat()))
-                .expect("encodes");
+        let bytes = govledger_core::codec::encode_payload(&EntryBytes(
+            &[entry(2, 0), entry(1, 0)].concat(),
+        ))
+        .expect("encodes");
         let read = govledger_core::codec::decode_payload::<ChunkEntries>(&bytes);
         assert!(read.is_err(), "{read:?}");
     }
 
-    /// Bytes encoded as a chunk is stored, whatever they hold.
-    struct FlatBytes(Vec<u8>);
+    #[test]
+    fn a_split_mark_is_stored_as_the_mark_byte_string() {
+        let encoded = govledger_core::codec::encode_payload(&EntryBytes(&[SPLIT_MARK]));
+        assert_eq!(encoded.expect("encodes"), SPLIT_VALUE);
+    }
 
-    impl Serialize for FlatBytes {
-        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serializer.serialize_bytes(&self.0)
+    /// The chunks `count` entries of one window are stored in: no chunk holds more than
+    /// `CHUNK_ENTRIES_MAX`, and reading the keys in order, skipping marks, gives every entry in
+    /// order. `expect_marks` split marks.
+    fn check_encoded(entries: Vec<Entry>, expect_marks: usize) {
+        let window = chunk_key(b"p", &entries[0]);
+        let mut sorted = entries.clone();
+        sorted.sort_unstable();
+        let mut stored = encode_whole(window.clone(), entries).expect("encodes");
+        stored.sort();
+        let mut read = Vec::new();
+        let mut marks = 0;
+        for (key, value) in &stored {
+            assert!(key.starts_with(&window), "{key:?}");
+            let FlatEntries(bytes) = govledger_core::codec::decode_payload(value).expect("flat");
+            if bytes == [SPLIT_MARK] {
+                marks += 1;
+                continue;
+            }
+            assert!(bytes.len() / ENTRY_BYTES <= CHUNK_ENTRIES_MAX, "{key:?}");
+            for entry in bytes.chunks_exact(ENTRY_BYTES) {
+                assert!(entry.starts_with(&key[1..]), "{key:?} holds {entry:?}");
+                read.push(<Entry>::try_from(entry).expect("an entry"));
+            }
         }
+        assert_eq!(read, sorted);
+        assert_eq!(marks, expect_marks);
+    }
+
+    #[test]
+    fn a_full_window_is_stored_in_split_chunks() {
+        // Fits: one chunk, no mark.
+        check_encoded((0..1_024).map(|n| entry(n, 0)).collect(), 0);
+        // One byte deeper (2^32 µs per chunk): 3 chunks under one mark.
+        let hour = 3_600 * 1_000_000;
+        check_encoded(
+            (0..3_000)
+                .map(|n| entry((n / 1_000) << 32 | n, 1))
+                .collect(),
+            1,
+        );
+        // 3,000 entries within one hour (< 2^32 µs) share four leading bytes: marks at depths
+        // 3 and 4, then chunks of 2^24 µs (~17 s).
+        check_encoded((0..3_000).map(|n| entry(n * hour / 3_000, 2)).collect(), 2);
+        // Same instant, ids differ only in the last byte: split down to the id.
+        let same: Vec<Entry> = (0..=255u8)
+            .flat_map(|last| (0..5u8).map(move |third| (third, last)))
+            .map(|(third, last)| {
+                let mut e = entry(7, last);
+                e[ENTRY_BYTES - 2] = third;
+                e
+            })
+            .collect();
+        check_encoded(same, ENTRY_BYTES - 1 - WINDOW_BYTES);
     }
 
     #[test]

@@ -369,9 +369,11 @@ impl WholeIndexes {
         }
         let second = first.split_off(first.len() / 2);
         let encode = |part: Vec<(Vec<u8>, Vec<Entry>)>| -> Result<KeyValues, ApplyError> {
-            part.into_iter()
-                .map(|(key, entries)| Ok((key, chunks::encode_whole(entries)?)))
-                .collect()
+            let mut values = Vec::with_capacity(part.len());
+            for (key, entries) in part {
+                values.extend(chunks::encode_whole(key, entries)?);
+            }
+            Ok(values)
         };
         let (first, second) = std::thread::scope(|scope| {
             let other = scope.spawn(|| encode(second));

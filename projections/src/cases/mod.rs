@@ -35,7 +35,9 @@ pub const CASES_PROJECTION: &str = "cases";
 /// 3: a generation built from position 1 writes its indexes once, before it goes live (same
 /// layout; the bump keeps an older version from resuming a build that left them out).
 /// 4: records packed into hash buckets (`records.rs`).
-const CASES_VERSION: u32 = 4;
+/// 5: a chunk fuller than `chunks::CHUNK_ENTRIES_MAX` is split one byte deeper (a version 4
+/// chunk could grow past what the decoder reads back and stop the read model for good).
+const CASES_VERSION: u32 = 5;
 
 pub struct CasesProjection;
 
@@ -176,5 +178,5 @@ fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
         index::reindex(writes, old_index, &new)?;
         writes.keep_record(key, new);
     }
-    chunks::drop_emptied(writes)
+    chunks::settle_touched(writes)
 }

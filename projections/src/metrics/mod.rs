@@ -59,6 +59,10 @@ impl Projection<DomainEvent> for MetricsProjection {
         facts::recall(&event, writes, fold)?;
         fold(event, writes)
     }
+
+    fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
+        facts::remember(writes)
+    }
 }
 
 /// Moves the counters and the batch's facts by one event whose case's facts (if it has any

@@ -47,7 +47,7 @@ use slot::Slot;
 
 pub use read_model::{Entry, ReadModel};
 pub use status::{ProjectionState, ProjectionStatus, WriteStats};
-pub(crate) use writes::{Changes, MEMO_KEY_PREFIX};
+pub(crate) use writes::{Changes, MEMO_KEY_PREFIX, decode_record_at};
 pub use writes::{IndexUpkeep, ReadModelWrites};
 
 /// Default for `RunnerOptions::batch_events_max`: most events one batch applies and commits.

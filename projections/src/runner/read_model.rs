@@ -32,7 +32,9 @@ impl ReadModel {
     ) -> Result<Option<T>, ProjectionError> {
         match self.tree.get(key)? {
             None => Ok(None),
-            Some(bytes) => decode_record(&bytes).map(Some),
+            Some(bytes) => decode_record(&bytes)
+                .map(Some)
+                .map_err(|e| e.at_key(key, bytes.len())),
         }
     }
 
@@ -123,6 +125,23 @@ impl ReadModel {
 pub(crate) fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ProjectionError> {
     decode_payload(bytes)
         .map_err(|e| ProjectionError::Corrupt(format!("read-model record does not decode: {e}")))
+}
+
+/// A read-model key for messages: printable ASCII as is, every other byte as `\xNN`, at most
+/// 96 bytes of it.
+pub(crate) fn key_hex(key: &[u8]) -> String {
+    let mut out = String::with_capacity(key.len() * 2);
+    for &byte in key.iter().take(96) {
+        if byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-' {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    if key.len() > 96 {
+        out.push('…');
+    }
+    out
 }
 
 /// The smallest key above every key under `prefix`; `None` when no key is (all 0xff).

@@ -260,7 +260,7 @@ impl<'t> ReadModelWrites<'t> {
     pub fn get_record<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, ApplyError> {
         match self.get(key)? {
             None => Ok(None),
-            Some(bytes) => decode_record(&bytes).map(Some),
+            Some(bytes) => decode_record_at(key, &bytes).map(Some),
         }
     }
 
@@ -285,6 +285,13 @@ impl<'t> ReadModelWrites<'t> {
                 .map_err(|_| read_as_two_types(key));
         }
         self.get_record(key)
+    }
+
+    /// The record under `key` if the batch holds it decoded as a `T`; reads nothing else.
+    pub(crate) fn batch_record<T: 'static>(&self, key: &[u8]) -> Option<&T> {
+        self.records
+            .get(key)
+            .and_then(|record| (**record).as_any().downcast_ref::<T>())
     }
 
     /// Takes the record under `key` out of the batch if the batch holds it decoded; reads
@@ -381,6 +388,16 @@ impl<'t> ReadModelWrites<'t> {
         self.notes.insert(key, Box::new(value));
     }
 
+    /// Every note of type `T` the batch holds, with its key, in no particular order.
+    pub fn notes_of<T: 'static>(&self) -> impl Iterator<Item = (&[u8], &T)> {
+        self.notes.iter().filter_map(|(key, note)| {
+            let note: &(dyn Any + Send) = note.as_ref();
+            (note as &dyn Any)
+                .downcast_ref::<T>()
+                .map(|note| (key.as_slice(), note))
+        })
+    }
+
     /// Whether the batch holds a note under `key`.
     pub fn has_note(&self, key: &[u8]) -> bool {
         self.notes.contains_key(key)
@@ -434,9 +451,18 @@ impl<'t> ReadModelWrites<'t> {
     }
 }
 
-fn decode_record<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApplyError> {
-    decode_payload(bytes)
-        .map_err(|e| ApplyError::Storage(format!("read-model record does not decode: {e}")))
+/// Decodes the record stored under `key`; an error names the key, the value's size and why.
+pub(crate) fn decode_record_at<T: DeserializeOwned>(
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, ApplyError> {
+    decode_payload(bytes).map_err(|e| {
+        ApplyError::Storage(format!(
+            "read-model record under key {} ({} bytes) does not decode: {e}",
+            crate::runner::read_model::key_hex(key),
+            bytes.len()
+        ))
+    })
 }
 
 fn read_as_two_types(key: &[u8]) -> ApplyError {
