@@ -42,6 +42,7 @@
 pub mod audit;
 mod bucket;
 pub mod cases;
+mod chunks;
 pub mod directory;
 pub mod error;
 mod keys;

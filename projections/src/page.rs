@@ -3,7 +3,7 @@
 //! says whether the list goes on either side and how many items match in total. Cursors are
 //! opaque (index keys in hex); each item has its own.
 
-use crate::cases::chunks::{self, ScanStart};
+use crate::chunks::{self, ScanStart};
 use crate::error::ProjectionError;
 use crate::keys;
 use crate::runner::ReadModel;

@@ -19,8 +19,8 @@ use foldhash::HashMap;
 use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
-use crate::cases::chunks::{self, ENTRY_BYTES, Entry, WINDOW_BYTES};
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
+use crate::chunks::{self, ENTRY_BYTES, Entry, WINDOW_BYTES};
 use crate::error::ApplyError;
 use crate::keys::Key;
 use crate::runner::ReadModelWrites;
@@ -271,8 +271,7 @@ pub(crate) fn reindex(
     Ok(())
 }
 
-/// Keys with the values to store under them.
-pub(crate) type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
+pub(crate) use crate::chunks::KeyValues;
 
 /// Every index entry and count of a set of cases, gathered in memory and written once: what
 /// `reindex` would have left after adding each case to empty indexes, without a chunk or a

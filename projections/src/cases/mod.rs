@@ -2,7 +2,6 @@
 //! decision, indexed by every field a list filters on (see `index.rs`), queried through
 //! `query.rs`.
 
-pub(crate) mod chunks;
 mod correct;
 mod fold_decision;
 mod fold_mediation;
@@ -19,6 +18,7 @@ use govledger_core::domain::streams::{StreamRef, parse_stream};
 use govledger_core::event::RecordedEvent;
 use uuid::Uuid;
 
+use crate::chunks;
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};

@@ -7,11 +7,11 @@
 use govledger_core::time::{MICROS_PER_HOUR, Timestamp};
 use uuid::Uuid;
 
-use crate::cases::chunks::{self, ScanStart};
 use crate::cases::index::{
     self, DUE_TAG, IndexField, IndexValue, count_key, due_prefix, index_prefix,
 };
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
+use crate::chunks::{self, ScanStart};
 use crate::error::ProjectionError;
 use crate::keys::{self, Key};
 use crate::page::{

@@ -15,9 +15,12 @@ use uuid::Uuid;
 
 use crate::error::ApplyError;
 use crate::keys::Key;
-use crate::metrics::counters::{DecisionFacts, MediationFacts, MonthlyCounters, RequestFacts};
+use crate::metrics::COUNTERS_TAG;
+use crate::metrics::counters::{
+    DecisionFacts, MediationFacts, MonthlyCounters, Recount, RequestFacts,
+};
+use crate::metrics::samples;
 use crate::metrics::scope::{MetricsScope, Month};
-use crate::metrics::{COUNTERS_TAG, SAMPLES_TAG};
 use crate::runner::ReadModelWrites;
 
 /// "A case should finish within about a month" (People's Mediation Law practice).
@@ -196,11 +199,9 @@ pub(crate) fn request(
                 }
             })?;
             let month = Month::of(at);
-            let took_micros = u64::try_from(at.micros_since(facts.received_at)).unwrap_or(0);
-            // One list of durations per scope and month: a busy month is one write a batch.
+            let sample = samples::entry(facts.received_at, at, id);
             for scope in &current {
-                let key = month.append_to(scope.key(SAMPLES_TAG)).into_bytes();
-                writes.append(key, &took_micros.to_be_bytes())?;
+                samples::change(writes, samples::prefix(scope, month), Recount::Add, sample)?;
             }
         }
         RequestEvent::RequestReopened(_) => {

@@ -20,12 +20,10 @@ use crate::error::ApplyError;
 use crate::ledger::earlier_events;
 use crate::metrics::apply::{self, MEDIATION_FACTS_TAG, REQUEST_FACTS_TAG, facts_key};
 use crate::metrics::counters::{MediationFacts, MonthlyCounters, Recount, RequestFacts};
+use crate::metrics::samples;
 use crate::projection::ProjectedEvent;
 use crate::runner::Changes;
 use crate::runner::ReadModelWrites;
-
-/// Bytes of one time-to-close sample (u64 BE microseconds).
-const SAMPLE_BYTES: usize = 8;
 
 /// Recounts request or mediation `id` for `correction` (the event `event` records).
 pub(super) fn recount_case(
@@ -186,25 +184,6 @@ fn recount(
                 ))
             })?;
     }
-    for (key, samples) in contribution.take_values() {
-        match how {
-            Recount::Add => writes.append(key, &samples)?,
-            Recount::TakeBack => {
-                let mut stored = writes.get(&key)?.unwrap_or_default();
-                for sample in samples.chunks_exact(SAMPLE_BYTES) {
-                    let at = stored
-                        .chunks_exact(SAMPLE_BYTES)
-                        .position(|stored| stored == sample)
-                        .ok_or_else(|| {
-                            ApplyError::Inconsistent(format!(
-                                "a corrected request's time to close is missing from {key:02x?}"
-                            ))
-                        })?;
-                    stored.drain(at * SAMPLE_BYTES..(at + 1) * SAMPLE_BYTES);
-                }
-                writes.insert(key, stored);
-            }
-        }
-    }
+    samples::recount(writes, contribution, how)?;
     Ok(())
 }

@@ -16,6 +16,7 @@ mod corrections;
 pub mod counters;
 mod facts;
 pub mod query;
+mod samples;
 pub mod scope;
 pub mod stats;
 mod works;
@@ -35,7 +36,8 @@ pub const METRICS_PROJECTION: &str = "metrics";
 /// 3: time-to-close samples as one list per scope and month.
 /// 4: no stored case facts (recalled from the ledger, `facts.rs`).
 /// 5: corrections of a request or a mediation recount it (`corrections.rs`).
-const METRICS_VERSION: u32 = 5;
+/// 6: time-to-close samples as a chunked sorted set per scope and month (`samples.rs`).
+const METRICS_VERSION: u32 = 6;
 
 pub(crate) const COUNTERS_TAG: u8 = b'g';
 pub(crate) const SAMPLES_TAG: u8 = b't';
@@ -61,7 +63,8 @@ impl Projection<DomainEvent> for MetricsProjection {
     }
 
     fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-        facts::remember(writes)
+        facts::remember(writes)?;
+        samples::store(writes)
     }
 }
 

@@ -1,12 +1,16 @@
 //! The metrics report of one scope over one period.
 
 use crate::error::ProjectionError;
+use crate::metrics::COUNTERS_TAG;
 use crate::metrics::counters::{MonthlyCounters, QuantityTotals};
+use crate::metrics::samples;
+use crate::metrics::scope::Month;
 use crate::metrics::scope::{MetricsScope, Period};
-use crate::metrics::stats::nearest_rank;
-use crate::metrics::{COUNTERS_TAG, SAMPLES_TAG};
-use crate::page::COUNT_SCAN_KEYS_MAX;
+use crate::metrics::stats::nearest_rank_of;
 use crate::runner::ReadModel;
+
+/// Most time-to-close samples one report reads (a year of a district centre's closings).
+pub const TIME_TO_CLOSE_SAMPLES_MAX: u64 = 2_000_000;
 
 /// A rate with its sample: `numerator / denominator`. Small samples mislead: show both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +40,8 @@ pub struct TimeToClose {
     /// Nearest-rank median and 90th percentile, in seconds; `None` without samples.
     pub median_seconds: Option<i64>,
     pub p90_seconds: Option<i64>,
-    /// False when the samples were cut at `COUNT_SCAN_KEYS_MAX`.
+    /// False when the period holds more than `TIME_TO_CLOSE_SAMPLES_MAX` samples: then the
+    /// percentiles are not computed (`None`) and `sample_size` is that limit.
     pub is_exact: bool,
 }
 
@@ -126,30 +131,13 @@ pub fn report(
         ProjectionError::InvalidQuery(format!("{period:?} is not a calendar period"))
     })?;
     let mut total = MonthlyCounters::default();
-    let mut samples = Vec::new();
-    let mut samples_exact = true;
-    for month in months {
+    for month in &months {
         let key = month.append_to(scope.key(COUNTERS_TAG)).into_bytes();
         if let Some(counters) = model.get_record::<MonthlyCounters>(&key)? {
             total.merge(&counters);
         }
-        let key = month.append_to(scope.key(SAMPLES_TAG)).into_bytes();
-        let durations = model.get(&key)?.unwrap_or_default();
-        if durations.len() % 8 != 0 {
-            return Err(ProjectionError::Corrupt(
-                "a time-to-close list is truncated".into(),
-            ));
-        }
-        for micros in durations.chunks_exact(8) {
-            if samples.len() == COUNT_SCAN_KEYS_MAX {
-                samples_exact = false;
-                break;
-            }
-            let micros = u64::from_be_bytes(micros.try_into().unwrap_or([0; 8]));
-            samples.push(i64::try_from(micros / 1_000_000).unwrap_or(i64::MAX));
-        }
     }
-    samples.sort_unstable();
+    let time_to_close = time_to_close(model, scope, &months)?;
     let c = &total;
     Ok(MetricsReport {
         scope: scope.clone(),
@@ -175,12 +163,7 @@ pub fn report(
             satisfaction_rate: Rate::new(c.follow_ups_satisfied, c.follow_ups),
             reopen_rate: Rate::new(c.requests_reopened, c.requests_closed),
             duplicate_share: Rate::new(c.requests_merged, c.requests_received),
-            time_to_close: TimeToClose {
-                sample_size: samples.len() as u64,
-                median_seconds: nearest_rank(&samples, 50),
-                p90_seconds: nearest_rank(&samples, 90),
-                is_exact: samples_exact,
-            },
+            time_to_close,
         },
         mediations: MediationMetrics {
             registered: c.mediations_registered,
@@ -209,5 +192,56 @@ pub fn report(
             participation_by_head: Rate::new(c.participating_heads, c.electorate_heads),
             decision_to_publication_days_total: c.decision_to_publication_days,
         },
+    })
+}
+
+/// The period's time to close: the months' samples are counted, then merged in duration order
+/// up to the 90th percentile's rank. Each month's set is read in order, so a report holds one
+/// chunk per month, however many requests closed.
+fn time_to_close(
+    model: &ReadModel,
+    scope: &MetricsScope,
+    months: &[Month],
+) -> Result<TimeToClose, ProjectionError> {
+    let mut sample_size = 0u64;
+    for month in months {
+        for duration in samples::durations(model, scope, *month) {
+            duration?;
+            if sample_size == TIME_TO_CLOSE_SAMPLES_MAX {
+                return Ok(TimeToClose {
+                    sample_size,
+                    median_seconds: None,
+                    p90_seconds: None,
+                    is_exact: false,
+                });
+            }
+            sample_size += 1;
+        }
+    }
+    let mut heads = Vec::with_capacity(months.len());
+    for month in months {
+        let mut durations = samples::durations(model, scope, *month);
+        let head = durations.next().transpose()?;
+        heads.push((head, durations));
+    }
+    let merged = std::iter::from_fn(|| {
+        let (_, (head, durations)) = heads
+            .iter_mut()
+            .enumerate()
+            .filter(|(_, (head, _))| head.is_some())
+            .min_by_key(|(_, (head, _))| *head)?;
+        let value = head.take()?;
+        *head = match durations.next().transpose() {
+            Ok(next) => next,
+            Err(error) => return Some(Err(error)),
+        };
+        Some(Ok(value))
+    });
+    let [median_seconds, p90_seconds] = nearest_rank_of(merged, sample_size, [50, 90])?;
+    Ok(TimeToClose {
+        sample_size,
+        median_seconds,
+        p90_seconds,
+        is_exact: true,
     })
 }

@@ -164,7 +164,7 @@ impl<'t> ReadModelWrites<'t> {
     }
 
     /// An empty batch that reads nothing stored either: what a projection folds into it is
-    /// exactly what those events contribute (see `take_records` and `take_values`).
+    /// exactly what those events contribute (see `take_records` and `take_notes_of`).
     pub(crate) fn blank(&self) -> ReadModelWrites<'t> {
         ReadModelWrites {
             reads: Reads::Nothing,
@@ -189,16 +189,6 @@ impl<'t> ReadModelWrites<'t> {
                 taken.push((key, *record));
             }
         }
-        taken.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-        taken
-    }
-
-    /// Takes every value the batch writes (not its decoded records), in key order.
-    pub(crate) fn take_values(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut taken: Vec<(Vec<u8>, Vec<u8>)> = std::mem::take(&mut self.overlay)
-            .into_iter()
-            .filter_map(|(key, value)| value.map(|value| (key, value)))
-            .collect();
         taken.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         taken
     }
@@ -414,6 +404,20 @@ impl<'t> ReadModelWrites<'t> {
             .collect();
         notes.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         notes
+    }
+
+    /// Takes every note of type `T` out of the batch, in key order; notes of other types stay.
+    pub fn take_notes_of<T: 'static>(&mut self) -> Vec<(Vec<u8>, T)> {
+        let keys: Vec<Vec<u8>> = self.notes_of::<T>().map(|(key, _)| key.to_vec()).collect();
+        let mut taken: Vec<(Vec<u8>, T)> = keys
+            .into_iter()
+            .filter_map(|key| {
+                let note: Box<dyn Any> = self.notes.remove(&key)?;
+                note.downcast::<T>().ok().map(|note| (key, *note))
+            })
+            .collect();
+        taken.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        taken
     }
 
     /// Number of keys this batch writes or removes.

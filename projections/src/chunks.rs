@@ -1,8 +1,9 @@
-//! Index entries stored in chunks: few sled keys per index value and time window, each holding
-//! the sorted entries of the cases it covers.
+//! Sorted sets of 24-byte entries stored in chunks: few sled keys per set and time window, each
+//! holding a sorted run of the set. The cases' indexes (`cases/index.rs`) and the metrics'
+//! time-to-close samples (`metrics/samples.rs`) are such sets.
 //!
-//! An index entry is 24 bytes: a timestamp as `Key::time`/`Key::time_desc` writes it (8) and a
-//! case id (16). Its *virtual key* is the index prefix followed by the entry; queries page by
+//! An entry is 24 bytes: 8 bytes that order it (a timestamp as `Key::time`/`Key::time_desc`
+//! writes it, or a duration) and an id (16). Its *virtual key* is the index prefix followed by the entry; queries page by
 //! virtual keys (they are the cursors) as if every entry were a key of its own.
 //!
 //! A chunk's key is the prefix followed by the first `depth` bytes of the entries it holds,
@@ -37,7 +38,6 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::cases::index::KeyValues;
 use crate::error::{ApplyError, ProjectionError};
 use crate::runner::{ReadModel, ReadModelWrites};
 
@@ -47,6 +47,9 @@ pub(crate) const ENTRY_BYTES: usize = 24;
 pub(crate) const WINDOW_BYTES: usize = 3;
 
 pub(crate) type Entry = [u8; ENTRY_BYTES];
+
+/// Keys with the values to store under them.
+pub(crate) type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// A chunk's entries while a batch changes them: the stored entries as read (sorted) and the
 /// batch's changes, merged in one pass when the chunk is settled or encoded. Why: a rebuild
@@ -214,10 +217,7 @@ pub(crate) fn encode_chunks(
 
 /// The keys and stored values of the chunks that hold exactly `entries` (in any order, each
 /// once), all sharing the window of `key` (a chunk key of depth `WINDOW_BYTES`).
-pub(crate) fn encode_whole(
-    key: Vec<u8>,
-    mut entries: Vec<Entry>,
-) -> Result<KeyValues, ApplyError> {
+pub(crate) fn encode_whole(key: Vec<u8>, mut entries: Vec<Entry>) -> Result<KeyValues, ApplyError> {
     entries.sort_unstable();
     let mut out = Vec::new();
     encode_chunks(key, WINDOW_BYTES, &entries.concat(), &mut out)?;
