@@ -301,3 +301,74 @@ async fn an_empty_ledger_is_caught_up_at_once() {
     check(&runner, "a", &[7], 1);
     runner.shutdown().await.unwrap();
 }
+
+/// Fails on the poison while `poison_fails` is set (a bug), applies it like any value once
+/// it is cleared (the fixed release).
+struct Fickle {
+    poison_fails: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl govledger_projections::projection::Projection<TestEvent> for Fickle {
+    fn name(&self) -> &'static str {
+        "fickle"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn apply(
+        &self,
+        event: govledger_projections::projection::ProjectedEvent<'_, TestEvent>,
+        writes: &mut govledger_projections::runner::ReadModelWrites<'_>,
+    ) -> Result<(), govledger_projections::error::ApplyError> {
+        let fails = self.poison_fails.load(std::sync::atomic::Ordering::SeqCst);
+        if fails && event.event.value == POISON {
+            return Err(govledger_projections::error::ApplyError::Inconsistent(
+                "poisoned payload".into(),
+            ));
+        }
+        writes.put_record(b"last".to_vec(), &event.recorded.position)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_read_model_is_live_again_after_a_rebuild_once_its_cause_is_gone() {
+    let ledger = Ledger::new();
+    let mut all = values(20);
+    all.push(POISON);
+    all.extend(values(20));
+    ledger.append_values(&all, 4);
+    let poison_fails = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let fickle: Arc<dyn govledger_projections::projection::Projection<TestEvent>> =
+        Arc::new(Fickle {
+            poison_fails: Arc::clone(&poison_fails),
+        });
+    let runner = ledger.open_runner(vec![fickle], 8);
+    let _ = runner.wait_until(41, Duration::from_millis(300)).await;
+    assert_eq!(
+        states(&runner)[0],
+        ("fickle", "failed".to_string(), 20),
+        "stopped at the poison"
+    );
+
+    // The same rebuild is refused while one runs; an unknown name at once.
+    poison_fails.store(false, std::sync::atomic::Ordering::SeqCst);
+    let started = runner
+        .start_rebuild(RebuildScope::Named("fickle".into()))
+        .expect("the rebuild starts");
+    assert!(matches!(
+        runner.start_rebuild(RebuildScope::Named("fickle".into())),
+        Err(ProjectionError::AlreadyRebuilding { name: "fickle" })
+    ));
+    assert!(matches!(
+        runner.start_rebuild(RebuildScope::Named("nope".into())),
+        Err(ProjectionError::UnknownProjection(_))
+    ));
+    started.await.unwrap().unwrap();
+    assert_eq!(states(&runner)[0], ("fickle", "caught_up".to_string(), 41));
+
+    // It follows the ledger again.
+    ledger.append_values(&values(10), 4);
+    runner.wait_until(51, WAIT).await.unwrap();
+    assert_eq!(states(&runner)[0], ("fickle", "caught_up".to_string(), 51));
+    runner.shutdown().await.unwrap();
+}

@@ -14,14 +14,20 @@
 //!   data; nothing is appended by a refused write.
 //! - `protocol`: malformed JSON, GET mutations, oversize bodies, over-deep and over-costly
 //!   queries, unknown ids and bad cursors get clear errors and append nothing.
+//! - `crash`: five rounds of kill -9 during concurrent writes: nothing acknowledged is lost,
+//!   no gap, positions and hashes stable, every read model ready after the restart.
+//! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
+//!   directory administrator rebuilds one, while queries keep answering.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
 mod e2e {
     mod access;
+    mod crash;
     mod demo;
     mod flow;
     mod protocol;
+    mod read_models;
     mod restart;
     mod subscription;
 }

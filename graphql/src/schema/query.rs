@@ -20,7 +20,7 @@ use crate::schema::read::directory::{
 use crate::schema::read::{
     ACTIVITY_CURSOR_KIND, AuditEntryConnection, AuditEntryView, CASE_TYPE, CaseConnection,
     CaseFilterInput, CaseKindName, CaseView, DecisionTraceView, MetricsReportView,
-    MetricsScopeInput, PeriodInput, blocking, read_models, uuid_arg,
+    MetricsScopeInput, PeriodInput, ReadModelStatusView, blocking, read_models, uuid_arg,
 };
 
 /// Anything with a global id; fetch it again with `node(id:)`.
@@ -91,6 +91,20 @@ impl QueryRoot {
                 )),
             },
         }
+    }
+
+    /// Each read model's state: caught up, catching up, rebuilding, or stopped (where and
+    /// why). Empty on a server that runs without read models.
+    async fn read_models(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ReadModelStatusView>> {
+        let service = service(ctx)?;
+        Ok(service
+            .read
+            .as_ref()
+            .map(|read| read.status().into_iter().map(Into::into).collect())
+            .unwrap_or_default())
     }
 
     /// The newest durable event and the outcome of the last full verification.

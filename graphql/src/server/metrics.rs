@@ -3,6 +3,7 @@
 //! projection lag and open WebSockets.
 
 use govledger_core::store::EventStore;
+use govledger_projections::runner::ProjectionStatus;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -242,6 +243,7 @@ impl Metrics {
             "govledger_projection_lag_events {}",
             gauges.head_position.saturating_sub(gauges.applied_position)
         );
+        render_read_models(&mut text, &gauges.read_models);
         header(
             &mut text,
             "govledger_websocket_connections",
@@ -257,6 +259,55 @@ impl Metrics {
     }
 }
 
+/// Per read model: its applied position, its lag, and a 0/1 gauge per state, so an alert can
+/// fire on `govledger_read_model_state{state="failed"} == 1` naming the projection.
+fn render_read_models(text: &mut String, read_models: &[ProjectionStatus]) {
+    header(
+        text,
+        "govledger_read_model_applied_position",
+        "gauge",
+        "Last position the read model has applied.",
+    );
+    for status in read_models {
+        let _ = writeln!(
+            text,
+            "govledger_read_model_applied_position{{projection=\"{}\"}} {}",
+            status.name, status.applied_position
+        );
+    }
+    header(
+        text,
+        "govledger_read_model_lag_events",
+        "gauge",
+        "Ledger head minus the read model's applied position.",
+    );
+    for status in read_models {
+        let _ = writeln!(
+            text,
+            "govledger_read_model_lag_events{{projection=\"{}\"}} {}",
+            status.name, status.lag_events
+        );
+    }
+    header(
+        text,
+        "govledger_read_model_state",
+        "gauge",
+        "1 for the state the read model is in (caught_up, catching_up, rebuilding, failed).",
+    );
+    for status in read_models {
+        for state in READ_MODEL_STATES {
+            let value = u8::from(status.state.code() == state);
+            let _ = writeln!(
+                text,
+                "govledger_read_model_state{{projection=\"{}\",state=\"{state}\"}} {value}",
+                status.name
+            );
+        }
+    }
+}
+
+const READ_MODEL_STATES: [&str; 4] = ["caught_up", "catching_up", "rebuilding", "failed"];
+
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
@@ -266,6 +317,8 @@ pub struct Gauges {
     pub head_position: u64,
     pub applied_position: u64,
     pub websocket_connections: usize,
+    /// Each read model's own state, as `readModels` reports it.
+    pub read_models: Vec<ProjectionStatus>,
 }
 
 pub(crate) async fn render(State(state): State<ServerState>) -> Response {
@@ -274,6 +327,12 @@ pub(crate) async fn render(State(state): State<ServerState>) -> Response {
         applied_position: state.service.progress.applied_position(),
         websocket_connections: WEBSOCKET_CONNECTIONS_MAX
             .saturating_sub(state.websocket_permits.available_permits()),
+        read_models: state
+            .service
+            .read
+            .as_ref()
+            .map(|read| read.status())
+            .unwrap_or_default(),
     };
     (
         [(

@@ -289,6 +289,18 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
     /// meanwhile. Resolves when every switch is done (or a projection stopped). The rebuild
     /// runs in its own task: dropping this future does not cancel it.
     pub async fn rebuild(&self, scope: RebuildScope) -> Result<(), ProjectionError> {
+        self.start_rebuild(scope)?
+            .await
+            .map_err(|panic| ProjectionError::Storage(format!("a rebuild panicked: {panic}")))?
+    }
+
+    /// Starts [`Self::rebuild`] and returns at once with the task that finishes it: an unknown
+    /// name, or a projection already rebuilding, is refused here, before anything starts (a
+    /// running server's operator gets that answer without waiting for the replay).
+    pub fn start_rebuild(
+        &self,
+        scope: RebuildScope,
+    ) -> Result<tokio::task::JoinHandle<Result<(), ProjectionError>>, ProjectionError> {
         let indices: Vec<usize> = match &scope {
             RebuildScope::All => (0..self.shared.slots.len()).collect(),
             RebuildScope::Named(name) => vec![self.slot_index(name)?],
@@ -317,9 +329,10 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
         }
         tracing::info!(projections = lanes.len(), "rebuild started");
         self.shared.notify_progress();
-        let task = tokio::spawn(builder::build(Arc::clone(&self.shared), lanes));
-        task.await
-            .map_err(|panic| ProjectionError::Storage(format!("a rebuild panicked: {panic}")))?
+        Ok(tokio::spawn(builder::build(
+            Arc::clone(&self.shared),
+            lanes,
+        )))
     }
 
     /// The read model of one projection, as its answering generation holds it now.

@@ -4,7 +4,7 @@
 use govledger_core::domain::command::Command;
 use serde_json::{Value, json};
 
-use crate::e2e::http::{HttpResponse, graphql};
+use crate::e2e::http::{HttpResponse, graphql, try_graphql};
 
 const EXECUTE_COMMAND: &str = "mutation($input: ExecuteCommandInput!) { executeCommand(input: $input) { \
      streamId positions streamVersion replayed consistency userErrors { field message code } } }";
@@ -79,6 +79,30 @@ impl Client {
             status: response.status,
             body: response.json(),
         }
+    }
+
+    /// Sends one domain command; an error when the server is gone before it answers (the
+    /// command may or may not have been carried out).
+    pub async fn try_execute(
+        &self,
+        command: &Command,
+        idempotency_key: &str,
+    ) -> Result<Executed, String> {
+        let command = serde_json::to_value(command).expect("commands serialise");
+        let input = json!({ "command": command, "idempotencyKey": idempotency_key });
+        let response = try_graphql(
+            &self.address,
+            self.token.as_deref(),
+            EXECUTE_COMMAND,
+            json!({ "input": input }),
+        )
+        .await?;
+        let body = serde_json::from_str(&response.body)
+            .map_err(|e| format!("body is not JSON ({e}): {}", response.body))?;
+        Ok(Executed {
+            status: response.status,
+            body,
+        })
     }
 
     /// Sends a command that must be carried out; returns its consistency token.

@@ -34,7 +34,23 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> HttpResponse {
-    let mut stream = TcpStream::connect(address).await.expect("connects");
+    try_request(address, method, path, headers, body)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// Sends one request; an error when the server could not be reached or closed the
+/// connection before a status line (a crash test expects that of a killed server).
+pub async fn try_request(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<HttpResponse, String> {
+    let mut stream = TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("cannot connect to {address}: {e}"))?;
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -43,7 +59,10 @@ pub async fn request(
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.expect("writes");
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .map_err(|e| format!("cannot send the request head: {e}"))?;
     // The server may answer (413) before reading a large body; a reset is then expected.
     let _ = stream.write_all(body).await;
     let mut raw = Vec::new();
@@ -51,7 +70,7 @@ pub async fn request(
     parse(&raw)
 }
 
-fn parse(raw: &[u8]) -> HttpResponse {
+fn parse(raw: &[u8]) -> Result<HttpResponse, String> {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let mut lines = head.lines();
@@ -59,7 +78,7 @@ fn parse(raw: &[u8]) -> HttpResponse {
         .next()
         .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+        .ok_or_else(|| format!("no status line in {text:?}"))?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -72,11 +91,11 @@ fn parse(raw: &[u8]) -> HttpResponse {
     } else {
         body.to_string()
     };
-    HttpResponse {
+    Ok(HttpResponse {
         status,
         headers,
         body,
-    }
+    })
 }
 
 fn dechunk(mut body: &str) -> String {
@@ -102,6 +121,18 @@ pub async fn graphql(
     query: &str,
     variables: serde_json::Value,
 ) -> HttpResponse {
+    try_graphql(address, token, query, variables)
+        .await
+        .unwrap_or_else(|e| panic!("POST /graphql: {e}"))
+}
+
+/// [`graphql`], with an error instead of a panic when the server is gone.
+pub async fn try_graphql(
+    address: &str,
+    token: Option<&str>,
+    query: &str,
+    variables: serde_json::Value,
+) -> Result<HttpResponse, String> {
     let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
     let authorization = token.map(|t| format!("Bearer {t}"));
     let mut headers = vec![
@@ -111,5 +142,5 @@ pub async fn graphql(
     if let Some(value) = &authorization {
         headers.push(("Authorization", value));
     }
-    request(address, "POST", "/graphql", &headers, body.as_bytes()).await
+    try_request(address, "POST", "/graphql", &headers, body.as_bytes()).await
 }

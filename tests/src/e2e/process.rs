@@ -197,6 +197,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Sends SIGKILL (no chance to flush or clean up) and reaps the process.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {

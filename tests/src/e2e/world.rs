@@ -188,6 +188,11 @@ impl World {
         self.server.take().expect("the server is running").stop()
     }
 
+    /// Kills the server with SIGKILL, as a power cut or the OOM killer would.
+    pub fn kill(&mut self) {
+        self.server.take().expect("the server is running").kill();
+    }
+
     /// Starts the server again on the same data directory.
     pub fn restart(&mut self) {
         assert!(

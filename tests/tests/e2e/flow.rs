@@ -19,7 +19,7 @@ use govledger_core::domain::request::vocabulary::{
 use govledger_core::domain::work_project::commands::WorkProjectCommand;
 use govledger_core::domain::work_project::vocabulary::WorkCategory;
 use govledger_core::time::Timestamp;
-use govledger_tests::e2e::{Cast, Member, World};
+use govledger_tests::e2e::{Cast, Member, Places, World};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -52,7 +52,16 @@ pub(crate) fn receive(
     requester_id: Option<PersonId>,
     unit_id: Option<Uuid>,
 ) -> Command {
-    let p = world.places;
+    receive_in(world.places, request_id, requester_id, unit_id)
+}
+
+/// [`receive`], given only where things are (a writer task holds no `World`).
+pub(crate) fn receive_in(
+    p: Places,
+    request_id: Uuid,
+    requester_id: Option<PersonId>,
+    unit_id: Option<Uuid>,
+) -> Command {
     Command::Request {
         request_id: RequestId(request_id),
         command: RequestCommand::Receive {

@@ -8,6 +8,7 @@ pub mod correction;
 pub mod decision;
 pub mod directory;
 pub mod mediation;
+pub mod read_models;
 pub mod request;
 pub mod vocabulary;
 pub mod work_project;
@@ -33,6 +34,7 @@ pub struct MutationRoot(
     decision::DecisionMutations,
     directory::DirectoryMutations,
     correction::CorrectionMutations,
+    read_models::ReadModelMutations,
 );
 
 /// An input the GraphQL types accept but the command cannot use (an id that is not a UUID).

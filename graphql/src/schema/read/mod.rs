@@ -8,6 +8,7 @@ mod case;
 pub mod details;
 pub mod directory;
 mod metrics;
+mod status;
 
 pub(crate) use audit::ACTIVITY_CURSOR_KIND;
 pub use audit::{
@@ -16,6 +17,7 @@ pub use audit::{
 pub(crate) use case::CASE_TYPE;
 pub use case::{CaseConnection, CaseFilterInput, CaseKindName, CaseView};
 pub use metrics::{MetricsReportView, MetricsScopeInput, PeriodInput};
+pub use status::{ReadModelState, ReadModelStatusView};
 
 use async_graphql::Context;
 use govledger_projections::error::ProjectionError;
