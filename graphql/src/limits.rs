@@ -28,3 +28,11 @@ pub const CONSISTENCY_WAIT_MAX: Duration = Duration::from_secs(5);
 /// Longest a WebSocket may stay open without sending `connection_init`; it is then closed
 /// with 4408 (`govledger serve --connection-init-timeout-ms` changes it).
 pub const CONNECTION_INIT_TIMEOUT_DEFAULT: Duration = Duration::from_secs(10);
+/// Deepest selection set an operation of nothing but introspection (`__schema`, `__type`,
+/// `__typename`) may nest: graphql-js's standard introspection query is 15 deep (nine
+/// `ofType`s). Lists of types inside lists of types are what cost; they are bounded by
+/// `INTROSPECTION_LISTS_DEPTH_MAX` whatever the depth.
+pub const INTROSPECTION_DEPTH_MAX: usize = 20;
+/// Type lists (`fields`, `inputFields`, `interfaces`, `possibleTypes`) nested this deep in
+/// an introspection query are refused (graphql-js's `MaxIntrospectionDepthRule`).
+pub const INTROSPECTION_LISTS_DEPTH_MAX: usize = 3;

@@ -10,6 +10,9 @@
 //!   the decision trace and the metrics of the result.
 //! - `subscription`: `ledgerEvents` and `caseUpdates` over `graphql-transport-ws` receive
 //!   those events live; the public view gets no payloads; an unknown token no connection.
+//! - `introspection`: graphql-js's standard introspection query (exact text in
+//!   `fixtures/`) answered for every role; the depth limit still holds for ordinary
+//!   operations; over-nested type lists refused.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
 //!   data; nothing is appended by a refused write.
 //! - `protocol`: malformed JSON, GET mutations, oversize bodies, over-deep and over-costly
@@ -26,6 +29,7 @@ mod e2e {
     mod crash;
     mod demo;
     mod flow;
+    mod introspection;
     mod protocol;
     mod read_models;
     mod restart;

@@ -4,6 +4,7 @@
 mod commands;
 mod connection;
 pub mod context;
+pub mod introspection;
 pub mod ledger;
 pub mod mutations;
 pub mod node;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 
 use async_graphql::Schema;
 
-use crate::limits::{QUERY_COMPLEXITY_MAX, QUERY_DEPTH_MAX};
+use crate::limits::{INTROSPECTION_DEPTH_MAX, QUERY_COMPLEXITY_MAX, QUERY_DEPTH_MAX};
 use crate::service::LedgerService;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
@@ -36,9 +37,33 @@ pub enum Introspection {
 
 /// The schema serving `service`, with every limit applied.
 pub fn build(service: Arc<LedgerService>, introspection: Introspection) -> LedgerSchema {
+    build_with_depth(service, introspection, QUERY_DEPTH_MAX)
+}
+
+/// The schema for operations of nothing but introspection (`introspection::shape`): the
+/// same, with `INTROSPECTION_DEPTH_MAX`. `None` when introspection is disabled.
+pub fn build_for_introspection(
+    service: Arc<LedgerService>,
+    introspection: Introspection,
+) -> Option<LedgerSchema> {
+    match introspection {
+        Introspection::Enabled => Some(build_with_depth(
+            service,
+            introspection,
+            INTROSPECTION_DEPTH_MAX,
+        )),
+        Introspection::Disabled => None,
+    }
+}
+
+fn build_with_depth(
+    service: Arc<LedgerService>,
+    introspection: Introspection,
+    depth_max: usize,
+) -> LedgerSchema {
     let builder = Schema::build(QueryRoot, MutationRoot::default(), SubscriptionRoot)
         .data(service)
-        .limit_depth(QUERY_DEPTH_MAX)
+        .limit_depth(depth_max)
         .limit_complexity(QUERY_COMPLEXITY_MAX);
     match introspection {
         Introspection::Enabled => builder.finish(),

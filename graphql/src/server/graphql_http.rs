@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use crate::access::Principal;
 use crate::error::ErrorCode;
 use crate::limits::{REQUEST_BODY_BYTES_MAX, REQUEST_TIMEOUT};
+use crate::schema::LedgerSchema;
+use crate::schema::introspection::{self, INTROSPECTION_TOO_DEEP_MESSAGE, OperationShape};
 use crate::server::ServerState;
 use crate::server::auth::{Refusal, principal_from_authorization};
 use crate::server::media_type::{JSON, ResponseMediaType, negotiate};
@@ -250,8 +252,12 @@ async fn execute(
         }
         Ok(_) => {}
     }
+    let schema = match schema_for(state, &mut request) {
+        Ok(schema) => schema,
+        Err(refused) => return refused.into_response(state, media),
+    };
     let request = request.data(principal);
-    match tokio::time::timeout(REQUEST_TIMEOUT, state.schema.execute(request)).await {
+    match tokio::time::timeout(REQUEST_TIMEOUT, schema.execute(request)).await {
         Ok(mut response) => finish(state, &mut response, media, ErrorCode::ValidationFailed),
         Err(_) => Refused::new(
             StatusCode::GATEWAY_TIMEOUT,
@@ -263,6 +269,30 @@ async fn execute(
             ),
         )
         .into_response(state, media),
+    }
+}
+
+/// The schema to run `request` on: the introspection schema (deeper limit) for an operation of
+/// nothing but introspection, the ordinary one otherwise; over-nested introspection refused.
+fn schema_for<'s>(
+    state: &'s ServerState,
+    request: &mut async_graphql::Request,
+) -> Result<&'s LedgerSchema, Refused> {
+    let Some(introspection_schema) = &state.introspection_schema else {
+        return Ok(&state.schema);
+    };
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return Ok(&state.schema);
+    };
+    match introspection::shape(document, operation_name.as_deref()) {
+        OperationShape::Ordinary => Ok(&state.schema),
+        OperationShape::IntrospectionOnly => Ok(introspection_schema),
+        OperationShape::IntrospectionTooDeep => Err(Refused::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::QueryTooCostly,
+            INTROSPECTION_TOO_DEEP_MESSAGE,
+        )),
     }
 }
 

@@ -35,6 +35,8 @@ pub struct ServerConfig {
 #[derive(Clone)]
 pub(crate) struct ServerState {
     pub(crate) schema: LedgerSchema,
+    /// For operations of nothing but introspection, when it is enabled (deeper limit).
+    pub(crate) introspection_schema: Option<LedgerSchema>,
     pub(crate) service: Arc<LedgerService>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) websocket_permits: Arc<Semaphore>,
@@ -54,6 +56,10 @@ pub async fn run(
     let (shutdown_tx, shutting_down) = watch::channel(false);
     let state = ServerState {
         schema: crate::schema::build(Arc::clone(&service), config.introspection),
+        introspection_schema: crate::schema::build_for_introspection(
+            Arc::clone(&service),
+            config.introspection,
+        ),
         service,
         metrics: Arc::new(Metrics::new()),
         websocket_permits: Arc::new(Semaphore::new(WEBSOCKET_CONNECTIONS_MAX)),
