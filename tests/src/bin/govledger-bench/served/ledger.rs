@@ -18,7 +18,7 @@ use tempfile::TempDir;
 use crate::BenchError;
 
 const SYNTHETIC_COMPOUNDS: u32 = 24;
-const SYNTHETIC_YEARS: u32 = 4;
+const SYNTHETIC_SPAN_DAYS: u32 = 4 * 365;
 const SYNTHETIC_SEED: u64 = 20_211_201;
 /// Longest the read models may take to catch up with the generated ledger.
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(3_600);
@@ -84,7 +84,7 @@ pub(crate) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, B
             SyntheticSpec {
                 events_target: events,
                 compounds: SYNTHETIC_COMPOUNDS,
-                years: SYNTHETIC_YEARS,
+                span_days: SYNTHETIC_SPAN_DAYS,
                 seed: SYNTHETIC_SEED,
             },
         )?;
