@@ -36,3 +36,5 @@ pub const INTROSPECTION_DEPTH_MAX: usize = 20;
 /// Type lists (`fields`, `inputFields`, `interfaces`, `possibleTypes`) nested this deep in
 /// an introspection query are refused (graphql-js's `MaxIntrospectionDepthRule`).
 pub const INTROSPECTION_LISTS_DEPTH_MAX: usize = 3;
+/// Most errors one response reports; the rest are summarised in the last one.
+pub const RESPONSE_ERRORS_MAX: usize = 100;

@@ -10,6 +10,8 @@
 //!   the decision trace and the metrics of the result.
 //! - `subscription`: `ledgerEvents` and `caseUpdates` over `graphql-transport-ws` receive
 //!   those events live; the public view gets no payloads; an unknown token no connection.
+//! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
+//!   rules, parameters) by id; at most 100 errors per response.
 //! - `introspection`: graphql-js's standard introspection query (exact text in
 //!   `fixtures/`) answered for every role; the depth limit still holds for ordinary
 //!   operations; over-nested type lists refused.
@@ -29,6 +31,7 @@ mod e2e {
     mod crash;
     mod demo;
     mod flow;
+    mod http_audit;
     mod introspection;
     mod protocol;
     mod read_models;

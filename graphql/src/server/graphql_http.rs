@@ -15,10 +15,10 @@ use crate::error::ErrorCode;
 use crate::limits::{REQUEST_BODY_BYTES_MAX, REQUEST_TIMEOUT};
 use crate::schema::LedgerSchema;
 use crate::schema::introspection::{self, INTROSPECTION_TOO_DEEP_MESSAGE, OperationShape};
-use crate::server::ServerState;
 use crate::server::auth::{Refusal, principal_from_authorization};
 use crate::server::media_type::{JSON, ResponseMediaType, negotiate};
 use crate::server::websocket;
+use crate::server::{ServerState, response_body};
 
 /// A failure answered before (or instead of) executing: status, code and message.
 struct Refused {
@@ -315,11 +315,12 @@ fn finish(
         }
         state.metrics.record_graphql_error(code.as_str());
     }
+    response_body::cap_errors(&mut response.errors);
     let status = match (is_request_error, media) {
         (true, ResponseMediaType::GraphQlResponseJson) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    let body = match serde_json::to_string(&*response) {
+    let body = match response_body::to_json(response, is_request_error) {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(%error, "serialising a GraphQL response");

@@ -15,8 +15,8 @@ pub(crate) enum ResponseMediaType {
 }
 
 /// The response type for an `Accept` header: the highest quality wins, ties go to
-/// `application/graphql-response+json`; no header means `application/json` (the spec's
-/// rule for legacy clients). `None` when nothing acceptable is offered (406).
+/// `application/graphql-response+json`; no header, `*/*` or `application/*` means
+/// `application/json` (the spec's rule for legacy clients). `None` when nothing acceptable is offered (406).
 pub(crate) fn negotiate(accept: Option<&str>) -> Option<ResponseMediaType> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return Some(ResponseMediaType::Json);
@@ -30,10 +30,9 @@ pub(crate) fn negotiate(accept: Option<&str>) -> Option<ResponseMediaType> {
             .find_map(|q| q.trim().parse::<f32>().ok())
             .unwrap_or(1.0);
         let candidate = match media.as_str() {
-            GRAPHQL_RESPONSE_JSON | "application/*" | "*/*" => {
-                ResponseMediaType::GraphQlResponseJson
-            }
-            JSON => ResponseMediaType::Json,
+            GRAPHQL_RESPONSE_JSON => ResponseMediaType::GraphQlResponseJson,
+            // A wildcard gets the type every client reads (the audit's 47DE).
+            JSON | "application/*" | "*/*" => ResponseMediaType::Json,
             _ => continue,
         };
         if quality <= 0.0 {
@@ -78,7 +77,13 @@ mod tests {
             Some("application/graphql-response+json;q=0.5, application/json"),
             Some(Json),
         );
-        check(Some("*/*"), Some(Gql));
+        check(Some("*/*"), Some(Json));
+        check(Some("application/*"), Some(Json));
+        check(Some("application/graphql-response+json, */*"), Some(Gql));
+        check(
+            Some("*/*;q=0.9, application/graphql-response+json"),
+            Some(Gql),
+        );
         check(Some("text/html"), None);
         check(Some("application/json;q=0"), None);
     }

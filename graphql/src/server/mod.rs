@@ -7,6 +7,7 @@ mod graphql_http;
 mod media_type;
 pub mod metrics;
 mod probes;
+mod response_body;
 mod router;
 mod websocket;
 

@@ -6,14 +6,17 @@
 //! - `http`: one request per connection, statuses and bodies exactly as sent.
 //! - `client`: GraphQL for one caller, `executeCommand` with a domain `Command`.
 //! - `websocket`: subscriptions.
+//! - `bare`: a server over an empty data dir, with extra `serve` flags.
 //! - `world`: tokens, a server and a small directory built through mutations.
 
+pub mod bare;
 pub mod client;
 pub mod http;
 pub mod process;
 pub mod websocket;
 pub mod world;
 
+pub use bare::BareServer;
 pub use client::{Client, Executed};
 pub use http::{HttpResponse, graphql, request};
 pub use process::{Server, binary_path, run_cli};
