@@ -23,6 +23,9 @@
 //!   no gap, positions and hashes stable, every read model ready after the restart.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
+//! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy
+//!   organisation, the synthetic ledger compressed into a month), small, served ready with
+//!   the counts they recorded.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -36,5 +39,6 @@ mod e2e {
     mod protocol;
     mod read_models;
     mod restart;
+    mod shapes;
     mod subscription;
 }

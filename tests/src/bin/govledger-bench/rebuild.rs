@@ -31,7 +31,7 @@ use govledger_projections::runner::{
 use serde_json::json;
 
 use crate::BenchError;
-use crate::report::{emit, machine, median, rounded};
+use crate::report::{emit, machine, median, peak_rss_bytes, reset_peak_rss, rounded};
 
 const DEFAULT_EVENTS: u64 = 1_000_000;
 const DEFAULT_RUNS: usize = 3;
@@ -288,18 +288,3 @@ fn process_cpu_seconds() -> f64 {
     }
 }
 
-/// Resets the kernel's peak-RSS mark (`echo 5 > /proc/self/clear_refs`, Linux 4.0+).
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// `VmHWM` of this process, in bytes (0 where /proc is not available).
-fn peak_rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().strip_suffix("kB"))
-        .and_then(|kb| kb.trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}
