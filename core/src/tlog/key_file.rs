@@ -96,6 +96,12 @@ fn default_origin(community: &str, seed: &[u8; 32]) -> String {
 }
 
 fn create_key(dir: &Path, key_path: &Path) -> Result<(), KeyFileError> {
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|source| {
+        KeyFileError::Io {
+            path: dir.to_path_buf(),
+            source,
+        }
+    })?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| KeyFileError::Random(e.to_string()))?;
     // Written aside, then linked into place: a crash never leaves a half-written key, and of
