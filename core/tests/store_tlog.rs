@@ -1,6 +1,7 @@
 //! The Merkle tree kept by the sled store (ADR 0006): its hashes follow the log through
 //! both commit paths, reopening, restoring and upgrading; proofs from the store verify
-//! against a tree rebuilt from the records; `verify` finds a tampered tree hash.
+//! against a tree rebuilt from the records; `verify` finds a tampered tree hash; signed
+//! checkpoints (ADR 0007) are kept and each extends the one before.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,13 +13,16 @@ use govledger_core::limits::{
     EVENT_TYPE_BYTES_MAX, PAYLOAD_BYTES_MAX, ROLE_BYTES_MAX, STREAM_ID_BYTES_MAX,
     TILE_ENTRY_BYTES_MAX,
 };
+use govledger_core::store::sled_store::StoredCheckpoint;
 use govledger_core::store::sled_store::{
     OpenCheck, SledOptions, SledRestore, SledStore, StoredRecord,
 };
 use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion};
 use govledger_core::time::Timestamp;
+use govledger_core::tlog::key_file::{NewOrigin, load_or_create};
+use govledger_core::tlog::note::NoteVerifier;
 use govledger_core::tlog::{
-    MemoryTree, ProofError, leaf_hash, verify_consistency, verify_inclusion,
+    Checkpoint, MemoryTree, ProofError, leaf_hash, verify_consistency, verify_inclusion,
 };
 use uuid::Uuid;
 
@@ -272,4 +276,57 @@ fn format_3_ledgers_get_their_tree_at_open_and_restores_keep_it() {
     let store = SledStore::open(restored.path()).expect("open restored");
     assert_eq!(store.tree_root(head).expect("root"), root);
     assert_eq!(store.verify().expect("verify").first_damage, None);
+}
+
+#[test]
+fn signed_checkpoints_are_kept_and_extend_each_other() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keys = tempfile::tempdir().expect("key dir");
+    let signer = load_or_create(
+        keys.path(),
+        &NewOrigin::Default {
+            community: "test".into(),
+        },
+    )
+    .expect("key");
+    let verifier = NoteVerifier::parse(&signer.verifier().to_text()).expect("verifier key");
+    let store = Arc::new(SledStore::open(dir.path()).expect("open"));
+    let empty = store.sign_checkpoint(&signer).expect("sign the empty tree");
+    assert_eq!(empty.tree_size, 0);
+    append_rounds(&store, 1);
+    let first = store.sign_checkpoint(&signer).expect("sign");
+    assert_eq!(
+        store.sign_checkpoint(&signer).expect("sign again"),
+        first,
+        "one per size"
+    );
+    append_rounds(&store, 1);
+    let second = store.sign_checkpoint(&signer).expect("sign");
+    drop(store);
+
+    let store = SledStore::open(dir.path()).expect("reopen");
+    assert_eq!(
+        store.latest_checkpoint().expect("latest"),
+        Some(second.clone())
+    );
+    let kept = store.checkpoints(None, 10).expect("list");
+    assert_eq!(kept, vec![second.clone(), first.clone(), empty]);
+    assert_eq!(
+        store.checkpoints(Some(second.tree_size), 1).expect("page"),
+        vec![first.clone()]
+    );
+
+    let open = |kept: &StoredCheckpoint| {
+        Checkpoint::parse(verifier.open(&kept.note).expect("signed")).expect("checkpoint text")
+    };
+    let (old, new) = (open(&first), open(&second));
+    assert_eq!(old.origin, signer.name());
+    assert_eq!(new.root, store.tree_root(second.tree_size).expect("root"));
+    let proof = store
+        .consistency_proof(old.tree_size, new.tree_size)
+        .expect("proof");
+    assert_eq!(
+        verify_consistency(old.tree_size, new.tree_size, &old.root, &new.root, &proof),
+        Ok(())
+    );
 }

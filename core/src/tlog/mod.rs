@@ -10,13 +10,17 @@
 //! group of appended records therefore adds one contiguous run of stored hashes, and any
 //! subtree's hash, so any proof, costs O(log n) reads of them.
 
+mod checkpoint;
 mod frontier;
 mod hashing;
 mod index;
+pub mod key_file;
 mod memory;
+pub mod note;
 mod proof;
 mod verify;
 
+pub use checkpoint::{Checkpoint, MalformedCheckpoint};
 pub use frontier::Frontier;
 pub use hashing::{EMPTY_TREE_ROOT, leaf_hash, node_hash};
 pub use index::{stored_hash_count, stored_hash_index};

@@ -8,6 +8,7 @@ mod import;
 mod rebuild;
 mod schema;
 mod serve;
+mod tlog;
 mod token;
 mod verify;
 
@@ -52,6 +53,8 @@ enum Command {
     Schema,
     /// Create, list and revoke API tokens.
     Token(token::TokenArgs),
+    /// The transparency log: its verifier key and signed checkpoints.
+    Tlog(tlog::TlogArgs),
 }
 
 /// Why a command failed.
@@ -91,7 +94,7 @@ impl CliError {
 /// The data directory flag shared by most commands.
 #[derive(Debug, clap::Args)]
 struct DataArgs {
-    /// Data directory (`ledger/`, `projections/`, `personal/`, `access/` inside).
+    /// Data directory (`ledger/`, `projections/`, `personal/`, `access/`, `tlog/` inside).
     #[arg(long, env = "GOVLEDGER_DATA")]
     data: PathBuf,
 }
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Rebuild(args) => rebuild::run(args),
         Command::Schema => schema::run(),
         Command::Token(args) => token::run(args),
+        Command::Tlog(args) => tlog::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

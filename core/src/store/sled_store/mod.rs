@@ -7,6 +7,7 @@
 //! take the stream index's in-memory tail for a moment, see `stream_index/`), bounded by the
 //! published head so a reader never sees an event that is not yet durable.
 
+mod checkpoints;
 mod close;
 mod id_index;
 mod keys;
@@ -41,6 +42,7 @@ use crate::store::{
     LogQuery, PendingAppend, VerifyReport,
 };
 use crate::time::Timestamp;
+pub use checkpoints::{CHECKPOINTS_PAGE_MAX, StoredCheckpoint};
 use id_index::IdIndexWriter;
 pub use lock::open_waiting_for_lock;
 pub use proofs::TREE_LEAVES_READ_MAX;
@@ -98,6 +100,8 @@ impl SledOptions {
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
+    /// The signed checkpoints (`checkpoints.rs`).
+    checkpoints: sled::Tree,
     /// Shared with the writer, which extends its tail.
     stream_index: Arc<StreamIndex>,
     /// Read by every append (many at once), written only at open and close.
@@ -145,9 +149,11 @@ impl SledStore {
         let mut stream_index = StreamIndex::new(&tree, options.stream_index_tail);
         let replayed = stream_index.replay_tail(head.position);
         let (head_tx, head_rx) = watch::channel(head);
+        let checkpoints = db.open_tree(checkpoints::TREE_NAME)?;
         let store = SledStore {
             db,
             tree,
+            checkpoints,
             stream_index: Arc::new(stream_index),
             intake: RwLock::new(None),
             writer_thread: Mutex::new(None),
