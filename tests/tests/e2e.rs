@@ -12,6 +12,7 @@
 //!   those events live; the public view gets no payloads; an unknown token no connection.
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
 //!   rules, parameters) by id; at most 100 errors per response.
+//! - `integers`: out-of-range `Int` refused; positions and amounts past 2³¹ as `Int64`.
 //! - `introspection`: graphql-js's standard introspection query (exact text in
 //!   `fixtures/`) answered for every role; the depth limit still holds for ordinary
 //!   operations; over-nested type lists refused.
@@ -32,6 +33,7 @@ mod e2e {
     mod demo;
     mod flow;
     mod http_audit;
+    mod integers;
     mod introspection;
     mod protocol;
     mod read_models;
