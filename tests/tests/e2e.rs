@@ -16,6 +16,8 @@
 //! - `introspection`: graphql-js's standard introspection query (exact text in
 //!   `fixtures/`) answered for every role; the depth limit still holds for ordinary
 //!   operations; over-nested type lists refused.
+//! - `browser`: CORS preflights allowed for `--cors-origin` only (none by default); gzip and
+//!   brotli negotiated by `Accept-Encoding`.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
 //!   data; nothing is appended by a refused write.
 //! - `protocol`: malformed JSON, GET mutations, oversize bodies, over-deep and over-costly
@@ -29,6 +31,7 @@
 
 mod e2e {
     mod access;
+    mod browser;
     mod crash;
     mod demo;
     mod flow;
