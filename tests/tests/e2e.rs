@@ -12,9 +12,12 @@
 //!   those events live; the public view gets no payloads; an unknown token no connection.
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
 //!   rules, parameters) by id; at most 100 errors per response.
+//! - `integers`: out-of-range `Int` refused; positions and amounts past 2³¹ as `Int64`.
 //! - `introspection`: graphql-js's standard introspection query (exact text in
 //!   `fixtures/`) answered for every role; the depth limit still holds for ordinary
 //!   operations; over-nested type lists refused.
+//! - `browser`: CORS preflights allowed for `--cors-origin` only (none by default); gzip and
+//!   brotli negotiated by `Accept-Encoding`.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
 //!   data; nothing is appended by a refused write.
 //! - `protocol`: malformed JSON, GET mutations, oversize bodies, over-deep and over-costly
@@ -31,10 +34,12 @@
 
 mod e2e {
     mod access;
+    mod browser;
     mod crash;
     mod demo;
     mod flow;
     mod http_audit;
+    mod integers;
     mod introspection;
     mod protocol;
     mod read_models;

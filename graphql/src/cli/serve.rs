@@ -17,7 +17,7 @@ use crate::cli::tlog::{CheckpointArgs, log_signer};
 use crate::cli::{CliError, DataArgs, say};
 use crate::limits::CONNECTION_INIT_TIMEOUT_DEFAULT;
 use crate::schema::Introspection;
-use crate::server::{ServerConfig, shutdown_signal};
+use crate::server::{CorsOrigins, ServerConfig, shutdown_signal};
 use crate::service::{DataDir, LedgerService, ReadModelProgress, ServiceParts};
 
 /// The default listen address: loopback only, so nothing is exposed by accident.
@@ -61,6 +61,19 @@ pub(super) struct ListenArgs {
         value_parser = clap::value_parser!(u64).range(1..=CONNECTION_INIT_TIMEOUT_MS_MAX)
     )]
     pub(super) connection_init_timeout_ms: u64,
+    /// An origin whose browser front-end may call the API (CORS), e.g.
+    /// `https://app.example.org`; repeat it for more (at most 64). None by default.
+    #[arg(
+        long = "cors-origin",
+        env = "GOVLEDGER_CORS_ORIGINS",
+        value_delimiter = ',',
+        value_parser = parse_cors_origin
+    )]
+    pub(super) cors_origins: Vec<String>,
+}
+
+fn parse_cors_origin(text: &str) -> Result<String, String> {
+    crate::server::parse_origin(text).map(|_| text.to_string())
 }
 
 /// Longest `--connection-init-timeout-ms` an operator may set (a minute).
@@ -107,6 +120,7 @@ pub(super) fn serve(
         },
         connection_init_timeout: Duration::from_millis(listen.connection_init_timeout_ms),
     };
+    let cors_origins = CorsOrigins::parse(&listen.cors_origins).map_err(CliError::Failed)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -128,11 +142,12 @@ pub(super) fn serve(
             checkpoints.interval(),
         ));
         let head = store.head().position;
-        let mut serving = tokio::spawn(crate::server::run(
+        let mut serving = tokio::spawn(crate::server::run_with_cors(
             listener,
             shutdown_signal(),
             Arc::clone(&service),
             config,
+            cors_origins,
         ));
         let startup = tokio::select! {
             () = wait_for_read_models(&read, service.progress.as_ref(), head) => Startup::CaughtUp,

@@ -19,7 +19,7 @@ use crate::access::Principal;
 use crate::error::{ErrorCode, api_error, internal_error};
 use crate::schema::context::{principal, service};
 use crate::schema::read::{CaseView, blocking, read_models};
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 /// One domain command. `command` is the command in the domain's JSON form (see
 /// docs/graphql.md), e.g. `{"Request": {"request_id": "…", "command": {"Accept": {"category": null}}}}`.
@@ -29,7 +29,7 @@ pub struct ExecuteCommandInput {
     /// Makes a retry safe: the same key with the same command returns the first outcome.
     pub idempotency_key: String,
     /// The case version the sender decided on; a different current version is a conflict.
-    pub expected_version: Option<u64>,
+    pub expected_version: Option<Int64>,
     /// When it happened, for back-filled paper records; now when omitted.
     pub occurred_at: Option<DateTime>,
 }
@@ -40,7 +40,7 @@ pub struct CommandOptions {
     /// Makes a retry safe: the same key with the same command returns the first outcome.
     pub idempotency_key: String,
     /// The case version the sender decided on; a different current version is a conflict.
-    pub expected_version: Option<u64>,
+    pub expected_version: Option<Int64>,
     /// When it happened, for back-filled paper records; now when omitted.
     pub occurred_at: Option<DateTime>,
 }
@@ -75,16 +75,16 @@ impl CommandPayload {
     }
 
     /// Ledger positions appended (empty when rejected).
-    async fn positions(&self) -> Vec<u64> {
+    async fn positions(&self) -> Vec<Int64> {
         match (self.first_position, self.last_position) {
-            (Some(first), Some(last)) => (first..=last).collect(),
+            (Some(first), Some(last)) => (first..=last).map(Int64::from).collect(),
             _ => Vec::new(),
         }
     }
 
     /// The case's version after the command.
-    async fn stream_version(&self) -> Option<u64> {
-        self.stream_version
+    async fn stream_version(&self) -> Option<Int64> {
+        self.stream_version.map(Int64::from)
     }
 
     /// Whether this repeats an earlier command with the same idempotency key.
@@ -93,8 +93,8 @@ impl CommandPayload {
     }
 
     /// Pass as `consistency` to any query to read this write.
-    async fn consistency(&self) -> Option<u64> {
-        self.last_position
+    async fn consistency(&self) -> Option<Int64> {
+        self.last_position.map(Int64::from)
     }
 
     async fn user_errors(&self) -> &[UserError] {
@@ -113,7 +113,7 @@ impl CommandPayload {
             Some(StreamRef::Decision(id)) => (CaseKind::Decision, id.0),
             _ => return Ok(None),
         };
-        let read = read_models(ctx, Some(position)).await?;
+        let read = read_models(ctx, Some(Int64::from(position))).await?;
         Ok(blocking(read, move |read| read.case(kind, id))
             .await?
             .map(CaseView))
@@ -305,7 +305,10 @@ pub(crate) async fn run_command(
     };
     let mut envelope = CommandEnvelope::new(actor, command);
     envelope.idempotency_key = Some(key);
-    envelope.expected_version = options.expected_version;
+    envelope.expected_version = options
+        .expected_version
+        .map(|version| version.non_negative("expectedVersion"))
+        .transpose()?;
     envelope.occurred_at = options.occurred_at.map(|t| t.0);
     let service = std::sync::Arc::clone(service(ctx)?);
     let name = envelope.command.name();

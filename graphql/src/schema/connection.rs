@@ -131,8 +131,8 @@ macro_rules! read_connection {
             }
 
             /// How many match in all, cursors aside.
-            async fn total_count(&self) -> u64 {
-                self.total_count
+            async fn total_count(&self) -> $crate::schema::scalars::Int64 {
+                self.total_count.into()
             }
 
             /// False when counting stopped early (`totalCount` is then a lower bound).

@@ -22,6 +22,7 @@ use crate::schema::read::{
     CaseFilterInput, CaseKindName, CaseView, DecisionTraceView, MetricsReportView,
     MetricsScopeInput, PeriodInput, ReadModelStatusView, blocking, read_models, uuid_arg,
 };
+use crate::schema::scalars::Int64;
 
 /// Anything with a global id; fetch it again with `node(id:)`.
 #[derive(Interface)]
@@ -65,7 +66,10 @@ impl QueryRoot {
                 let position = global.key.parse::<u64>().map_err(|_| {
                     api_error(ErrorCode::BadUserInput, "not a valid ledger event id")
                 })?;
-                Ok(self.event(ctx, position).await?.map(Node::LedgerEvent))
+                Ok(self
+                    .event(ctx, Int64::from(position))
+                    .await?
+                    .map(Node::LedgerEvent))
             }
             CASE_TYPE => {
                 let (kind, id) = global
@@ -112,7 +116,7 @@ impl QueryRoot {
         let service = service(ctx)?;
         let head = service.store.head();
         Ok(LedgerHead {
-            position: head.position,
+            position: head.position.into(),
             hash: head.hash.to_hex(),
             verification: service.verification().into(),
         })
@@ -122,8 +126,9 @@ impl QueryRoot {
     async fn event(
         &self,
         ctx: &Context<'_>,
-        position: u64,
+        position: Int64,
     ) -> async_graphql::Result<Option<LedgerEvent>> {
+        let position = position.non_negative("position")?;
         let store = service(ctx)?.event_store();
         tokio::task::spawn_blocking(move || store.read_event(position))
             .await
@@ -165,7 +170,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         kind: CaseKindName,
         id: ID,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<Option<CaseView>> {
         let id = uuid_arg("id", &id)?;
         let read = read_models(ctx, consistency).await?;
@@ -186,7 +191,7 @@ impl QueryRoot {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<CaseConnection> {
         let filter = filter.into_filter()?;
         let page = read_page(CaseConnection::CURSOR_KIND, first, after, last, before)?;
@@ -207,7 +212,7 @@ impl QueryRoot {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<AuditEntryConnection> {
         let id = uuid_arg("id", &id)?;
         let page = read_page(
@@ -234,7 +239,7 @@ impl QueryRoot {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<AuditEntryConnection> {
         let id = uuid_arg("accountId", &account_id)?;
         let page = read_page(ACTIVITY_CURSOR_KIND, first, after, last, before)?;
@@ -258,7 +263,7 @@ impl QueryRoot {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<AuditEntryConnection> {
         let id = uuid_arg("organisationId", &organisation_id)?;
         let page = read_page(ACTIVITY_CURSOR_KIND, first, after, last, before)?;
@@ -278,7 +283,7 @@ impl QueryRoot {
         &self,
         ctx: &Context<'_>,
         event_id: ID,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<Option<DecisionTraceView>> {
         let id = uuid_arg("eventId", &event_id)?;
         let read = read_models(ctx, consistency).await?;
@@ -293,7 +298,7 @@ impl QueryRoot {
         ctx: &Context<'_>,
         #[graphql(default)] scope: MetricsScopeInput,
         period: PeriodInput,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<MetricsReportView> {
         let scope = scope.scope()?;
         let period = period.period()?;
@@ -307,7 +312,7 @@ impl QueryRoot {
     async fn community(
         &self,
         ctx: &Context<'_>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<Option<Community>> {
         let read = read_models(ctx, consistency).await?;
         Ok(blocking(read, |read| read.community())
@@ -324,7 +329,7 @@ impl QueryRoot {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<CompoundConnection> {
         let page = read_page(CompoundConnection::CURSOR_KIND, first, after, last, before)?;
         let read = read_models(ctx, consistency).await?;
@@ -341,7 +346,7 @@ impl QueryRoot {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<OrganisationConnection> {
         let page = read_page(
             OrganisationConnection::CURSOR_KIND,
@@ -367,7 +372,7 @@ impl QueryRoot {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-        consistency: Option<u64>,
+        consistency: Option<Int64>,
     ) -> async_graphql::Result<RoleAssignmentConnection> {
         let id = uuid_arg("organisationId", &organisation_id)?;
         members(ctx, id, first, after, last, before, consistency).await

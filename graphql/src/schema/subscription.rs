@@ -11,6 +11,7 @@ use govledger_core::store::EventStore;
 use crate::schema::context::service;
 use crate::schema::ledger::{EventFilter, EventWindow, LedgerEvent, live_events};
 use crate::schema::read::{CaseKindName, uuid_arg};
+use crate::schema::scalars::Int64;
 
 pub struct SubscriptionRoot;
 
@@ -21,12 +22,15 @@ impl SubscriptionRoot {
     async fn ledger_events(
         &self,
         ctx: &Context<'_>,
-        from_position: Option<u64>,
+        from_position: Option<Int64>,
         filter: Option<EventFilter>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<LedgerEvent>> + use<>> {
         let service = service(ctx)?;
         let window = EventWindow::from_filter(filter.unwrap_or_default())?;
-        let from = from_position.unwrap_or_else(|| service.store.head().position + 1);
+        let from = match from_position {
+            Some(position) => position.non_negative("fromPosition")?,
+            None => service.store.head().position + 1,
+        };
         Ok(live_events(service, from, window))
     }
 
@@ -37,7 +41,7 @@ impl SubscriptionRoot {
         ctx: &Context<'_>,
         kind: CaseKindName,
         id: ID,
-        from_position: Option<u64>,
+        from_position: Option<Int64>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<LedgerEvent>> + use<>> {
         let service = service(ctx)?;
         let id = uuid_arg("id", &id)?;
@@ -51,7 +55,10 @@ impl SubscriptionRoot {
             stream_id: Some(stream.as_str().to_string()),
             ..EventFilter::default()
         })?;
-        let from = from_position.unwrap_or_else(|| service.store.head().position + 1);
+        let from = match from_position {
+            Some(position) => position.non_negative("fromPosition")?,
+            None => service.store.head().position + 1,
+        };
         Ok(live_events(service, from, window))
     }
 }

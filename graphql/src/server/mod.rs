@@ -3,6 +3,7 @@
 //! so tests bind `127.0.0.1:0` and run the real server in-process.
 
 mod auth;
+mod browser;
 mod graphql_http;
 mod media_type;
 pub mod metrics;
@@ -21,6 +22,7 @@ use tokio::sync::{Semaphore, watch};
 use crate::limits::WEBSOCKET_CONNECTIONS_MAX;
 use crate::schema::{Introspection, LedgerSchema};
 use crate::service::LedgerService;
+pub use browser::{CORS_ORIGINS_MAX, CorsOrigins, parse_origin};
 use metrics::Metrics;
 
 /// How the server is set up beyond its data.
@@ -48,11 +50,23 @@ pub(crate) struct ServerState {
 
 /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish,
 /// closes subscriptions and returns. The caller closes (flushes) the store afterwards.
+/// No other origin may call it from a browser (see `run_with_cors`).
 pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     service: Arc<LedgerService>,
     config: ServerConfig,
+) -> std::io::Result<()> {
+    run_with_cors(listener, shutdown, service, config, CorsOrigins::default()).await
+}
+
+/// `run`, with browsers on `cors_origins` allowed to call the API.
+pub async fn run_with_cors(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    service: Arc<LedgerService>,
+    config: ServerConfig,
+    cors_origins: CorsOrigins,
 ) -> std::io::Result<()> {
     let (shutdown_tx, shutting_down) = watch::channel(false);
     let state = ServerState {
@@ -67,7 +81,7 @@ pub async fn run(
         shutting_down,
         connection_init_timeout: config.connection_init_timeout,
     };
-    let app = router::router(state.clone());
+    let app = browser::layers(router::router(state.clone()), &cors_origins);
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "serving");
     }

@@ -9,7 +9,10 @@ pub struct HttpResponse {
     pub status: u16,
     /// Lower-cased names.
     pub headers: Vec<(String, String)>,
+    /// The body as text (lossy for binary bodies)…
     pub body: String,
+    /// …and as sent, after any chunked transfer coding (still content-encoded).
+    pub raw_body: Vec<u8>,
 }
 
 impl HttpResponse {
@@ -71,14 +74,18 @@ pub async fn try_request(
 }
 
 fn parse(raw: &[u8]) -> Result<HttpResponse, String> {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let (head, body) = match split {
+        Some(at) => (&raw[..at], &raw[at + 4..]),
+        None => (raw, &[][..]),
+    };
+    let head = String::from_utf8_lossy(head);
     let mut lines = head.lines();
     let status = lines
         .next()
         .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("no status line in {text:?}"))?;
+        .ok_or_else(|| format!("no status line in {head:?}"))?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -86,29 +93,34 @@ fn parse(raw: &[u8]) -> Result<HttpResponse, String> {
     let chunked = headers
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
+    let raw_body = if chunked {
         dechunk(body)
     } else {
-        body.to_string()
+        body.to_vec()
     };
     Ok(HttpResponse {
         status,
         headers,
-        body,
+        body: String::from_utf8_lossy(&raw_body).into_owned(),
+        raw_body,
     })
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..line_end])
+            .ok()
+            .and_then(|size| usize::from_str_radix(size.trim(), 16).ok());
+        let rest = &body[line_end + 2..];
+        let Some(size) = size else {
             break;
         };
         if size == 0 || rest.len() < size {
             break;
         }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
+        out.extend_from_slice(&rest[..size]);
+        body = rest[size..].strip_prefix(b"\r\n").unwrap_or(&rest[size..]);
     }
     out
 }

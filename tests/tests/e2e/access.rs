@@ -171,7 +171,7 @@ async fn each_role_is_refused_what_it_may_not_do_and_nothing_is_appended() {
     }
 }
 
-const CASE_PRIVACY: &str = "query($id: ID!, $consistency: Int) { \
+const CASE_PRIVACY: &str = "query($id: ID!, $consistency: Int64) { \
      case(kind: REQUEST, id: $id, consistency: $consistency) { unitIds \
      details { __typename ... on RequestDetails { requestKind requesterId } } } \
      events(last: 1) { nodes { eventType payload payloadHex actor { accountId } } } }";

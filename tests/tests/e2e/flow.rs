@@ -340,7 +340,7 @@ pub(crate) fn repair_steps(world: &World, repair: &Repair) -> Vec<Step> {
     ]
 }
 
-const CASE_STATUS: &str = "query($kind: CaseKind!, $id: ID!, $consistency: Int) { \
+const CASE_STATUS: &str = "query($kind: CaseKind!, $id: ID!, $consistency: Int64) { \
      case(kind: $kind, id: $id, consistency: $consistency) { status lastPosition } }";
 
 /// Sends one step and reads its case back at the step's consistency token.
@@ -407,7 +407,7 @@ async fn a_repair_runs_from_request_to_follow_up_and_reads_back_its_own_writes()
     let auditor = world.client(&world.cast.auditor);
     let events = auditor
         .data(
-            "query($from: Int!) { events(first: 100, filter: { fromPosition: $from }) { \
+            "query($from: Int64!) { events(first: 100, filter: { fromPosition: $from }) { \
              totalCount nodes { eventType } } }",
             json!({ "from": first }),
         )
@@ -430,7 +430,7 @@ async fn check_trace(world: &World, repair: &Repair, consistency: u64) {
     let auditor = world.client(&world.cast.auditor);
     let history = auditor
         .data(
-            "query($id: ID!, $c: Int) { caseHistory(kind: WORK_PROJECT, id: $id, consistency: $c) \
+            "query($id: ID!, $c: Int64) { caseHistory(kind: WORK_PROJECT, id: $id, consistency: $c) \
              { totalCount nodes { eventId eventType } } }",
             json!({ "id": repair.work_project_id, "c": consistency }),
         )
@@ -467,7 +467,7 @@ async fn check_metrics(world: &World, consistency: u64) {
     let metrics = world
         .public()
         .data(
-            "query($year: Int!, $c: Int) { metrics(period: { year: $year }, consistency: $c) { \
+            "query($year: Int!, $c: Int64) { metrics(period: { year: $year }, consistency: $c) { \
              requests { received closed closedFixed satisfactionRate { numerator denominator } } \
              works { completed quantities { unit planned delivered } } } }",
             json!({ "year": year, "c": consistency }),

@@ -219,7 +219,7 @@ async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors() {
     let events_after = "query($after: String) { events(first: 5, after: $after) { totalCount } }";
     let cases_after = "query($after: String) { cases(filter: { kind: REQUEST }, after: $after) \
                        { totalCount } }";
-    let case_at = "query($id: ID!, $at: Int) { case(kind: REQUEST, id: $id, consistency: $at) \
+    let case_at = "query($id: ID!, $at: Int64) { case(kind: REQUEST, id: $id, consistency: $at) \
                    { status } }";
     let head = world.client(&world.cast.auditor).head_position().await;
     let history_cursor = world

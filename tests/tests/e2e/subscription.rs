@@ -14,11 +14,11 @@ use crate::e2e::flow::{Repair, repair_steps, run_repair};
 /// Longest to wait for one live event.
 const NEXT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(10);
 
-const LEDGER_EVENTS: &str = "subscription($from: Int, $prefix: String) { \
+const LEDGER_EVENTS: &str = "subscription($from: Int64, $prefix: String) { \
      ledgerEvents(fromPosition: $from, filter: { streamPrefix: $prefix }) { \
      position eventType streamId payload } }";
 
-const CASE_UPDATES: &str = "subscription($from: Int, $id: ID!) { \
+const CASE_UPDATES: &str = "subscription($from: Int64, $id: ID!) { \
      caseUpdates(kind: WORK_PROJECT, id: $id, fromPosition: $from) { position eventType } }";
 
 /// The next `n` events of subscription `id`, each checked to be a `next` message.

@@ -7,7 +7,7 @@ use crate::access::ReadScope;
 use crate::payload_json::payload_json;
 use crate::schema::context::principal;
 use crate::schema::node::{GlobalId, hex_encode};
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 pub(crate) const LEDGER_EVENT_TYPE: &str = "LedgerEvent";
 
@@ -31,8 +31,8 @@ impl LedgerEvent {
     }
 
     /// Global position, from 1, gap-free.
-    async fn position(&self) -> u64 {
-        self.0.position
+    async fn position(&self) -> Int64 {
+        self.0.position.into()
     }
 
     async fn event_id(&self) -> ID {
@@ -44,8 +44,8 @@ impl LedgerEvent {
     }
 
     /// Version within the stream, from 1.
-    async fn stream_version(&self) -> u64 {
-        self.0.stream_version
+    async fn stream_version(&self) -> Int64 {
+        self.0.stream_version.into()
     }
 
     /// Past-tense type name, e.g. `RequestDispatched`.

@@ -2,14 +2,14 @@
 
 use async_graphql::{Enum, SimpleObject};
 
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 use crate::service::Verification;
 
 /// The newest durable event.
 #[derive(SimpleObject)]
 pub struct LedgerHead {
     /// 0 for an empty ledger.
-    pub position: u64,
+    pub position: Int64,
     /// Hex; 64 zeros for an empty ledger.
     pub hash: String,
     pub verification: LedgerVerification,
@@ -31,10 +31,10 @@ pub enum VerificationStatus {
 #[derive(SimpleObject)]
 pub struct LedgerVerification {
     pub status: VerificationStatus,
-    pub checked_through_position: Option<u64>,
-    pub events_checked: Option<u64>,
+    pub checked_through_position: Option<Int64>,
+    pub events_checked: Option<Int64>,
     pub checked_at: Option<DateTime>,
-    pub damaged_position: Option<u64>,
+    pub damaged_position: Option<Int64>,
     pub damage: Option<String>,
 }
 
@@ -50,7 +50,7 @@ impl From<Verification> for LedgerVerification {
         };
         match verification {
             Verification::Verifying { verified_at_open } => LedgerVerification {
-                checked_through_position: Some(verified_at_open.position),
+                checked_through_position: Some(verified_at_open.position.into()),
                 ..empty
             },
             Verification::Verified {
@@ -59,16 +59,16 @@ impl From<Verification> for LedgerVerification {
                 checked_at,
             } => LedgerVerification {
                 status: VerificationStatus::Verified,
-                checked_through_position: Some(head.position),
-                events_checked: Some(events_checked),
+                checked_through_position: Some(head.position.into()),
+                events_checked: Some(events_checked.into()),
                 checked_at: Some(DateTime(checked_at)),
                 ..empty
             },
             Verification::Damaged { damage, checked_at } => LedgerVerification {
                 status: VerificationStatus::Damaged,
-                checked_through_position: damage.position.checked_sub(1),
+                checked_through_position: damage.position.checked_sub(1).map(Int64::from),
                 checked_at: Some(DateTime(checked_at)),
-                damaged_position: Some(damage.position),
+                damaged_position: Some(damage.position.into()),
                 damage: Some(damage.reason),
                 ..empty
             },

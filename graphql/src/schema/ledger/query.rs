@@ -19,7 +19,7 @@ use crate::error::{ErrorCode, api_error, store_error};
 use crate::limits::{EVENTS_PAGE_SCAN_EVENTS_MAX, TOTAL_COUNT_SCAN_EVENTS_MAX};
 use crate::schema::ledger::LedgerEvent;
 use crate::schema::page::{PageFrom, PageInfo, PageRequest, encode_cursor};
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 /// Cursor namespace of the events connection.
 pub const EVENT_CURSOR_KIND: &str = "event";
@@ -30,8 +30,8 @@ const STREAM_EVENTS_MAX: usize = 10 * READ_PAGE_EVENTS_MAX;
 /// include `from` and exclude `to`.
 #[derive(Debug, Clone, Default, InputObject)]
 pub struct EventFilter {
-    pub from_position: Option<u64>,
-    pub to_position: Option<u64>,
+    pub from_position: Option<Int64>,
+    pub to_position: Option<Int64>,
     /// Exactly this stream (one case), e.g. `request-0190…`.
     pub stream_id: Option<String>,
     /// Streams whose id starts with this, e.g. `work-` for every work project.
@@ -84,6 +84,14 @@ fn parse_uuid(field: &str, id: &Option<ID>) -> Result<Option<Uuid>, async_graphq
 
 impl EventWindow {
     pub fn from_filter(filter: EventFilter) -> Result<EventWindow, async_graphql::Error> {
+        let from_position = filter
+            .from_position
+            .map(|p| p.non_negative("fromPosition"))
+            .transpose()?;
+        let to_position = filter
+            .to_position
+            .map(|p| p.non_negative("toPosition"))
+            .transpose()?;
         let stream = filter
             .stream_id
             .map(|id| StreamId::new(id).map_err(|e| bad_input(e.to_string())))
@@ -95,8 +103,8 @@ impl EventWindow {
             .map(|name| EventType::new(name).map_err(|e| bad_input(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(EventWindow {
-            from_position: filter.from_position.unwrap_or(1).max(1),
-            to_position: filter.to_position.unwrap_or(u64::MAX),
+            from_position: from_position.unwrap_or(1).max(1),
+            to_position: to_position.unwrap_or(u64::MAX),
             log_filter: LogFilter {
                 event_types,
                 stream_prefix: filter.stream_prefix,
@@ -236,12 +244,13 @@ impl EventConnection {
 
     /// How many events match the filter (ignoring cursors). A filter beyond position and
     /// recorded-time ranges is counted by a bounded scan and refused over a wide range.
-    async fn total_count(&self) -> async_graphql::Result<u64> {
+    async fn total_count(&self) -> async_graphql::Result<Int64> {
         let store = Arc::clone(&self.store);
         let window = self.window.clone();
         tokio::task::spawn_blocking(move || count_events(store.as_ref(), &window))
             .await
             .map_err(|e| crate::error::internal_error("counting events", e))?
+            .map(Int64::from)
     }
 }
 

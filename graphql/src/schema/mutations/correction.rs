@@ -10,8 +10,8 @@ use crate::schema::mutations::vocabulary::{
     DisputeType, ErasureBasis, FundingSource, LocationInput, Outcome, QuantityInput,
     RequestCategory, RequestKind, quantities,
 };
-use crate::schema::mutations::{BadInput, Built, id, id_at, run_typed};
-use crate::schema::scalars::DateTime;
+use crate::schema::mutations::{BadInput, Built, id, id_at, non_negative_at, run_typed};
+use crate::schema::scalars::{DateTime, Int64};
 
 type Result<T> = async_graphql::Result<T>;
 
@@ -41,11 +41,11 @@ pub enum CorrectedFieldInput {
     OccurredAt(DateTime),
     PlannedQuantities(Vec<QuantityInput>),
     ActualQuantities(Vec<QuantityInput>),
-    BudgetCents(i64),
-    CostCents(i64),
-    ContractAmountCents(i64),
+    BudgetCents(Int64),
+    CostCents(Int64),
+    ContractAmountCents(Int64),
     FundingSource(FundingSource),
-    FloorAreaDm2(u64),
+    FloorAreaDm2(Int64),
     DisputeType(DisputeType),
     Note(String),
 }
@@ -127,15 +127,17 @@ fn corrected(
                 CorrectedFieldInput::ActualQuantities(values) => {
                     CorrectedField::ActualQuantities(quantities(values))
                 }
-                CorrectedFieldInput::BudgetCents(cents) => CorrectedField::BudgetCents(cents),
-                CorrectedFieldInput::CostCents(cents) => CorrectedField::CostCents(cents),
+                CorrectedFieldInput::BudgetCents(cents) => CorrectedField::BudgetCents(cents.0),
+                CorrectedFieldInput::CostCents(cents) => CorrectedField::CostCents(cents.0),
                 CorrectedFieldInput::ContractAmountCents(cents) => {
-                    CorrectedField::ContractAmountCents(cents)
+                    CorrectedField::ContractAmountCents(cents.0)
                 }
                 CorrectedFieldInput::FundingSource(source) => {
                     CorrectedField::FundingSource(source.into())
                 }
-                CorrectedFieldInput::FloorAreaDm2(area) => CorrectedField::FloorAreaDm2(area),
+                CorrectedFieldInput::FloorAreaDm2(area) => CorrectedField::FloorAreaDm2(
+                    non_negative_at(&["corrected", &index.to_string(), "floorAreaDm2"], area)?,
+                ),
                 CorrectedFieldInput::DisputeType(kind) => CorrectedField::DisputeType(kind.into()),
                 CorrectedFieldInput::Note(text) => CorrectedField::Note(text),
             })

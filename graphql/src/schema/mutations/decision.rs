@@ -8,7 +8,7 @@ use govledger_core::domain::decision::vocabulary::Authorisation;
 use crate::schema::commands::{CommandOptions, CommandPayload};
 use crate::schema::mutations::vocabulary::{BallotChoice, DecisionMatter, FundingSource};
 use crate::schema::mutations::{BadInput, Built, id, id_at, ids, run_typed};
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 type Result<T> = async_graphql::Result<T>;
 
@@ -25,7 +25,7 @@ fn to_decision(decision_id: &ID, command: DecisionCommand) -> Built {
 pub struct AuthorisationInput {
     pub work_project_id: ID,
     pub funding_source: FundingSource,
-    pub budget_cents_max: i64,
+    pub budget_cents_max: Int64,
 }
 
 #[derive(InputObject)]
@@ -104,7 +104,7 @@ fn authorisations(
                     &input.work_project_id,
                 )?,
                 funding_source: input.funding_source.into(),
-                budget_cents_max: input.budget_cents_max,
+                budget_cents_max: input.budget_cents_max.0,
             })
         })
         .collect()

@@ -7,8 +7,8 @@ use govledger_core::domain::directory::commands::DirectoryCommand;
 
 use crate::schema::commands::{CommandOptions, CommandPayload};
 use crate::schema::mutations::vocabulary::{OrganisationKind, Role};
-use crate::schema::mutations::{Built, id, ids, optional_id, run_typed};
-use crate::schema::scalars::DateTime;
+use crate::schema::mutations::{Built, id, ids, non_negative_at, optional_id, run_typed};
+use crate::schema::scalars::{DateTime, Int64};
 
 type Result<T> = async_graphql::Result<T>;
 
@@ -23,8 +23,11 @@ pub struct BootstrapDirectoryInput {
     pub subdistrict: String,
     pub city: String,
     pub founded_year: u16,
+    #[graphql(validator(maximum = 2147483647))]
     pub registered_households: u32,
+    #[graphql(validator(maximum = 2147483647))]
     pub resident_households: u32,
+    #[graphql(validator(maximum = 2147483647))]
     pub residents: u32,
     pub committee_organisation_id: ID,
     pub committee_name: String,
@@ -38,6 +41,7 @@ pub struct BootstrapDirectoryInput {
 pub struct RegisterCompoundInput {
     pub compound_id: ID,
     pub name: String,
+    #[graphql(validator(maximum = 2147483647))]
     pub registered_households: u32,
     #[graphql(flatten)]
     pub options: CommandOptions,
@@ -60,7 +64,7 @@ pub struct RegisterUnitInput {
     /// The unit's label (building-entrance-room, e.g. `1-1-0101`).
     pub label: String,
     /// Floor area in square decimetres (100 dm² = 1 m²); it weighs owners' votes.
-    pub floor_area_dm2: u64,
+    pub floor_area_dm2: Int64,
     #[graphql(flatten)]
     pub options: CommandOptions,
 }
@@ -217,7 +221,7 @@ impl DirectoryMutations {
                 unit_id: id("unitId", &input.unit_id)?,
                 building_id: id("buildingId", &input.building_id)?,
                 label: input.label,
-                floor_area_dm2: input.floor_area_dm2,
+                floor_area_dm2: non_negative_at(&["floorAreaDm2"], input.floor_area_dm2)?,
             })
         })();
         run_typed(ctx, input.options, built).await

@@ -75,6 +75,19 @@ pub(crate) fn id<T: From<Uuid>>(field: &str, value: &ID) -> Result<T, BadInput> 
     id_at(&[field], value)
 }
 
+/// An `Int64` that must not be negative (an area, a count) at `path` inside the input.
+pub(crate) fn non_negative_at(
+    path: &[&str],
+    value: crate::schema::scalars::Int64,
+) -> Result<u64, BadInput> {
+    u64::try_from(value.0).map_err(|_| {
+        BadInput::new(
+            path,
+            format!("`{}` must not be negative, not {}", path.join("."), value.0),
+        )
+    })
+}
+
 /// An optional id at `path` inside the input.
 pub(crate) fn optional_id_at<T: From<Uuid>>(
     path: &[&str],

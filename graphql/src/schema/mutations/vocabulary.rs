@@ -14,6 +14,7 @@ use govledger_core::domain::role::{OrganisationKind as CoreOrganisationKind, Rol
 use govledger_core::domain::work_project::vocabulary::WorkCategory as CoreWorkCategory;
 
 use crate::schema::mutations::{BadInput, optional_id_at};
+use crate::schema::scalars::Int64;
 
 /// A GraphQL enum with the same variants as a domain enum, and the conversions both ways.
 macro_rules! mirror_enum {
@@ -188,13 +189,13 @@ impl LocationInput {
 /// An amount of work in a unit (`amount` 16 with `unit` UNIT_DOOR: sixteen unit doors).
 #[derive(Debug, Clone, Copy, InputObject)]
 pub struct QuantityInput {
-    pub amount: i64,
+    pub amount: Int64,
     pub unit: QuantityUnit,
 }
 
 impl From<QuantityInput> for Quantity {
     fn from(value: QuantityInput) -> Quantity {
-        Quantity::new(value.amount, value.unit.into())
+        Quantity::new(value.amount.0, value.unit.into())
     }
 }
 

@@ -9,7 +9,7 @@ use crate::schema::mutations::vocabulary::{
     FundingSource, QuantityInput, WorkCategory, quantities,
 };
 use crate::schema::mutations::{Built, id, ids, optional_id, run_typed};
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 type Result<T> = async_graphql::Result<T>;
 
@@ -44,7 +44,7 @@ pub struct ApproveWorkProjectInput {
     /// The published decision that authorises the project and its budget.
     pub decision_id: ID,
     pub funding_source: FundingSource,
-    pub budget_cents: i64,
+    pub budget_cents: Int64,
     #[graphql(flatten)]
     pub options: CommandOptions,
 }
@@ -54,7 +54,7 @@ pub struct ContractWorkProjectInput {
     pub work_project_id: ID,
     pub contractor_organisation_id: ID,
     pub contract_reference: String,
-    pub contract_amount_cents: i64,
+    pub contract_amount_cents: Int64,
     pub planned_completion_at: DateTime,
     #[graphql(flatten)]
     pub options: CommandOptions,
@@ -83,7 +83,7 @@ pub struct RecordWorkProgressInput {
 pub struct CompleteWorkProjectInput {
     pub work_project_id: ID,
     pub actual_quantities: Vec<QuantityInput>,
-    pub cost_cents: i64,
+    pub cost_cents: Int64,
     #[graphql(flatten)]
     pub options: CommandOptions,
 }
@@ -119,6 +119,7 @@ pub struct RaiseWarrantyClaimInput {
 pub struct SettleWarrantyClaimInput {
     pub work_project_id: ID,
     /// The claim's number within the project (1, 2, …).
+    #[graphql(validator(maximum = 2147483647))]
     pub claim_number: u32,
     pub note: String,
     #[graphql(flatten)]
@@ -170,7 +171,7 @@ impl WorkProjectMutations {
             let command = WorkProjectCommand::Approve {
                 decision_id: id("decisionId", &input.decision_id)?,
                 funding_source: input.funding_source.into(),
-                budget_cents: input.budget_cents,
+                budget_cents: input.budget_cents.0,
             };
             to_work_project(&input.work_project_id, command)
         })();
@@ -190,7 +191,7 @@ impl WorkProjectMutations {
                     &input.contractor_organisation_id,
                 )?,
                 contract_reference: input.contract_reference,
-                contract_amount_cents: input.contract_amount_cents,
+                contract_amount_cents: input.contract_amount_cents.0,
                 planned_completion_at: input.planned_completion_at.0,
             };
             to_work_project(&input.work_project_id, command)
@@ -231,7 +232,7 @@ impl WorkProjectMutations {
     ) -> Result<CommandPayload> {
         let command = WorkProjectCommand::Complete {
             actual_quantities: quantities(input.actual_quantities),
-            cost_cents: input.cost_cents,
+            cost_cents: input.cost_cents.0,
         };
         let built = to_work_project(&input.work_project_id, command);
         run_typed(ctx, input.options, built).await

@@ -7,17 +7,17 @@ use govledger_projections::audit::query::{
 
 use crate::schema::connection::read_connection;
 use crate::schema::read::case::CaseKindName;
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 /// One ledger event as an auditor reads it (no payload).
 #[derive(Clone, SimpleObject)]
 #[graphql(name = "AuditEntry")]
 pub struct AuditEntryView {
-    pub position: u64,
+    pub position: Int64,
     pub event_id: ID,
     pub event_type: String,
     pub stream_id: String,
-    pub stream_version: u64,
+    pub stream_version: Int64,
     pub occurred_at: DateTime,
     pub recorded_at: DateTime,
     pub actor_account_id: ID,
@@ -32,11 +32,11 @@ pub struct AuditEntryView {
 impl From<AuditEntry> for AuditEntryView {
     fn from(entry: AuditEntry) -> AuditEntryView {
         AuditEntryView {
-            position: entry.position,
+            position: entry.position.into(),
             event_id: ID(entry.event_id.to_string()),
             event_type: entry.event_type,
             stream_id: entry.stream_id,
-            stream_version: entry.stream_version,
+            stream_version: entry.stream_version.into(),
             occurred_at: DateTime(entry.occurred_at),
             recorded_at: DateTime(entry.recorded_at),
             actor_account_id: ID(entry.actor_account_id.to_string()),

@@ -11,7 +11,7 @@ use crate::schema::node::GlobalId;
 use crate::schema::read::audit::{AuditEntryConnection, AuditEntryView};
 use crate::schema::read::details::CaseDetailsView;
 use crate::schema::read::{blocking, read_models, uuid_arg};
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 pub(crate) const CASE_TYPE: &str = "Case";
 
@@ -131,12 +131,12 @@ impl CaseView {
         self.0.awaiting_outcome
     }
 
-    async fn first_position(&self) -> u64 {
-        self.0.first_position
+    async fn first_position(&self) -> Int64 {
+        self.0.first_position.into()
     }
 
-    async fn last_position(&self) -> u64 {
-        self.0.last_position
+    async fn last_position(&self) -> Int64 {
+        self.0.last_position.into()
     }
 
     async fn event_count(&self) -> u32 {

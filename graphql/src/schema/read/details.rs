@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::access::ReadScope;
 use crate::schema::context::principal;
 use crate::schema::mutations::vocabulary::QuantityUnit;
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 fn id(id: Uuid) -> ID {
     ID(id.to_string())
@@ -137,14 +137,14 @@ impl RequestDetailsView {
 #[derive(Clone, SimpleObject)]
 #[graphql(name = "Quantity")]
 pub struct QuantityView {
-    pub amount: i64,
+    pub amount: Int64,
     pub unit: QuantityUnit,
 }
 
 fn quantities(list: &[Quantity]) -> Vec<QuantityView> {
     list.iter()
         .map(|q| QuantityView {
-            amount: q.amount,
+            amount: q.amount.into(),
             unit: q.unit.into(),
         })
         .collect()
@@ -170,8 +170,8 @@ impl InspectionDetailsView {
     }
 
     /// Ledger position of the inspection event.
-    async fn position(&self) -> u64 {
-        self.0.position
+    async fn position(&self) -> Int64 {
+        self.0.position.into()
     }
 
     /// The report (passed) or the defects (failed).
@@ -212,8 +212,8 @@ impl WorkProjectDetailsView {
         self.0.funding_source.as_deref()
     }
 
-    async fn budget_cents(&self) -> Option<i64> {
-        self.0.budget_cents
+    async fn budget_cents(&self) -> Option<Int64> {
+        self.0.budget_cents.map(Int64::from)
     }
 
     async fn contractor_organisation_id(&self) -> Option<ID> {
@@ -224,12 +224,12 @@ impl WorkProjectDetailsView {
         self.0.contract_reference.as_deref()
     }
 
-    async fn contract_amount_cents(&self) -> Option<i64> {
-        self.0.contract_amount_cents
+    async fn contract_amount_cents(&self) -> Option<Int64> {
+        self.0.contract_amount_cents.map(Int64::from)
     }
 
-    async fn cost_cents(&self) -> Option<i64> {
-        self.0.cost_cents
+    async fn cost_cents(&self) -> Option<Int64> {
+        self.0.cost_cents.map(Int64::from)
     }
 
     async fn percent_complete(&self) -> u8 {
@@ -329,7 +329,7 @@ impl MediationDetailsView {
 pub struct AuthorisationDetailsView {
     pub work_project_id: ID,
     pub funding_source: String,
-    pub budget_cents_max: i64,
+    pub budget_cents_max: Int64,
 }
 
 impl From<&AuthorisationView> for AuthorisationDetailsView {
@@ -337,7 +337,7 @@ impl From<&AuthorisationView> for AuthorisationDetailsView {
         AuthorisationDetailsView {
             work_project_id: id(view.work_project_id),
             funding_source: view.funding_source.clone(),
-            budget_cents_max: view.budget_cents_max,
+            budget_cents_max: view.budget_cents_max.into(),
         }
     }
 }
@@ -346,31 +346,31 @@ impl From<&AuthorisationView> for AuthorisationDetailsView {
 #[derive(Clone, SimpleObject)]
 #[graphql(name = "Tally")]
 pub struct TallyView {
-    pub electorate_area_dm2: u64,
-    pub electorate_heads: u64,
-    pub participating_area_dm2: u64,
-    pub participating_heads: u64,
-    pub for_area_dm2: u64,
-    pub for_heads: u64,
-    pub against_area_dm2: u64,
-    pub against_heads: u64,
-    pub abstain_area_dm2: u64,
-    pub abstain_heads: u64,
+    pub electorate_area_dm2: Int64,
+    pub electorate_heads: Int64,
+    pub participating_area_dm2: Int64,
+    pub participating_heads: Int64,
+    pub for_area_dm2: Int64,
+    pub for_heads: Int64,
+    pub against_area_dm2: Int64,
+    pub against_heads: Int64,
+    pub abstain_area_dm2: Int64,
+    pub abstain_heads: Int64,
 }
 
 impl From<&Tally> for TallyView {
     fn from(t: &Tally) -> TallyView {
         TallyView {
-            electorate_area_dm2: t.electorate_area_dm2,
-            electorate_heads: t.electorate_heads,
-            participating_area_dm2: t.participating_area_dm2,
-            participating_heads: t.participating_heads,
-            for_area_dm2: t.for_area_dm2,
-            for_heads: t.for_heads,
-            against_area_dm2: t.against_area_dm2,
-            against_heads: t.against_heads,
-            abstain_area_dm2: t.abstain_area_dm2,
-            abstain_heads: t.abstain_heads,
+            electorate_area_dm2: t.electorate_area_dm2.into(),
+            electorate_heads: t.electorate_heads.into(),
+            participating_area_dm2: t.participating_area_dm2.into(),
+            participating_heads: t.participating_heads.into(),
+            for_area_dm2: t.for_area_dm2.into(),
+            for_heads: t.for_heads.into(),
+            against_area_dm2: t.against_area_dm2.into(),
+            against_heads: t.against_heads.into(),
+            abstain_area_dm2: t.abstain_area_dm2.into(),
+            abstain_heads: t.abstain_heads.into(),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::schema::context::principal;
 use crate::schema::node::GlobalId;
 use crate::schema::page::charged_page_size;
 use crate::schema::read::{blocking, read_models};
-use crate::schema::scalars::DateTime;
+use crate::schema::scalars::{DateTime, Int64};
 
 pub(crate) const COMMUNITY_TYPE: &str = "Community";
 pub(crate) const COMPOUND_TYPE: &str = "Compound";
@@ -321,8 +321,8 @@ impl Unit {
         }
     }
 
-    async fn floor_area_dm2(&self) -> u64 {
-        self.0.floor_area_dm2
+    async fn floor_area_dm2(&self) -> Int64 {
+        self.0.floor_area_dm2.into()
     }
 
     /// The owners (person ids; their details live in the personal-data store); `null` in the
@@ -438,7 +438,7 @@ pub(crate) async fn members(
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
-    consistency: Option<u64>,
+    consistency: Option<Int64>,
 ) -> async_graphql::Result<RoleAssignmentConnection> {
     let page = read_page(
         RoleAssignmentConnection::CURSOR_KIND,

@@ -7,6 +7,7 @@ use govledger_projections::metrics::scope::{MetricsScope, Period};
 
 use crate::error::{ErrorCode, api_error};
 use crate::schema::read::uuid_arg;
+use crate::schema::scalars::Int64;
 
 /// What the metrics are about: at most one of the fields; none means the whole community.
 #[derive(Debug, Clone, Default, InputObject)]
@@ -66,16 +67,16 @@ impl PeriodInput {
 #[derive(SimpleObject)]
 #[graphql(name = "Rate")]
 pub struct RateView {
-    pub numerator: u64,
-    pub denominator: u64,
+    pub numerator: Int64,
+    pub denominator: Int64,
     pub value: Option<f64>,
 }
 
 impl From<Rate> for RateView {
     fn from(rate: Rate) -> RateView {
         RateView {
-            numerator: rate.numerator,
-            denominator: rate.denominator,
+            numerator: rate.numerator.into(),
+            denominator: rate.denominator.into(),
             value: rate.value(),
         }
     }
@@ -84,18 +85,18 @@ impl From<Rate> for RateView {
 #[derive(SimpleObject)]
 #[graphql(name = "TimeToClose")]
 pub struct TimeToCloseView {
-    pub sample_size: u64,
-    pub median_seconds: Option<i64>,
-    pub p90_seconds: Option<i64>,
+    pub sample_size: Int64,
+    pub median_seconds: Option<Int64>,
+    pub p90_seconds: Option<Int64>,
     pub is_exact: bool,
 }
 
 impl From<TimeToClose> for TimeToCloseView {
     fn from(t: TimeToClose) -> TimeToCloseView {
         TimeToCloseView {
-            sample_size: t.sample_size,
-            median_seconds: t.median_seconds,
-            p90_seconds: t.p90_seconds,
+            sample_size: t.sample_size.into(),
+            median_seconds: t.median_seconds.map(Int64::from),
+            p90_seconds: t.p90_seconds.map(Int64::from),
             is_exact: t.is_exact,
         }
     }
@@ -103,14 +104,14 @@ impl From<TimeToClose> for TimeToCloseView {
 
 #[derive(SimpleObject)]
 pub struct RequestMetricsView {
-    pub received: u64,
-    pub rejected: u64,
-    pub dispatched: u64,
-    pub resolved: u64,
-    pub escalated: u64,
+    pub received: Int64,
+    pub rejected: Int64,
+    pub dispatched: Int64,
+    pub resolved: Int64,
+    pub escalated: Int64,
     /// Closed, whatever the outcome ("closed" is never "fixed": see `closedFixed`).
-    pub closed: u64,
-    pub closed_fixed: u64,
+    pub closed: Int64,
+    pub closed_fixed: Int64,
     pub response_rate: RateView,
     pub send_back_rate: RateView,
     pub on_time_closure_rate: RateView,
@@ -123,9 +124,9 @@ pub struct RequestMetricsView {
 
 #[derive(SimpleObject)]
 pub struct MediationMetricsView {
-    pub registered: u64,
-    pub declined: u64,
-    pub concluded: u64,
+    pub registered: Int64,
+    pub declined: Int64,
+    pub concluded: Int64,
     pub agreement_rate: RateView,
     pub within_month_rate: RateView,
     pub performance_rate: RateView,
@@ -134,28 +135,28 @@ pub struct MediationMetricsView {
 #[derive(SimpleObject)]
 pub struct QuantityTotalsView {
     pub unit: String,
-    pub planned: i64,
-    pub delivered: i64,
+    pub planned: Int64,
+    pub delivered: Int64,
 }
 
 #[derive(SimpleObject)]
 pub struct WorkMetricsView {
-    pub completed: u64,
-    pub budget_cents: i64,
-    pub cost_cents: i64,
+    pub completed: Int64,
+    pub budget_cents: Int64,
+    pub cost_cents: Int64,
     pub quantities: Vec<QuantityTotalsView>,
-    pub decision_to_completion_days_total: i64,
+    pub decision_to_completion_days_total: Int64,
 }
 
 #[derive(SimpleObject)]
 pub struct DecisionMetricsView {
-    pub tallied: u64,
-    pub adopted: u64,
-    pub failed: u64,
-    pub published: u64,
+    pub tallied: Int64,
+    pub adopted: Int64,
+    pub failed: Int64,
+    pub published: Int64,
     pub participation_by_area: RateView,
     pub participation_by_head: RateView,
-    pub decision_to_publication_days_total: i64,
+    pub decision_to_publication_days_total: Int64,
 }
 
 #[derive(SimpleObject)]
@@ -175,13 +176,13 @@ impl From<MetricsReport> for MetricsReportView {
         let d = report.decisions;
         MetricsReportView {
             requests: RequestMetricsView {
-                received: r.received,
-                rejected: r.rejected,
-                dispatched: r.dispatched,
-                resolved: r.resolved,
-                escalated: r.escalated,
-                closed: r.closed,
-                closed_fixed: r.closed_fixed,
+                received: r.received.into(),
+                rejected: r.rejected.into(),
+                dispatched: r.dispatched.into(),
+                resolved: r.resolved.into(),
+                escalated: r.escalated.into(),
+                closed: r.closed.into(),
+                closed_fixed: r.closed_fixed.into(),
                 response_rate: r.response_rate.into(),
                 send_back_rate: r.send_back_rate.into(),
                 on_time_closure_rate: r.on_time_closure_rate.into(),
@@ -192,36 +193,36 @@ impl From<MetricsReport> for MetricsReportView {
                 time_to_close: r.time_to_close.into(),
             },
             mediations: MediationMetricsView {
-                registered: m.registered,
-                declined: m.declined,
-                concluded: m.concluded,
+                registered: m.registered.into(),
+                declined: m.declined.into(),
+                concluded: m.concluded.into(),
                 agreement_rate: m.agreement_rate.into(),
                 within_month_rate: m.within_month_rate.into(),
                 performance_rate: m.performance_rate.into(),
             },
             works: WorkMetricsView {
-                completed: w.completed,
-                budget_cents: w.budget_cents,
-                cost_cents: w.cost_cents,
+                completed: w.completed.into(),
+                budget_cents: w.budget_cents.into(),
+                cost_cents: w.cost_cents.into(),
                 quantities: w
                     .quantities
                     .into_iter()
                     .map(|q| QuantityTotalsView {
                         unit: q.unit,
-                        planned: q.planned,
-                        delivered: q.delivered,
+                        planned: q.planned.into(),
+                        delivered: q.delivered.into(),
                     })
                     .collect(),
-                decision_to_completion_days_total: w.decision_to_completion_days_total,
+                decision_to_completion_days_total: w.decision_to_completion_days_total.into(),
             },
             decisions: DecisionMetricsView {
-                tallied: d.tallied,
-                adopted: d.adopted,
-                failed: d.failed,
-                published: d.published,
+                tallied: d.tallied.into(),
+                adopted: d.adopted.into(),
+                failed: d.failed.into(),
+                published: d.published.into(),
                 participation_by_area: d.participation_by_area.into(),
                 participation_by_head: d.participation_by_head.into(),
-                decision_to_publication_days_total: d.decision_to_publication_days_total,
+                decision_to_publication_days_total: d.decision_to_publication_days_total.into(),
             },
         }
     }

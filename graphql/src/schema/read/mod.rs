@@ -25,11 +25,12 @@ use govledger_projections::read_api::ReadApi;
 
 use crate::error::{ErrorCode, api_error, internal_error};
 use crate::schema::context::service;
+use crate::schema::scalars::Int64;
 
 /// The read models, once they have applied `consistency` (when given).
 pub(crate) async fn read_models<'a>(
     ctx: &Context<'a>,
-    consistency: Option<u64>,
+    consistency: Option<Int64>,
 ) -> async_graphql::Result<&'a ReadApi> {
     let service = service(ctx)?;
     let read = service.read.as_ref().ok_or_else(|| {
@@ -38,7 +39,8 @@ pub(crate) async fn read_models<'a>(
             "this server runs without read models",
         )
     })?;
-    if let Some(position) = consistency {
+    if let Some(consistency) = consistency {
+        let position = consistency.non_negative("consistency")?;
         service
             .wait_for_consistency(position)
             .await

@@ -1,6 +1,7 @@
 //! `readModels`: each read model's state, how far it has applied the ledger, and why it
 //! stopped if it did, so an operator sees which projection needs a rebuild.
 
+use crate::schema::scalars::Int64;
 use async_graphql::{Enum, SimpleObject};
 use govledger_projections::runner::{ProjectionState, ProjectionStatus};
 
@@ -26,13 +27,13 @@ pub struct ReadModelStatusView {
     pub version: u32,
     pub state: ReadModelState,
     /// The last position the answering generation has applied (0 when none answers yet).
-    pub applied_position: u64,
-    pub head_position: u64,
-    pub lag_events: u64,
+    pub applied_position: Int64,
+    pub head_position: Int64,
+    pub lag_events: Int64,
     /// While rebuilding: how far the new generation has got.
-    pub rebuilt_position: Option<u64>,
+    pub rebuilt_position: Option<Int64>,
     /// When failed: the position of the event it could not apply.
-    pub stopped_at_position: Option<u64>,
+    pub stopped_at_position: Option<Int64>,
     /// When failed: why, naming the read-model key where a stored record is at fault.
     pub stop_reason: Option<String>,
 }
@@ -56,11 +57,11 @@ impl From<ProjectionStatus> for ReadModelStatusView {
             name: status.name.to_string(),
             version: status.version,
             state,
-            applied_position: status.applied_position,
-            head_position: status.head_position,
-            lag_events: status.lag_events,
-            rebuilt_position,
-            stopped_at_position,
+            applied_position: status.applied_position.into(),
+            head_position: status.head_position.into(),
+            lag_events: status.lag_events.into(),
+            rebuilt_position: rebuilt_position.map(Int64::from),
+            stopped_at_position: stopped_at_position.map(Int64::from),
             stop_reason,
         }
     }
