@@ -18,6 +18,9 @@
 //!   no gap, positions and hashes stable, every read model ready after the restart.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
+//! - `tlog`: the real server's `/tlog/` entry bundles and hash tiles recompute the root of
+//!   the checkpoint it signed within a second of new events, verified with the key
+//!   `govledger tlog key` prints; an older checkpoint is a prefix.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -30,4 +33,5 @@ mod e2e {
     mod read_models;
     mod restart;
     mod subscription;
+    mod tlog;
 }

@@ -8,6 +8,7 @@ mod media_type;
 pub mod metrics;
 mod probes;
 mod router;
+mod tlog_tiles;
 mod websocket;
 
 use std::future::Future;

@@ -10,6 +10,8 @@ pub struct HttpResponse {
     /// Lower-cased names.
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body's exact bytes (tiles are binary).
+    pub body_bytes: Vec<u8>,
 }
 
 impl HttpResponse {
@@ -71,14 +73,18 @@ pub async fn try_request(
 }
 
 fn parse(raw: &[u8]) -> Result<HttpResponse, String> {
-    let text = String::from_utf8_lossy(raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let (head_bytes, body_bytes) = match split {
+        Some(at) => (&raw[..at], &raw[at + 4..]),
+        None => (raw, &raw[raw.len()..]),
+    };
+    let head = String::from_utf8_lossy(head_bytes);
     let mut lines = head.lines();
     let status = lines
         .next()
         .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("no status line in {text:?}"))?;
+        .ok_or_else(|| format!("no status line in {:?}", String::from_utf8_lossy(raw)))?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|line| line.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -86,29 +92,32 @@ fn parse(raw: &[u8]) -> Result<HttpResponse, String> {
     let chunked = headers
         .iter()
         .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
+    let body_bytes = if chunked {
+        dechunk(body_bytes)
     } else {
-        body.to_string()
+        body_bytes.to_vec()
     };
     Ok(HttpResponse {
         status,
         headers,
-        body,
+        body: String::from_utf8_lossy(&body_bytes).to_string(),
+        body_bytes,
     })
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(line_end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&body[..line_end]);
+        let Ok(size) = usize::from_str_radix(size_text.trim(), 16) else {
             break;
         };
+        let rest = &body[line_end + 2..];
         if size == 0 || rest.len() < size {
             break;
         }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
+        out.extend_from_slice(&rest[..size]);
+        body = rest[size..].strip_prefix(b"\r\n").unwrap_or(&rest[size..]);
     }
     out
 }
