@@ -1,15 +1,19 @@
 //! The log over HTTP (issue 14): the real server signs a checkpoint within a second of new
 //! events; `govledger tlog key` prints the key it verifies with; the entry bundles and hash
 //! tiles fetched from `/tlog/` recompute the signed root, and an older checkpoint's root is
-//! the root of a prefix of the same entries; cache headers as C2SP tlog-tiles asks.
+//! the root of a prefix of the same entries; cache headers as C2SP tlog-tiles asks; the
+//! GraphQL inclusion and consistency proofs verify against the signed roots.
 
 use std::time::Duration;
 
 use govledger_core::hash::Hash256;
 use govledger_core::tlog::note::NoteVerifier;
 use govledger_core::tlog::tile::{TILE_WIDTH, Tile, TileKind};
-use govledger_core::tlog::{Checkpoint, MemoryTree, leaf_hash, node_hash};
+use govledger_core::tlog::{
+    Checkpoint, MemoryTree, leaf_hash, node_hash, verify_consistency, verify_inclusion,
+};
 use govledger_tests::e2e::{HttpResponse, World, request, run_cli};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::e2e::flow::receive;
@@ -172,6 +176,61 @@ async fn tiles_from_the_real_server_recompute_the_signed_root() {
     assert_eq!(root_from_hash_tiles(&world, new.tree_size).await, new.root);
     let leaf_hashes: Vec<Hash256> = entries.iter().map(|e| leaf_hash(e)).collect();
     assert_eq!(leaf_hashes.len() as u64, new.tree_size);
+
+    // The same tree through GraphQL, checked with nothing but the proofs and the
+    // checkpoints' roots.
+    let public = world.public();
+    let proofs = public
+        .data(
+            "query($position: Int!, $old: Int!, $new: Int!) { \
+             event(position: $position) { inclusionProof(treeSize: $new) { leafIndex leafHash rootHash hashes } } \
+             consistencyProof(fromSize: $old, toSize: $new) { fromRootHash toRootHash hashes } \
+             checkpoints(first: 2) { nodes { treeSize rootHash note } pageInfo { hasNextPage } } \
+             ledgerHead { checkpoint { treeSize } } }",
+            json!({"position": old.tree_size, "old": old.tree_size, "new": new.tree_size}),
+        )
+        .await;
+    let hash = |value: &Value| Hash256::from_hex(value.as_str().expect("hex")).expect("a hash");
+    let hashes = |value: &Value| {
+        value
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(hash)
+            .collect::<Vec<_>>()
+    };
+    let inclusion = &proofs["event"]["inclusionProof"];
+    assert_eq!(
+        hash(&inclusion["leafHash"]),
+        leaf_hash(&entries[old.tree_size as usize - 1])
+    );
+    assert_eq!(hash(&inclusion["rootHash"]), new.root);
+    assert_eq!(
+        verify_inclusion(
+            old.tree_size - 1,
+            new.tree_size,
+            &hash(&inclusion["leafHash"]),
+            &hashes(&inclusion["hashes"]),
+            &new.root
+        ),
+        Ok(())
+    );
+    let consistency = &proofs["consistencyProof"];
+    assert_eq!(
+        verify_consistency(
+            old.tree_size,
+            new.tree_size,
+            &old.root,
+            &new.root,
+            &hashes(&consistency["hashes"])
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        proofs["checkpoints"]["nodes"][0]["treeSize"],
+        json!(new.tree_size)
+    );
+    assert!(proofs["ledgerHead"]["checkpoint"]["treeSize"].as_u64() >= Some(new.tree_size));
 
     let beyond = Tile {
         kind: TileKind::Entries,
