@@ -20,7 +20,9 @@
 //!   directory administrator rebuilds one, while queries keep answering.
 //! - `tlog`: the real server's `/tlog/` entry bundles and hash tiles recompute the root of
 //!   the checkpoint it signed within a second of new events, verified with the key
-//!   `govledger tlog key` prints; an older checkpoint is a prefix.
+//!   `govledger tlog key` prints; an older checkpoint is a prefix; GraphQL's proofs verify
+//!   against the signed roots; docs/audit.md's Python check accepts the export and refuses
+//!   a stale checkpoint and a foreign key.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use govledger_core::hash::Hash256;
-use govledger_core::tlog::note::NoteVerifier;
+use govledger_core::tlog::note::{NoteSigner, NoteVerifier};
 use govledger_core::tlog::tile::{TILE_WIDTH, Tile, TileKind};
 use govledger_core::tlog::{
     Checkpoint, MemoryTree, leaf_hash, node_hash, verify_consistency, verify_inclusion,
@@ -249,4 +249,78 @@ async fn tiles_from_the_real_server_recompute_the_signed_root() {
         "non-canonical path"
     );
     assert_eq!(get(&world, "/tlog/tile/9/000").await.status, 404);
+}
+
+/// The Python check printed in docs/audit.md, as the docs show it.
+fn audit_script() -> String {
+    let audit = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/audit.md"))
+        .expect("docs/audit.md");
+    let start = audit
+        .find("```python\nimport base64")
+        .expect("the checkpoint script in docs/audit.md")
+        + "```python\n".len();
+    let length = audit[start..].find("```").expect("the script's end");
+    audit[start..start + length].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_documented_python_check_accepts_the_export_and_refuses_a_foreign_checkpoint() {
+    let mut world = World::start().await;
+    let data = world.data();
+    let data = data.to_str().expect("UTF-8 path");
+    let output = run_cli(&["tlog", "key", "--data", data]);
+    let key = String::from_utf8(output.stdout)
+        .expect("UTF-8")
+        .trim_end()
+        .to_string();
+    let verifier = NoteVerifier::parse(&key).expect("a verifier key");
+    let clerk = world.client(&world.cast.clerk);
+    let old_size = clerk.head_position().await;
+    let (_, old_note) = checkpoint_reaching(&world, &verifier, old_size).await;
+    clerk
+        .run(&receive(&world, Uuid::now_v7(), None, None))
+        .await;
+    let head = clerk.head_position().await;
+    let (_, new_note) = checkpoint_reaching(&world, &verifier, head).await;
+    assert_eq!(world.stop(), Some(0));
+
+    let file = |name: &str, text: &str| {
+        let path = world.scratch(name);
+        std::fs::write(&path, text).expect("writing a scratch file");
+        path.to_str().expect("UTF-8 path").to_string()
+    };
+    let (script, old, new) = (
+        file("verify.py", &audit_script()),
+        file("old.txt", &old_note),
+        file("new.txt", &new_note),
+    );
+    let export = world.scratch("ledger.jsonl");
+    let export = export.to_str().expect("UTF-8 path");
+    assert!(
+        run_cli(&["export", "--data", data, "--out", export])
+            .status
+            .success()
+    );
+    let python = |args: &[&str]| {
+        std::process::Command::new("python3")
+            .arg(&script)
+            .args(args)
+            .output()
+            .expect("python3 runs")
+    };
+
+    let accepted = python(&[&key, export, &new, &old]);
+    assert!(accepted.status.success(), "{accepted:?}");
+    assert!(
+        String::from_utf8_lossy(&accepted.stdout).contains("exactly the signed tree"),
+        "{accepted:?}"
+    );
+    // A checkpoint of a tree the export is not (the older one, as if it were current).
+    assert!(!python(&[&key, export, &old]).status.success());
+    // Another log's key.
+    let foreign = NoteSigner::new(verifier.name(), &[7; 32])
+        .expect("a key")
+        .verifier()
+        .to_text();
+    assert!(!python(&[&foreign, export, &new]).status.success());
 }
