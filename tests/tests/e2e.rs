@@ -29,6 +29,11 @@
 //! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy
 //!   organisation, the synthetic ledger compressed into a month), small, served ready with
 //!   the counts they recorded.
+//! - `tlog`: the real server's `/tlog/` entry bundles and hash tiles recompute the root of
+//!   the checkpoint it signed within a second of new events, verified with the key
+//!   `govledger tlog key` prints; an older checkpoint is a prefix; GraphQL's proofs verify
+//!   against the signed roots; docs/audit.md's Python check accepts the export and refuses
+//!   a stale checkpoint and a foreign key.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -46,4 +51,5 @@ mod e2e {
     mod restart;
     mod shapes;
     mod subscription;
+    mod tlog;
 }

@@ -121,8 +121,9 @@ pub struct NoteVerifier {
 impl NoteVerifier {
     /// Parses `<name>+<key id hex>+<base64(0x01 || public key)>`.
     pub fn parse(text: &str) -> Result<NoteVerifier, NoteError> {
-        let mut parts = text.trim_end_matches('\n').rsplitn(3, '+');
-        let (Some(encoded), Some(id_hex), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // Names hold no '+', the base64 key may: split from the left.
+        let mut parts = text.trim_end_matches('\n').splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(NoteError::BadVerifierKey("expected <name>+<id>+<key>"));
         };
@@ -262,6 +263,11 @@ mod tests {
         assert!(verifier.open(&tampered).is_err());
         assert!(NoteSigner::new("bad name", &[7; 32]).is_err());
         assert!(NoteVerifier::parse("name+00000000+AQ==").is_err());
+        // transparency-dev/formats' test key whose base64 holds a '+'.
+        let plus =
+            NoteVerifier::parse("TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6")
+                .unwrap();
+        assert_eq!(plus.name(), "TEST");
     }
 
     #[test]

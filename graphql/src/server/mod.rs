@@ -10,6 +10,7 @@ pub mod metrics;
 mod probes;
 mod response_body;
 mod router;
+mod tlog_tiles;
 mod websocket;
 
 use std::future::Future;

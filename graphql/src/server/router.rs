@@ -9,7 +9,7 @@ use axum::response::{Html, Response};
 use axum::routing::get;
 
 use crate::limits::REQUEST_BODY_BYTES_MAX;
-use crate::server::{ServerState, graphql_http, metrics, probes};
+use crate::server::{ServerState, graphql_http, metrics, probes, tlog_tiles};
 
 pub(crate) fn router(state: ServerState) -> Router {
     Router::new()
@@ -21,6 +21,8 @@ pub(crate) fn router(state: ServerState) -> Router {
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
         .route("/metrics", get(metrics::render))
+        .route("/tlog/checkpoint", get(tlog_tiles::checkpoint))
+        .route("/tlog/tile/{*path}", get(tlog_tiles::tile))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
