@@ -10,6 +10,8 @@
 //!   the decision trace and the metrics of the result.
 //! - `subscription`: `ledgerEvents` and `caseUpdates` over `graphql-transport-ws` receive
 //!   those events live; the public view gets no payloads; an unknown token no connection.
+//! - `graphiql`: the page at `/` and every asset it references are served by govledger
+//!   itself (offline).
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
 //!   rules, parameters) by id; at most 100 errors per response.
 //! - `integers`: out-of-range `Int` refused; positions and amounts past 2³¹ as `Int64`.
@@ -35,6 +37,7 @@ mod e2e {
     mod crash;
     mod demo;
     mod flow;
+    mod graphiql;
     mod http_audit;
     mod integers;
     mod introspection;

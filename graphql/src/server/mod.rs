@@ -4,6 +4,7 @@
 
 mod auth;
 mod browser;
+mod graphiql;
 mod graphql_http;
 mod media_type;
 pub mod metrics;
