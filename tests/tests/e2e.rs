@@ -28,6 +28,8 @@
 //!   no gap, positions and hashes stable, every read model ready after the restart.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
+//! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
+//!   answers on the demo; refusals are JSON errors.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -43,6 +45,7 @@ mod e2e {
     mod introspection;
     mod protocol;
     mod read_models;
+    mod reports;
     mod restart;
     mod subscription;
 }

@@ -9,6 +9,7 @@ mod graphql_http;
 mod media_type;
 pub mod metrics;
 mod probes;
+mod reports;
 mod response_body;
 mod router;
 mod websocket;
