@@ -2,7 +2,7 @@
 //! Prometheus metrics. `run` takes a bound listener and a shutdown future (mini-redis style),
 //! so tests bind `127.0.0.1:0` and run the real server in-process.
 
-mod auth;
+pub(crate) mod auth;
 mod browser;
 mod graphiql;
 mod graphql_http;

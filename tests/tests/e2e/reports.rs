@@ -2,7 +2,7 @@
 //! the cases (every page), an organisation's activity and the accountability metrics, as
 //! CSV and JSON Lines; refused parameters and tokens get the usual JSON errors.
 
-use govledger_tests::e2e::{Client, HttpResponse, Server, request};
+use govledger_tests::e2e::{Client, HttpResponse, Server, request, run_cli};
 use serde_json::{Value, json};
 
 const CASES: &str = "query($after: String) {
@@ -261,4 +261,41 @@ async fn reports_equal_the_graphql_answers_on_the_demo() {
     let first: Value =
         serde_json::from_str(public.body.lines().next().expect("a row")).expect("JSON");
     assert!(first["unitIds"].is_null(), "{first}");
+
+    // `govledger report`, the server stopped: byte for byte what the server answered.
+    assert_eq!(server.stop(), Some(0));
+    for (args, expected) in [
+        (
+            vec![
+                "report",
+                "cases",
+                "--format",
+                "jsonl",
+                "--filter",
+                "{\"kind\":\"REQUEST\"}",
+            ],
+            &jsonl.body,
+        ),
+        (
+            vec!["report", "metrics", "--period", "{\"year\":2019}"],
+            &metrics.body,
+        ),
+    ] {
+        let mut args = args;
+        args.extend(["--data", data, "--token", &token]);
+        let output = run_cli(&args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(
+            &String::from_utf8_lossy(&output.stdout),
+            expected,
+            "{args:?}"
+        );
+    }
+    let refused = run_cli(&["report", "cases", "--data", data]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("needs `filter`"));
 }
