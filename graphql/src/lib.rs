@@ -11,6 +11,7 @@ pub mod error;
 pub mod ledger_file;
 pub mod limits;
 pub mod payload_json;
+pub mod reports;
 pub mod schema;
 pub mod server;
 pub mod service;

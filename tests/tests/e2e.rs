@@ -10,6 +10,8 @@
 //!   the decision trace and the metrics of the result.
 //! - `subscription`: `ledgerEvents` and `caseUpdates` over `graphql-transport-ws` receive
 //!   those events live; the public view gets no payloads; an unknown token no connection.
+//! - `graphiql`: the page at `/` and every asset it references are served by govledger
+//!   itself (offline).
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
 //!   rules, parameters) by id; at most 100 errors per response.
 //! - `integers`: out-of-range `Int` refused; positions and amounts past 2³¹ as `Int64`.
@@ -34,6 +36,8 @@
 //!   `govledger tlog key` prints; an older checkpoint is a prefix; GraphQL's proofs verify
 //!   against the signed roots; docs/audit.md's Python check accepts the export and refuses
 //!   a stale checkpoint and a foreign key.
+//! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
+//!   answers on the demo; refusals are JSON errors.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -43,11 +47,13 @@ mod e2e {
     mod crash;
     mod demo;
     mod flow;
+    mod graphiql;
     mod http_audit;
     mod integers;
     mod introspection;
     mod protocol;
     mod read_models;
+    mod reports;
     mod restart;
     mod shapes;
     mod subscription;

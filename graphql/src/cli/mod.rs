@@ -6,6 +6,7 @@ mod demo;
 mod export;
 mod import;
 mod rebuild;
+mod report;
 mod schema;
 mod serve;
 mod tlog;
@@ -49,6 +50,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Drop and replay read models from the ledger (server stopped).
     Rebuild(rebuild::RebuildArgs),
+    /// Write a report (cases, activity, metrics) as CSV or JSON Lines (server stopped).
+    Report(report::ReportArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Create, list and revoke API tokens.
@@ -116,6 +119,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
         Command::Rebuild(args) => rebuild::run(args),
+        Command::Report(args) => report::run(args),
         Command::Schema => schema::run(),
         Command::Token(args) => token::run(args),
         Command::Tlog(args) => tlog::run(args),

@@ -2,12 +2,14 @@
 //! Prometheus metrics. `run` takes a bound listener and a shutdown future (mini-redis style),
 //! so tests bind `127.0.0.1:0` and run the real server in-process.
 
-mod auth;
+pub(crate) mod auth;
 mod browser;
+mod graphiql;
 mod graphql_http;
 mod media_type;
 pub mod metrics;
 mod probes;
+mod reports;
 mod response_body;
 mod router;
 mod tlog_tiles;

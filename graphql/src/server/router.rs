@@ -5,15 +5,17 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
-use axum::response::{Html, Response};
+use axum::response::Response;
 use axum::routing::get;
 
 use crate::limits::REQUEST_BODY_BYTES_MAX;
-use crate::server::{ServerState, graphql_http, metrics, probes, tlog_tiles};
+use crate::server::{ServerState, graphiql, graphql_http, metrics, probes, reports, tlog_tiles};
 
 pub(crate) fn router(state: ServerState) -> Router {
     Router::new()
-        .route("/", get(graphiql))
+        .route("/", get(graphiql::page))
+        .route("/assets/{*path}", get(graphiql::asset))
+        .route("/reports/{name}", get(reports::report))
         .route(
             "/graphql",
             get(graphql_http::get_or_websocket).post(graphql_http::post),
@@ -26,16 +28,6 @@ pub(crate) fn router(state: ServerState) -> Router {
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
-}
-
-async fn graphiql() -> Html<String> {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .subscription_endpoint("/graphql")
-            .title("govledger")
-            .finish(),
-    )
 }
 
 /// Counts every request and its latency, by route.
