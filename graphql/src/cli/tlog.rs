@@ -4,6 +4,7 @@
 //!   exports the private key.
 //! - `tlog checkpoint` signs a checkpoint of the ledger's head if none is kept for it yet
 //!   (server stopped) and prints the latest signed checkpoint note.
+//! - `tlog verify` checks an export against signed checkpoints, offline (`tlog_verify.rs`).
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use govledger_core::store::sled_store::SledStore;
 use govledger_core::tlog::key_file::{self, NewOrigin};
 use govledger_core::tlog::note::NoteSigner;
 
+use crate::cli::tlog_verify::TlogVerifyArgs;
 use crate::cli::{CliError, DataArgs, say};
 use crate::service::DataDir;
 
@@ -26,6 +28,8 @@ enum TlogCommand {
     Key(TlogDataArgs),
     /// Sign the head's checkpoint if needed (server stopped) and print the latest one.
     Checkpoint(TlogDataArgs),
+    /// Check an export against a signed checkpoint and older ones, offline.
+    Verify(TlogVerifyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +91,7 @@ pub(super) fn run(args: TlogArgs) -> Result<(), CliError> {
             say(signer.verifier().to_text());
             Ok(())
         }
+        TlogCommand::Verify(args) => crate::cli::tlog_verify::run(args),
         TlogCommand::Checkpoint(args) => {
             let data = DataDir::new(args.data.data);
             let signer = log_signer(&data, &args.log)?;
