@@ -35,6 +35,7 @@ subcommands! {
     append: "durable single-event appends, 1 and 64 writers, beside raw sled",
     rebuild: "rebuild every projection from a synthetic ledger, beside read + decode",
     query: "concurrent GraphQL queries over HTTP on a synthetic ledger, beside bare axum",
+    prove: "inclusion and consistency proofs per second, and a checkpoint's cost",
 }
 
 fn usage() -> String {
