@@ -35,7 +35,9 @@
 //!   the checkpoint it signed within a second of new events, verified with the key
 //!   `govledger tlog key` prints; an older checkpoint is a prefix; GraphQL's proofs verify
 //!   against the signed roots; docs/audit.md's Python check accepts the export and refuses
-//!   a stale checkpoint and a foreign key.
+//!   a stale checkpoint and a foreign key; a history rewritten and re-sealed with the same
+//!   key passes its own checkpoint but `govledger tlog verify` names the fork against an
+//!   older one.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;

@@ -176,9 +176,7 @@ impl NoteVerifier {
     pub fn open<'a>(&self, note: &'a str) -> Result<&'a str, NoteError> {
         let (text, signatures) = split_note(note)?;
         for line in signatures {
-            let Some((name, raw)) = parse_signature_line(line)? else {
-                continue;
-            };
+            let (name, raw) = parse_signature_line(line)?;
             if name != self.name || raw.len() != 68 || raw[..4] != self.id {
                 continue;
             }
@@ -225,9 +223,9 @@ pub fn split_note(note: &str) -> Result<(&str, Vec<&str>), NoteError> {
     Ok((text, lines))
 }
 
-/// A signature line's key name and decoded bytes (key id and signature), or `None` if the
-/// line is not a signature line at all (then the note is malformed).
-fn parse_signature_line(line: &str) -> Result<Option<(&str, Vec<u8>)>, NoteError> {
+/// A signature line's key name and decoded bytes (key id and signature); a line that is not
+/// a signature line makes the note malformed.
+fn parse_signature_line(line: &str) -> Result<(&str, Vec<u8>), NoteError> {
     let rest = line
         .strip_prefix(SIGNATURE_PREFIX)
         .ok_or(NoteError::Malformed(
@@ -242,7 +240,7 @@ fn parse_signature_line(line: &str) -> Result<Option<(&str, Vec<u8>)>, NoteError
     if raw.len() < 4 {
         return Err(NoteError::Malformed("signature is too short"));
     }
-    Ok(Some((name, raw)))
+    Ok((name, raw))
 }
 
 #[cfg(test)]

@@ -4,7 +4,15 @@
 //! the root of a prefix of the same entries; cache headers as C2SP tlog-tiles asks; the
 //! GraphQL inclusion and consistency proofs verify against the signed roots.
 
+use std::path::Path;
 use std::time::Duration;
+
+use govledger_core::codec::{self, Placement};
+use govledger_core::event::{Actor, EventType, NewEvent, RecordedEvent, StreamId};
+use govledger_core::store::sled_store::{SledOptions, SledRestore, SledStore, StoredRecord};
+use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion, LogQuery};
+use govledger_core::time::Timestamp;
+use govledger_core::tlog::key_file::{NewOrigin, load_or_create};
 
 use govledger_core::hash::Hash256;
 use govledger_core::tlog::note::{NoteSigner, NoteVerifier};
@@ -323,4 +331,188 @@ async fn the_documented_python_check_accepts_the_export_and_refuses_a_foreign_ch
         .verifier()
         .to_text();
     assert!(!python(&[&foreign, export, &new]).status.success());
+}
+
+/// Appends `count` single-event appends of opaque payloads to `store`.
+fn append_events(store: &SledStore, count: usize) {
+    for i in 0..count {
+        let event = NewEvent {
+            event_id: Uuid::now_v7(),
+            event_type: EventType::new("RequestReceived").expect("type"),
+            schema_version: 1,
+            occurred_at: Timestamp::from_unix_micros(0),
+            actor: Actor {
+                account_id: Uuid::nil(),
+                role: "station_clerk".into(),
+                organisation_id: None,
+            },
+            correlation_id: Uuid::nil(),
+            causation_id: None,
+            payload: format!("event {i}").into_bytes(),
+        };
+        store
+            .append(AppendRequest {
+                stream: StreamId::new(format!("case-{i}")).expect("stream"),
+                expected: ExpectedVersion::Any,
+                events: vec![event],
+                idempotency: None,
+            })
+            .expect("append");
+    }
+}
+
+/// Rewrites the payload of `position` in `events` and re-seals the whole chain after it, as
+/// an operator with write access to the disk could; returns the forged records.
+fn forge(events: &[RecordedEvent], position: u64) -> Vec<StoredRecord> {
+    let mut prev_hash = Hash256::GENESIS;
+    events
+        .iter()
+        .map(|event| {
+            let mut proposal = NewEvent {
+                event_id: event.event_id,
+                event_type: event.event_type.clone(),
+                schema_version: event.schema_version,
+                occurred_at: event.occurred_at,
+                actor: event.actor.clone(),
+                correlation_id: event.correlation_id,
+                causation_id: event.causation_id,
+                payload: event.payload.clone(),
+            };
+            if event.position == position {
+                proposal.payload = b"a different decision".to_vec();
+            }
+            let placement = Placement {
+                position: event.position,
+                stream_id: &event.stream_id,
+                stream_version: event.stream_version,
+                recorded_at: event.recorded_at,
+                prev_hash,
+            };
+            let sealed = codec::seal_record(&proposal, &placement).expect("sealing");
+            prev_hash = sealed.hash;
+            let covered = sealed.value.len() - 32;
+            StoredRecord {
+                position: event.position,
+                record: sealed.value[..covered].to_vec(),
+                hash: sealed.hash,
+            }
+        })
+        .collect()
+}
+
+fn tlog_verify(key: &str, checkpoint: &Path, export: &Path, older: &Path) -> std::process::Output {
+    let text = |p: &Path| p.to_str().expect("UTF-8 path").to_string();
+    run_cli(&[
+        "tlog",
+        "verify",
+        "--key",
+        key,
+        "--checkpoint",
+        &text(checkpoint),
+        "--export",
+        &text(export),
+        "--older",
+        &text(older),
+    ])
+}
+
+#[test]
+fn a_rewritten_history_resealed_with_the_same_key_is_named_a_fork() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (honest, forged) = (dir.path().join("honest"), dir.path().join("forged"));
+    let signer = load_or_create(
+        &honest.join("tlog"),
+        &NewOrigin::Default {
+            community: "test".into(),
+        },
+    )
+    .expect("log key");
+    let key = signer.verifier().to_text();
+    let store = SledStore::open(honest.join("ledger")).expect("open");
+    append_events(&store, 5);
+    let old = dir.path().join("old-checkpoint.txt");
+    std::fs::write(&old, store.sign_checkpoint(&signer).expect("sign").note).expect("write");
+    let events = store
+        .read_log(&LogQuery::forwards(1, 100))
+        .expect("read")
+        .events;
+
+    // The operator copies the directory, rewrites event 2, re-seals every record after it
+    // with the same key and lets the log go on.
+    std::fs::create_dir_all(forged.join("tlog")).expect("mkdir");
+    for file in ["log-key", "origin"] {
+        std::fs::copy(
+            honest.join("tlog").join(file),
+            forged.join("tlog").join(file),
+        )
+        .expect("copy the key");
+    }
+    let mut restore =
+        SledRestore::begin(&SledOptions::new(forged.join("ledger"))).expect("restore");
+    for record in forge(&events, 2) {
+        restore.push(record).expect("push");
+    }
+    restore.finish().expect("finish");
+    let forged_signer =
+        load_or_create(&forged.join("tlog"), &NewOrigin::Given("unused".into())).expect("same key");
+    assert_eq!(forged_signer.verifier(), signer.verifier());
+    let forged_store = SledStore::open(forged.join("ledger")).expect("open forged");
+    append_events(&forged_store, 1);
+    let forged_checkpoint = dir.path().join("forged-checkpoint.txt");
+    std::fs::write(
+        &forged_checkpoint,
+        forged_store
+            .sign_checkpoint(&forged_signer)
+            .expect("sign")
+            .note,
+    )
+    .expect("write");
+    let damage = forged_store.verify().expect("verify").first_damage;
+    assert_eq!(damage, None, "the forgery is consistent in itself");
+    drop(forged_store);
+
+    // The honest log grows too.
+    append_events(&store, 1);
+    let honest_checkpoint = dir.path().join("honest-checkpoint.txt");
+    std::fs::write(
+        &honest_checkpoint,
+        store.sign_checkpoint(&signer).expect("sign").note,
+    )
+    .expect("write");
+    drop(store);
+
+    let export = |root: &Path, name: &str| {
+        let out = dir.path().join(name);
+        let output = run_cli(&[
+            "export",
+            "--data",
+            root.to_str().expect("UTF-8"),
+            "--out",
+            out.to_str().expect("UTF-8"),
+        ]);
+        assert!(output.status.success(), "{output:?}");
+        out
+    };
+    let honest_export = export(&honest, "honest.jsonl");
+    let forged_export = export(&forged, "forged.jsonl");
+
+    let accepted = tlog_verify(&key, &honest_checkpoint, &honest_export, &old);
+    assert!(accepted.status.success(), "{accepted:?}");
+    assert!(
+        String::from_utf8_lossy(&accepted.stdout).contains("append-only"),
+        "{accepted:?}"
+    );
+
+    let refused = tlog_verify(&key, &forged_checkpoint, &forged_export, &old);
+    assert_eq!(refused.status.code(), Some(3), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("fork") && stderr.contains("first 5 events"),
+        "{stderr}"
+    );
+    // Its own checkpoint and export agree: only the older checkpoint exposes the rewrite.
+    assert!(
+        String::from_utf8_lossy(&refused.stdout).contains("exactly the signed tree"),
+        "{refused:?}"
+    );
 }
