@@ -10,6 +10,8 @@
 //! exactly as if the corrected facts had been recorded in the first place. (Work projects
 //! recount in `works.rs`; decisions have no correctable counted fact.)
 
+use std::collections::HashMap;
+
 use govledger_core::domain::correction::{CorrectedField, FactCorrected};
 use govledger_core::domain::event::{DomainEvent, MediationEvent, RequestEvent};
 use govledger_core::event::RecordedEvent;
@@ -87,36 +89,50 @@ fn fold_corrected(
     history: &[(RecordedEvent, DomainEvent)],
     extra: &[FactCorrected],
 ) -> Result<(), ApplyError> {
-    let corrections: Vec<&FactCorrected> = history
+    // The corrections naming each event, in order: one lookup per event, so a long case with
+    // many corrections folds in O(events + corrections), not their product.
+    let mut corrections: HashMap<Uuid, Vec<&FactCorrected>> = HashMap::new();
+    let named = history
         .iter()
         .filter_map(|(_, event)| match event {
             DomainEvent::FactCorrected(correction) => Some(correction),
             _ => None,
         })
-        .chain(extra)
-        .collect();
+        .chain(extra);
+    for correction in named {
+        corrections
+            .entry(correction.corrects_event_id)
+            .or_default()
+            .push(correction);
+    }
     for (recorded, event) in history {
-        if matches!(event, DomainEvent::FactCorrected(_)) {
-            continue; // Corrections are applied to the events they name.
-        }
-        let event_id = recorded.event_id;
-        let mut recorded = recorded.clone();
-        let mut event = event.clone();
-        for correction in corrections
-            .iter()
-            .filter(|c| c.corrects_event_id == event_id)
-        {
-            for field in &correction.corrected {
-                correct(&mut recorded, &mut event, field);
+        match corrections.get(&recorded.event_id) {
+            None => apply_counted(blank, event, recorded)?,
+            Some(named) => {
+                let mut recorded = recorded.clone();
+                let mut event = event.clone();
+                for field in named.iter().flat_map(|c| &c.corrected) {
+                    correct(&mut recorded, &mut event, field);
+                }
+                apply_counted(blank, &event, &recorded)?;
             }
-        }
-        match &event {
-            DomainEvent::Request(e) => apply::request(blank, e, &recorded)?,
-            DomainEvent::Mediation(e) => apply::mediation(blank, e, &recorded)?,
-            _ => {}
         }
     }
     Ok(())
+}
+
+/// Counts one event of a request or a mediation (corrections are applied to the events they
+/// name, never counted themselves).
+fn apply_counted(
+    blank: &mut ReadModelWrites<'_>,
+    event: &DomainEvent,
+    recorded: &RecordedEvent,
+) -> Result<(), ApplyError> {
+    match event {
+        DomainEvent::Request(e) => apply::request(blank, e, recorded),
+        DomainEvent::Mediation(e) => apply::mediation(blank, e, recorded),
+        _ => Ok(()),
+    }
 }
 
 /// Restates one fact of an event, as the correction says it should have been.
