@@ -33,6 +33,10 @@ pub enum StoreError {
     ReadLimitOutOfRange { requested: usize, limit: usize },
     #[error("event id {event_id} is used twice in one append")]
     DuplicateEventId { event_id: uuid::Uuid },
+    #[error("the log holds {head} events; there is no tree of size {size} yet")]
+    TreeSizeBeyondHead { size: u64, head: u64 },
+    #[error("no such proof: {0}")]
+    ProofNotPossible(crate::tlog::ProofError),
 
     #[error("stream {stream} is at version {actual}, but the append expected {expected}")]
     WrongExpectedVersion {
@@ -67,7 +71,9 @@ impl StoreError {
             | StoreError::EventCountOutOfRange { .. }
             | StoreError::ReadLimitOutOfRange { .. }
             | StoreError::RestoreTargetNotEmpty { .. }
-            | StoreError::DuplicateEventId { .. } => ErrorKind::Rejected,
+            | StoreError::DuplicateEventId { .. }
+            | StoreError::TreeSizeBeyondHead { .. }
+            | StoreError::ProofNotPossible(_) => ErrorKind::Rejected,
             StoreError::WrongExpectedVersion { .. } | StoreError::IdempotencyConflict { .. } => {
                 ErrorKind::Conflict
             }

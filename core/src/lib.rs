@@ -12,3 +12,4 @@ pub mod limits;
 pub mod personal_data;
 pub mod store;
 pub mod time;
+pub mod tlog;

@@ -4,8 +4,13 @@
 //! whole and changes nothing.
 
 /// Largest payload of one event. Governance records are small structured facts; documents
-/// (contracts, photos, minutes) belong in a blob store and are referenced by digest.
-pub const PAYLOAD_BYTES_MAX: usize = 64 * 1024;
+/// (contracts, photos, minutes) belong in a blob store and are referenced by digest. 1 KiB
+/// below 64 KiB, so the whole record (an envelope of at most ~400 bytes around the payload)
+/// fits a tile entry (`TILE_ENTRY_BYTES_MAX`).
+pub const PAYLOAD_BYTES_MAX: usize = 63 * 1024;
+/// Largest record (the bytes the chain hash covers, the Merkle tree's leaf): one entry of a
+/// C2SP tlog-tiles entry bundle has a 16-bit length. The writer refuses a longer record.
+pub const TILE_ENTRY_BYTES_MAX: usize = 65_535;
 /// Most events one append may carry (one command rarely produces more than a handful).
 pub const EVENTS_PER_APPEND_MAX: usize = 256;
 /// Longest stream id, in bytes.

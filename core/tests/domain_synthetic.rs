@@ -31,7 +31,7 @@ fn synthetic_ledger_is_valid_and_fast() {
         SyntheticSpec {
             events_target,
             compounds: 20,
-            years: 3,
+            span_days: 3 * 365,
             seed: 1,
         },
     )

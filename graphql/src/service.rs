@@ -19,7 +19,8 @@ use crate::error::ErrorCode;
 use crate::limits::CONSISTENCY_WAIT_MAX;
 
 /// The data directory: `ledger/` (the event store), `projections/` (read models),
-/// `personal/` (personal data, outside the hash chain) and `access/` (API token hashes).
+/// `personal/` (personal data, outside the hash chain), `access/` (API token hashes) and
+/// `tlog/` (the log's signing key).
 #[derive(Debug, Clone)]
 pub struct DataDir {
     root: PathBuf,
@@ -48,6 +49,11 @@ impl DataDir {
 
     pub fn access(&self) -> PathBuf {
         self.root.join("access")
+    }
+
+    /// The log's signing key and origin (ADR 0007); never exported.
+    pub fn tlog(&self) -> PathBuf {
+        self.root.join("tlog")
     }
 }
 

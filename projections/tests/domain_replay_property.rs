@@ -122,7 +122,7 @@ fn a_first_build_stopped_and_resumed_equals_a_one_shot_build() {
         let spec = SyntheticSpec {
             events_target: 600,
             compounds: 2,
-            years: 1,
+            span_days: 365,
             seed: 7,
         };
         tokio::task::block_in_place(|| synthetic::generate(source.store.as_ref(), spec)).unwrap();

@@ -30,6 +30,9 @@
 //!   directory administrator rebuilds one, while queries keep answering.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
+//! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy
+//!   organisation, the synthetic ledger compressed into a month), small, served ready with
+//!   the counts they recorded.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -47,5 +50,6 @@ mod e2e {
     mod read_models;
     mod reports;
     mod restart;
+    mod shapes;
     mod subscription;
 }

@@ -49,8 +49,9 @@ pub struct SyntheticSpec {
     /// Stop once at least this many events were appended.
     pub events_target: u64,
     pub compounds: u32,
-    /// Cases spread over this many years from 2019-01-01.
-    pub years: u32,
+    /// Cases spread over this many days from 2019-01-01 (`365 * 4` for four ordinary years;
+    /// 30 compresses a ledger into one month, the skewed load of issue 13).
+    pub span_days: u32,
     pub seed: u64,
 }
 
@@ -181,7 +182,7 @@ pub fn generate(
     };
     let start = Timestamp::from_civil(2019, 1, 1).unwrap_or(Timestamp::from_unix_micros(0));
     let cast = directory(&mut rng, &mut writer, spec, start)?;
-    let span_days = i64::from(spec.years.max(1)) * 365;
+    let span_days = i64::from(spec.span_days.max(1));
     while writer.summary.events_appended < spec.events_target {
         let at = start.plus_micros(rng.below((span_days * MICROS_PER_DAY) as u64) as i64);
         let compound = &cast.compounds[rng.below(cast.compounds.len() as u64) as usize];

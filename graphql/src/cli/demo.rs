@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::access::{NewGrant, TokenStore};
 use crate::cli::serve::{ListenArgs, serve};
+use crate::cli::tlog::CheckpointArgs;
 use crate::cli::{CliError, say};
 use crate::service::DataDir;
 
@@ -29,6 +30,8 @@ pub(super) struct DemoArgs {
     data: Option<PathBuf>,
     #[command(flatten)]
     listen: ListenArgs,
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
     /// Seed of the demo builder.
     #[arg(long, env = "GOVLEDGER_DEMO_SEED", default_value_t = DEMO_SEED)]
     seed: u64,
@@ -66,7 +69,7 @@ pub(super) fn run(args: DemoArgs) -> Result<(), CliError> {
         format!("auditor token: {}", token.as_str()),
         "send it as `Authorization: Bearer <token>`; without it you get the public view".into(),
     ];
-    let served = serve(&data, &args.listen, &banner);
+    let served = serve(&data, &args.listen, &args.checkpoints, &banner);
     drop(temporary);
     served
 }

@@ -9,6 +9,7 @@ mod rebuild;
 mod report;
 mod schema;
 mod serve;
+mod tlog;
 mod token;
 mod verify;
 
@@ -55,6 +56,8 @@ enum Command {
     Schema,
     /// Create, list and revoke API tokens.
     Token(token::TokenArgs),
+    /// The transparency log: its verifier key and signed checkpoints.
+    Tlog(tlog::TlogArgs),
 }
 
 /// Why a command failed.
@@ -94,7 +97,7 @@ impl CliError {
 /// The data directory flag shared by most commands.
 #[derive(Debug, clap::Args)]
 struct DataArgs {
-    /// Data directory (`ledger/`, `projections/`, `personal/`, `access/` inside).
+    /// Data directory (`ledger/`, `projections/`, `personal/`, `access/`, `tlog/` inside).
     #[arg(long, env = "GOVLEDGER_DATA")]
     data: PathBuf,
 }
@@ -119,6 +122,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Schema => schema::run(),
         Command::Token(args) => token::run(args),
+        Command::Tlog(args) => tlog::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

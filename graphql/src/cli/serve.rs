@@ -12,6 +12,8 @@ use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::RunnerOptions;
 
 use crate::access::TokenStore;
+use crate::checkpoint_signer::sign_checkpoints;
+use crate::cli::tlog::{CheckpointArgs, log_signer};
 use crate::cli::{CliError, DataArgs, say};
 use crate::limits::CONNECTION_INIT_TIMEOUT_DEFAULT;
 use crate::schema::Introspection;
@@ -33,6 +35,8 @@ pub(super) struct ServeArgs {
     data: DataArgs,
     #[command(flatten)]
     listen: ListenArgs,
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -81,7 +85,7 @@ fn connection_init_timeout_ms_default() -> u64 {
 
 pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
     let data = DataDir::new(args.data.data);
-    serve(&data, &args.listen, &[])
+    serve(&data, &args.listen, &args.checkpoints, &[])
 }
 
 /// Opens `data` and serves it; shared with `demo`. The server answers (`/healthz`, `/readyz`)
@@ -91,10 +95,12 @@ pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
 pub(super) fn serve(
     data: &DataDir,
     listen: &ListenArgs,
+    checkpoints: &CheckpointArgs,
     banner: &[String],
 ) -> Result<(), CliError> {
     std::fs::create_dir_all(data.root())
         .map_err(CliError::io(format!("creating {}", data.root().display())))?;
+    let signer = Arc::new(log_signer(data, &checkpoints.key)?);
     let store = Arc::new(SledStore::open(data.ledger())?);
     let tokens = TokenStore::open(&data.access())?;
     let read = ReadApi::open(RunnerOptions::new(data.projections()), store.clone())
@@ -130,6 +136,11 @@ pub(super) fn serve(
             .map_err(|e| CliError::Failed(format!("starting the read models: {e}")))?;
         let verifier = Arc::clone(&service);
         tokio::task::spawn_blocking(move || verifier.verify_now());
+        tokio::spawn(sign_checkpoints(
+            Arc::clone(&store),
+            Arc::clone(&signer),
+            checkpoints.interval(),
+        ));
         let head = store.head().position;
         let mut serving = tokio::spawn(crate::server::run_with_cors(
             listener,

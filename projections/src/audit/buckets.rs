@@ -16,10 +16,19 @@
 //!   `build` sorts them into the buckets once, before the generation goes live: a rebuild
 //!   writes each bucket once, not once per batch that touches it.
 //!
-//! Size: on the 1M-event synthetic ledger (~110k entries) a bucket holds ~7 entries; at 100×
-//! that, ~700 (~25 KB), which a live batch rewrites when it adds to it. Ids are chosen by
-//! clients, so a writer could choose ids that share a bucket: that bucket grows, and only
-//! its lookups and updates slow down.
+//! - **Splits.** A bucket that would hold more than `CHUNK_ENTRIES_MAX` entries is split one
+//!   byte deeper: its key keeps a split mark (`SPLIT_MARK`) and its entries move to one chunk
+//!   per value of their next byte, `bucket key ‖ entry[..depth]` (split again while still too
+//!   full). So no stored value grows with the entries: one event that caused 10,000 others, a
+//!   decision linked to thousands of cases, or ids a writer chose to share a bucket make
+//!   deeper chunks (one split mark per byte the entries share), not a bigger value. An entry's
+//!   chunk is found by going one byte deeper while the key holds a split mark; a chunk never
+//!   has keys below it, and chunk keys sort like the entries they hold, so reading the keys
+//!   under a prefix in order, skipping marks, yields its entries in order.
+//!
+//! Size: on the 1M-event synthetic ledger (~110k entries) a bucket holds ~7 entries; a chunk
+//! holds at most `CHUNK_ENTRIES_MAX` (~18 KB of links), which a live batch rewrites when it
+//! adds to it.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +45,11 @@ pub(crate) const BUCKET_BITS: u32 = 14;
 pub(crate) const PENDING_TAG: u8 = b'p';
 /// Log positions one pending list covers.
 const PENDING_WINDOW_POSITIONS: u64 = 1 << 16;
+/// Most entries a chunk holds; a fuller one is split one byte deeper.
+pub(crate) const CHUNK_ENTRIES_MAX: usize = 512;
+/// The value of a key whose entries were split one byte deeper (never a whole number of
+/// entries: every entry holds at least an id).
+const SPLIT_MARK: &[u8] = &[0xFF];
 
 /// Bytes of one entry under `tag`, `None` for a tag that holds no entries.
 pub(crate) type EntrySize = fn(u8) -> Option<usize>;
@@ -134,18 +148,90 @@ fn merge_into(
         .first()
         .and_then(|tag| entry_size(*tag))
         .ok_or_else(|| ApplyError::Inconsistent(format!("{key:02x?} is not an audit bucket")))?;
-    if let Some(stored) = writes.get(&key)? {
-        if stored.len() % size != 0 {
-            return Err(ApplyError::Storage(format!(
-                "audit bucket {key:02x?} is malformed"
-            )));
-        }
-        added.extend(stored.chunks_exact(size).map(<[u8]>::to_vec));
-    }
     added.sort_unstable();
     added.dedup();
-    writes.insert(key, added.concat());
+    // Each entry to the chunk that holds (or will hold) it; entries are sorted, so the
+    // entries of one chunk are consecutive.
+    let mut chunks: Vec<(Vec<u8>, Vec<Vec<u8>>)> = Vec::new();
+    for entry in added {
+        if entry.len() != size {
+            return Err(ApplyError::Inconsistent(format!(
+                "an audit entry of {} bytes under {key:02x?}",
+                entry.len()
+            )));
+        }
+        if let Some((chunk, entries)) = chunks.last_mut()
+            && entry.starts_with(&chunk[key.len()..])
+        {
+            entries.push(entry);
+            continue;
+        }
+        let chunk = chunk_of(writes, &key, &entry)?;
+        chunks.push((chunk, vec![entry]));
+    }
+    for (chunk, mut entries) in chunks {
+        if let Some(stored) = writes.get(&chunk)? {
+            if stored.len() % size != 0 {
+                return Err(ApplyError::Storage(format!(
+                    "audit chunk {chunk:02x?} is malformed"
+                )));
+            }
+            entries.extend(stored.chunks_exact(size).map(<[u8]>::to_vec));
+            entries.sort_unstable();
+            entries.dedup();
+        }
+        let depth = chunk.len() - key.len();
+        store_chunk(writes, chunk, depth, entries);
+    }
     Ok(())
+}
+
+/// The key of the chunk of `bucket` that holds `entry`: one byte deeper while the key holds
+/// a split mark.
+fn chunk_of(
+    writes: &ReadModelWrites<'_>,
+    bucket: &[u8],
+    entry: &[u8],
+) -> Result<Vec<u8>, ApplyError> {
+    let mut chunk = bucket.to_vec();
+    for &byte in entry {
+        match writes.get(&chunk)? {
+            Some(value) if value == SPLIT_MARK => chunk.push(byte),
+            _ => return Ok(chunk),
+        }
+    }
+    Err(ApplyError::Storage(format!(
+        "audit chunk {chunk:02x?} is split past its entries' length"
+    )))
+}
+
+/// Writes `entries` (sorted, distinct, all starting with the `depth` bytes the chunk key ends
+/// with) as the chunk `key`, split one byte deeper while it would hold too many.
+fn store_chunk(
+    writes: &mut ReadModelWrites<'_>,
+    key: Vec<u8>,
+    depth: usize,
+    entries: Vec<Vec<u8>>,
+) {
+    let splittable = entries.first().is_some_and(|entry| depth < entry.len());
+    if entries.len() <= CHUNK_ENTRIES_MAX || !splittable {
+        writes.insert(key, entries.concat());
+        return;
+    }
+    writes.insert(key.clone(), SPLIT_MARK.to_vec());
+    let mut children: Vec<(u8, Vec<Vec<u8>>)> = Vec::new();
+    for entry in entries {
+        let byte = entry[depth];
+        match children.last_mut() {
+            Some((last, group)) if *last == byte => group.push(entry),
+            _ => children.push((byte, vec![entry])),
+        }
+    }
+    for (byte, group) in children {
+        let mut child = key.clone();
+        child.push(byte);
+        store_chunk(writes, child, depth + 1, group);
+    }
 }
 
 /// The entries under `tag` that start with `prefix` (whose first 16 bytes are the id they are
@@ -161,21 +247,47 @@ pub(crate) fn lookup(
         .get(..16)
         .and_then(|bytes| Uuid::from_slice(bytes).ok())
         .ok_or_else(corrupt)?;
-    let Some(stored) = model.get(&bucket_key(tag, &id))? else {
-        return Ok(Vec::new());
-    };
+    let bucket = bucket_key(tag, &id);
+    // Down the split marks along the prefix: the first chunk found holds all its entries.
+    let mut chunk = bucket.clone();
+    for depth in 0..=prefix.len() {
+        match model.get(&chunk)? {
+            None => return Ok(Vec::new()),
+            Some(value) if value == SPLIT_MARK => {
+                if let Some(&byte) = prefix.get(depth) {
+                    chunk.push(byte);
+                }
+            }
+            Some(value) => return entries_of(&value, entry_size, prefix).ok_or_else(corrupt),
+        }
+    }
+    // Split deeper than the prefix: its entries are spread over the chunks under it.
+    let mut found = Vec::new();
+    for stored in model.scan_from(&chunk, &chunk) {
+        let (_, value) = stored?;
+        if value != SPLIT_MARK {
+            found.extend(entries_of(&value, entry_size, prefix).ok_or_else(corrupt)?);
+        }
+    }
+    Ok(found)
+}
+
+/// The entries of a stored chunk that start with `prefix`; `None` when it is malformed.
+fn entries_of(stored: &[u8], entry_size: usize, prefix: &[u8]) -> Option<Vec<Vec<u8>>> {
     if stored.len() % entry_size != 0 {
-        return Err(corrupt());
+        return None;
     }
     let entries: Vec<&[u8]> = stored.chunks_exact(entry_size).collect();
     if entries.windows(2).any(|pair| pair[0] >= pair[1]) {
-        return Err(corrupt());
+        return None;
     }
-    Ok(entries
-        .into_iter()
-        .filter(|entry| entry.starts_with(prefix))
-        .map(<[u8]>::to_vec)
-        .collect())
+    Some(
+        entries
+            .into_iter()
+            .filter(|entry| entry.starts_with(prefix))
+            .map(<[u8]>::to_vec)
+            .collect(),
+    )
 }
 
 /// The position at the end of a cause entry (`cause id ‖ position`).

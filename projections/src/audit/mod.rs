@@ -37,7 +37,8 @@ pub const AUDIT_PROJECTION: &str = "audit";
 /// 2: activity in buckets, same-stream causes left to the ledger.
 /// 3: no per-stream last-event key (the previous event is found in the batch or the ledger).
 /// 4: causes and links packed into hash buckets, built once by a rebuild (`buckets.rs`).
-const AUDIT_VERSION: u32 = 4;
+/// 5: a bucket fuller than `buckets::CHUNK_ENTRIES_MAX` entries is split one byte deeper.
+const AUDIT_VERSION: u32 = 5;
 
 pub(crate) const ACTOR_TAG: u8 = b'a';
 pub(crate) const ORGANISATION_TAG: u8 = b'o';

@@ -3,7 +3,9 @@
 use govledger_core::domain::event::WorkProjectEvent;
 use govledger_core::event::RecordedEvent;
 
-use crate::cases::view::{CaseDetails, CaseKind, CaseView, InspectionView, WorkProjectDetails};
+use crate::cases::view::{
+    CaseDetails, CaseKind, CaseView, INSPECTIONS_KEPT, InspectionView, WorkProjectDetails,
+};
 use crate::error::ApplyError;
 
 pub(crate) fn work_project_id(event: &WorkProjectEvent) -> uuid::Uuid {
@@ -72,6 +74,7 @@ pub(crate) fn fold(
                 started_at: None,
                 completed_at: None,
                 inspections: Vec::new(),
+                inspection_count: 0,
                 warranty_ends_at: None,
                 warranty_claims_open: 0,
             }),
@@ -125,24 +128,30 @@ pub(crate) fn fold(
         WorkProjectEvent::WorkProjectInspectionPassed(e) => {
             view.status = "accepted".into();
             details.warranty_ends_at = Some(e.warranty_ends_at);
-            details.inspections.push(InspectionView {
-                passed: true,
-                inspector_account_id: e.inspector_account_id.0,
-                at,
-                position: recorded.position,
-                note: e.report.clone(),
-            });
+            keep_inspection(
+                details,
+                InspectionView {
+                    passed: true,
+                    inspector_account_id: e.inspector_account_id.0,
+                    at,
+                    position: recorded.position,
+                    note: e.report.clone(),
+                },
+            );
         }
         WorkProjectEvent::WorkProjectInspectionFailed(e) => {
             view.status = "rework".into();
             view.awaiting_outcome = true;
-            details.inspections.push(InspectionView {
-                passed: false,
-                inspector_account_id: e.inspector_account_id.0,
-                at,
-                position: recorded.position,
-                note: e.defects.clone(),
-            });
+            keep_inspection(
+                details,
+                InspectionView {
+                    passed: false,
+                    inspector_account_id: e.inspector_account_id.0,
+                    at,
+                    position: recorded.position,
+                    note: e.defects.clone(),
+                },
+            );
         }
         WorkProjectEvent::WorkProjectWarrantyClaimRaised(_) => {
             details.warranty_claims_open += 1;
@@ -162,4 +171,13 @@ pub(crate) fn fold(
         }
     }
     Ok(view)
+}
+
+/// Counts `inspection` and keeps it, dropping the oldest beyond `INSPECTIONS_KEPT`.
+fn keep_inspection(details: &mut WorkProjectDetails, inspection: InspectionView) {
+    details.inspection_count = details.inspection_count.saturating_add(1);
+    if details.inspections.len() >= INSPECTIONS_KEPT {
+        details.inspections.remove(0);
+    }
+    details.inspections.push(inspection);
 }

@@ -168,10 +168,17 @@ pub struct WorkProjectDetails {
     pub approved_at: Option<Timestamp>,
     pub started_at: Option<Timestamp>,
     pub completed_at: Option<Timestamp>,
+    /// The latest `INSPECTIONS_KEPT` inspections, oldest first: a project failing inspection
+    /// after inspection must not grow its record without bound. The case's events hold all.
     pub inspections: Vec<InspectionView>,
+    /// Every inspection recorded, passed or failed.
+    pub inspection_count: u32,
     pub warranty_ends_at: Option<Timestamp>,
     pub warranty_claims_open: u32,
 }
+
+/// Inspections a work project's view keeps (each note may hold up to 4 KiB).
+pub const INSPECTIONS_KEPT: usize = 8;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InspectionView {

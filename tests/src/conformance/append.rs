@@ -87,7 +87,7 @@ pub(super) fn multi_event_append_is_atomic(factory: &dyn StoreFactory) {
             ExpectedVersion::Any,
             vec![event("d"), event("e"), oversized],
         ),
-        "PayloadTooLarge(65537)",
+        "PayloadTooLarge(64513)",
     );
     let twin = event("twin");
     check(

@@ -80,6 +80,8 @@ pub fn describe_error(error: &StoreError) -> String {
         }
         StoreError::DuplicateEventId { .. } => "DuplicateEventId".into(),
         StoreError::RestoreTargetNotEmpty { .. } => "RestoreTargetNotEmpty".into(),
+        StoreError::TreeSizeBeyondHead { size, .. } => format!("TreeSizeBeyondHead({size})"),
+        StoreError::ProofNotPossible(error) => format!("ProofNotPossible({error})"),
         StoreError::WrongExpectedVersion { actual, .. } => {
             format!("WrongExpectedVersion(actual {actual})")
         }

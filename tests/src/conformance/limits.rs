@@ -33,7 +33,7 @@ pub(super) fn limits_reject_with_typed_errors(factory: &dyn StoreFactory) {
     );
     check(
         with(&|e| e.payload = vec![1; PAYLOAD_BYTES_MAX + 1]),
-        "PayloadTooLarge(65537)",
+        "PayloadTooLarge(64513)",
     );
     check(with(&|e| e.payload.clear()), "appended 2..2 v2");
     check(Vec::new(), "EventCountOutOfRange(0)");

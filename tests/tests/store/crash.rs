@@ -177,9 +177,14 @@ fn check_after_crash(dir: &Path, acks: &[Ack], round: u32) {
             Some(Some(ack.position))
         );
     }
+    // `verify` also recomputes the Merkle tree's stored hashes from the records (ADR 0006):
+    // a crash never leaves the tree ahead of, behind or apart from the log.
     let report = store.verify().expect("verifying");
     assert_eq!(report.first_damage, None, "round {round}");
     assert_eq!(report.events_checked, head, "round {round}");
+    store
+        .tree_root(head)
+        .unwrap_or_else(|error| panic!("round {round}: no tree root at the head: {error}"));
 }
 
 #[test]

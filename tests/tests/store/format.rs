@@ -67,7 +67,7 @@ fn newer_or_corrupt_formats_are_refused_untouched() {
     check(
         Marker::Format(u32::MAX.to_be_bytes().to_vec()),
         "UnsupportedStoreFormat(4294967295)",
-        "this build reads formats 1 to 3",
+        "this build reads formats 1 to 4",
     );
     check(
         Marker::Format(0u32.to_be_bytes().to_vec()),

@@ -1,4 +1,4 @@
-//! The key space of the `ledger` tree (store format 3). Everything lives in one sled tree so
+//! The key space of the `ledger` tree (store format 4). Everything lives in one sled tree so
 //! one `apply_batch` commits a whole group atomically, crash included.
 //!
 //! | prefix | key                                   | value                                  |
@@ -7,6 +7,7 @@
 //! | `V`    | stream id, 0x00, first version (u64 BE) | positions of consecutive versions (u64 BE × n) |
 //! | `T`    | id's first 6 bytes, first position of the part (u64 BE) | (event id (16), position (u64 BE)) × n, sorted by id |
 //! | `I`    | idempotency key                       | fingerprint (32) + outcome (codec)     |
+//! | `H`    | first stored-hash number (u64 BE)     | consecutive Merkle tree hashes (32 × n), see `tree_hashes.rs` |
 //! | `M`    | `format` / `head` / `verified` / `streams_indexed` | u32 BE / position (u64 BE) + hash (32) / position (u64 BE) |
 //!
 //! Stream ids never contain 0x00 (see `event.rs`), so the separator is safe.

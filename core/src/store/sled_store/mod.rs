@@ -7,13 +7,16 @@
 //! take the stream index's in-memory tail for a moment, see `stream_index/`), bounded by the
 //! published head so a reader never sees an event that is not yet durable.
 
+mod checkpoints;
 mod close;
 mod id_index;
 mod keys;
 mod lock;
+mod proofs;
 mod records;
 mod restore;
 mod stream_index;
+mod tree_hashes;
 mod upgrade;
 mod writer;
 
@@ -39,14 +42,17 @@ use crate::store::{
     LogQuery, PendingAppend, VerifyReport,
 };
 use crate::time::Timestamp;
+pub use checkpoints::{CHECKPOINTS_PAGE_MAX, StoredCheckpoint};
 use id_index::IdIndexWriter;
 pub use lock::open_waiting_for_lock;
+pub use proofs::TREE_LEAVES_READ_MAX;
 pub use restore::{SledRestore, StoredRecord};
 use stream_index::StreamIndex;
 pub use stream_index::{
     STREAM_INDEX_STORED_STREAMS_PER_GROUP, STREAM_INDEX_TAIL_EVENTS_LIMIT,
     STREAM_INDEX_TAIL_EVENTS_MAX, STREAM_INDEX_TAIL_STREAMS_MAX, TailLimits,
 };
+use tree_hashes::{TreeCheck, TreeHashReader};
 use writer::{Committer, Job, LoneCommit, Shared};
 
 pub use close::CLOSE_FLUSH_TIMEOUT_MS;
@@ -54,8 +60,9 @@ pub use close::CLOSE_FLUSH_TIMEOUT_MS;
 /// The store format this build writes and reads. Bump it (with an upgrade path and an ADR)
 /// whenever the key layout or the record encoding changes. Format 2 (ADR 0003): records in
 /// chunks, the event-id index in buckets. Format 3 (ADR 0004): the stream index in runs,
-/// written from an in-memory tail. Older formats are upgraded at open.
-pub const STORE_FORMAT: u32 = 3;
+/// written from an in-memory tail. Format 4 (ADR 0006): the Merkle tree's stored hashes.
+/// Older formats are upgraded at open.
+pub const STORE_FORMAT: u32 = 4;
 const TREE_NAME: &[u8] = b"ledger";
 
 /// What `open` checks before it accepts appends.
@@ -93,6 +100,8 @@ impl SledOptions {
 pub struct SledStore {
     db: sled::Db,
     tree: sled::Tree,
+    /// The signed checkpoints (`checkpoints.rs`).
+    checkpoints: sled::Tree,
     /// Shared with the writer, which extends its tail.
     stream_index: Arc<StreamIndex>,
     /// Read by every append (many at once), written only at open and close.
@@ -140,9 +149,11 @@ impl SledStore {
         let mut stream_index = StreamIndex::new(&tree, options.stream_index_tail);
         let replayed = stream_index.replay_tail(head.position);
         let (head_tx, head_rx) = watch::channel(head);
+        let checkpoints = db.open_tree(checkpoints::TREE_NAME)?;
         let store = SledStore {
             db,
             tree,
+            checkpoints,
             stream_index: Arc::new(stream_index),
             intake: RwLock::new(None),
             writer_thread: Mutex::new(None),
@@ -202,6 +213,8 @@ impl SledStore {
             position: damage.position,
             reason: damage.reason,
         };
+        let mut tree_check =
+            TreeCheck::resume(&self.tree, verified.position, head.position).map_err(to_corrupt)?;
         let stored = records::scan(
             &self.tree,
             verified.position + 1,
@@ -212,6 +225,7 @@ impl SledStore {
             let (position, value) = entry?;
             let event = check.check(position, &value).map_err(to_corrupt)?;
             self.check_indexes(&event).map_err(to_corrupt)?;
+            tree_check.check(position, &value).map_err(to_corrupt)?;
         }
         check.finish(head).map_err(to_corrupt)?;
         if head.position > verified.position {
@@ -251,6 +265,7 @@ impl SledStore {
             stream_versions: HashMap::new(),
             id_index: IdIndexWriter::open(&self.tree)?,
             stream_index: Arc::clone(&self.stream_index),
+            merkle: TreeHashReader::new(&self.tree, head.position).frontier(head.position)?,
         };
         let shared = Arc::new(Shared::new(
             committer,
@@ -416,10 +431,15 @@ fn check_format(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     match tree.get(keys::META_FORMAT)? {
         Some(value) if value.as_ref() == upgrade::FORMAT_1.to_be_bytes() => {
             upgrade::from_format_1(db, tree)?;
-            upgrade::from_format_2(db, tree)
+            upgrade::from_format_2(db, tree)?;
+            upgrade::from_format_3(db, tree)
         }
         Some(value) if value.as_ref() == upgrade::FORMAT_2.to_be_bytes() => {
-            upgrade::from_format_2(db, tree)
+            upgrade::from_format_2(db, tree)?;
+            upgrade::from_format_3(db, tree)
+        }
+        Some(value) if value.as_ref() == upgrade::FORMAT_3.to_be_bytes() => {
+            upgrade::from_format_3(db, tree)
         }
         Some(value) => {
             let found = <[u8; 4]>::try_from(value.as_ref())
@@ -618,6 +638,7 @@ impl EventStore for SledStore {
     fn verify(&self) -> Result<VerifyReport, StoreError> {
         let head = self.head();
         let mut check = ChainCheck::from_genesis();
+        let mut tree_check = TreeCheck::resume(&self.tree, 0, head.position);
         let mut events_checked = 0;
         let mut first_damage = None;
         // Bounded by the head read above, so appends racing the walk are not mistaken for
@@ -634,7 +655,11 @@ impl EventStore for SledStore {
             };
             let checked = check
                 .check(position, &value)
-                .and_then(|event| self.check_indexes(&event));
+                .and_then(|event| self.check_indexes(&event))
+                .and_then(|()| match &mut tree_check {
+                    Ok(tree_check) => tree_check.check(position, &value),
+                    Err(damage) => Err(damage.clone()),
+                });
             if let Err(damage) = checked {
                 first_damage = Some(damage);
                 break;

@@ -10,8 +10,9 @@
 use crate::error::StoreError;
 use crate::hash::Hash256;
 use crate::store::sled_store::id_index::IdIndexWriter;
-use crate::store::sled_store::{SledOptions, keys, open_tree, records};
+use crate::store::sled_store::{SledOptions, keys, open_tree, records, tree_hashes};
 use crate::store::{ChainCheck, Damage, Head};
+use crate::tlog::{Frontier, stored_hash_count};
 
 /// Records written per `apply_batch` while restoring.
 const RESTORE_BATCH_RECORDS: usize = 4_096;
@@ -33,6 +34,9 @@ pub struct SledRestore {
     id_index: IdIndexWriter,
     batch: sled::Batch,
     batched_records: usize,
+    /// The Merkle tree so far, and the stored hashes of the batch being staged.
+    merkle: Frontier,
+    tree_hashes: Vec<Hash256>,
 }
 
 impl SledRestore {
@@ -52,6 +56,8 @@ impl SledRestore {
             id_index,
             batch: sled::Batch::default(),
             batched_records: 0,
+            merkle: Frontier::empty(),
+            tree_hashes: Vec::new(),
         })
     }
 
@@ -70,6 +76,8 @@ impl SledRestore {
                 reason: format!("event id {} appears twice", event.event_id),
             });
         }
+        self.merkle
+            .append(tree_hashes::leaf_of_stored(&value), &mut self.tree_hashes);
         let position_bytes = event.position.to_be_bytes();
         self.batch.insert(&keys::event(event.position)[..], value);
         self.batch.insert(
@@ -101,6 +109,12 @@ impl SledRestore {
 
     fn write_batch(&mut self) -> Result<(), StoreError> {
         self.id_index.stage_changes(&mut self.batch);
+        let first = stored_hash_count(self.merkle.size()) - self.tree_hashes.len() as u64;
+        tree_hashes::stage(
+            &mut self.batch,
+            first,
+            &std::mem::take(&mut self.tree_hashes),
+        );
         let batch = std::mem::take(&mut self.batch);
         let applied = self.tree.apply_batch(batch);
         self.id_index.settle();

@@ -6,18 +6,27 @@
 //!   index's `U` keys (one per id) become `T` buckets.
 //! - 2 → 3 (ADR 0004): format 2's `V` keys (one version each) are valid runs of one; the
 //!   `Mstreams_indexed` marker records that they cover the whole log.
+//! - 3 → 4 (ADR 0006): the Merkle tree's stored hashes are computed from the records and
+//!   written in batches; the format marker goes last, so an interrupted upgrade starts over
+//!   at the next open (it writes the same keys again).
 
 use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
 use crate::error::StoreError;
+use crate::store::Direction;
 use crate::store::sled_store::id_index::stage_parts;
 use crate::store::sled_store::keys::{self, BucketId};
+use crate::store::sled_store::{records, tree_hashes};
+use crate::tlog::{Frontier, stored_hash_count};
 
 pub(super) const FORMAT_1: u32 = 1;
 pub(super) const FORMAT_2: u32 = 2;
-const FORMAT_3: u32 = 3;
+pub(super) const FORMAT_3: u32 = 3;
+const FORMAT_4: u32 = 4;
+/// Records read per batch of stored tree hashes while upgrading to format 4.
+const UPGRADE_BATCH_RECORDS: u64 = 16_384;
 
 pub(super) fn from_format_1(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
     let mut buckets: BTreeMap<BucketId, Vec<(Uuid, u64)>> = BTreeMap::new();
@@ -73,6 +82,55 @@ pub(super) fn from_format_2(db: &sled::Db, tree: &sled::Tree) -> Result<(), Stor
     tracing::info!(
         head = head.position,
         "upgraded the ledger from store format 2 to 3"
+    );
+    Ok(())
+}
+
+pub(super) fn from_format_3(db: &sled::Db, tree: &sled::Tree) -> Result<(), StoreError> {
+    let head = match tree.get(keys::META_HEAD)? {
+        Some(value) => keys::decode_head(&value).ok_or_else(|| StoreError::Corrupt {
+            position: 0,
+            reason: "head marker is malformed".into(),
+        })?,
+        None => crate::store::Head::EMPTY,
+    };
+    let mut frontier = Frontier::empty();
+    let mut low = 1;
+    while low <= head.position {
+        let high = head.position.min(low + UPGRADE_BATCH_RECORDS - 1);
+        let first = stored_hash_count(frontier.size());
+        let mut hashes = Vec::new();
+        for entry in records::scan(tree, low, high, Direction::Forwards)? {
+            let (position, value) = entry?;
+            if position != frontier.size() + 1 {
+                return Err(StoreError::Corrupt {
+                    position: frontier.size() + 1,
+                    reason: "event is missing".into(),
+                });
+            }
+            frontier.append(tree_hashes::leaf_of_stored(&value), &mut hashes);
+        }
+        let mut batch = sled::Batch::default();
+        tree_hashes::stage(&mut batch, first, &hashes);
+        tree.apply_batch(batch)?;
+        low = high + 1;
+    }
+    if frontier.size() != head.position {
+        return Err(StoreError::Corrupt {
+            position: frontier.size() + 1,
+            reason: format!(
+                "head marker says {} but the events end earlier",
+                head.position
+            ),
+        });
+    }
+    db.flush()?;
+    tree.insert(keys::META_FORMAT, &FORMAT_4.to_be_bytes())?;
+    db.flush()?;
+    tracing::info!(
+        head = head.position,
+        root = %frontier.root(),
+        "upgraded the ledger from store format 3 to 4 (Merkle tree hashes)"
     );
     Ok(())
 }

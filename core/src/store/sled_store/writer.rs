@@ -41,12 +41,14 @@ use crate::codec::{self, Placement};
 use crate::error::StoreError;
 use crate::event::StreamId;
 use crate::hash::Hash256;
-use crate::limits::GROUP_COMMIT_APPENDS_MAX;
+use crate::limits::{GROUP_COMMIT_APPENDS_MAX, TILE_ENTRY_BYTES_MAX};
 use crate::store::sled_store::id_index::IdIndexWriter;
 use crate::store::sled_store::keys;
 use crate::store::sled_store::stream_index::{IndexEntry, StreamIndex};
+use crate::store::sled_store::tree_hashes;
 use crate::store::{AppendOutcome, AppendRequest, Head};
 use crate::time::Timestamp;
+use crate::tlog::{Frontier, stored_hash_count};
 
 pub(super) type Reply = oneshot::Sender<Result<AppendOutcome, StoreError>>;
 
@@ -76,6 +78,8 @@ pub(super) struct Committer {
     pub(super) id_index: IdIndexWriter,
     /// The stream index, whose in-memory tail this writer alone extends.
     pub(super) stream_index: Arc<StreamIndex>,
+    /// The Merkle tree's right edge at `head` (ADR 0006).
+    pub(super) merkle: Frontier,
 }
 
 /// What the writer thread and lone committers share.
@@ -395,6 +399,16 @@ impl Committer {
             });
         }
         let records = std::mem::take(&mut group.records);
+        let mut merkle = self.merkle.clone();
+        let mut tree_hashes = Vec::with_capacity(2 * records.len());
+        for record in &records {
+            merkle.append(tree_hashes::leaf_of_stored(record), &mut tree_hashes);
+        }
+        tree_hashes::stage(
+            &mut group.batch,
+            stored_hash_count(self.head.position),
+            &tree_hashes,
+        );
         stage_chunks(&mut group.batch, self.head.position + 1, records);
         self.id_index.stage_changes(&mut group.batch);
         let tail_plan = self
@@ -410,7 +424,9 @@ impl Committer {
         }
         self.stream_index
             .settle(&group.index_entries, tail_plan, group.head.position);
+        debug_assert_eq!(merkle.size(), group.head.position, "one leaf per position");
         self.head = group.head;
+        self.merkle = merkle;
         self.last_recorded_at = group.last_recorded_at;
         if self.stream_versions.len() + group.stream_versions.len()
             > STREAM_VERSION_CACHE_STREAMS_MAX
@@ -478,6 +494,14 @@ impl Committer {
                 prev_hash: head.hash,
             };
             let sealed = codec::seal_record(event, &placement)?;
+            // A record must fit one entry of a C2SP tile's entry bundle (ADR 0006).
+            let covered_bytes = sealed.value.len().saturating_sub(32);
+            if covered_bytes > TILE_ENTRY_BYTES_MAX {
+                return Err(StoreError::PayloadTooLarge {
+                    size_bytes: event.payload.len(),
+                    limit_bytes: event.payload.len() - (covered_bytes - TILE_ENTRY_BYTES_MAX),
+                });
+            }
             records.push(sealed.value);
             index_entries.push(IndexEntry {
                 stream: request.stream.clone(),

@@ -248,6 +248,8 @@ impl WorkProjectDetailsView {
         self.0.completed_at.map(DateTime)
     }
 
+    /// The latest 8 inspections, oldest first (`inspectionCount` counts them all; the case's
+    /// events hold every one).
     async fn inspections(&self) -> Vec<InspectionDetailsView> {
         self.0
             .inspections
@@ -255,6 +257,11 @@ impl WorkProjectDetailsView {
             .cloned()
             .map(InspectionDetailsView)
             .collect()
+    }
+
+    /// Every inspection recorded, passed or failed.
+    async fn inspection_count(&self) -> u32 {
+        self.0.inspection_count
     }
 
     async fn warranty_ends_at(&self) -> Option<DateTime> {

@@ -15,9 +15,6 @@
 //! `baseline_requests_per_s` and `ratio` (requests/s ÷ the baseline's, per run), each the
 //! median over the runs.
 
-mod ledger;
-mod load;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,8 +31,8 @@ use tokio::net::TcpListener;
 
 use crate::BenchError;
 use crate::report::{emit, machine, median, rounded};
-use ledger::{LedgerSource, PreparedLedger};
-use load::{LoadResult, load, one_request, post_request};
+use crate::served::ledger::{self, LedgerSource, PreparedLedger};
+use crate::served::load::{LoadResult, load, one_request, post_request};
 
 const DEFAULT_EVENTS: u64 = 1_000_000;
 const DEFAULT_CONNECTIONS: usize = 32;

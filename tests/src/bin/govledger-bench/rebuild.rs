@@ -11,7 +11,8 @@
 //! Options: `--events N` (default 1,000,000), `--runs N` (default 3; medians are reported),
 //! `--compounds N` (default 6), `--batch-events N` (the runner's batch size while building; default
 //! its own), `--cache-bytes N` (the read models' sled page cache; default the runner's),
-//! `--dir PATH` (where the temp dirs go; default the system temp dir).
+//! `--dir PATH` (where the temp dirs go; default the system temp dir), `--span-days N` (the
+//! days the synthetic cases spread over; default four years, 30 for the compressed month).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,13 +31,14 @@ use govledger_projections::runner::{
 use serde_json::json;
 
 use crate::BenchError;
-use crate::report::{emit, machine, median, rounded};
+use crate::report::{emit, machine, median, peak_rss_bytes, reset_peak_rss, rounded};
 
 const DEFAULT_EVENTS: u64 = 1_000_000;
 const DEFAULT_RUNS: usize = 3;
 const DEFAULT_COMPOUNDS: u32 = 6;
-/// Years the synthetic cases spread over (metrics then cover 48 months).
-const SYNTHETIC_YEARS: u32 = 4;
+/// Days the synthetic cases spread over by default (four years: metrics cover 48 months);
+/// `--span-days 30` compresses the ledger into one month (issue 13's skewed load).
+const DEFAULT_SPAN_DAYS: u32 = 4 * 365;
 const SYNTHETIC_SEED: u64 = 20_211_201;
 /// How long one wait for the read models lasts before the bench checks they still progress.
 const PROGRESS_CHECK: Duration = Duration::from_secs(10);
@@ -50,6 +52,7 @@ struct Options {
     batch_events_max: usize,
     cache_capacity_bytes: Option<u64>,
     dir: PathBuf,
+    span_days: u32,
 }
 
 fn parse(args: &[String]) -> Result<Options, BenchError> {
@@ -60,6 +63,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         batch_events_max: BUILD_BATCH_EVENTS_MAX,
         cache_capacity_bytes: None,
         dir: std::env::temp_dir(),
+        span_days: DEFAULT_SPAN_DAYS,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -71,11 +75,13 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--batch-events" => options.batch_events_max = value.parse()?,
             "--cache-bytes" => options.cache_capacity_bytes = Some(value.parse()?),
             "--dir" => options.dir = PathBuf::from(value),
+            "--span-days" => options.span_days = value.parse()?,
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
-    if options.events == 0 || options.runs == 0 || options.compounds == 0 {
-        return Err("--events, --runs and --compounds must be at least 1".into());
+    if options.events == 0 || options.runs == 0 || options.compounds == 0 || options.span_days == 0
+    {
+        return Err("--events, --runs, --compounds and --span-days must be at least 1".into());
     }
     if options.batch_events_max == 0 {
         return Err("--batch-events must be at least 1".into());
@@ -95,7 +101,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         SyntheticSpec {
             events_target: options.events,
             compounds: options.compounds,
-            years: SYNTHETIC_YEARS,
+            span_days: options.span_days,
             seed: SYNTHETIC_SEED,
         },
     )?;
@@ -183,7 +189,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "peak_rss_scope": peak_rss_scope,
         "synthetic": {
             "compounds": options.compounds,
-            "years": SYNTHETIC_YEARS,
+            "years": rounded(f64::from(options.span_days) / 365.0, 2),
+            "span_days": options.span_days,
             "requests": generated.requests,
             "work_projects": generated.work_projects,
             "decisions": generated.decisions,
@@ -281,18 +288,3 @@ fn process_cpu_seconds() -> f64 {
     }
 }
 
-/// Resets the kernel's peak-RSS mark (`echo 5 > /proc/self/clear_refs`, Linux 4.0+).
-fn reset_peak_rss() -> bool {
-    std::fs::write("/proc/self/clear_refs", "5").is_ok()
-}
-
-/// `VmHWM` of this process, in bytes (0 where /proc is not available).
-fn peak_rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().strip_suffix("kB"))
-        .and_then(|kb| kb.trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
-}

@@ -65,3 +65,19 @@ pub(crate) fn emit(line: &Value) -> std::io::Result<()> {
     writeln!(out, "{line}")?;
     out.flush()
 }
+
+/// Resets the kernel's peak-RSS mark (`echo 5 > /proc/self/clear_refs`, Linux 4.0+).
+pub(crate) fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// `VmHWM` of this process, in bytes (0 where /proc is not available).
+pub(crate) fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().strip_suffix("kB"))
+        .and_then(|kb| kb.trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}

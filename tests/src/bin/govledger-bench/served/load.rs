@@ -1,6 +1,8 @@
-//! The load generator: keep-alive HTTP/1.1 clients, each sending the same POST back to back
-//! and timing every exchange.
+//! The load generator: keep-alive HTTP/1.1 clients, each sending POSTs back to back (the same
+//! one, or one made per request) and timing every exchange.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,20 +17,20 @@ const WARM_UP_REQUESTS: usize = 20;
 const READ_CHUNK_BYTES: usize = 16 * 1024;
 
 /// What one load window measured.
-pub(super) struct LoadResult {
-    pub(super) requests: usize,
-    pub(super) elapsed: Duration,
-    pub(super) latencies: Latencies,
+pub(crate) struct LoadResult {
+    pub(crate) requests: usize,
+    pub(crate) elapsed: Duration,
+    pub(crate) latencies: Latencies,
 }
 
 impl LoadResult {
-    pub(super) fn requests_per_s(&self) -> f64 {
+    pub(crate) fn requests_per_s(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
     }
 }
 
 /// The POST a client sends for a JSON `body`.
-pub(super) fn post_request(address: &str, body: &str) -> String {
+pub(crate) fn post_request(address: &str, body: &str) -> String {
     format!(
         "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
          Accept: application/graphql-response+json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -38,31 +40,83 @@ pub(super) fn post_request(address: &str, body: &str) -> String {
 
 /// `connections` clients, each on its own keep-alive connection, sending `request` back to
 /// back for `window`; every exchange must answer 200.
-pub(super) async fn load(
+pub(crate) async fn load(
     address: &str,
     request: &str,
     connections: usize,
     window: Duration,
 ) -> Result<LoadResult, BenchError> {
+    let request: Arc<[u8]> = request.as_bytes().into();
+    load_with(
+        address,
+        connections,
+        Until::Elapsed(window),
+        Answer::Any,
+        move || Arc::clone(&request),
+    )
+    .await
+}
+
+/// When a load ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Until {
+    /// After this long.
+    Elapsed(Duration),
+    /// Once this many requests were sent in all (shared by the clients).
+    Requests(usize),
+}
+
+/// What an answer must hold besides status 200.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Any,
+    /// No GraphQL `errors` entry and no `userErrors` (a refused write must not count).
+    NoErrors,
+}
+
+/// `connections` clients, each on its own keep-alive connection, sending what `make` returns
+/// (called once per request, e.g. a command with a fresh id) back to back `until` the end.
+pub(crate) async fn load_with<R, F>(
+    address: &str,
+    connections: usize,
+    until: Until,
+    answer: Answer,
+    make: F,
+) -> Result<LoadResult, BenchError>
+where
+    R: AsRef<[u8]> + Send + 'static,
+    F: Fn() -> R + Clone + Send + 'static,
+{
     let mut clients = Vec::with_capacity(connections);
     let mut ready = Vec::with_capacity(connections);
     for _ in 0..connections {
         let mut connection = Connection::open(address).await?;
         for _ in 0..WARM_UP_REQUESTS {
-            connection.exchange(request.as_bytes()).await?;
+            let body = connection.exchange(make().as_ref()).await?;
+            check(answer, &body)?;
         }
         ready.push(connection);
     }
+    let sent_in_all = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
-    let deadline = started + window;
     for mut connection in ready {
-        let request = request.to_string();
+        let make = make.clone();
+        let sent_in_all = Arc::clone(&sent_in_all);
         clients.push(tokio::spawn(async move {
             let mut samples = Vec::new();
-            while Instant::now() < deadline {
+            loop {
+                let more = match until {
+                    Until::Elapsed(window) => started.elapsed() < window,
+                    Until::Requests(total) => sent_in_all.fetch_add(1, Ordering::Relaxed) < total,
+                };
+                if !more {
+                    break;
+                }
+                let request = make();
                 let sent = Instant::now();
-                connection.exchange(request.as_bytes()).await?;
+                let body = connection.exchange(request.as_ref()).await?;
                 samples.push(sent.elapsed());
+                check(answer, &body)?;
             }
             Ok::<Vec<Duration>, std::io::Error>(samples)
         }));
@@ -78,8 +132,19 @@ pub(super) async fn load(
     })
 }
 
+fn check(answer: Answer, body: &[u8]) -> std::io::Result<()> {
+    let refused = find(body, b"\"errors\"").is_some() || find(body, b"\"userErrors\":[{").is_some();
+    if answer == Answer::NoErrors && refused {
+        return Err(std::io::Error::other(format!(
+            "answered {}",
+            String::from_utf8_lossy(body)
+        )));
+    }
+    Ok(())
+}
+
 /// One request on a fresh connection; returns the body.
-pub(super) async fn one_request(address: &str, request: &str) -> Result<String, BenchError> {
+pub(crate) async fn one_request(address: &str, request: &str) -> Result<String, BenchError> {
     let mut connection = Connection::open(address).await?;
     let response = connection.exchange(request.as_bytes()).await?;
     Ok(String::from_utf8_lossy(&response).into_owned())
@@ -107,10 +172,6 @@ impl Connection {
         loop {
             if let Some(head_end) = find(&self.buffer, b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&self.buffer[..head_end]).to_ascii_lowercase();
-                if !head.starts_with("http/1.1 200") {
-                    let status = head.lines().next().unwrap_or_default().to_string();
-                    return Err(std::io::Error::other(format!("answered {status}")));
-                }
                 let length = head
                     .lines()
                     .find_map(|line| line.strip_prefix("content-length:"))
@@ -122,6 +183,13 @@ impl Connection {
                 }
                 let body = self.buffer[head_end + 4..total].to_vec();
                 self.buffer.drain(..total);
+                if !head.starts_with("http/1.1 200") {
+                    let status = head.lines().next().unwrap_or_default().to_string();
+                    return Err(std::io::Error::other(format!(
+                        "answered {status}: {}",
+                        String::from_utf8_lossy(&body)
+                    )));
+                }
                 return Ok(body);
             }
             self.fill().await?;

@@ -2,7 +2,7 @@
 //! caught up, generated once and kept in a cache directory (generation and the projections'
 //! catch-up take minutes per million events), or generated afresh in a temp dir.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +18,7 @@ use tempfile::TempDir;
 use crate::BenchError;
 
 const SYNTHETIC_COMPOUNDS: u32 = 24;
-const SYNTHETIC_YEARS: u32 = 4;
+const SYNTHETIC_SPAN_DAYS: u32 = 4 * 365;
 const SYNTHETIC_SEED: u64 = 20_211_201;
 /// Longest the read models may take to catch up with the generated ledger.
 const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(3_600);
@@ -30,7 +30,7 @@ const COMPLETE_MARKER: &str = "ledger-complete";
 const CATCH_UP_WAIT_STEP: Duration = Duration::from_secs(20);
 
 /// Where the ledger comes from.
-pub(super) enum LedgerSource {
+pub(crate) enum LedgerSource {
     /// Reused from (or generated into) this cache root, one directory per size and seed.
     Cache(PathBuf),
     /// Generated into a fresh temp dir under this directory, deleted afterwards.
@@ -39,7 +39,7 @@ pub(super) enum LedgerSource {
 
 impl LedgerSource {
     /// `<target>/bench-cache`, beside the profile directory of this executable.
-    pub(super) fn default_cache() -> LedgerSource {
+    pub(crate) fn default_cache() -> LedgerSource {
         let target = std::env::current_exe()
             .ok()
             .and_then(|exe| Some(exe.parent()?.parent()?.to_path_buf()))
@@ -49,17 +49,17 @@ impl LedgerSource {
 }
 
 /// A ledger with its read models, ready to serve.
-pub(super) struct PreparedLedger {
-    pub(super) data: DataDir,
-    pub(super) store: Arc<SledStore>,
-    pub(super) read: ReadApi,
-    pub(super) head: u64,
+pub(crate) struct PreparedLedger {
+    pub(crate) data: DataDir,
+    pub(crate) store: Arc<SledStore>,
+    pub(crate) read: ReadApi,
+    pub(crate) head: u64,
     /// Keeps a fresh ledger's temp dir alive.
     _temp: Option<TempDir>,
 }
 
 /// Opens the store of the ledger (generating it if needed); synchronous, before any runtime.
-pub(super) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, BenchError> {
+pub(crate) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, BenchError> {
     let (root, temp) = match source {
         LedgerSource::Cache(cache) => {
             let root = cache.join(format!("query-{events}-{SYNTHETIC_SEED}"));
@@ -84,7 +84,7 @@ pub(super) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, B
             SyntheticSpec {
                 events_target: events,
                 compounds: SYNTHETIC_COMPOUNDS,
-                years: SYNTHETIC_YEARS,
+                span_days: SYNTHETIC_SPAN_DAYS,
                 seed: SYNTHETIC_SEED,
             },
         )?;
@@ -105,15 +105,57 @@ pub(super) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, B
             root.display()
         );
     }
+    Ok(OpenedLedger { data, store, temp })
+}
+
+/// A prepared ledger, closed: its data directory can be copied.
+pub(crate) struct ClosedLedger {
+    root: PathBuf,
+    _temp: Option<TempDir>,
+}
+
+/// A copy of a closed ledger's data directory in a temp dir under `parent`, opened: what a
+/// benchmark that writes uses, so the cached ledger stays as it was.
+pub(crate) fn copy_of(closed: &ClosedLedger, parent: &Path) -> Result<OpenedLedger, BenchError> {
+    let temp = tempfile::tempdir_in(parent)?;
+    copy_dir(&closed.root, temp.path())?;
+    let data = DataDir::new(temp.path());
+    let store = Arc::new(SledStore::open(data.ledger())?);
     Ok(OpenedLedger {
         data,
         store,
-        temp,
+        temp: Some(temp),
     })
 }
 
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
+}
+
+impl PreparedLedger {
+    /// Stops the read models and closes the store.
+    pub(crate) async fn close(self) -> Result<ClosedLedger, BenchError> {
+        self.read.shutdown().await?;
+        self.store.close()?;
+        Ok(ClosedLedger {
+            root: self.data.root().to_path_buf(),
+            _temp: self._temp,
+        })
+    }
+}
+
 /// A ledger whose read models may still be behind.
-pub(super) struct OpenedLedger {
+pub(crate) struct OpenedLedger {
     data: DataDir,
     store: Arc<SledStore>,
     temp: Option<TempDir>,
@@ -121,9 +163,12 @@ pub(super) struct OpenedLedger {
 
 impl OpenedLedger {
     /// Starts the read models and waits until they have applied the whole ledger.
-    pub(super) async fn catch_up(self) -> Result<PreparedLedger, BenchError> {
+    pub(crate) async fn catch_up(self) -> Result<PreparedLedger, BenchError> {
         let head = self.store.head().position;
-        let read = ReadApi::open(RunnerOptions::new(self.data.projections()), self.store.clone())?;
+        let read = ReadApi::open(
+            RunnerOptions::new(self.data.projections()),
+            self.store.clone(),
+        )?;
         read.start()?;
         let caught_up_at = Instant::now();
         loop {

@@ -1,0 +1,208 @@
+//! The log's signing key on disk: `<dir>/log-key` holds the Ed25519 seed (base64, one line),
+//! created once, readable by its owner only (0600), never logged or exported; `<dir>/origin`
+//! holds the log's origin line, fixed when the key is made (ADR 0007).
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::tlog::note::{NoteError, NoteSigner};
+
+const KEY_FILE: &str = "log-key";
+const ORIGIN_FILE: &str = "origin";
+/// Longest origin line accepted.
+pub const ORIGIN_BYTES_MAX: usize = 256;
+
+#[derive(Debug, Error)]
+pub enum KeyFileError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is readable by others (mode {mode:o}); it must be 0600")]
+    TooOpen { path: PathBuf, mode: u32 },
+    #[error("{path} is malformed")]
+    Malformed { path: PathBuf },
+    #[error("origin: {0}")]
+    BadOrigin(#[from] NoteError),
+    #[error("drawing a random key: {0}")]
+    Random(String),
+}
+
+/// How a new key's origin is chosen; ignored when the key exists.
+#[derive(Debug, Clone)]
+pub enum NewOrigin {
+    /// `govledger.local/<community>/<key id>`, the key id being the first 8 bytes of the
+    /// public key's SHA-256, in hex.
+    Default {
+        community: String,
+    },
+    Given(String),
+}
+
+/// The log's signer, from `dir`, made there first if missing.
+pub fn load_or_create(dir: &Path, origin: &NewOrigin) -> Result<NoteSigner, KeyFileError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| KeyFileError::Io { path, source }
+    };
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let key_path = dir.join(KEY_FILE);
+    if !key_path.exists() {
+        create_key(dir, &key_path)?;
+    }
+    let seed = read_seed(&key_path)?;
+    let origin_path = dir.join(ORIGIN_FILE);
+    let origin_line = match fs::read_to_string(&origin_path) {
+        Ok(text) => text.trim_end_matches('\n').to_string(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let line = match origin {
+                NewOrigin::Given(line) => line.clone(),
+                NewOrigin::Default { community } => default_origin(community, &seed),
+            };
+            write_new(&origin_path, format!("{line}\n").as_bytes(), 0o644)?;
+            line
+        }
+        Err(error) => return Err(io(&origin_path)(error)),
+    };
+    if origin_line.len() > ORIGIN_BYTES_MAX {
+        return Err(KeyFileError::Malformed { path: origin_path });
+    }
+    Ok(NoteSigner::new(&origin_line, &seed)?)
+}
+
+fn default_origin(community: &str, seed: &[u8; 32]) -> String {
+    let public = ed25519_dalek::SigningKey::from_bytes(seed).verifying_key();
+    let digest = Sha256::digest(public.as_bytes());
+    let key_id: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let community: String = community
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("govledger.local/{community}/{key_id}")
+}
+
+fn create_key(dir: &Path, key_path: &Path) -> Result<(), KeyFileError> {
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|source| {
+        KeyFileError::Io {
+            path: dir.to_path_buf(),
+            source,
+        }
+    })?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| KeyFileError::Random(e.to_string()))?;
+    // Written aside, then linked into place: a crash never leaves a half-written key, and of
+    // two processes creating one at once, the first link wins and both use it.
+    let temporary = dir.join(format!("{KEY_FILE}.{}.tmp", std::process::id()));
+    let _ = fs::remove_file(&temporary);
+    write_new(
+        &temporary,
+        format!("{}\n", STANDARD.encode(seed)).as_bytes(),
+        0o600,
+    )?;
+    let linked = fs::hard_link(&temporary, key_path);
+    let _ = fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(source) => {
+            return Err(KeyFileError::Io {
+                path: key_path.to_path_buf(),
+                source,
+            });
+        }
+    }
+    if let Ok(directory) = fs::File::open(dir) {
+        let _ = directory.sync_all();
+    }
+    tracing::info!(path = %key_path.display(), "created the log's signing key");
+    Ok(())
+}
+
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyFileError> {
+    let io = |source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+fn read_seed(path: &Path) -> Result<[u8; 32], KeyFileError> {
+    let io = |source| KeyFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mode = fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyFileError::TooOpen {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    let text = fs::read_to_string(path).map_err(io)?;
+    STANDARD
+        .decode(text.trim_end())
+        .ok()
+        .and_then(|raw| <[u8; 32]>::try_from(raw.as_slice()).ok())
+        .ok_or_else(|| KeyFileError::Malformed {
+            path: path.to_path_buf(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_is_made_once_private_and_keeps_its_origin() {
+        let dir = tempfile::tempdir().unwrap();
+        let community = NewOrigin::Default {
+            community: "Wang Hai".into(),
+        };
+        let first = load_or_create(dir.path(), &community).unwrap();
+        assert!(
+            first.name().starts_with("govledger.local/wang-hai/"),
+            "{}",
+            first.name()
+        );
+        let mode = fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+        let again = load_or_create(dir.path(), &NewOrigin::Given("other".into())).unwrap();
+        assert_eq!(again.verifier(), first.verifier());
+        let seed = fs::read_to_string(dir.path().join(KEY_FILE)).unwrap();
+        assert!(
+            !format!("{again:?}").contains(seed.trim_end()),
+            "Debug never shows the key"
+        );
+
+        fs::set_permissions(dir.path().join(KEY_FILE), fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            load_or_create(dir.path(), &community),
+            Err(KeyFileError::TooOpen { .. })
+        ));
+    }
+}

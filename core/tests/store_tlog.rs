@@ -1,0 +1,332 @@
+//! The Merkle tree kept by the sled store (ADR 0006): its hashes follow the log through
+//! both commit paths, reopening, restoring and upgrading; proofs from the store verify
+//! against a tree rebuilt from the records; `verify` finds a tampered tree hash; signed
+//! checkpoints (ADR 0007) are kept and each extends the one before.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use govledger_core::error::StoreError;
+use govledger_core::event::{Actor, EventType, NewEvent, StreamId};
+use govledger_core::hash::Hash256 as Hash;
+use govledger_core::limits::{
+    EVENT_TYPE_BYTES_MAX, PAYLOAD_BYTES_MAX, ROLE_BYTES_MAX, STREAM_ID_BYTES_MAX,
+    TILE_ENTRY_BYTES_MAX,
+};
+use govledger_core::store::sled_store::StoredCheckpoint;
+use govledger_core::store::sled_store::{
+    OpenCheck, SledOptions, SledRestore, SledStore, StoredRecord,
+};
+use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion};
+use govledger_core::time::Timestamp;
+use govledger_core::tlog::key_file::{NewOrigin, load_or_create};
+use govledger_core::tlog::note::NoteVerifier;
+use govledger_core::tlog::{
+    Checkpoint, MemoryTree, ProofError, leaf_hash, verify_consistency, verify_inclusion,
+};
+use uuid::Uuid;
+
+fn event(payload: Vec<u8>) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: EventType::new("RequestReceived").expect("event type"),
+        schema_version: 1,
+        occurred_at: Timestamp::from_unix_micros(0),
+        actor: Actor {
+            account_id: Uuid::nil(),
+            role: "station_clerk".into(),
+            organisation_id: None,
+        },
+        correlation_id: Uuid::nil(),
+        causation_id: None,
+        payload,
+    }
+}
+
+fn request(stream: usize, events: usize) -> AppendRequest {
+    AppendRequest {
+        stream: StreamId::new(format!("case-{stream}")).expect("stream id"),
+        expected: ExpectedVersion::Any,
+        events: (0..events)
+            .map(|i| event(vec![i as u8; 1 + i * 7]))
+            .collect(),
+        idempotency: None,
+    }
+}
+
+/// Appends `rounds` rounds: a few lone appends, then a burst of submits the writer groups.
+fn append_rounds(store: &Arc<SledStore>, rounds: usize) {
+    for round in 0..rounds {
+        for lone in 0..3 {
+            store
+                .append(request(round * 10 + lone, 1 + lone))
+                .expect("lone append");
+        }
+        let pending: Vec<_> = (0..40)
+            .map(|i| store.submit(request(i % 7, 1 + i % 4)))
+            .collect();
+        for append in pending {
+            append.wait().expect("grouped append");
+        }
+    }
+}
+
+/// The tree rebuilt from the store's records.
+fn tree_from_records(store: &SledStore) -> MemoryTree {
+    let head = store.head().position;
+    let mut tree = MemoryTree::new();
+    let mut first = 0;
+    while first < head {
+        let count = (head - first).min(256);
+        for record in store.tree_leaves(first, count).expect("leaves") {
+            tree.push(&record);
+        }
+        first += count;
+    }
+    tree
+}
+
+/// Every size's root, and proofs at a spread of sizes, agree with the rebuilt tree.
+fn check_tree(store: &SledStore) {
+    let reference = tree_from_records(store);
+    let head = store.head().position;
+    assert_eq!(reference.size(), head);
+    assert_eq!(store.tree_root(head).expect("root"), reference.root());
+    let sizes: Vec<u64> = [1, 2, 3, head / 3, head / 2, head - 1, head]
+        .into_iter()
+        .filter(|s| (1..=head).contains(s))
+        .collect();
+    for &size in &sizes {
+        let root = store.tree_root(size).expect("root");
+        assert_eq!(
+            root,
+            govledger_core::tlog::tree_root(size, &reference).expect("reference root")
+        );
+        for leaf in [0, size / 2, size - 1] {
+            let proof = store.inclusion_proof(size, leaf).expect("inclusion proof");
+            let leaf_bytes = &store.tree_leaves(leaf, 1).expect("leaf")[0];
+            assert_eq!(
+                verify_inclusion(leaf, size, &leaf_hash(leaf_bytes), &proof, &root),
+                Ok(()),
+                "leaf {leaf} of {size}"
+            );
+        }
+        for &old in sizes.iter().filter(|&&old| old <= size) {
+            let proof = store
+                .consistency_proof(old, size)
+                .expect("consistency proof");
+            let old_root = store.tree_root(old).expect("old root");
+            assert_eq!(
+                verify_consistency(old, size, &old_root, &root, &proof),
+                Ok(()),
+                "{old} → {size}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_tree_follows_the_log_through_both_commit_paths_and_reopening() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(SledStore::open(dir.path()).expect("open"));
+    assert_eq!(store.tree_root(0).expect("empty root"), Hash::of_bytes(b""));
+    append_rounds(&store, 3);
+    check_tree(&store);
+    let root_before = store.tree_root(store.head().position).expect("root");
+    drop(store);
+
+    let store = Arc::new(SledStore::open(dir.path()).expect("reopen"));
+    assert_eq!(
+        store.tree_root(store.head().position).expect("root"),
+        root_before
+    );
+    append_rounds(&store, 2);
+    check_tree(&store);
+    let report = store.verify().expect("verify");
+    assert_eq!(report.first_damage, None);
+}
+
+#[test]
+fn impossible_tree_requests_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(SledStore::open(dir.path()).expect("open"));
+    append_rounds(&store, 1);
+    let head = store.head().position;
+    let refused = |result: Result<Vec<Hash>, StoreError>| result.expect_err("refused").to_string();
+    assert!(matches!(
+        store.tree_root(head + 1),
+        Err(StoreError::TreeSizeBeyondHead { .. })
+    ));
+    assert!(refused(store.inclusion_proof(head, head)).contains("not in a tree"));
+    assert!(refused(store.consistency_proof(0, head)).contains("empty tree"));
+    assert!(matches!(
+        store.consistency_proof(head, head - 1),
+        Err(StoreError::ProofNotPossible(
+            ProofError::SizesDecrease { .. }
+        ))
+    ));
+    assert!(matches!(
+        store.tree_leaves(head, 1),
+        Err(StoreError::TreeSizeBeyondHead { .. })
+    ));
+}
+
+#[test]
+fn the_largest_record_fits_a_tile_entry() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SledStore::open(dir.path()).expect("open");
+    let mut largest = event(vec![0xff; PAYLOAD_BYTES_MAX]);
+    largest.event_type = EventType::new("E".repeat(EVENT_TYPE_BYTES_MAX)).expect("longest type");
+    largest.actor.role = "r".repeat(ROLE_BYTES_MAX);
+    largest.actor.organisation_id = Some(Uuid::max());
+    largest.causation_id = Some(Uuid::max());
+    largest.schema_version = u16::MAX;
+    largest.occurred_at = Timestamp::from_unix_micros(7_000_000_000_000_000);
+    let stream = StreamId::new("s".repeat(STREAM_ID_BYTES_MAX)).expect("longest stream");
+    store
+        .append(AppendRequest {
+            stream,
+            expected: ExpectedVersion::Any,
+            events: vec![largest],
+            idempotency: None,
+        })
+        .expect("the largest event is accepted");
+    let record = &store.tree_leaves(0, 1).expect("leaf")[0];
+    assert!(
+        record.len() <= TILE_ENTRY_BYTES_MAX,
+        "record of {} bytes",
+        record.len()
+    );
+}
+
+fn ledger_tree(dir: &Path) -> (sled::Db, sled::Tree) {
+    let db = sled::open(dir).expect("sled open");
+    let tree = db.open_tree(b"ledger").expect("ledger tree");
+    (db, tree)
+}
+
+#[test]
+fn verify_names_a_tampered_tree_hash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(SledStore::open(dir.path()).expect("open"));
+    append_rounds(&store, 1);
+    drop(store);
+    {
+        let (db, tree) = ledger_tree(dir.path());
+        let (key, value) = tree
+            .scan_prefix(b"H")
+            .nth(1)
+            .expect("an H entry")
+            .expect("read");
+        let mut tampered = value.to_vec();
+        tampered[40] ^= 1;
+        tree.insert(key, tampered).expect("tamper");
+        db.flush().expect("flush");
+    }
+    let mut options = SledOptions::new(dir.path());
+    options.check = OpenCheck::Skip;
+    let store = SledStore::open_with(options).expect("open for audit");
+    let damage = store
+        .verify()
+        .expect("verify")
+        .first_damage
+        .expect("damage found");
+    assert!(damage.reason.contains("Merkle tree"), "{damage:?}");
+}
+
+#[test]
+fn format_3_ledgers_get_their_tree_at_open_and_restores_keep_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(SledStore::open(dir.path()).expect("open"));
+    append_rounds(&store, 2);
+    let head = store.head().position;
+    let root = store.tree_root(head).expect("root");
+    let records: Vec<StoredRecord> = (0..head)
+        .map(|leaf| StoredRecord {
+            position: leaf + 1,
+            record: store.tree_leaves(leaf, 1).expect("leaf").remove(0),
+            hash: store
+                .read_event(leaf + 1)
+                .expect("read")
+                .expect("event")
+                .hash,
+        })
+        .collect();
+    drop(store);
+    {
+        let (db, tree) = ledger_tree(dir.path());
+        for entry in tree.scan_prefix(b"H") {
+            tree.remove(entry.expect("read").0).expect("remove");
+        }
+        tree.insert(b"Mformat", &3u32.to_be_bytes())
+            .expect("format 3");
+        db.flush().expect("flush");
+    }
+    let store = SledStore::open(dir.path()).expect("upgrading open");
+    assert_eq!(store.tree_root(head).expect("root"), root);
+    assert_eq!(store.verify().expect("verify").first_damage, None);
+    drop(store);
+
+    let restored = tempfile::tempdir().expect("temp dir");
+    let mut restore = SledRestore::begin(&SledOptions::new(restored.path())).expect("begin");
+    for record in records {
+        restore.push(record).expect("push");
+    }
+    restore.finish().expect("finish");
+    let store = SledStore::open(restored.path()).expect("open restored");
+    assert_eq!(store.tree_root(head).expect("root"), root);
+    assert_eq!(store.verify().expect("verify").first_damage, None);
+}
+
+#[test]
+fn signed_checkpoints_are_kept_and_extend_each_other() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let keys = tempfile::tempdir().expect("key dir");
+    let signer = load_or_create(
+        keys.path(),
+        &NewOrigin::Default {
+            community: "test".into(),
+        },
+    )
+    .expect("key");
+    let verifier = NoteVerifier::parse(&signer.verifier().to_text()).expect("verifier key");
+    let store = Arc::new(SledStore::open(dir.path()).expect("open"));
+    let empty = store.sign_checkpoint(&signer).expect("sign the empty tree");
+    assert_eq!(empty.tree_size, 0);
+    append_rounds(&store, 1);
+    let first = store.sign_checkpoint(&signer).expect("sign");
+    assert_eq!(
+        store.sign_checkpoint(&signer).expect("sign again"),
+        first,
+        "one per size"
+    );
+    append_rounds(&store, 1);
+    let second = store.sign_checkpoint(&signer).expect("sign");
+    drop(store);
+
+    let store = SledStore::open(dir.path()).expect("reopen");
+    assert_eq!(
+        store.latest_checkpoint().expect("latest"),
+        Some(second.clone())
+    );
+    let kept = store.checkpoints(None, 10).expect("list");
+    assert_eq!(kept, vec![second.clone(), first.clone(), empty]);
+    assert_eq!(
+        store.checkpoints(Some(second.tree_size), 1).expect("page"),
+        vec![first.clone()]
+    );
+
+    let open = |kept: &StoredCheckpoint| {
+        Checkpoint::parse(verifier.open(&kept.note).expect("signed")).expect("checkpoint text")
+    };
+    let (old, new) = (open(&first), open(&second));
+    assert_eq!(old.origin, signer.name());
+    assert_eq!(new.root, store.tree_root(second.tree_size).expect("root"));
+    let proof = store
+        .consistency_proof(old.tree_size, new.tree_size)
+        .expect("proof");
+    assert_eq!(
+        verify_consistency(old.tree_size, new.tree_size, &old.root, &new.root, &proof),
+        Ok(())
+    );
+}

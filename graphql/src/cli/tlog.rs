@@ -1,0 +1,104 @@
+//! `govledger tlog`: the log's key and checkpoints (ADR 0007).
+//! - `tlog key` prints the note verifier key, `<name>+<key id hex>+<base64 key>`, alone on
+//!   one line (making the key first if the data directory has none). It never prints or
+//!   exports the private key.
+//! - `tlog checkpoint` signs a checkpoint of the ledger's head if none is kept for it yet
+//!   (server stopped) and prints the latest signed checkpoint note.
+
+use std::time::Duration;
+
+use govledger_core::store::sled_store::SledStore;
+use govledger_core::tlog::key_file::{self, NewOrigin};
+use govledger_core::tlog::note::NoteSigner;
+
+use crate::cli::{CliError, DataArgs, say};
+use crate::service::DataDir;
+
+#[derive(Debug, clap::Args)]
+pub(super) struct TlogArgs {
+    #[command(subcommand)]
+    command: TlogCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum TlogCommand {
+    /// Print the log's note verifier key (made on first use).
+    Key(TlogDataArgs),
+    /// Sign the head's checkpoint if needed (server stopped) and print the latest one.
+    Checkpoint(TlogDataArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct TlogDataArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    log: LogKeyArgs,
+}
+
+/// How the log key is made, the first time (ignored once it exists).
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct LogKeyArgs {
+    /// The community in the log's default origin, `govledger.local/<community>/<key id>`.
+    #[arg(long, env = "GOVLEDGER_TLOG_COMMUNITY", default_value = "community")]
+    tlog_community: String,
+    /// The log's origin line instead of the default.
+    #[arg(long, env = "GOVLEDGER_TLOG_ORIGIN")]
+    tlog_origin: Option<String>,
+}
+
+/// How the server signs checkpoints.
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct CheckpointArgs {
+    #[command(flatten)]
+    pub(super) key: LogKeyArgs,
+    /// Milliseconds within which new events get a signed checkpoint.
+    #[arg(
+        long,
+        env = "GOVLEDGER_CHECKPOINT_INTERVAL_MS",
+        default_value_t = 1_000,
+        value_parser = clap::value_parser!(u64).range(10..=3_600_000)
+    )]
+    pub(super) checkpoint_interval_ms: u64,
+}
+
+impl CheckpointArgs {
+    pub(super) fn interval(&self) -> Duration {
+        Duration::from_millis(self.checkpoint_interval_ms)
+    }
+}
+
+/// The data directory's log signer, made on first use.
+pub(super) fn log_signer(data: &DataDir, args: &LogKeyArgs) -> Result<NoteSigner, CliError> {
+    let origin = match &args.tlog_origin {
+        Some(origin) => NewOrigin::Given(origin.clone()),
+        None => NewOrigin::Default {
+            community: args.tlog_community.clone(),
+        },
+    };
+    key_file::load_or_create(&data.tlog(), &origin)
+        .map_err(|e| CliError::Failed(format!("the log key: {e}")))
+}
+
+pub(super) fn run(args: TlogArgs) -> Result<(), CliError> {
+    match args.command {
+        TlogCommand::Key(args) => {
+            let signer = log_signer(&DataDir::new(args.data.data), &args.log)?;
+            say(signer.verifier().to_text());
+            Ok(())
+        }
+        TlogCommand::Checkpoint(args) => {
+            let data = DataDir::new(args.data.data);
+            let signer = log_signer(&data, &args.log)?;
+            let store = SledStore::open(data.ledger())?;
+            store.sign_checkpoint(&signer)?;
+            let latest = store
+                .latest_checkpoint()?
+                .ok_or(CliError::Failed("no checkpoint kept".into()))?;
+            store.close()?;
+            // The note ends in a newline already.
+            say(latest.note.trim_end_matches('\n'));
+            Ok(())
+        }
+    }
+}
