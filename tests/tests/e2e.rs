@@ -10,6 +10,8 @@
 //!   the decision trace and the metrics of the result.
 //! - `subscription`: `ledgerEvents` and `caseUpdates` over `graphql-transport-ws` receive
 //!   those events live; the public view gets no payloads; an unknown token no connection.
+//! - `documents`: automatic persisted queries; with `--documents`, only registered documents
+//!   run.
 //! - `graphiql`: the page at `/` and every asset it references are served by govledger
 //!   itself (offline).
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
@@ -41,6 +43,7 @@ mod e2e {
     mod browser;
     mod crash;
     mod demo;
+    mod documents;
     mod flow;
     mod graphiql;
     mod http_audit;
