@@ -20,6 +20,8 @@
 //! - `introspection`: graphql-js's standard introspection query (exact text in
 //!   `fixtures/`) answered for every role; the depth limit still holds for ordinary
 //!   operations; over-nested type lists refused.
+//! - `open311`: GeoReport v2 discovery, services and service definitions as JSON and XML;
+//!   errors in the spec's format.
 //! - `browser`: CORS preflights allowed for `--cors-origin` only (none by default); gzip and
 //!   brotli negotiated by `Accept-Encoding`.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
@@ -49,6 +51,7 @@ mod e2e {
     mod http_audit;
     mod integers;
     mod introspection;
+    mod open311;
     mod protocol;
     mod read_models;
     mod reports;

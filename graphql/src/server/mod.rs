@@ -9,6 +9,7 @@ mod graphiql;
 mod graphql_http;
 mod media_type;
 pub mod metrics;
+mod open311;
 mod probes;
 mod reports;
 mod response_body;
