@@ -1,15 +1,23 @@
 //! Open311 GeoReport v2 at `/open311/v2/` (ADR 0007), as JSON or XML by the path's extension.
-//! Built so far: `discovery`, `services` (the request categories) and `services/<code>`
-//! (their attributes). `requests` and `tokens` are not built yet and answer 501 in the
-//! spec's error format.
+//! Built so far: `discovery`, `services` (the request categories), `services/<code>` (their
+//! attributes), `requests/<id>` and `requests?service_request_id=…` (read, as the `api_key`
+//! token's role or the public view). Creating requests, the other `requests` filters and
+//! `tokens` are not built yet and answer 501 in the spec's error format.
 
+mod requests;
 mod services;
 mod xml;
 
-use axum::extract::Path;
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+
+use crate::access::Principal;
+use crate::server::ServerState;
+use crate::server::auth::principal_from_authorization;
 
 /// How a document is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +27,12 @@ enum Format {
 }
 
 /// `/open311/v2/<path>`.
-pub(crate) async fn endpoint(Path(path): Path<String>, headers: HeaderMap) -> Response {
+pub(crate) async fn endpoint(
+    State(state): State<ServerState>,
+    Path(path): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let (resource, format) = match path.rsplit_once('.') {
         Some((resource, "json")) => (resource, Format::Json),
         Some((resource, "xml")) => (resource, Format::Xml),
@@ -52,17 +65,88 @@ pub(crate) async fn endpoint(Path(path): Path<String>, headers: HeaderMap) -> Re
                 ),
             ),
         },
-        ["requests"] | ["requests", _] | ["tokens", _] => error(
-            format,
-            StatusCode::NOT_IMPLEMENTED,
-            "service requests over Open311 are not available yet; use the GraphQL API at /graphql",
-        ),
+        ["requests", id] => {
+            let principal = match principal(&state, &params) {
+                Ok(principal) => principal,
+                Err(response) => return response(format),
+            };
+            match requests::one(&state.schema, &principal, id).await {
+                Ok(Some(request)) => document(format, "service_requests", &json!([request])),
+                Ok(None) => error(format, StatusCode::NOT_FOUND, &format!("no request {id}")),
+                Err(refused) => error(format, StatusCode::BAD_REQUEST, &refused.to_string()),
+            }
+        }
+        ["requests"] => {
+            let Some(ids) = params.get("service_request_id") else {
+                return not_built(format);
+            };
+            let principal = match principal(&state, &params) {
+                Ok(principal) => principal,
+                Err(response) => return response(format),
+            };
+            let ids: Vec<&str> = ids
+                .split(',')
+                .map(str::trim)
+                .filter(|i| !i.is_empty())
+                .collect();
+            if ids.len() > requests::REQUEST_IDS_MAX {
+                return error(
+                    format,
+                    StatusCode::BAD_REQUEST,
+                    &format!(
+                        "at most {} service_request_id values",
+                        requests::REQUEST_IDS_MAX
+                    ),
+                );
+            }
+            let mut found = Vec::new();
+            for id in ids {
+                match requests::one(&state.schema, &principal, id).await {
+                    Ok(Some(request)) => found.push(request),
+                    Ok(None) => {}
+                    Err(refused) => {
+                        return error(format, StatusCode::BAD_REQUEST, &refused.to_string());
+                    }
+                }
+            }
+            document(format, "service_requests", &Value::Array(found))
+        }
+        ["tokens", _] => not_built(format),
         _ => error(
             format,
             StatusCode::NOT_FOUND,
             &format!("no Open311 resource {resource:?}"),
         ),
     }
+}
+
+/// 501 for what is not built yet (ADR 0007).
+fn not_built(format: Format) -> Response {
+    error(
+        format,
+        StatusCode::NOT_IMPLEMENTED,
+        "not available over Open311 yet (only service_request_id lookups); use the GraphQL API \
+         at /graphql",
+    )
+}
+
+/// The caller: the govledger token in `api_key`, or the public view.
+fn principal(
+    state: &ServerState,
+    params: &HashMap<String, String>,
+) -> Result<Principal, impl FnOnce(Format) -> Response> {
+    let Some(key) = params.get("api_key") else {
+        return Ok(Principal::Public);
+    };
+    principal_from_authorization(
+        &state.service.tokens,
+        Some(&format!("Bearer {key}")),
+        "open311",
+    )
+    .map_err(|refusal| {
+        let message = refusal.message().to_string();
+        move |format| error(format, StatusCode::FORBIDDEN, &message)
+    })
 }
 
 fn extension(format: Format) -> &'static str {

@@ -37,6 +37,14 @@ fn label(category: RequestCategory) -> (&'static str, &'static str) {
     }
 }
 
+/// The service name of a category code; the code itself when unknown.
+pub(super) fn name(code: &str) -> String {
+    RequestCategory::ALL
+        .iter()
+        .find(|c| c.as_str() == code)
+        .map_or_else(|| code.to_string(), |c| label(*c).0.to_string())
+}
+
 pub(super) fn list() -> Value {
     RequestCategory::ALL
         .iter()
