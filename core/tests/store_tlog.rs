@@ -21,6 +21,7 @@ use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion};
 use govledger_core::time::Timestamp;
 use govledger_core::tlog::key_file::{NewOrigin, load_or_create};
 use govledger_core::tlog::note::NoteVerifier;
+use govledger_core::tlog::tile::Tile;
 use govledger_core::tlog::{
     Checkpoint, MemoryTree, ProofError, leaf_hash, verify_consistency, verify_inclusion,
 };
@@ -329,4 +330,39 @@ fn signed_checkpoints_are_kept_and_extend_each_other() {
         verify_consistency(old.tree_size, new.tree_size, &old.root, &new.root, &proof),
         Ok(())
     );
+}
+
+#[test]
+fn hash_tiles_hold_the_subtree_hashes_of_their_level() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Arc::new(SledStore::open(dir.path()).expect("open"));
+    while store.head().position < 600 {
+        store.append(request(0, 50)).expect("append");
+    }
+    let reference = tree_from_records(&store);
+    let head = store.head().position;
+    // Level 1 holds the roots of 256-leaf subtrees: two full ones below 600 leaves.
+    let tile = Tile::parse("1/000.p/2").expect("tile path");
+    assert!(tile.fits(head));
+    let hashes = store
+        .stored_tree_hashes(&tile.stored_hash_numbers())
+        .expect("tile hashes");
+    for (n, hash) in hashes.iter().enumerate() {
+        let (low, high) = (n as u64 * 256, (n as u64 + 1) * 256);
+        let mut subtree = MemoryTree::new();
+        for leaf in store.tree_leaves(low, 256).expect("leaves") {
+            subtree.push(&leaf);
+        }
+        assert_eq!(*hash, subtree.root(), "level-8 subtree {n} ({low}..{high})");
+    }
+    assert!(!Tile::parse("1/000.p/3").expect("tile path").fits(head));
+    let full = Tile::parse("0/001").expect("tile path");
+    let leaves = store
+        .stored_tree_hashes(&full.stored_hash_numbers())
+        .expect("level 0");
+    assert_eq!(
+        leaves[0],
+        leaf_hash(&store.tree_leaves(256, 1).expect("leaf")[0])
+    );
+    assert_eq!(reference.size(), head);
 }

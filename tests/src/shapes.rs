@@ -9,6 +9,8 @@
 //! - `BusyOrganisation`: requests from many compounds, every one dispatched to one
 //!   organisation, half of them closed.
 //! - `CompressedMonth`: the synthetic ledger with its cases spread over 30 days.
+//! - `SpreadFourYears`: the same synthetic ledger spread over four years, as the other
+//!   benchmarks use it: the baseline the bench measures every shape against, in the same run.
 //!
 //! "One decision linked to 5,000 requests" cannot be recorded: a decision names at most
 //! `LINKED_REQUESTS_MAX` (256) requests, and its 16 authorised projects at most 256 each.
@@ -47,10 +49,12 @@ pub enum Shape {
     HotCase,
     BusyOrganisation,
     CompressedMonth,
+    SpreadFourYears,
 }
 
 impl Shape {
-    pub const ALL: [Shape; 4] = [
+    pub const ALL: [Shape; 5] = [
+        Shape::SpreadFourYears,
         Shape::Burst,
         Shape::HotCase,
         Shape::BusyOrganisation,
@@ -63,6 +67,7 @@ impl Shape {
             Shape::HotCase => "hot_case",
             Shape::BusyOrganisation => "busy_organisation",
             Shape::CompressedMonth => "compressed_month",
+            Shape::SpreadFourYears => "spread_four_years",
         }
     }
 
@@ -77,7 +82,7 @@ impl Shape {
             Shape::Burst => 200_000,
             Shape::HotCase => 10_000,
             Shape::BusyOrganisation => 100_000,
-            Shape::CompressedMonth => 1_000_000,
+            Shape::CompressedMonth | Shape::SpreadFourYears => 1_000_000,
         }
     }
 }
@@ -116,13 +121,18 @@ pub fn record(store: &dyn EventStore, shape: Shape, scale: f64) -> Result<Record
         Shape::Burst => burst(&mut writer, size)?,
         Shape::HotCase => hot_case(&mut writer, size)?,
         Shape::BusyOrganisation => busy_organisation(&mut writer, size)?,
-        Shape::CompressedMonth => {
+        Shape::CompressedMonth | Shape::SpreadFourYears => {
+            let span_days = if shape == Shape::CompressedMonth {
+                30
+            } else {
+                4 * 365
+            };
             let summary = synthetic::generate(
                 store,
                 SyntheticSpec {
                     events_target: size,
                     compounds: 24,
-                    span_days: 30,
+                    span_days,
                     seed: 20_261_203,
                 },
             )?;

@@ -32,11 +32,18 @@
 //!   no gap, positions and hashes stable, every read model ready after the restart.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
-//! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
-//!   answers on the demo; refusals are JSON errors.
 //! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy
 //!   organisation, the synthetic ledger compressed into a month), small, served ready with
 //!   the counts they recorded.
+//! - `tlog`: the real server's `/tlog/` entry bundles and hash tiles recompute the root of
+//!   the checkpoint it signed within a second of new events, verified with the key
+//!   `govledger tlog key` prints; an older checkpoint is a prefix; GraphQL's proofs verify
+//!   against the signed roots; docs/audit.md's Python check accepts the export and refuses
+//!   a stale checkpoint and a foreign key; a history rewritten and re-sealed with the same
+//!   key passes its own checkpoint but `govledger tlog verify` names the fork against an
+//!   older one.
+//! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
+//!   answers on the demo; refusals are JSON errors.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -58,4 +65,5 @@ mod e2e {
     mod restart;
     mod shapes;
     mod subscription;
+    mod tlog;
 }

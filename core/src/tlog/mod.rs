@@ -18,6 +18,7 @@ pub mod key_file;
 mod memory;
 pub mod note;
 mod proof;
+pub mod tile;
 mod verify;
 
 pub use checkpoint::{Checkpoint, MalformedCheckpoint};

@@ -121,8 +121,9 @@ pub struct NoteVerifier {
 impl NoteVerifier {
     /// Parses `<name>+<key id hex>+<base64(0x01 || public key)>`.
     pub fn parse(text: &str) -> Result<NoteVerifier, NoteError> {
-        let mut parts = text.trim_end_matches('\n').rsplitn(3, '+');
-        let (Some(encoded), Some(id_hex), Some(name)) = (parts.next(), parts.next(), parts.next())
+        // Names hold no '+', the base64 key may: split from the left.
+        let mut parts = text.trim_end_matches('\n').splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(encoded)) = (parts.next(), parts.next(), parts.next())
         else {
             return Err(NoteError::BadVerifierKey("expected <name>+<id>+<key>"));
         };
@@ -175,9 +176,7 @@ impl NoteVerifier {
     pub fn open<'a>(&self, note: &'a str) -> Result<&'a str, NoteError> {
         let (text, signatures) = split_note(note)?;
         for line in signatures {
-            let Some((name, raw)) = parse_signature_line(line)? else {
-                continue;
-            };
+            let (name, raw) = parse_signature_line(line)?;
             if name != self.name || raw.len() != 68 || raw[..4] != self.id {
                 continue;
             }
@@ -224,9 +223,9 @@ pub fn split_note(note: &str) -> Result<(&str, Vec<&str>), NoteError> {
     Ok((text, lines))
 }
 
-/// A signature line's key name and decoded bytes (key id and signature), or `None` if the
-/// line is not a signature line at all (then the note is malformed).
-fn parse_signature_line(line: &str) -> Result<Option<(&str, Vec<u8>)>, NoteError> {
+/// A signature line's key name and decoded bytes (key id and signature); a line that is not
+/// a signature line makes the note malformed.
+fn parse_signature_line(line: &str) -> Result<(&str, Vec<u8>), NoteError> {
     let rest = line
         .strip_prefix(SIGNATURE_PREFIX)
         .ok_or(NoteError::Malformed(
@@ -241,7 +240,7 @@ fn parse_signature_line(line: &str) -> Result<Option<(&str, Vec<u8>)>, NoteError
     if raw.len() < 4 {
         return Err(NoteError::Malformed("signature is too short"));
     }
-    Ok(Some((name, raw)))
+    Ok((name, raw))
 }
 
 #[cfg(test)]
@@ -262,6 +261,11 @@ mod tests {
         assert!(verifier.open(&tampered).is_err());
         assert!(NoteSigner::new("bad name", &[7; 32]).is_err());
         assert!(NoteVerifier::parse("name+00000000+AQ==").is_err());
+        // transparency-dev/formats' test key whose base64 holds a '+'.
+        let plus =
+            NoteVerifier::parse("TEST+7997405c+AQcC+FTVKf0jlTdHDY3rbevmnKxxPjigCXlVtGe6RIr6")
+                .unwrap();
+        assert_eq!(plus.name(), "TEST");
     }
 
     #[test]

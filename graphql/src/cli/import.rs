@@ -76,7 +76,7 @@ pub(super) fn run(args: ImportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn for_each_line(
+pub(super) fn for_each_line(
     path: &Path,
     mut visit: impl FnMut(u64, &str) -> Result<(), CliError>,
 ) -> Result<(), CliError> {

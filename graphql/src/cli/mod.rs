@@ -10,6 +10,7 @@ mod report;
 mod schema;
 mod serve;
 mod tlog;
+mod tlog_verify;
 mod token;
 mod verify;
 
@@ -67,6 +68,8 @@ pub enum CliError {
     Failed(String),
     #[error("ledger verification failed at position {position}: {reason}")]
     Damaged { position: u64, reason: String },
+    #[error("not verified: {0}")]
+    NotVerified(String),
     #[error(transparent)]
     Access(#[from] AccessError),
     #[error(transparent)]
@@ -83,7 +86,9 @@ pub enum CliError {
 impl CliError {
     fn exit_code(&self) -> u8 {
         match self {
-            CliError::Damaged { .. } | CliError::LedgerFile(LedgerFileError::Broken { .. }) => 3,
+            CliError::Damaged { .. }
+            | CliError::NotVerified(_)
+            | CliError::LedgerFile(LedgerFileError::Broken { .. }) => 3,
             _ => 1,
         }
     }

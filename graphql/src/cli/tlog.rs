@@ -4,13 +4,16 @@
 //!   exports the private key.
 //! - `tlog checkpoint` signs a checkpoint of the ledger's head if none is kept for it yet
 //!   (server stopped) and prints the latest signed checkpoint note.
+//! - `tlog verify` checks an export against signed checkpoints, offline (`tlog_verify.rs`).
 
 use std::time::Duration;
 
+use govledger_core::store::EventStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::tlog::key_file::{self, NewOrigin};
 use govledger_core::tlog::note::NoteSigner;
 
+use crate::cli::tlog_verify::TlogVerifyArgs;
 use crate::cli::{CliError, DataArgs, say};
 use crate::service::DataDir;
 
@@ -26,6 +29,29 @@ enum TlogCommand {
     Key(TlogDataArgs),
     /// Sign the head's checkpoint if needed (server stopped) and print the latest one.
     Checkpoint(TlogDataArgs),
+    /// Check an export against a signed checkpoint and older ones, offline.
+    Verify(TlogVerifyArgs),
+    /// Print an inclusion or a consistency proof (server stopped), one hex hash a line.
+    Prove(TlogProveArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct TlogProveArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The tree the proof is for (default: the head).
+    #[arg(long)]
+    tree_size: Option<u64>,
+    /// Prove the event at this position is in the tree.
+    #[arg(
+        long,
+        conflicts_with = "from_size",
+        required_unless_present = "from_size"
+    )]
+    position: Option<u64>,
+    /// Prove the tree extends the one of this size.
+    #[arg(long)]
+    from_size: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +113,8 @@ pub(super) fn run(args: TlogArgs) -> Result<(), CliError> {
             say(signer.verifier().to_text());
             Ok(())
         }
+        TlogCommand::Verify(args) => crate::cli::tlog_verify::run(args),
+        TlogCommand::Prove(args) => prove(args),
         TlogCommand::Checkpoint(args) => {
             let data = DataDir::new(args.data.data);
             let signer = log_signer(&data, &args.log)?;
@@ -101,4 +129,35 @@ pub(super) fn run(args: TlogArgs) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// Prints `tree size`, `root` and the proof's hashes (hex, leaf to root), one per line.
+fn prove(args: TlogProveArgs) -> Result<(), CliError> {
+    let data = DataDir::new(args.data.data);
+    let store = SledStore::open(data.ledger())?;
+    let tree_size = args.tree_size.unwrap_or(store.head().position);
+    let hashes = match (args.position, args.from_size) {
+        (Some(position), _) => {
+            let leaf_index = position
+                .checked_sub(1)
+                .ok_or(CliError::Failed("positions start at 1".into()))?;
+            say(format!(
+                "inclusion of position {position} (leaf {leaf_index}) in the tree of {tree_size}"
+            ));
+            store.inclusion_proof(tree_size, leaf_index)?
+        }
+        (None, Some(from_size)) => {
+            say(format!(
+                "consistency of the tree of {from_size} with the tree of {tree_size}"
+            ));
+            store.consistency_proof(from_size, tree_size)?
+        }
+        (None, None) => return Err(CliError::Failed("pass --position or --from-size".into())),
+    };
+    say(format!("root {}", store.tree_root(tree_size)?));
+    for hash in hashes {
+        say(hash);
+    }
+    store.close()?;
+    Ok(())
 }

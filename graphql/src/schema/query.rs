@@ -9,6 +9,9 @@ use crate::schema::connection::read_page;
 use crate::schema::context::service;
 use crate::schema::ledger::LEDGER_EVENT_TYPE;
 use crate::schema::ledger::{
+    CheckpointConnection, ConsistencyProof, checkpoint_view, checkpoints, consistency_proof,
+};
+use crate::schema::ledger::{
     EventConnection, EventFilter, EventOrder, EventWindow, LedgerEvent, LedgerHead, find_events,
 };
 use crate::schema::node::GlobalId;
@@ -115,11 +118,40 @@ impl QueryRoot {
     async fn ledger_head(&self, ctx: &Context<'_>) -> async_graphql::Result<LedgerHead> {
         let service = service(ctx)?;
         let head = service.store.head();
+        let store = service.store.clone();
+        let latest = tokio::task::spawn_blocking(move || store.latest_checkpoint())
+            .await
+            .map_err(|e| internal_error("reading the latest checkpoint", e))?
+            .map_err(store_error)?;
         Ok(LedgerHead {
             position: head.position.into(),
             hash: head.hash.to_hex(),
             verification: service.verification().into(),
+            checkpoint: latest.map(checkpoint_view),
         })
+    }
+
+    /// Proof that the log's Merkle tree of `toSize` events extends the one of `fromSize`
+    /// (1 ≤ fromSize ≤ toSize ≤ the head): nothing before `fromSize` was rewritten.
+    async fn consistency_proof(
+        &self,
+        ctx: &Context<'_>,
+        from_size: Int64,
+        to_size: Int64,
+    ) -> async_graphql::Result<ConsistencyProof> {
+        let from_size = from_size.non_negative("fromSize")?;
+        let to_size = to_size.non_negative("toSize")?;
+        consistency_proof(service(ctx)?.store.clone(), from_size, to_size).await
+    }
+
+    /// The checkpoints the log signed, newest first.
+    async fn checkpoints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CheckpointConnection> {
+        checkpoints(service(ctx)?.store.clone(), first, after).await
     }
 
     /// One event by position; `null` beyond the head.

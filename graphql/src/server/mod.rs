@@ -14,6 +14,7 @@ mod probes;
 mod reports;
 mod response_body;
 mod router;
+mod tlog_tiles;
 mod websocket;
 
 use std::future::Future;

@@ -9,7 +9,9 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::limits::REQUEST_BODY_BYTES_MAX;
-use crate::server::{ServerState, graphiql, graphql_http, metrics, open311, probes, reports};
+use crate::server::{
+    ServerState, graphiql, graphql_http, metrics, open311, probes, reports, tlog_tiles,
+};
 
 pub(crate) fn router(state: ServerState) -> Router {
     Router::new()
@@ -24,6 +26,8 @@ pub(crate) fn router(state: ServerState) -> Router {
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz))
         .route("/metrics", get(metrics::render))
+        .route("/tlog/checkpoint", get(tlog_tiles::checkpoint))
+        .route("/tlog/tile/{*path}", get(tlog_tiles::tile))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

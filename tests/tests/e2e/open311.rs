@@ -1,4 +1,4 @@
-//! Open311 GeoReport v2 (ADR 0007), the part built so far: discovery, the services (request
+//! Open311 GeoReport v2 (ADR 0008), the part built so far: discovery, the services (request
 //! categories) and their definitions, and requests read by id, as JSON and XML, equal to
 //! GraphQL's answers; errors in the spec's format; what is not built answers 501.
 

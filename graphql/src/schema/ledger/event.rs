@@ -5,7 +5,8 @@ use govledger_core::event::RecordedEvent;
 
 use crate::access::ReadScope;
 use crate::payload_json::payload_json;
-use crate::schema::context::principal;
+use crate::schema::context::{principal, service};
+use crate::schema::ledger::proofs::{InclusionProof, inclusion_proof};
 use crate::schema::node::{GlobalId, hex_encode};
 use crate::schema::scalars::{DateTime, Int64};
 
@@ -110,5 +111,16 @@ impl LedgerEvent {
     /// `SHA-256(prev_hash || stored record bytes)`, hex.
     async fn hash(&self) -> String {
         self.0.hash.to_hex()
+    }
+
+    /// Proof that this event is in the log's Merkle tree of `treeSize` events (at least its
+    /// position, at most the head; a signed checkpoint's size to check it against that).
+    async fn inclusion_proof(
+        &self,
+        ctx: &Context<'_>,
+        tree_size: Int64,
+    ) -> async_graphql::Result<InclusionProof> {
+        let tree_size = tree_size.non_negative("treeSize")?;
+        inclusion_proof(service(ctx)?.store.clone(), self.0.position, tree_size).await
     }
 }

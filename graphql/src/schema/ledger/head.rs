@@ -2,6 +2,7 @@
 
 use async_graphql::{Enum, SimpleObject};
 
+use crate::schema::ledger::proofs::CheckpointView;
 use crate::schema::scalars::{DateTime, Int64};
 use crate::service::Verification;
 
@@ -13,6 +14,9 @@ pub struct LedgerHead {
     /// Hex; 64 zeros for an empty ledger.
     pub hash: String,
     pub verification: LedgerVerification,
+    /// The latest checkpoint the log signed (it may trail the head by up to the signing
+    /// interval); `null` before the first.
+    pub checkpoint: Option<CheckpointView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

@@ -1,4 +1,4 @@
-//! Open311 GeoReport v2 at `/open311/v2/` (ADR 0007), as JSON or XML by the path's extension.
+//! Open311 GeoReport v2 at `/open311/v2/` (ADR 0008), as JSON or XML by the path's extension.
 //! Built so far: `discovery`, `services` (the request categories), `services/<code>` (their
 //! attributes), `requests/<id>` and `requests?service_request_id=…` (read, as the `api_key`
 //! token's role or the public view). Creating requests, the other `requests` filters and
@@ -120,7 +120,7 @@ pub(crate) async fn endpoint(
     }
 }
 
-/// 501 for what is not built yet (ADR 0007).
+/// 501 for what is not built yet (ADR 0008).
 fn not_built(format: Format) -> Response {
     error(
         format,

@@ -1,4 +1,4 @@
-//! Service requests read over Open311 (ADR 0007): `requests/<id>` and `requests` with
+//! Service requests read over Open311 (ADR 0008): `requests/<id>` and `requests` with
 //! `service_request_id`, each the GraphQL `case` query run for the caller (`api_key`, or the
 //! public view), mapped to GeoReport v2's fields.
 

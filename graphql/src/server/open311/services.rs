@@ -1,4 +1,4 @@
-//! The services Open311 lists: govledger's request categories (ADR 0007).
+//! The services Open311 lists: govledger's request categories (ADR 0008).
 
 use govledger_core::domain::request::vocabulary::{RequestCategory, RequestKind};
 use serde_json::{Value, json};

@@ -36,6 +36,7 @@ subcommands! {
     append: "durable single-event appends, 1 and 64 writers, beside raw sled",
     rebuild: "rebuild every projection from a synthetic ledger, beside read + decode",
     query: "concurrent GraphQL queries over HTTP on a synthetic ledger, beside bare axum",
+    prove: "inclusion and consistency proofs per second, and a checkpoint's cost",
     shapes: "skewed load shapes (burst, hot case, busy organisation, compressed month)",
     writes: "receiveRequest mutations from 16 clients at 10k, 100k and 1M events",
 }

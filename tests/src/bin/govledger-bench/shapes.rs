@@ -5,13 +5,17 @@
 //! how soon after the last append every read model had applied it, the process's peak RSS,
 //! and whether the read models answer the counts the shape recorded.
 //!
-//! Options: `--scale F` (share of the sizes; default 1), `--only SHAPE`, `--dir PATH`
+//! Options: `--scale F` (share of the sizes; default 1), `--only SHAPE` (the baseline
+//! still runs), `--dir PATH`
 //! (where the temp dirs go; default the system temp dir).
+//!
+//! The baseline, measured first in the same run: the synthetic ledger of the compressed month,
+//! spread over four years instead (`spread_four_years`), recorded the same way.
 //!
 //! Output: one JSON line per shape with `events`, `record_events_per_s` (appends, with the
 //! read models following), `events_per_s` (events ÷ the time from the first append until
-//! every read model had applied the last), `catch_up_after_last_append_s`, `peak_rss_bytes`
-//! and `counts_match`.
+//! every read model had applied the last), `ratio_to_spread` (its `events_per_s` ÷ the
+//! baseline's), `catch_up_after_last_append_s`, `peak_rss_bytes` and `counts_match`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -72,11 +76,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let mut baseline_events_per_s = None;
     for shape in Shape::ALL {
-        if options.only.is_some_and(|only| only != shape) {
+        let is_baseline = shape == Shape::SpreadFourYears;
+        if !is_baseline && options.only.is_some_and(|only| only != shape) {
             continue;
         }
-        measure(&options, &runtime, shape)?;
+        let events_per_s = measure(&options, &runtime, shape, baseline_events_per_s)?;
+        if is_baseline {
+            baseline_events_per_s = Some(events_per_s);
+        }
     }
     Ok(())
 }
@@ -85,7 +94,8 @@ fn measure(
     options: &Options,
     runtime: &tokio::runtime::Runtime,
     shape: Shape,
-) -> Result<(), BenchError> {
+    baseline_events_per_s: Option<f64>,
+) -> Result<f64, BenchError> {
     let dir = tempfile::Builder::new()
         .prefix("govledger-bench-shapes-")
         .tempdir_in(&options.dir)?;
@@ -108,6 +118,7 @@ fn measure(
     let head = store.head().position;
     runtime.block_on(caught_up(&read, head))?;
     let total_s = started.elapsed().as_secs_f64();
+    let events_per_s = head as f64 / total_s;
     let counts_match = counts_match(&read, &recorded)?;
     let failed: Vec<String> = read
         .status()
@@ -122,7 +133,8 @@ fn measure(
         "events": head,
         "requests": recorded.requests,
         "record_events_per_s": rounded(head as f64 / recorded_s, 0),
-        "events_per_s": rounded(head as f64 / total_s, 0),
+        "events_per_s": rounded(events_per_s, 0),
+        "ratio_to_spread": baseline_events_per_s.map(|b| rounded(events_per_s / b, 3)),
         "catch_up_after_last_append_s": rounded(total_s - recorded_s, 2),
         "peak_rss_bytes": peak_rss_bytes(),
         "peak_rss_scope": peak_rss_scope,
@@ -135,7 +147,7 @@ fn measure(
     if !counts_match || !failed.is_empty() {
         return Err(format!("{}: the read models do not answer what it recorded", shape.name()).into());
     }
-    Ok(())
+    Ok(events_per_s)
 }
 
 async fn caught_up(read: &ReadApi, head: u64) -> Result<(), BenchError> {
