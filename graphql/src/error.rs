@@ -29,6 +29,11 @@ pub enum ErrorCode {
     ValidationFailed,
     /// The query is over the depth or complexity limit.
     QueryTooCostly,
+    /// A persisted document's hash the server does not know: send the query with it
+    /// (automatic persisted queries) or register it (`--documents`).
+    PersistedQueryNotFound,
+    /// The server runs only registered documents (`--documents`) and this is not one.
+    DocumentNotTrusted,
     /// Something went wrong on the server; details are in its log.
     Internal,
 }
@@ -46,6 +51,8 @@ impl ErrorCode {
             ErrorCode::ParseFailed => "GRAPHQL_PARSE_FAILED",
             ErrorCode::ValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             ErrorCode::QueryTooCostly => "QUERY_TOO_COSTLY",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::DocumentNotTrusted => "DOCUMENT_NOT_TRUSTED",
             ErrorCode::Internal => "INTERNAL",
         }
     }

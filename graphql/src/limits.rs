@@ -38,3 +38,8 @@ pub const INTROSPECTION_DEPTH_MAX: usize = 20;
 pub const INTROSPECTION_LISTS_DEPTH_MAX: usize = 3;
 /// Most errors one response reports; the rest are summarised in the last one.
 pub const RESPONSE_ERRORS_MAX: usize = 100;
+/// Most query text automatic persisted queries remember; past it they forget everything and
+/// clients resend.
+pub const PERSISTED_QUERIES_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Largest trusted-documents file (`govledger serve --documents`).
+pub const TRUSTED_DOCUMENTS_BYTES_MAX: u64 = 64 * 1024 * 1024;

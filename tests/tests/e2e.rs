@@ -10,6 +10,8 @@
 //!   the decision trace and the metrics of the result.
 //! - `subscription`: `ledgerEvents` and `caseUpdates` over `graphql-transport-ws` receive
 //!   those events live; the public view gets no payloads; an unknown token no connection.
+//! - `documents`: automatic persisted queries; with `--documents`, only registered documents
+//!   run.
 //! - `graphiql`: the page at `/` and every asset it references are served by govledger
 //!   itself (offline).
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
@@ -18,6 +20,8 @@
 //! - `introspection`: graphql-js's standard introspection query (exact text in
 //!   `fixtures/`) answered for every role; the depth limit still holds for ordinary
 //!   operations; over-nested type lists refused.
+//! - `open311`: GeoReport v2 discovery, services and service definitions as JSON and XML;
+//!   errors in the spec's format.
 //! - `browser`: CORS preflights allowed for `--cors-origin` only (none by default); gzip and
 //!   brotli negotiated by `Accept-Encoding`.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
@@ -48,11 +52,13 @@ mod e2e {
     mod browser;
     mod crash;
     mod demo;
+    mod documents;
     mod flow;
     mod graphiql;
     mod http_audit;
     mod integers;
     mod introspection;
+    mod open311;
     mod protocol;
     mod read_models;
     mod reports;

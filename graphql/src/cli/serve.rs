@@ -17,7 +17,7 @@ use crate::cli::tlog::{CheckpointArgs, log_signer};
 use crate::cli::{CliError, DataArgs, say};
 use crate::limits::CONNECTION_INIT_TIMEOUT_DEFAULT;
 use crate::schema::Introspection;
-use crate::server::{CorsOrigins, ServerConfig, shutdown_signal};
+use crate::server::{CorsOrigins, DocumentPolicy, HttpOptions, ServerConfig, shutdown_signal};
 use crate::service::{DataDir, LedgerService, ReadModelProgress, ServiceParts};
 
 /// The default listen address: loopback only, so nothing is exposed by accident.
@@ -70,6 +70,11 @@ pub(super) struct ListenArgs {
         value_parser = parse_cors_origin
     )]
     pub(super) cors_origins: Vec<String>,
+    /// Run only the documents registered in this JSON file (trusted documents, for public
+    /// deployments): `{"<sha256>": "<document>"}` or an Apollo persisted-query manifest.
+    /// Without it, any document runs, and automatic persisted queries are on.
+    #[arg(long, env = "GOVLEDGER_DOCUMENTS")]
+    pub(super) documents: Option<std::path::PathBuf>,
 }
 
 fn parse_cors_origin(text: &str) -> Result<String, String> {
@@ -120,7 +125,13 @@ pub(super) fn serve(
         },
         connection_init_timeout: Duration::from_millis(listen.connection_init_timeout_ms),
     };
-    let cors_origins = CorsOrigins::parse(&listen.cors_origins).map_err(CliError::Failed)?;
+    let http_options = HttpOptions {
+        cors_origins: CorsOrigins::parse(&listen.cors_origins).map_err(CliError::Failed)?,
+        documents: match &listen.documents {
+            Some(path) => DocumentPolicy::trusted_from_file(path).map_err(CliError::Failed)?,
+            None => DocumentPolicy::Automatic,
+        },
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -142,12 +153,12 @@ pub(super) fn serve(
             checkpoints.interval(),
         ));
         let head = store.head().position;
-        let mut serving = tokio::spawn(crate::server::run_with_cors(
+        let mut serving = tokio::spawn(crate::server::run_with(
             listener,
             shutdown_signal(),
             Arc::clone(&service),
             config,
-            cors_origins,
+            http_options,
         ));
         let startup = tokio::select! {
             () = wait_for_read_models(&read, service.progress.as_ref(), head) => Startup::CaughtUp,

@@ -122,7 +122,7 @@ fn encode(format: ReportFormat, columns: &[&str], record: &[Value]) -> Vec<u8> {
 }
 
 /// Runs one page; the data as JSON, or the first error.
-async fn execute(
+pub(crate) async fn execute(
     schema: &LedgerSchema,
     principal: &Principal,
     query: &str,

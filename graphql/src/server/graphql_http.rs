@@ -16,6 +16,7 @@ use crate::limits::{REQUEST_BODY_BYTES_MAX, REQUEST_TIMEOUT};
 use crate::schema::LedgerSchema;
 use crate::schema::introspection::{self, INTROSPECTION_TOO_DEEP_MESSAGE, OperationShape};
 use crate::server::auth::{Refusal, principal_from_authorization};
+use crate::server::documents::{self, DocumentRefusal};
 use crate::server::media_type::{JSON, ResponseMediaType, negotiate};
 use crate::server::websocket;
 use crate::server::{ServerState, response_body};
@@ -131,14 +132,29 @@ fn parse_body(body: &[u8]) -> Result<async_graphql::Request, Refused> {
                 "batched requests are not supported; send one operation per request".into(),
             ));
         }
-        serde_json::Value::Object(fields) if !fields.contains_key("query") => {
+        serde_json::Value::Object(fields)
+            if !fields.contains_key("query")
+                && !fields.contains_key("documentId")
+                && fields
+                    .get("extensions")
+                    .is_none_or(|e| e.get("persistedQuery").is_none()) =>
+        {
             return Err(bad("the body has no `query`".into()));
         }
         serde_json::Value::Object(_) => {}
         _ => return Err(bad("the body must be a JSON object with a `query`".into())),
     }
-    serde_json::from_value(value)
-        .map_err(|e| bad(format!("the body is not a GraphQL request: {e}")))
+    let document_id = match value.get("documentId") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(id)) => Some(id.clone()),
+        Some(_) => return Err(bad("`documentId` must be a string".into())),
+    };
+    let mut request: async_graphql::Request = serde_json::from_value(value)
+        .map_err(|e| bad(format!("the body is not a GraphQL request: {e}")))?;
+    if let Some(id) = document_id {
+        documents::adopt_document_id(&mut request, &id);
+    }
+    Ok(request)
 }
 
 fn principal(state: &ServerState, headers: &HeaderMap) -> Result<Principal, Refused> {
@@ -229,6 +245,9 @@ async fn execute(
     method: Method,
     media: ResponseMediaType,
 ) -> Response {
+    if let Err(refusal) = state.documents.resolve(&mut request) {
+        return document_refused(refusal, media).into_response(state, media);
+    }
     match operation_type(&mut request) {
         Err(parse_error) => {
             let mut response = GqlResponse::from_errors(vec![parse_error]);
@@ -269,6 +288,30 @@ async fn execute(
             ),
         )
         .into_response(state, media),
+    }
+}
+
+/// A document that may not run: 200 with `PERSISTED_QUERY_NOT_FOUND` as Apollo clients
+/// expect under `application/json` (they then resend with the query), 400 otherwise.
+fn document_refused(refusal: DocumentRefusal, media: ResponseMediaType) -> Refused {
+    match refusal {
+        DocumentRefusal::NotFound => Refused::new(
+            match media {
+                ResponseMediaType::Json => StatusCode::OK,
+                ResponseMediaType::GraphQlResponseJson => StatusCode::BAD_REQUEST,
+            },
+            ErrorCode::PersistedQueryNotFound,
+            "PersistedQueryNotFound",
+        ),
+        DocumentRefusal::Malformed(message) => {
+            Refused::new(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, message)
+        }
+        DocumentRefusal::NotTrusted => Refused::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::DocumentNotTrusted,
+            "this server runs only registered documents; send a registered document's id \
+             (documentId or extensions.persistedQuery)",
+        ),
     }
 }
 
@@ -365,6 +408,8 @@ fn known_code(code: &str) -> ErrorCode {
         ErrorCode::ParseFailed,
         ErrorCode::ValidationFailed,
         ErrorCode::QueryTooCostly,
+        ErrorCode::PersistedQueryNotFound,
+        ErrorCode::DocumentNotTrusted,
         ErrorCode::Internal,
     ]
     .into_iter()

@@ -4,10 +4,12 @@
 
 pub(crate) mod auth;
 mod browser;
+mod documents;
 mod graphiql;
 mod graphql_http;
 mod media_type;
 pub mod metrics;
+mod open311;
 mod probes;
 mod reports;
 mod response_body;
@@ -26,6 +28,7 @@ use crate::limits::WEBSOCKET_CONNECTIONS_MAX;
 use crate::schema::{Introspection, LedgerSchema};
 use crate::service::LedgerService;
 pub use browser::{CORS_ORIGINS_MAX, CorsOrigins, parse_origin};
+pub use documents::DocumentPolicy;
 use metrics::Metrics;
 
 /// How the server is set up beyond its data.
@@ -49,27 +52,38 @@ pub(crate) struct ServerState {
     /// Becomes `true` when the server starts shutting down; open WebSockets close then.
     pub(crate) shutting_down: watch::Receiver<bool>,
     pub(crate) connection_init_timeout: Duration,
+    /// Persisted documents: APQ's memory, or the trusted list.
+    pub(crate) documents: Arc<documents::Documents>,
+}
+
+/// What the HTTP surface offers beyond `ServerConfig`.
+#[derive(Debug, Clone, Default)]
+pub struct HttpOptions {
+    /// Browser front-ends on these origins may call the API (none by default).
+    pub cors_origins: CorsOrigins,
+    /// Automatic persisted queries (default), or only trusted documents.
+    pub documents: DocumentPolicy,
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish,
 /// closes subscriptions and returns. The caller closes (flushes) the store afterwards.
-/// No other origin may call it from a browser (see `run_with_cors`).
+/// No other origin may call it from a browser, and any document may run (see `run_with`).
 pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     service: Arc<LedgerService>,
     config: ServerConfig,
 ) -> std::io::Result<()> {
-    run_with_cors(listener, shutdown, service, config, CorsOrigins::default()).await
+    run_with(listener, shutdown, service, config, HttpOptions::default()).await
 }
 
-/// `run`, with browsers on `cors_origins` allowed to call the API.
-pub async fn run_with_cors(
+/// `run`, with CORS origins and a document policy.
+pub async fn run_with(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
     service: Arc<LedgerService>,
     config: ServerConfig,
-    cors_origins: CorsOrigins,
+    options: HttpOptions,
 ) -> std::io::Result<()> {
     let (shutdown_tx, shutting_down) = watch::channel(false);
     let state = ServerState {
@@ -83,8 +97,9 @@ pub async fn run_with_cors(
         websocket_permits: Arc::new(Semaphore::new(WEBSOCKET_CONNECTIONS_MAX)),
         shutting_down,
         connection_init_timeout: config.connection_init_timeout,
+        documents: Arc::new(documents::Documents::new(options.documents)),
     };
-    let app = browser::layers(router::router(state.clone()), &cors_origins);
+    let app = browser::layers(router::router(state.clone()), &options.cors_origins);
     if let Ok(address) = listener.local_addr() {
         tracing::info!(%address, "serving");
     }

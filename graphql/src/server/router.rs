@@ -9,13 +9,16 @@ use axum::response::Response;
 use axum::routing::get;
 
 use crate::limits::REQUEST_BODY_BYTES_MAX;
-use crate::server::{ServerState, graphiql, graphql_http, metrics, probes, reports, tlog_tiles};
+use crate::server::{
+    ServerState, graphiql, graphql_http, metrics, open311, probes, reports, tlog_tiles,
+};
 
 pub(crate) fn router(state: ServerState) -> Router {
     Router::new()
         .route("/", get(graphiql::page))
         .route("/assets/{*path}", get(graphiql::asset))
         .route("/reports/{name}", get(reports::report))
+        .route("/open311/v2/{*path}", get(open311::endpoint))
         .route(
             "/graphql",
             get(graphql_http::get_or_websocket).post(graphql_http::post),
