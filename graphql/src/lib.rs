@@ -15,3 +15,4 @@ pub mod reports;
 pub mod schema;
 pub mod server;
 pub mod service;
+pub mod witness_server;

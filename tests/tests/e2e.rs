@@ -40,6 +40,9 @@
 //!   older one.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
+//! - `witness`: `govledger witness` cosigns append-only growth over C2SP tlog-witness,
+//!   answers each refusal with the spec's status, refuses a re-sealed rewritten history as a
+//!   fork and remembers what it cosigned across a restart.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -60,4 +63,5 @@ mod e2e {
     mod shapes;
     mod subscription;
     mod tlog;
+    mod witness;
 }

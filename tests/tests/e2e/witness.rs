@@ -1,0 +1,191 @@
+//! The witness over HTTP (issue 14, C2SP tlog-witness), the real binary: `govledger witness
+//! key` prints the key its cosignatures verify with; `POST /add-checkpoint` cosigns append-only
+//! growth and answers 400/403/404/409/422/413 as the spec asks; a re-sealed rewritten history
+//! is refused as a fork; after a restart the witness remembers what it cosigned.
+
+use govledger_core::hash::Hash256;
+use govledger_core::tlog::cosignature::CosignatureVerifier;
+use govledger_core::tlog::note::NoteSigner;
+use govledger_core::tlog::witness::AddCheckpoint;
+use govledger_core::tlog::{Checkpoint, MemoryTree, prove_consistency, tree_root};
+use govledger_tests::e2e::{HttpResponse, Server, request, run_cli};
+
+const ORIGIN: &str = "govledger.local/e2e/log";
+
+fn history(rewritten: Option<u64>) -> MemoryTree {
+    let mut tree = MemoryTree::new();
+    for index in 0..12u64 {
+        let record = match rewritten {
+            Some(at) if at == index => format!("record {index}, rewritten"),
+            _ => format!("record {index}"),
+        };
+        tree.push(record.as_bytes());
+    }
+    tree
+}
+
+fn text(tree: &MemoryTree, size: u64) -> String {
+    text_of(ORIGIN, tree, size)
+}
+
+fn text_of(origin: &str, tree: &MemoryTree, size: u64) -> String {
+    Checkpoint {
+        origin: origin.into(),
+        tree_size: size,
+        root: tree_root(size, tree).expect("root"),
+    }
+    .to_text()
+}
+
+fn body(signer: &NoteSigner, tree: &MemoryTree, old: u64, size: u64, proof: &[Hash256]) -> String {
+    let note = signer
+        .sign(&text_of(signer.name(), tree, size))
+        .expect("sign");
+    AddCheckpoint::to_body(old, proof, &note)
+}
+
+fn proof(tree: &MemoryTree, old: u64, size: u64) -> Vec<Hash256> {
+    if old == 0 {
+        return Vec::new();
+    }
+    prove_consistency(old, size, tree).expect("proof")
+}
+
+async fn post(witness: &Server, body: &str) -> HttpResponse {
+    request(
+        &witness.address(),
+        "POST",
+        "/add-checkpoint",
+        &[],
+        body.as_bytes(),
+    )
+    .await
+}
+
+fn start(dir: &std::path::Path, log_key: &str) -> Server {
+    let data = dir.join("witness");
+    Server::start(
+        &[
+            "witness",
+            "--data",
+            data.to_str().expect("UTF-8"),
+            "--log-key",
+            log_key,
+        ],
+        &dir.join("witness.log"),
+    )
+}
+
+#[tokio::test]
+async fn the_witness_cosigns_growth_and_refuses_forks_over_http() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let signer = NoteSigner::new(ORIGIN, &[1; 32]).expect("log key");
+    let impostor = NoteSigner::new(ORIGIN, &[2; 32]).expect("impostor key");
+    let stranger = NoteSigner::new("govledger.local/e2e/other", &[3; 32]).expect("stranger");
+    let log_key = signer.verifier().to_text();
+    let data = dir.path().join("witness");
+    let printed = run_cli(&["witness", "key", "--data", data.to_str().expect("UTF-8")]);
+    assert!(printed.status.success(), "{printed:?}");
+    let key_line = String::from_utf8(printed.stdout).expect("UTF-8");
+    let verifier = CosignatureVerifier::parse(key_line.trim_end()).expect("a cosignature key");
+
+    let witness = start(dir.path(), &log_key);
+    let honest = history(None);
+
+    let first = post(&witness, &body(&signer, &honest, 0, 4, &[])).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        verifier
+            .verify_line(&text(&honest, 4), &first.body)
+            .is_some()
+    );
+
+    // (what, body, status, body expected if any)
+    let cases: Vec<(&str, String, u16, Option<&str>)> = vec![
+        (
+            "stale old size",
+            body(&signer, &honest, 0, 6, &[]),
+            409,
+            Some("4\n"),
+        ),
+        (
+            "old size above",
+            body(&signer, &honest, 7, 6, &[]),
+            400,
+            None,
+        ),
+        (
+            "another key",
+            body(&impostor, &honest, 4, 6, &proof(&honest, 4, 6)),
+            403,
+            None,
+        ),
+        (
+            "unknown log",
+            body(&stranger, &honest, 0, 6, &[]),
+            404,
+            None,
+        ),
+        (
+            "truncated proof",
+            body(&signer, &honest, 4, 6, &proof(&honest, 4, 6)[1..]),
+            422,
+            None,
+        ),
+        ("garbage", "old 4\n".to_string(), 400, None),
+        (
+            "rewritten, same size",
+            body(&signer, &history(Some(1)), 4, 4, &[]),
+            409,
+            None,
+        ),
+        (
+            "rewritten, re-sealed",
+            body(
+                &signer,
+                &history(Some(1)),
+                4,
+                8,
+                &proof(&history(Some(1)), 4, 8),
+            ),
+            422,
+            None,
+        ),
+    ];
+    for (what, request_body, status, expect) in cases {
+        let response = post(&witness, &request_body).await;
+        assert_eq!(response.status, status, "{what}: {}", response.body);
+        if let Some(expect) = expect {
+            assert_eq!(response.body, expect, "{what}");
+            assert_eq!(response.header("content-type"), Some("text/x.tlog.size"));
+        }
+    }
+    let huge = "x".repeat(200_000);
+    assert_eq!(post(&witness, &huge).await.status, 413);
+
+    let grown = post(
+        &witness,
+        &body(&signer, &honest, 4, 9, &proof(&honest, 4, 9)),
+    )
+    .await;
+    assert_eq!(grown.status, 200, "{}", grown.body);
+    assert!(
+        verifier
+            .verify_line(&text(&honest, 9), &grown.body)
+            .is_some()
+    );
+    assert_eq!(witness.stop(), Some(0));
+
+    // Restarted, it remembers size 9 and kept the fork's evidence.
+    let witness = start(dir.path(), &log_key);
+    let stale = post(
+        &witness,
+        &body(&signer, &honest, 4, 12, &proof(&honest, 4, 12)),
+    )
+    .await;
+    assert_eq!((stale.status, stale.body.as_str()), (409, "9\n"));
+    let forks = std::fs::read_dir(data.join("forks"))
+        .expect("forks")
+        .count();
+    assert_eq!(forks, 2, "both forks kept as evidence");
+}
