@@ -1,11 +1,16 @@
 //! The witness over HTTP (issue 14, C2SP tlog-witness), the real binary: `govledger witness
 //! key` prints the key its cosignatures verify with; `POST /add-checkpoint` cosigns append-only
 //! growth and answers 400/403/404/409/422/413 as the spec asks; a re-sealed rewritten history
-//! is refused as a fork; after a restart the witness remembers what it cosigned.
+//! is refused as a fork; after a restart the witness remembers what it cosigned. And two real
+//! binaries, a log (`serve --witness`) and a witness: the served checkpoint carries a valid
+//! cosignature, also after the log restarts not knowing the witness's size (409, retried).
+
+use std::time::Duration;
 
 use govledger_core::hash::Hash256;
+use govledger_core::store::sled_store::SledStore;
 use govledger_core::tlog::cosignature::CosignatureVerifier;
-use govledger_core::tlog::note::NoteSigner;
+use govledger_core::tlog::note::{NoteSigner, NoteVerifier};
 use govledger_core::tlog::witness::AddCheckpoint;
 use govledger_core::tlog::{Checkpoint, MemoryTree, prove_consistency, tree_root};
 use govledger_tests::e2e::{HttpResponse, Server, request, run_cli};
@@ -188,4 +193,96 @@ async fn the_witness_cosigns_growth_and_refuses_forks_over_http() {
         .expect("forks")
         .count();
     assert_eq!(forks, 2, "both forks kept as evidence");
+}
+
+/// `/tlog/checkpoint` once it is signed by the log and cosigned by the witness at `size`.
+async fn cosigned_checkpoint(
+    log: &Server,
+    log_key: &NoteVerifier,
+    witness_key: &CosignatureVerifier,
+    size: u64,
+) -> String {
+    let deadline = tokio::time::Instant::now() + COSIGNED_WITHIN;
+    loop {
+        let response = request(&log.address(), "GET", "/tlog/checkpoint", &[], b"").await;
+        if response.status == 200 {
+            let text = log_key.open(&response.body).expect("signed by the log");
+            let checkpoint = Checkpoint::parse(text).expect("a checkpoint");
+            if checkpoint.tree_size == size && witness_key.verify_note(&response.body).is_some() {
+                return response.body;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no checkpoint of size {size} cosigned within {COSIGNED_WITHIN:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// How long after the server starts its checkpoint may carry the witness's cosignature.
+const COSIGNED_WITHIN: Duration = Duration::from_secs(15);
+
+/// Appends `count` events with the server stopped (on a thread: the store blocks).
+fn append_offline(data: &std::path::Path, count: usize) {
+    let ledger = data.join("ledger");
+    std::thread::spawn(move || {
+        let store = SledStore::open(ledger).expect("open the ledger");
+        crate::e2e::tlog::append_events(&store, count);
+        store.close().expect("close");
+    })
+    .join()
+    .expect("appended");
+}
+
+#[tokio::test]
+async fn the_server_submits_its_checkpoints_and_serves_the_cosignatures() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().expect("UTF-8").to_string();
+    append_offline(&data, 5);
+    let printed = run_cli(&["tlog", "key", "--data", &data_arg]);
+    assert!(printed.status.success(), "{printed:?}");
+    let log_key_text = String::from_utf8(printed.stdout).expect("UTF-8");
+    let log_key = NoteVerifier::parse(log_key_text.trim_end()).expect("a log key");
+    let witness_dir = dir.path().join("witness");
+    let printed = run_cli(&[
+        "witness",
+        "key",
+        "--data",
+        witness_dir.to_str().expect("UTF-8"),
+    ]);
+    let witness_key_text = String::from_utf8(printed.stdout).expect("UTF-8");
+    let witness_key = CosignatureVerifier::parse(witness_key_text.trim_end()).expect("key");
+
+    let witness = start(dir.path(), log_key_text.trim_end());
+    let target = format!(
+        "http://{}+{}",
+        witness.address(),
+        witness_key_text.trim_end()
+    );
+    let serve = |log_name: &str| {
+        Server::start(
+            &["serve", "--data", &data_arg, "--witness", &target],
+            &dir.path().join(log_name),
+        )
+    };
+    let log = serve("log.log");
+    let first = cosigned_checkpoint(&log, &log_key, &witness_key, 5).await;
+    assert_eq!(first.matches('\u{2014}').count(), 2, "{first}");
+    assert_eq!(log.stop(), Some(0));
+
+    // Restarted with more events, the server does not know the witness's size: the witness
+    // answers 409 with 5, and the server proves 5 → 8 from there.
+    append_offline(&data, 3);
+    let log = serve("log.log");
+    let second = cosigned_checkpoint(&log, &log_key, &witness_key, 8).await;
+    let text = log_key.open(&second).expect("signed");
+    assert!(
+        witness_key
+            .verify_line(text, second.lines().last().expect("a line"))
+            .is_some()
+    );
+    assert_eq!(log.stop(), Some(0));
+    assert_eq!(witness.stop(), Some(0));
 }
