@@ -46,8 +46,9 @@ impl WitnessTarget {
             .strip_prefix("http://")
             .ok_or("the witness URL must start with http://")?;
         let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-        if host.is_empty() || host.contains(['@', '?', '#']) {
-            return Err("the witness URL names no host".into());
+        let unsafe_char = |c: char| c.is_whitespace() || c.is_control() || "@?#".contains(c);
+        if host.is_empty() || rest.chars().any(unsafe_char) {
+            return Err("the witness URL names no host, or holds a space, '@', '?' or '#'".into());
         }
         let verifier = CosignatureVerifier::parse(key).map_err(|e| e.to_string())?;
         Ok(WitnessTarget {
@@ -288,6 +289,7 @@ mod tests {
         );
         assert!(WitnessTarget::parse(&format!("https://x+{key}")).is_err());
         assert!(WitnessTarget::parse("http://x:1").is_err());
+        assert!(WitnessTarget::parse(&format!("http://x:1\r\nEvil: 1+{key}")).is_err());
         assert!(WitnessTarget::parse("http://x:1+w+00000000+AQ==").is_err());
         assert!(
             parse_answer(b"HTTP/1.1 409 Conflict\r\ncontent-type: text/x.tlog.size\r\n\r\n4\n")
