@@ -363,7 +363,7 @@ pub(super) fn append_events(store: &SledStore, count: usize) {
 
 /// Rewrites the payload of `position` in `events` and re-seals the whole chain after it, as
 /// an operator with write access to the disk could; returns the forged records.
-fn forge(events: &[RecordedEvent], position: u64) -> Vec<StoredRecord> {
+pub(super) fn forge(events: &[RecordedEvent], position: u64) -> Vec<StoredRecord> {
     let mut prev_hash = Hash256::GENESIS;
     events
         .iter()

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use govledger_core::hash::Hash256;
-use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::sled_store::{SledOptions, SledRestore, SledStore};
+use govledger_core::store::{EventStore, LogQuery};
 use govledger_core::tlog::cosignature::CosignatureVerifier;
 use govledger_core::tlog::note::{NoteSigner, NoteVerifier};
 use govledger_core::tlog::witness::AddCheckpoint;
@@ -284,5 +285,99 @@ async fn the_server_submits_its_checkpoints_and_serves_the_cosignatures() {
             .is_some()
     );
     assert_eq!(log.stop(), Some(0));
+    assert_eq!(witness.stop(), Some(0));
+}
+
+/// Copies `honest`'s log key and its ledger with event 2 rewritten and everything after it
+/// re-sealed into `forged`, then appends one more event there (on a thread: the store blocks).
+fn forge_copy(honest: &std::path::Path, forged: &std::path::Path) {
+    let (honest, forged) = (honest.to_path_buf(), forged.to_path_buf());
+    std::thread::spawn(move || {
+        std::fs::create_dir_all(forged.join("tlog")).expect("mkdir");
+        for file in ["log-key", "origin"] {
+            std::fs::copy(
+                honest.join("tlog").join(file),
+                forged.join("tlog").join(file),
+            )
+            .expect("copy the key");
+        }
+        let store = SledStore::open(honest.join("ledger")).expect("open");
+        let events = store
+            .read_log(&LogQuery::forwards(1, 100))
+            .expect("read")
+            .events;
+        store.close().expect("close");
+        let mut restore =
+            SledRestore::begin(&SledOptions::new(forged.join("ledger"))).expect("restore");
+        for record in crate::e2e::tlog::forge(&events, 2) {
+            restore.push(record).expect("push");
+        }
+        restore.finish().expect("finish");
+        let store = SledStore::open(forged.join("ledger")).expect("open forged");
+        crate::e2e::tlog::append_events(&store, 1);
+        store.close().expect("close");
+    })
+    .join()
+    .expect("forged");
+}
+
+#[tokio::test]
+async fn a_log_resealed_after_rewriting_history_gets_no_cosignature() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (honest, forged) = (dir.path().join("honest"), dir.path().join("forged"));
+    append_offline(&honest, 5);
+    let text = |p: &std::path::Path| p.to_str().expect("UTF-8").to_string();
+    let printed = run_cli(&["tlog", "key", "--data", &text(&honest)]);
+    let log_key_text = String::from_utf8(printed.stdout).expect("UTF-8");
+    let log_key = NoteVerifier::parse(log_key_text.trim_end()).expect("a log key");
+    let witness_dir = dir.path().join("witness");
+    let printed = run_cli(&["witness", "key", "--data", &text(&witness_dir)]);
+    let witness_key_text = String::from_utf8(printed.stdout).expect("UTF-8");
+    let witness_key = CosignatureVerifier::parse(witness_key_text.trim_end()).expect("key");
+    let witness = start(dir.path(), log_key_text.trim_end());
+    let target = format!(
+        "http://{}+{}",
+        witness.address(),
+        witness_key_text.trim_end()
+    );
+    let serve = |data: &std::path::Path| {
+        Server::start(
+            &["serve", "--data", &text(data), "--witness", &target],
+            &dir.path().join("log.log"),
+        )
+    };
+    let log = serve(&honest);
+    cosigned_checkpoint(&log, &log_key, &witness_key, 5).await;
+    assert_eq!(log.stop(), Some(0));
+
+    // The operator serves a copy with event 2 rewritten, re-sealed with the real key.
+    forge_copy(&honest, &forged);
+    let log = serve(&forged);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    let mut signed_forgery = false;
+    while tokio::time::Instant::now() < deadline {
+        let response = request(&log.address(), "GET", "/tlog/checkpoint", &[], b"").await;
+        if response.status == 200 {
+            let checkpoint = Checkpoint::parse(
+                log_key
+                    .open(&response.body)
+                    .expect("signed with the real key"),
+            )
+            .expect("a checkpoint");
+            signed_forgery |= checkpoint.tree_size == 6;
+            assert_eq!(
+                witness_key.verify_note(&response.body),
+                None,
+                "the witness never cosigns the forgery"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(signed_forgery, "the forged log signed its checkpoint");
+    assert_eq!(log.stop(), Some(0));
+    let forks = std::fs::read_dir(witness_dir.join("forks"))
+        .expect("forks")
+        .count();
+    assert!(forks >= 1, "the witness kept the fork's evidence");
     assert_eq!(witness.stop(), Some(0));
 }
