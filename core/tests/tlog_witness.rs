@@ -338,3 +338,46 @@ fn request_bodies_are_parsed_strictly() {
         format!("old 3\n{hash}\n\n{note}")
     );
 }
+
+#[test]
+fn one_witness_keeps_each_log_apart() {
+    // A street office witnessing two communities: each log's state is its own.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let a = NoteSigner::new("govledger.local/a/log", &[1; 32]).expect("a");
+    let b = NoteSigner::new("govledger.local/b/log", &[2; 32]).expect("b");
+    let store = WitnessStore::open(
+        dir.path(),
+        store_cosigner(),
+        vec![a.verifier(), b.verifier()],
+    )
+    .expect("open");
+    let tree = history(None);
+    let submit = |signer: &NoteSigner, old: u64, size: u64| {
+        let proof = if old == 0 {
+            Vec::new()
+        } else {
+            prove_consistency(old, size, &tree).expect("proof")
+        };
+        outcome(&store.add_checkpoint(
+            &AddCheckpoint::to_body(old, &proof, &note(signer, &tree, size)),
+            NOW_S,
+        ))
+    };
+    assert_eq!(submit(&a, 0, 7), "cosigned");
+    assert_eq!(submit(&b, 0, 2), "cosigned");
+    assert_eq!(submit(&b, 7, 9), "stale 2");
+    assert_eq!(submit(&a, 7, 9), "cosigned");
+    assert_eq!(submit(&b, 2, 3), "cosigned");
+    assert_eq!(
+        store
+            .latest("govledger.local/a/log")
+            .map(|c| c.checkpoint.tree_size),
+        Some(9)
+    );
+    assert_eq!(
+        store
+            .latest("govledger.local/b/log")
+            .map(|c| c.checkpoint.tree_size),
+        Some(3)
+    );
+}
