@@ -381,3 +381,36 @@ fn one_witness_keeps_each_log_apart() {
         Some(3)
     );
 }
+
+#[test]
+fn cosignatures_are_kept_with_the_checkpoint_once_each() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let signer = NoteSigner::new(ORIGIN, &[1; 32]).expect("log key");
+    let store = govledger_core::store::sled_store::SledStore::open(dir.path()).expect("open");
+    let kept = store.sign_checkpoint(&signer).expect("sign");
+    let (text, _) = govledger_core::tlog::note::split_note(&kept.note).expect("note");
+    let line = store_cosigner().cosign(text, NOW_S);
+    let other = Cosigner::new("govledger.local/witness/w2", &[6; 32])
+        .expect("w2")
+        .cosign(text, NOW_S);
+    store
+        .add_cosignatures(0, std::slice::from_ref(&line))
+        .expect("add");
+    store
+        .add_cosignatures(0, &[line.clone(), other.clone()])
+        .expect("add again");
+    assert!(
+        store
+            .add_cosignatures(99, std::slice::from_ref(&line))
+            .expect("no such")
+            .is_none(),
+        "no checkpoint of that size"
+    );
+    store.close().expect("close");
+    drop(store);
+    let store = govledger_core::store::sled_store::SledStore::open(dir.path()).expect("reopen");
+    let note = store.latest_checkpoint().expect("read").expect("kept").note;
+    assert_eq!(note, format!("{}{line}{other}", kept.note));
+    assert_eq!(signer.verifier().open(&note), Ok(text));
+    assert_eq!(store_cosigner().verifier().verify_note(&note), Some(NOW_S));
+}
