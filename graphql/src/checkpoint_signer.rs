@@ -6,11 +6,20 @@ use std::time::Duration;
 
 use govledger_core::store::EventStore;
 use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::sled_store::StoredCheckpoint;
 use govledger_core::tlog::note::NoteSigner;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
-/// Runs until the store closes (its head channel ends) or the task is dropped.
-pub async fn sign_checkpoints(store: Arc<SledStore>, signer: Arc<NoteSigner>, interval: Duration) {
+/// Runs until the store closes (its head channel ends) or the task is dropped. Each
+/// checkpoint kept (a new one, or the one already kept for the head) is sent on `kept_tx`
+/// for the witnesses.
+pub async fn sign_checkpoints(
+    store: Arc<SledStore>,
+    signer: Arc<NoteSigner>,
+    interval: Duration,
+    kept_tx: watch::Sender<Option<StoredCheckpoint>>,
+) {
     let mut head = store.watch_head();
     let mut last_signed: Option<Instant> = None;
     loop {
@@ -28,6 +37,13 @@ pub async fn sign_checkpoints(store: Arc<SledStore>, signer: Arc<NoteSigner>, in
         match signed {
             Ok(Ok(checkpoint)) => {
                 tracing::debug!(tree_size = checkpoint.tree_size, "checkpoint signed");
+                kept_tx.send_if_modified(|last| {
+                    let new = last.as_ref().map(|l| l.tree_size) != Some(checkpoint.tree_size);
+                    if new {
+                        *last = Some(checkpoint);
+                    }
+                    new
+                });
             }
             Ok(Err(error)) => tracing::error!(%error, "signing a checkpoint"),
             Err(error) => tracing::error!(%error, "the checkpoint signer panicked"),

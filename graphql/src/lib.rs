@@ -15,3 +15,5 @@ pub mod reports;
 pub mod schema;
 pub mod server;
 pub mod service;
+pub mod witness_client;
+pub mod witness_server;

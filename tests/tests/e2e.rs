@@ -44,6 +44,11 @@
 //!   older one.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
+//! - `witness`: `govledger witness` cosigns append-only growth over C2SP tlog-witness,
+//!   answers each refusal with the spec's status, refuses a re-sealed rewritten history as a
+//!   fork and remembers what it cosigned across a restart; `serve --witness` serves the
+//!   witness's cosignature with its checkpoint, and a data directory re-sealed after a
+//!   rewrite gets none.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -66,4 +71,5 @@ mod e2e {
     mod shapes;
     mod subscription;
     mod tlog;
+    mod witness;
 }

@@ -49,17 +49,49 @@ pub enum NewOrigin {
 
 /// The log's signer, from `dir`, made there first if missing.
 pub fn load_or_create(dir: &Path, origin: &NewOrigin) -> Result<NoteSigner, KeyFileError> {
+    let (name, seed) = load_or_create_named(dir, KEY_FILE, ORIGIN_FILE, origin)?;
+    Ok(NoteSigner::new(&name, &seed)?)
+}
+
+/// A witness's key name and Ed25519 seed, from `<dir>/witness-key` and `<dir>/witness-name`,
+/// made there first if missing (same rules as the log's key: 0600, never logged). The default
+/// name is `govledger.local/witness/<key id>`.
+pub fn load_or_create_witness(
+    dir: &Path,
+    name: Option<&str>,
+) -> Result<(String, [u8; 32]), KeyFileError> {
+    let origin = match name {
+        Some(name) => NewOrigin::Given(name.to_string()),
+        None => NewOrigin::Default {
+            community: "witness".into(),
+        },
+    };
+    let (name, seed) = load_or_create_named(dir, WITNESS_KEY_FILE, WITNESS_NAME_FILE, &origin)?;
+    // The name must be a valid key name.
+    NoteSigner::new(&name, &seed)?;
+    Ok((name, seed))
+}
+
+const WITNESS_KEY_FILE: &str = "witness-key";
+const WITNESS_NAME_FILE: &str = "witness-name";
+
+fn load_or_create_named(
+    dir: &Path,
+    key_file: &str,
+    name_file: &str,
+    origin: &NewOrigin,
+) -> Result<(String, [u8; 32]), KeyFileError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| KeyFileError::Io { path, source }
     };
     fs::create_dir_all(dir).map_err(io(dir))?;
-    let key_path = dir.join(KEY_FILE);
+    let key_path = dir.join(key_file);
     if !key_path.exists() {
         create_key(dir, &key_path)?;
     }
     let seed = read_seed(&key_path)?;
-    let origin_path = dir.join(ORIGIN_FILE);
+    let origin_path = dir.join(name_file);
     let origin_line = match fs::read_to_string(&origin_path) {
         Ok(text) => text.trim_end_matches('\n').to_string(),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -75,7 +107,7 @@ pub fn load_or_create(dir: &Path, origin: &NewOrigin) -> Result<NoteSigner, KeyF
     if origin_line.len() > ORIGIN_BYTES_MAX {
         return Err(KeyFileError::Malformed { path: origin_path });
     }
-    Ok(NoteSigner::new(&origin_line, &seed)?)
+    Ok((origin_line, seed))
 }
 
 fn default_origin(community: &str, seed: &[u8; 32]) -> String {
@@ -106,7 +138,11 @@ fn create_key(dir: &Path, key_path: &Path) -> Result<(), KeyFileError> {
     getrandom::fill(&mut seed).map_err(|e| KeyFileError::Random(e.to_string()))?;
     // Written aside, then linked into place: a crash never leaves a half-written key, and of
     // two processes creating one at once, the first link wins and both use it.
-    let temporary = dir.join(format!("{KEY_FILE}.{}.tmp", std::process::id()));
+    let file_name = key_path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or(KEY_FILE);
+    let temporary = dir.join(format!("{file_name}.{}.tmp", std::process::id()));
     let _ = fs::remove_file(&temporary);
     write_new(
         &temporary,
@@ -128,7 +164,7 @@ fn create_key(dir: &Path, key_path: &Path) -> Result<(), KeyFileError> {
     if let Ok(directory) = fs::File::open(dir) {
         let _ = directory.sync_all();
     }
-    tracing::info!(path = %key_path.display(), "created the log's signing key");
+    tracing::info!(path = %key_path.display(), "created a signing key");
     Ok(())
 }
 

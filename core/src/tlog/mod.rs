@@ -11,6 +11,7 @@
 //! subtree's hash, so any proof, costs O(log n) reads of them.
 
 mod checkpoint;
+pub mod cosignature;
 mod frontier;
 mod hashing;
 mod index;
@@ -20,6 +21,8 @@ pub mod note;
 mod proof;
 pub mod tile;
 mod verify;
+pub mod witness;
+pub mod witness_store;
 
 pub use checkpoint::{Checkpoint, MalformedCheckpoint};
 pub use frontier::Frontier;

@@ -15,7 +15,7 @@ const ALGORITHM_ED25519: u8 = 0x01;
 pub const NOTE_BYTES_MAX: usize = 64 * 1024;
 /// Most signature lines a note may carry.
 pub const NOTE_SIGNATURES_MAX: usize = 100;
-const SIGNATURE_PREFIX: &str = "\u{2014} ";
+pub(crate) const SIGNATURE_PREFIX: &str = "\u{2014} ";
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum NoteError {
@@ -39,7 +39,7 @@ fn key_id(name: &str, public: &VerifyingKey) -> [u8; 4] {
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
-fn check_key_name(name: &str) -> Result<(), NoteError> {
+pub(crate) fn check_key_name(name: &str) -> Result<(), NoteError> {
     if name.is_empty()
         || name.contains('+')
         || name.chars().any(char::is_whitespace)
@@ -50,7 +50,7 @@ fn check_key_name(name: &str) -> Result<(), NoteError> {
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -225,7 +225,7 @@ pub fn split_note(note: &str) -> Result<(&str, Vec<&str>), NoteError> {
 
 /// A signature line's key name and decoded bytes (key id and signature); a line that is not
 /// a signature line makes the note malformed.
-fn parse_signature_line(line: &str) -> Result<(&str, Vec<u8>), NoteError> {
+pub(crate) fn parse_signature_line(line: &str) -> Result<(&str, Vec<u8>), NoteError> {
     let rest = line
         .strip_prefix(SIGNATURE_PREFIX)
         .ok_or(NoteError::Malformed(

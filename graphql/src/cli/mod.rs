@@ -13,6 +13,7 @@ mod tlog;
 mod tlog_verify;
 mod token;
 mod verify;
+mod witness;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -59,6 +60,8 @@ enum Command {
     Token(token::TokenArgs),
     /// The transparency log: its verifier key and signed checkpoints.
     Tlog(tlog::TlogArgs),
+    /// Run a transparency-log witness (C2SP tlog-witness), or print its key (`witness key`).
+    Witness(witness::WitnessArgs),
 }
 
 /// Why a command failed.
@@ -128,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Schema => schema::run(),
         Command::Token(args) => token::run(args),
         Command::Tlog(args) => tlog::run(args),
+        Command::Witness(args) => witness::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

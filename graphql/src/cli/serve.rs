@@ -105,6 +105,11 @@ pub(super) fn serve(
 ) -> Result<(), CliError> {
     std::fs::create_dir_all(data.root())
         .map_err(CliError::io(format!("creating {}", data.root().display())))?;
+    if checkpoints.witnesses.len() > WITNESSES_MAX {
+        return Err(CliError::Failed(format!(
+            "at most {WITNESSES_MAX} witnesses"
+        )));
+    }
     let signer = Arc::new(log_signer(data, &checkpoints.key)?);
     let store = Arc::new(SledStore::open(data.ledger())?);
     let tokens = TokenStore::open(&data.access())?;
@@ -147,10 +152,19 @@ pub(super) fn serve(
             .map_err(|e| CliError::Failed(format!("starting the read models: {e}")))?;
         let verifier = Arc::clone(&service);
         tokio::task::spawn_blocking(move || verifier.verify_now());
+        let (signed, _) = tokio::sync::watch::channel(None);
+        for target in &checkpoints.witnesses {
+            tokio::spawn(crate::witness_client::witness_checkpoints(
+                Arc::clone(&store),
+                target.clone(),
+                signed.subscribe(),
+            ));
+        }
         tokio::spawn(sign_checkpoints(
             Arc::clone(&store),
             Arc::clone(&signer),
             checkpoints.interval(),
+            signed,
         ));
         let head = store.head().position;
         let mut serving = tokio::spawn(crate::server::run_with(
@@ -188,6 +202,9 @@ pub(super) fn serve(
     tracing::info!("ledger flushed and closed");
     Ok(())
 }
+
+/// Most `--witness` flags.
+const WITNESSES_MAX: usize = 32;
 
 /// How often a start that replays the read models logs its progress.
 const CATCH_UP_PROGRESS_LOG_INTERVAL: Duration = Duration::from_secs(2);

@@ -86,6 +86,16 @@ pub(super) struct CheckpointArgs {
         value_parser = clap::value_parser!(u64).range(10..=3_600_000)
     )]
     pub(super) checkpoint_interval_ms: u64,
+    /// A witness to submit each new checkpoint to, `http://host:port[/prefix]+<its
+    /// cosignature verifier key>` (`govledger witness key`); repeatable (at most 32). Its
+    /// cosignatures are served with the checkpoint.
+    #[arg(
+        long = "witness",
+        env = "GOVLEDGER_WITNESSES",
+        value_delimiter = ',',
+        value_parser = crate::witness_client::WitnessTarget::parse
+    )]
+    pub(super) witnesses: Vec<crate::witness_client::WitnessTarget>,
 }
 
 impl CheckpointArgs {

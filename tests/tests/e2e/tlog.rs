@@ -334,7 +334,7 @@ async fn the_documented_python_check_accepts_the_export_and_refuses_a_foreign_ch
 }
 
 /// Appends `count` single-event appends of opaque payloads to `store`.
-fn append_events(store: &SledStore, count: usize) {
+pub(super) fn append_events(store: &SledStore, count: usize) {
     for i in 0..count {
         let event = NewEvent {
             event_id: Uuid::now_v7(),
@@ -363,7 +363,7 @@ fn append_events(store: &SledStore, count: usize) {
 
 /// Rewrites the payload of `position` in `events` and re-seals the whole chain after it, as
 /// an operator with write access to the disk could; returns the forged records.
-fn forge(events: &[RecordedEvent], position: u64) -> Vec<StoredRecord> {
+pub(super) fn forge(events: &[RecordedEvent], position: u64) -> Vec<StoredRecord> {
     let mut prev_hash = Hash256::GENESIS;
     events
         .iter()

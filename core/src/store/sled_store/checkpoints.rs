@@ -92,6 +92,47 @@ impl SledStore {
         }
     }
 
+    /// Appends witnesses' cosignature `lines` (each `— <name> <base64>\n`, checked by the
+    /// caller) to the note kept for `tree_size`, skipping lines it already holds; returns the
+    /// note as kept. A note never carries more than `NOTE_SIGNATURES_MAX` signature lines.
+    pub fn add_cosignatures(
+        &self,
+        tree_size: u64,
+        lines: &[String],
+    ) -> Result<Option<StoredCheckpoint>, StoreError> {
+        let key = tree_size.to_be_bytes();
+        loop {
+            let Some(current) = self.checkpoints.get(key)? else {
+                return Ok(None);
+            };
+            let mut kept = StoredCheckpoint::decode(&key, &current)?;
+            let held = kept.note.lines().count();
+            let mut added = 0;
+            for line in lines {
+                let line = line.trim_end_matches('\n');
+                let fresh = !line.is_empty()
+                    && !line.contains('\n')
+                    && !kept.note.lines().any(|held| held == line);
+                if fresh && held + added < crate::tlog::note::NOTE_SIGNATURES_MAX + 4 {
+                    kept.note.push_str(line);
+                    kept.note.push('\n');
+                    added += 1;
+                }
+            }
+            if added == 0 {
+                return Ok(Some(kept));
+            }
+            if self
+                .checkpoints
+                .compare_and_swap(key, Some(current), Some(kept.encode()))?
+                .is_ok()
+            {
+                self.checkpoints.flush()?;
+                return Ok(Some(kept));
+            }
+        }
+    }
+
     /// The checkpoint kept for `tree_size`, if any.
     pub fn checkpoint_at(&self, tree_size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
         let key = tree_size.to_be_bytes();
