@@ -37,7 +37,8 @@ pub const CASES_PROJECTION: &str = "cases";
 /// 4: records packed into hash buckets (`records.rs`).
 /// 5: a chunk fuller than `chunks::CHUNK_ENTRIES_MAX` is split one byte deeper (a version 4
 /// chunk could grow past what the decoder reads back and stop the read model for good).
-/// 6: a work project keeps its latest `view::INSPECTIONS_KEPT` inspections and counts them all.
+/// 6: a work project keeps its latest `view::INSPECTIONS_KEPT` inspections and counts them all;
+/// a record bucket past 32 KiB is split one byte deeper (`records.rs`).
 const CASES_VERSION: u32 = 6;
 
 pub struct CasesProjection;

@@ -18,12 +18,18 @@
 //!   generation goes live. A memo the cache has forgotten, or that a build resumed after a restart never
 //!   had, is folded again from the case's stream in the ledger (`refold`).
 //!
+//! - **Splits.** A bucket (or chunk) that would pass `CHUNK_BYTES_MAX` is split one byte of
+//!   its entry keys deeper: its key keeps a split mark (`SPLIT_MARK`) and its entries move to
+//!   `bucket key ‖ entry key[..depth]`, one chunk per value of their next byte (split again
+//!   while still too big; a chunk of one record is never split). A case's chunk is found by
+//!   going one byte deeper while the key holds a split mark. Ids are chosen by clients, so a
+//!   writer could choose ids that share a bucket: the bucket splits instead of growing.
+//!
 //! Size: the 1M-event synthetic ledger has ~139k cases, ~8.5 per bucket (~2.4 KB); at 10×,
 //! ~24 KB, which a live batch rewrites when it changes one of them. Past ~7.5 KB a bucket
 //! (from ~3M events) makes a sled leaf of 17 of them larger than sled's 128 KiB log message,
 //! so the leaf is written as a blob file of its own: slower, not wrong; more buckets would
-//! need a new cases version. Ids are chosen by clients, so a writer could choose ids that
-//! share a bucket: that bucket grows, and only its cases' reads and updates slow down.
+//! need a new cases version.
 
 use std::collections::BTreeMap;
 
@@ -55,6 +61,12 @@ const PENDING_PART_BYTES: usize = 6 * 1024;
 const BATCH_START_NOTE: [u8; 2] = [MEMO_KEY_PREFIX, PENDING_TAG];
 /// Bytes of an entry's key: kind tag and case id.
 const ENTRY_KEY_BYTES: usize = 17;
+/// Largest chunk of a bucket before it is split one byte of the entry keys deeper (one
+/// record may be larger: a chunk of one entry is never split).
+const CHUNK_BYTES_MAX: usize = 32 * 1024;
+/// The value of a key whose entries were split one byte deeper (never a valid list of
+/// entries, which are at least 21 bytes each).
+const SPLIT_MARK: &[u8] = &[0xFF];
 
 type EntryKey = [u8; ENTRY_KEY_BYTES];
 
@@ -186,10 +198,74 @@ fn stored(
     kind: CaseKind,
     id: &Uuid,
 ) -> Result<Option<CaseView>, ApplyError> {
-    let Some(bucket) = writes.get(&bucket_key(id))? else {
-        return Ok(None);
-    };
-    find(&bucket, kind, id).map_err(|e| ApplyError::Storage(e.to_string()))
+    let wanted = entry_key(kind, id);
+    let (_, chunk) = locate(
+        &bucket_key(id),
+        &wanted,
+        |key| writes.get(key),
+        ApplyError::Storage,
+    )?;
+    match chunk {
+        None => Ok(None),
+        Some(chunk) => find(&chunk, kind, id).map_err(|e| ApplyError::Storage(e.to_string())),
+    }
+}
+
+/// The chunk of `bucket` that holds (or would hold) the entry `wanted`: one byte of the entry
+/// key deeper while the key holds a split mark. Returns its key and stored value.
+fn locate<V: AsRef<[u8]>, E>(
+    bucket: &[u8],
+    wanted: &EntryKey,
+    get: impl Fn(&[u8]) -> Result<Option<V>, E>,
+    corrupt: impl FnOnce(String) -> E,
+) -> Result<(Vec<u8>, Option<V>), E> {
+    let mut chunk = bucket.to_vec();
+    for &byte in wanted {
+        match get(&chunk)? {
+            Some(value) if value.as_ref() == SPLIT_MARK => chunk.push(byte),
+            found => return Ok((chunk, found)),
+        }
+    }
+    Err(corrupt(format!(
+        "case record chunk {chunk:02x?} is split past its keys"
+    )))
+}
+
+/// Writes `entries` (sorted by key, all starting with the `depth` key bytes the chunk key ends
+/// with) as the chunk `key`, split one byte deeper while it would exceed `CHUNK_BYTES_MAX`.
+fn store_chunk(
+    writes: &mut ReadModelWrites<'_>,
+    key: Vec<u8>,
+    depth: usize,
+    entries: &[(EntryKey, &[u8])],
+) -> Result<(), ApplyError> {
+    let bytes: usize = entries
+        .iter()
+        .map(|(_, record)| ENTRY_KEY_BYTES + 4 + record.len())
+        .sum();
+    if bytes <= CHUNK_BYTES_MAX || entries.len() < 2 || depth >= ENTRY_KEY_BYTES {
+        let mut value = Vec::with_capacity(bytes);
+        for (entry, record) in entries {
+            push_entry(&mut value, entry, record)?;
+        }
+        writes.insert(key, value);
+        return Ok(());
+    }
+    writes.insert(key.clone(), SPLIT_MARK.to_vec());
+    let mut start = 0;
+    while start < entries.len() {
+        let byte = entries[start].0[depth];
+        let end = start
+            + entries[start..]
+                .iter()
+                .take_while(|(entry, _)| entry[depth] == byte)
+                .count();
+        let mut child = key.clone();
+        child.push(byte);
+        store_chunk(writes, child, depth + 1, &entries[start..end])?;
+        start = end;
+    }
+    Ok(())
 }
 
 fn find(bucket: &[u8], kind: CaseKind, id: &Uuid) -> Result<Option<CaseView>, ProjectionError> {
@@ -248,29 +324,38 @@ fn encode(view: &CaseView) -> Result<Vec<u8>, ApplyError> {
     encode_payload(view).map_err(|e| ApplyError::Storage(format!("encoding a case: {e}")))
 }
 
-/// Rewrites each bucket the batch touched once, with its changed records.
+/// A chunk a live batch changes: its stored value, and the records the batch changed in it.
+type TouchedChunk = (Option<Vec<u8>>, Vec<(EntryKey, Vec<u8>)>);
+
+/// Rewrites each chunk the batch touched once, with its changed records.
 fn store_live(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    let mut touched: BTreeMap<Vec<u8>, Vec<(EntryKey, Vec<u8>)>> = BTreeMap::new();
+    let mut touched: BTreeMap<Vec<u8>, TouchedChunk> = BTreeMap::new();
     for (_, view) in writes.take_records::<CaseView>() {
+        let entry = entry_key(view.kind, &view.case_id);
+        let (chunk, stored) = locate(
+            &bucket_key(&view.case_id),
+            &entry,
+            |key| writes.get(key),
+            ApplyError::Storage,
+        )?;
         touched
-            .entry(bucket_key(&view.case_id))
-            .or_default()
-            .push((entry_key(view.kind, &view.case_id), encode(&view)?));
+            .entry(chunk)
+            .or_insert_with(|| (stored, Vec::new()))
+            .1
+            .push((entry, encode(&view)?));
     }
-    for (key, changed) in touched {
-        let stored = writes.get(&key)?.unwrap_or_default();
-        let mut bucket: BTreeMap<EntryKey, &[u8]> = entries(&stored)
-            .ok_or_else(|| ApplyError::Storage(format!("case record bucket {key:02x?}")))?
+    for (key, (stored, changed)) in touched {
+        let stored = stored.unwrap_or_default();
+        let mut chunk: BTreeMap<EntryKey, &[u8]> = entries(&stored)
+            .ok_or_else(|| ApplyError::Storage(format!("case record chunk {key:02x?}")))?
             .into_iter()
             .collect();
         for (entry, record) in &changed {
-            bucket.insert(*entry, record);
+            chunk.insert(*entry, record);
         }
-        let mut value = Vec::with_capacity(stored.len() + changed.len() * 512);
-        for (entry, record) in bucket {
-            push_entry(&mut value, &entry, record)?;
-        }
-        writes.insert(key, value);
+        let depth = key.len() - bucket_key_of(0).len();
+        let sorted: Vec<(EntryKey, &[u8])> = chunk.into_iter().collect();
+        store_chunk(writes, key, depth, &sorted)?;
     }
     Ok(())
 }
@@ -334,13 +419,22 @@ pub(crate) fn build(
             last.push((bucket_of(&id, RECORD_BUCKET_BITS), *version));
         }
     }
+    // Stable: within a bucket, the entries stay sorted by key.
     last.sort_by_key(|(bucket, _)| *bucket);
-    let mut value = Vec::new();
-    for (n, (bucket, (key, record, _))) in last.iter().enumerate() {
-        push_entry(&mut value, key, record)?;
-        if last.get(n + 1).is_none_or(|(next, _)| next != bucket) {
-            writes.insert(bucket_key_of(*bucket), std::mem::take(&mut value));
-        }
+    let mut start = 0;
+    while start < last.len() {
+        let bucket = last[start].0;
+        let end = start
+            + last[start..]
+                .iter()
+                .take_while(|(b, _)| *b == bucket)
+                .count();
+        let entries: Vec<(EntryKey, &[u8])> = last[start..end]
+            .iter()
+            .map(|(_, (key, record, _))| (*key, *record))
+            .collect();
+        store_chunk(writes, bucket_key_of(bucket), 0, &entries)?;
+        start = end;
     }
     index(
         last.into_iter().map(|(_, (_, _, state))| state).collect(),
@@ -354,9 +448,16 @@ pub(crate) fn get(
     kind: CaseKind,
     id: &Uuid,
 ) -> Result<Option<CaseView>, ProjectionError> {
-    match model.get(&bucket_key(id))? {
+    let wanted = entry_key(kind, id);
+    let (_, chunk) = locate(
+        &bucket_key(id),
+        &wanted,
+        |key| model.get(key),
+        ProjectionError::Corrupt,
+    )?;
+    match chunk {
         None => Ok(None),
-        Some(bucket) => find(&bucket, kind, id),
+        Some(chunk) => find(&chunk, kind, id),
     }
 }
 
