@@ -52,3 +52,4 @@ pub mod page;
 pub mod projection;
 pub mod read_api;
 pub mod runner;
+mod split;

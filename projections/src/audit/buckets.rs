@@ -16,8 +16,8 @@
 //!   `build` sorts them into the buckets once, before the generation goes live: a rebuild
 //!   writes each bucket once, not once per batch that touches it.
 //!
-//! - **Splits.** A bucket that would hold more than `CHUNK_ENTRIES_MAX` entries is split one
-//!   byte deeper: its key keeps a split mark (`SPLIT_MARK`) and its entries move to one chunk
+//! - **Splits** (`crate::split`). A bucket that would hold more than `CHUNK_ENTRIES_MAX`
+//!   entries is split one byte deeper: its key keeps a split mark (`split::SPLIT_MARK`) and its entries move to one chunk
 //!   per value of their next byte, `bucket key ‖ entry[..depth]` (split again while still too
 //!   full). So no stored value grows with the entries: one event that caused 10,000 others, a
 //!   decision linked to thousands of cases, or ids a writer chose to share a bucket make
@@ -38,6 +38,7 @@ use crate::bucket::bucket_of;
 use crate::error::{ApplyError, ProjectionError};
 use crate::keys::{self, Key};
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
+use crate::split;
 
 /// Buckets per tag: 16,384.
 pub(crate) const BUCKET_BITS: u32 = 14;
@@ -47,9 +48,6 @@ pub(crate) const PENDING_TAG: u8 = b'p';
 const PENDING_WINDOW_POSITIONS: u64 = 1 << 16;
 /// Most entries a chunk holds; a fuller one is split one byte deeper.
 pub(crate) const CHUNK_ENTRIES_MAX: usize = 512;
-/// The value of a key whose entries were split one byte deeper (never a whole number of
-/// entries: every entry holds at least an id).
-const SPLIT_MARK: &[u8] = &[0xFF];
 
 /// Bytes of one entry under `tag`, `None` for a tag that holds no entries.
 pub(crate) type EntrySize = fn(u8) -> Option<usize>;
@@ -166,7 +164,7 @@ fn merge_into(
             entries.push(entry);
             continue;
         }
-        let chunk = chunk_of(writes, &key, &entry)?;
+        let (chunk, _) = split::locate(&key, &entry, |key| writes.get(key), ApplyError::Storage)?;
         chunks.push((chunk, vec![entry]));
     }
     for (chunk, mut entries) in chunks {
@@ -181,57 +179,25 @@ fn merge_into(
             entries.dedup();
         }
         let depth = chunk.len() - key.len();
-        store_chunk(writes, chunk, depth, entries);
+        store_chunk(writes, chunk, depth, &entries)?;
     }
     Ok(())
 }
 
-/// The key of the chunk of `bucket` that holds `entry`: one byte deeper while the key holds
-/// a split mark.
-fn chunk_of(
-    writes: &ReadModelWrites<'_>,
-    bucket: &[u8],
-    entry: &[u8],
-) -> Result<Vec<u8>, ApplyError> {
-    let mut chunk = bucket.to_vec();
-    for &byte in entry {
-        match writes.get(&chunk)? {
-            Some(value) if value == SPLIT_MARK => chunk.push(byte),
-            _ => return Ok(chunk),
-        }
-    }
-    Err(ApplyError::Storage(format!(
-        "audit chunk {chunk:02x?} is split past its entries' length"
-    )))
-}
-
-/// Writes `entries` (sorted, distinct, all starting with the `depth` bytes the chunk key ends
-/// with) as the chunk `key`, split one byte deeper while it would hold too many.
+/// Writes `entries` (sorted, distinct, sharing the `depth` bytes the chunk key ends with) as
+/// the chunk `key`, split one byte deeper while they are more than `CHUNK_ENTRIES_MAX`.
 fn store_chunk(
     writes: &mut ReadModelWrites<'_>,
     key: Vec<u8>,
     depth: usize,
-    entries: Vec<Vec<u8>>,
-) {
-    let splittable = entries.first().is_some_and(|entry| depth < entry.len());
-    if entries.len() <= CHUNK_ENTRIES_MAX || !splittable {
-        writes.insert(key, entries.concat());
-        return;
-    }
-    writes.insert(key.clone(), SPLIT_MARK.to_vec());
-    let mut children: Vec<(u8, Vec<Vec<u8>>)> = Vec::new();
-    for entry in entries {
-        let byte = entry[depth];
-        match children.last_mut() {
-            Some((last, group)) if *last == byte => group.push(entry),
-            _ => children.push((byte, vec![entry])),
-        }
-    }
-    for (byte, group) in children {
-        let mut child = key.clone();
-        child.push(byte);
-        store_chunk(writes, child, depth + 1, group);
-    }
+    entries: &[Vec<u8>],
+) -> Result<(), ApplyError> {
+    let how = split::Entries {
+        key_of: &|entry: &Vec<u8>| -> &[u8] { entry },
+        fit: &|entries: &[Vec<u8>]| entries.len() <= CHUNK_ENTRIES_MAX,
+        encode: &|entries: &[Vec<u8>]| Ok(entries.concat()),
+    };
+    split::store(writes, key, depth, entries, &how)
 }
 
 /// The entries under `tag` that start with `prefix` (whose first 16 bytes are the id they are
@@ -253,7 +219,7 @@ pub(crate) fn lookup(
     for depth in 0..=prefix.len() {
         match model.get(&chunk)? {
             None => return Ok(Vec::new()),
-            Some(value) if value == SPLIT_MARK => {
+            Some(value) if value == split::SPLIT_MARK => {
                 if let Some(&byte) = prefix.get(depth) {
                     chunk.push(byte);
                 }
@@ -265,7 +231,7 @@ pub(crate) fn lookup(
     let mut found = Vec::new();
     for stored in model.scan_from(&chunk, &chunk) {
         let (_, value) = stored?;
-        if value != SPLIT_MARK {
+        if value != split::SPLIT_MARK {
             found.extend(entries_of(&value, entry_size, prefix).ok_or_else(corrupt)?);
         }
     }

@@ -18,8 +18,8 @@
 //!   generation goes live. A memo the cache has forgotten, or that a build resumed after a restart never
 //!   had, is folded again from the case's stream in the ledger (`refold`).
 //!
-//! - **Splits.** A bucket (or chunk) that would pass `CHUNK_BYTES_MAX` is split one byte of
-//!   its entry keys deeper: its key keeps a split mark (`SPLIT_MARK`) and its entries move to
+//! - **Splits** (`crate::split`). A bucket (or chunk) that would pass `CHUNK_BYTES_MAX` is split
+//!   one byte of its entry keys deeper: its key keeps a split mark and its entries move to
 //!   `bucket key ‖ entry key[..depth]`, one chunk per value of their next byte (split again
 //!   while still too big; a chunk of one record is never split). A case's chunk is found by
 //!   going one byte deeper while the key holds a split mark. Ids are chosen by clients, so a
@@ -47,6 +47,7 @@ use crate::ledger::earlier_events;
 use crate::projection::ProjectedEvent;
 use crate::runner::read_model::decode_record;
 use crate::runner::{IndexUpkeep, MEMO_KEY_PREFIX, ReadModel, ReadModelWrites};
+use crate::split;
 
 /// Record buckets: 16,384.
 const RECORD_BUCKET_BITS: u32 = 14;
@@ -64,9 +65,6 @@ const ENTRY_KEY_BYTES: usize = 17;
 /// Largest chunk of a bucket before it is split one byte of the entry keys deeper (one
 /// record may be larger: a chunk of one entry is never split).
 const CHUNK_BYTES_MAX: usize = 32 * 1024;
-/// The value of a key whose entries were split one byte deeper (never a valid list of
-/// entries, which are at least 21 bytes each).
-const SPLIT_MARK: &[u8] = &[0xFF];
 
 type EntryKey = [u8; ENTRY_KEY_BYTES];
 
@@ -199,7 +197,7 @@ fn stored(
     id: &Uuid,
 ) -> Result<Option<CaseView>, ApplyError> {
     let wanted = entry_key(kind, id);
-    let (_, chunk) = locate(
+    let (_, chunk) = split::locate(
         &bucket_key(id),
         &wanted,
         |key| writes.get(key),
@@ -211,61 +209,33 @@ fn stored(
     }
 }
 
-/// The chunk of `bucket` that holds (or would hold) the entry `wanted`: one byte of the entry
-/// key deeper while the key holds a split mark. Returns its key and stored value.
-fn locate<V: AsRef<[u8]>, E>(
-    bucket: &[u8],
-    wanted: &EntryKey,
-    get: impl Fn(&[u8]) -> Result<Option<V>, E>,
-    corrupt: impl FnOnce(String) -> E,
-) -> Result<(Vec<u8>, Option<V>), E> {
-    let mut chunk = bucket.to_vec();
-    for &byte in wanted {
-        match get(&chunk)? {
-            Some(value) if value.as_ref() == SPLIT_MARK => chunk.push(byte),
-            found => return Ok((chunk, found)),
-        }
-    }
-    Err(corrupt(format!(
-        "case record chunk {chunk:02x?} is split past its keys"
-    )))
-}
-
-/// Writes `entries` (sorted by key, all starting with the `depth` key bytes the chunk key ends
-/// with) as the chunk `key`, split one byte deeper while it would exceed `CHUNK_BYTES_MAX`.
+/// Writes `entries` (sorted by key, sharing the `depth` key bytes `key` ends with) as the
+/// chunk `key`, split one byte deeper while they would pass `CHUNK_BYTES_MAX`.
 fn store_chunk(
     writes: &mut ReadModelWrites<'_>,
     key: Vec<u8>,
     depth: usize,
     entries: &[(EntryKey, &[u8])],
 ) -> Result<(), ApplyError> {
-    let bytes: usize = entries
-        .iter()
-        .map(|(_, record)| ENTRY_KEY_BYTES + 4 + record.len())
-        .sum();
-    if bytes <= CHUNK_BYTES_MAX || entries.len() < 2 || depth >= ENTRY_KEY_BYTES {
-        let mut value = Vec::with_capacity(bytes);
+    let bytes = |entries: &[(EntryKey, &[u8])]| -> usize {
+        entries
+            .iter()
+            .map(|(_, record)| ENTRY_KEY_BYTES + 4 + record.len())
+            .sum()
+    };
+    let encode = |entries: &[(EntryKey, &[u8])]| -> Result<Vec<u8>, ApplyError> {
+        let mut value = Vec::with_capacity(bytes(entries));
         for (entry, record) in entries {
             push_entry(&mut value, entry, record)?;
         }
-        writes.insert(key, value);
-        return Ok(());
-    }
-    writes.insert(key.clone(), SPLIT_MARK.to_vec());
-    let mut start = 0;
-    while start < entries.len() {
-        let byte = entries[start].0[depth];
-        let end = start
-            + entries[start..]
-                .iter()
-                .take_while(|(entry, _)| entry[depth] == byte)
-                .count();
-        let mut child = key.clone();
-        child.push(byte);
-        store_chunk(writes, child, depth + 1, &entries[start..end])?;
-        start = end;
-    }
-    Ok(())
+        Ok(value)
+    };
+    let how = split::Entries {
+        key_of: &|(entry, _): &(EntryKey, &[u8])| -> &[u8] { entry },
+        fit: &|entries: &[(EntryKey, &[u8])]| bytes(entries) <= CHUNK_BYTES_MAX,
+        encode: &encode,
+    };
+    split::store(writes, key, depth, entries, &how)
 }
 
 fn find(bucket: &[u8], kind: CaseKind, id: &Uuid) -> Result<Option<CaseView>, ProjectionError> {
@@ -332,7 +302,7 @@ fn store_live(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
     let mut touched: BTreeMap<Vec<u8>, TouchedChunk> = BTreeMap::new();
     for (_, view) in writes.take_records::<CaseView>() {
         let entry = entry_key(view.kind, &view.case_id);
-        let (chunk, stored) = locate(
+        let (chunk, stored) = split::locate(
             &bucket_key(&view.case_id),
             &entry,
             |key| writes.get(key),
@@ -449,7 +419,7 @@ pub(crate) fn get(
     id: &Uuid,
 ) -> Result<Option<CaseView>, ProjectionError> {
     let wanted = entry_key(kind, id);
-    let (_, chunk) = locate(
+    let (_, chunk) = split::locate(
         &bucket_key(id),
         &wanted,
         |key| model.get(key),
