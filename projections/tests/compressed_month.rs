@@ -9,7 +9,8 @@ use govledger_projections::cases::query::CaseFilter;
 use govledger_projections::cases::view::CaseKind;
 use govledger_projections::page::PageRequest;
 use govledger_projections::read_api::ReadApi;
-use govledger_projections::runner::{ProjectionState, RebuildScope};
+use govledger_projections::runner::RebuildScope;
+use support::domain::{assert_none_stopped, assert_values_within};
 use support::{Ledger, WAIT};
 
 /// Largest read-model value the compressed ledger may leave.
@@ -34,12 +35,7 @@ async fn a_synthetic_ledger_compressed_into_one_day_stays_readable() {
         tokio::task::block_in_place(|| synthetic::generate(ledger.store.as_ref(), spec))
             .expect("generated");
     let check = |api: &ReadApi| {
-        for status in api.status() {
-            assert!(
-                !matches!(status.state, ProjectionState::Failed { .. }),
-                "{status:?}"
-            );
-        }
+        assert_none_stopped(api);
         for (kind, expect) in [
             (CaseKind::Request, generated.requests),
             (CaseKind::WorkProject, generated.work_projects),
@@ -51,20 +47,11 @@ async fn a_synthetic_ledger_compressed_into_one_day_stays_readable() {
                 .expect("a page");
             assert_eq!(page.total_count, expect, "{kind:?}");
         }
-        for name in ["cases", "audit", "metrics", "directory"] {
-            let model = api.runner().read_model(name).expect("a read model");
-            let largest = model
-                .entries()
-                .expect("entries")
-                .iter()
-                .map(|(_, value)| value.len())
-                .max()
-                .unwrap_or(0);
-            assert!(
-                largest <= STORED_VALUE_BYTES_MAX,
-                "a {name} value holds {largest} bytes"
-            );
-        }
+        assert_values_within(
+            api,
+            &["cases", "audit", "metrics", "directory"],
+            STORED_VALUE_BYTES_MAX,
+        );
     };
     let api = ledger.open_read_api(256);
     api.wait_until(ledger.head(), WAIT * 3)

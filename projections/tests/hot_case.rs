@@ -26,8 +26,8 @@ use govledger_core::domain::work_project::vocabulary::WorkCategory;
 use govledger_projections::audit::query::TRACE_EFFECTS_MAX;
 use govledger_projections::cases::view::{CaseDetails, CaseKind, INSPECTIONS_KEPT};
 use govledger_projections::read_api::ReadApi;
-use govledger_projections::runner::{ProjectionState, RebuildScope};
-use support::domain::{actor, at, id};
+use govledger_projections::runner::RebuildScope;
+use support::domain::{actor, assert_none_stopped, assert_values_within, at, id};
 use support::{Ledger, WAIT};
 
 const FOLLOW_UPS: usize = 2_000;
@@ -146,12 +146,7 @@ fn record_hot_case(ledger: &Ledger) -> Hot {
 }
 
 fn check_hot_case(api: &ReadApi, hot: &Hot) {
-    for status in api.status() {
-        assert!(
-            !matches!(status.state, ProjectionState::Failed { .. }),
-            "{status:?}"
-        );
-    }
+    assert_none_stopped(api);
     let request = api
         .case(CaseKind::Request, hot.request)
         .expect("a read")
@@ -189,20 +184,11 @@ fn check_hot_case(api: &ReadApi, hot: &Hot) {
     );
     assert_eq!(effects.len(), TRACE_EFFECTS_MAX);
 
-    for name in ["cases", "audit", "metrics", "directory"] {
-        let model = api.runner().read_model(name).expect("a read model");
-        let largest = model
-            .entries()
-            .expect("entries")
-            .iter()
-            .map(|(_, value)| value.len())
-            .max()
-            .unwrap_or(0);
-        assert!(
-            largest <= STORED_VALUE_BYTES_MAX,
-            "a {name} value holds {largest} bytes"
-        );
-    }
+    assert_values_within(
+        api,
+        &["cases", "audit", "metrics", "directory"],
+        STORED_VALUE_BYTES_MAX,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,8 +18,8 @@ use govledger_projections::cases::query::CaseFilter;
 use govledger_projections::cases::view::CaseKind;
 use govledger_projections::page::PageRequest;
 use govledger_projections::read_api::ReadApi;
-use govledger_projections::runner::{ProjectionState, RebuildScope};
-use support::domain::{actor, at, id};
+use govledger_projections::runner::RebuildScope;
+use support::domain::{actor, assert_none_stopped, assert_values_within, at, id};
 use support::{Ledger, WAIT};
 use uuid::Uuid;
 
@@ -129,12 +129,7 @@ fn check_pages(api: &ReadApi, filter: &CaseFilter, expect: &[Uuid]) {
 }
 
 fn check_burst(api: &ReadApi, burst: &Burst) {
-    for status in api.status() {
-        assert!(
-            !matches!(status.state, ProjectionState::Failed { .. }),
-            "{status:?}"
-        );
-    }
+    assert_none_stopped(api);
     let newest_first = |keep: fn(usize) -> bool| -> Vec<Uuid> {
         let mut ids: Vec<(Timestamp, Uuid)> = burst
             .requests
@@ -165,17 +160,7 @@ fn check_burst(api: &ReadApi, burst: &Burst) {
         .expect("the backlog");
     assert_eq!(overdue.count, BURST_REQUESTS as u64 / 2);
 
-    let model = api.runner().read_model("cases").expect("cases");
-    let entries = model.entries().expect("entries");
-    let largest = entries
-        .iter()
-        .map(|(_, value)| value.len())
-        .max()
-        .unwrap_or(0);
-    assert!(
-        largest <= STORED_VALUE_BYTES_MAX,
-        "a cases value holds {largest} bytes"
-    );
+    assert_values_within(api, &["cases"], STORED_VALUE_BYTES_MAX);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,8 +13,8 @@ use govledger_core::domain::request::vocabulary::{Channel, RequestCategory, Requ
 use govledger_core::domain::streams::StreamRef;
 use govledger_projections::cases::view::CaseKind;
 use govledger_projections::read_api::ReadApi;
-use govledger_projections::runner::{ProjectionState, RebuildScope};
-use support::domain::{actor, at, id};
+use govledger_projections::runner::RebuildScope;
+use support::domain::{actor, assert_none_stopped, assert_values_within, at, id};
 use support::{Ledger, WAIT};
 use uuid::Uuid;
 
@@ -46,12 +46,7 @@ fn sharing_ids() -> Vec<Uuid> {
 }
 
 fn check(api: &ReadApi, requests: &[Uuid]) {
-    for status in api.status() {
-        assert!(
-            !matches!(status.state, ProjectionState::Failed { .. }),
-            "{status:?}"
-        );
-    }
+    assert_none_stopped(api);
     for request in requests {
         let case = api.case(CaseKind::Request, *request).expect("a read");
         assert!(
@@ -59,18 +54,7 @@ fn check(api: &ReadApi, requests: &[Uuid]) {
             "{request}"
         );
     }
-    let model = api.runner().read_model("cases").expect("cases");
-    let largest = model
-        .entries()
-        .expect("entries")
-        .iter()
-        .map(|(_, value)| value.len())
-        .max()
-        .unwrap_or(0);
-    assert!(
-        largest <= STORED_VALUE_BYTES_MAX,
-        "a cases value holds {largest} bytes"
-    );
+    assert_values_within(api, &["cases"], STORED_VALUE_BYTES_MAX);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -95,3 +95,31 @@ impl Ledger {
         self.store.head().position
     }
 }
+
+/// Fails the test if any read model has stopped.
+pub fn assert_none_stopped(api: &ReadApi) {
+    for status in api.status() {
+        assert!(
+            !matches!(
+                status.state,
+                govledger_projections::runner::ProjectionState::Failed { .. }
+            ),
+            "{status:?}"
+        );
+    }
+}
+
+/// Fails the test if any value stored by one of `read_models` holds more than `bytes_max`.
+pub fn assert_values_within(api: &ReadApi, read_models: &[&str], bytes_max: usize) {
+    for name in read_models {
+        let model = api.runner().read_model(name).expect("a read model");
+        let largest = model
+            .entries()
+            .expect("entries")
+            .iter()
+            .map(|(_, value)| value.len())
+            .max()
+            .unwrap_or(0);
+        assert!(largest <= bytes_max, "a {name} value holds {largest} bytes");
+    }
+}
