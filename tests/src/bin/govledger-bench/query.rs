@@ -16,13 +16,9 @@
 //! median over the runs.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use govledger_graphql::access::TokenStore;
-use govledger_graphql::schema::Introspection;
-use govledger_graphql::server::{self, ServerConfig};
-use govledger_graphql::service::{LedgerService, ServiceParts};
 use govledger_projections::cases::query::CaseFilter;
 use govledger_projections::cases::view::CaseKind;
 use govledger_projections::page::PageRequest;
@@ -33,6 +29,7 @@ use crate::BenchError;
 use crate::report::{emit, machine, median, rounded};
 use crate::served::ledger::{self, LedgerSource, PreparedLedger};
 use crate::served::load::{LoadResult, load, one_request, post_request};
+use crate::served::server::RunningServer;
 
 const DEFAULT_EVENTS: u64 = 1_000_000;
 const DEFAULT_CONNECTIONS: usize = 32;
@@ -176,26 +173,9 @@ async fn start_baseline(body_bytes: usize) -> Result<String, BenchError> {
 }
 
 async fn measure(options: &Options, prepared: PreparedLedger) -> Result<(), BenchError> {
-    let service = Arc::new(LedgerService::new(ServiceParts {
-        store: prepared.store.clone(),
-        tokens: TokenStore::open(&prepared.data.access())?,
-        read: Some(prepared.read.clone()),
-        personal: None,
-    }));
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?.to_string();
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server::run(
-        listener,
-        async {
-            let _ = stop_rx.await;
-        },
-        service,
-        ServerConfig {
-            introspection: Introspection::Enabled,
-            connection_init_timeout: govledger_graphql::limits::CONNECTION_INIT_TIMEOUT_DEFAULT,
-        },
-    ));
+    let running =
+        RunningServer::start(&prepared, TokenStore::open(&prepared.data.access())?).await?;
+    let address = running.address.clone();
     let mut scenarios = scenarios(&address, &prepared).await?;
     let page_bytes = scenarios
         .iter()
@@ -246,8 +226,7 @@ async fn measure(options: &Options, prepared: PreparedLedger) -> Result<(), Benc
             &baseline_runs,
         )?;
     }
-    let _ = stop_tx.send(());
-    serving.await??;
+    running.stop().await?;
     prepared.read.shutdown().await?;
     prepared.store.close()?;
     Ok(())

@@ -18,24 +18,19 @@
 //! ratio is at least 0.8, issue 13's target).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use govledger_core::domain::role::Role;
 use govledger_graphql::access::{NewGrant, TokenStore};
-use govledger_graphql::schema::Introspection;
-use govledger_graphql::server::{self, ServerConfig};
-use govledger_graphql::service::{LedgerService, ServiceParts};
 use govledger_projections::directory::view::RoleView;
 use govledger_projections::page::PageRequest;
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use crate::BenchError;
 use crate::report::{emit, machine, median, rounded};
 use crate::served::ledger::{self, LedgerSource, PreparedLedger};
 use crate::served::load::{Answer, LoadResult, Until, load_with, post_request};
+use crate::served::server::RunningServer;
 
 const DEFAULT_SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
 const DEFAULT_CONNECTIONS: usize = 16;
@@ -115,10 +110,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
 /// One size's copy, served, with a clerk token for its writes.
 struct Served {
     events_before: u64,
-    address: String,
     token: String,
-    stop: oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<std::io::Result<()>>,
+    server: RunningServer,
     prepared: PreparedLedger,
 }
 
@@ -153,32 +146,11 @@ async fn serve(prepared: PreparedLedger) -> Result<Served, BenchError> {
         organisation_id: Some(clerk.organisation_id),
         label: "writes benchmark clerk".into(),
     })?;
-    let service = Arc::new(LedgerService::new(ServiceParts {
-        store: prepared.store.clone(),
-        tokens,
-        read: Some(prepared.read.clone()),
-        personal: None,
-    }));
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?.to_string();
-    let (stop, stop_rx) = oneshot::channel::<()>();
-    let serving = tokio::spawn(server::run(
-        listener,
-        async {
-            let _ = stop_rx.await;
-        },
-        service,
-        ServerConfig {
-            introspection: Introspection::Enabled,
-            connection_init_timeout: govledger_graphql::limits::CONNECTION_INIT_TIMEOUT_DEFAULT,
-        },
-    ));
+    let server = RunningServer::start(&prepared, tokens).await?;
     Ok(Served {
         events_before: prepared.head,
-        address,
         token: secret.as_str().to_string(),
-        stop,
-        serving,
+        server,
         prepared,
     })
 }
@@ -211,10 +183,10 @@ async fn measure(options: &Options, served: Vec<Served>) -> Result<(), BenchErro
     for run in 0..options.runs {
         eprintln!("run {} of {}", run + 1, options.runs);
         for (size, results) in served.iter().zip(&mut runs) {
-            let (address, token) = (size.address.clone(), size.token.clone());
+            let (address, token) = (size.server.address.clone(), size.token.clone());
             results.push(
                 load_with(
-                    &size.address,
+                    &size.server.address,
                     options.connections,
                     Until::Requests(options.writes),
                     Answer::NoErrors,
@@ -258,8 +230,7 @@ async fn measure(options: &Options, served: Vec<Served>) -> Result<(), BenchErro
         "flat": largest_ratio >= FLAT_RATIO_MIN,
     }))?;
     for size in served {
-        let _ = size.stop.send(());
-        size.serving.await??;
+        size.server.stop().await?;
         size.prepared.close().await?;
     }
     Ok(())
