@@ -22,6 +22,9 @@
 //!   operations; over-nested type lists refused.
 //! - `open311`: GeoReport v2 discovery, services and service definitions as JSON and XML;
 //!   errors in the spec's format.
+//! - `open311_requests`: a request POSTed over Open311 is the same request (id, history) in
+//!   GraphQL; a retry appends nothing; refused input gets the spec's errors and appends
+//!   nothing; GET `requests` with the spec's filters; `tokens/<id>`.
 //! - `browser`: CORS preflights allowed for `--cors-origin` only (none by default); gzip and
 //!   brotli negotiated by `Accept-Encoding`.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
@@ -64,6 +67,7 @@ mod e2e {
     mod integers;
     mod introspection;
     mod open311;
+    mod open311_requests;
     mod protocol;
     mod read_models;
     mod reports;
