@@ -68,6 +68,24 @@ async fn a_request_created_over_open311_is_the_same_request_in_graphql() {
         read.body
     );
 
+    // `jurisdiction_id`: the community's id, or none.
+    let community = world.places.community_id;
+    let here = get(
+        &address,
+        &format!("/open311/v2/requests/{id}.json?jurisdiction_id={community}"),
+    )
+    .await;
+    assert_eq!(here.status, 200, "{}", here.body);
+    assert_refused(
+        &get(
+            &address,
+            &format!("/open311/v2/services.json?jurisdiction_id=elsewhere.gov"),
+        )
+        .await,
+        404,
+        "another jurisdiction",
+    );
+
     // The same id and history in GraphQL.
     let auditor = world.client(&world.cast.auditor);
     let data = auditor
@@ -198,6 +216,15 @@ async fn refused_posts_get_the_spec_errors_and_append_nothing() {
             format!("{}&service_code=lift", valid(clerk)),
             400,
             "a field given twice",
+        ),
+        (
+            format!(
+                "{}&jurisdiction_id={}",
+                valid(clerk),
+                world.organisations.audit_office
+            ),
+            404,
+            "another jurisdiction",
         ),
     ];
     for (body, status, what) in &cases {

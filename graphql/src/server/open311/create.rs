@@ -54,6 +54,7 @@ impl Refusal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Submission {
     pub(super) api_key: Option<String>,
+    pub(super) jurisdiction_id: Option<String>,
     category: RequestCategory,
     kind: RequestKind,
     description: String,
@@ -141,6 +142,7 @@ impl Submission {
         let api_key = get("api_key").or(query_api_key).map(str::to_string);
         Ok(Submission {
             api_key,
+            jurisdiction_id: get("jurisdiction_id").map(str::to_string),
             category,
             kind,
             // Empty or too long is the domain's to refuse, as for GraphQL.

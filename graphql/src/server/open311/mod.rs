@@ -7,6 +7,7 @@
 
 mod create;
 mod filters;
+mod jurisdiction;
 mod requests;
 mod services;
 mod xml;
@@ -51,6 +52,15 @@ pub(crate) async fn endpoint(
         }
     };
     let segments: Vec<&str> = resource.split('/').collect();
+    if segments != ["discovery"]
+        && let Err(reason) = jurisdiction::check(
+            &state.schema,
+            params.get("jurisdiction_id").map(String::as_str),
+        )
+        .await
+    {
+        return error(format, StatusCode::NOT_FOUND, &reason);
+    }
     match segments.as_slice() {
         ["discovery"] => {
             let host = headers
@@ -199,6 +209,11 @@ pub(crate) async fn post_endpoint(
             Ok(submission) => submission,
             Err(refusal) => return error(format, refusal.status, &refusal.description),
         };
+    if let Err(reason) =
+        jurisdiction::check(&state.schema, submission.jurisdiction_id.as_deref()).await
+    {
+        return error(format, StatusCode::NOT_FOUND, &reason);
+    }
     let Some(key) = submission.api_key.as_deref() else {
         return error(
             format,
