@@ -79,7 +79,7 @@ async fn a_request_created_over_open311_is_the_same_request_in_graphql() {
     assert_refused(
         &get(
             &address,
-            &format!("/open311/v2/services.json?jurisdiction_id=elsewhere.gov"),
+            "/open311/v2/services.json?jurisdiction_id=elsewhere.gov",
         )
         .await,
         404,
