@@ -62,6 +62,22 @@ async fn a_request_created_over_open311_is_the_same_request_in_graphql() {
     assert_eq!(record["service_code"], "lift");
     assert_eq!(record["description"], "Lift stuck between floors");
     assert_eq!(record["address_id"], world.places.building_id.to_string());
+    assert_eq!(
+        record["address"], "Sun Coast Building 1",
+        "the public view names the building, not the unit"
+    );
+    let as_auditor = get(
+        &address,
+        &format!(
+            "/open311/v2/requests/{id}.json?api_key={}",
+            world.cast.auditor.token
+        ),
+    )
+    .await;
+    assert_eq!(
+        as_auditor.json()[0]["address"],
+        "Sun Coast Building 1, 1-1-0101"
+    );
     assert!(
         !read.body.contains("Wei") && !read.body.contains("example.org"),
         "contact details are never returned: {}",

@@ -2,11 +2,15 @@
 //! `service_request_id` or by the spec's filters, each the GraphQL `case` or `cases` query run
 //! for the caller (`api_key`, or the public view), mapped to GeoReport v2's fields.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use crate::access::Principal;
 use crate::reports::{ReportError, execute};
 use crate::schema::LedgerSchema;
+use crate::schema::node::GlobalId;
+use crate::schema::read::directory::{BUILDING_TYPE, UNIT_TYPE};
 use crate::server::open311::filters::RequestFilters;
 use crate::server::open311::services;
 
@@ -17,11 +21,17 @@ const LIST_PAGE_ROWS: usize = 100;
 
 /// The fields of a case the mapping reads.
 const CASE_FIELDS: &str = "caseId status category title openedAt updatedAt dueAt \
-    responsibleOrganisationId buildingIds \
+    responsibleOrganisationId buildingIds unitIds \
     details { ... on RequestDetails { outcome mergedIntoRequestId } }";
 
 /// The organisations that may be responsible, for `agency_responsible`.
 const AGENCIES: &str = "organisations(first: 100) { nodes { organisationId name } }";
+
+/// A building's name, and a unit's label when the caller may see it (the public view may not).
+const PLACE_QUERY: &str = "query($building: ID!, $unit: ID!, $withUnit: Boolean!) {
+  building: node(id: $building) { ... on Building { name } }
+  unit: node(id: $unit) @include(if: $withUnit) { ... on Unit { label } }
+}";
 
 /// govledger's statuses Open311 calls closed; every other one is open.
 const CLOSED: [&str; 4] = ["rejected", "merged", "followed_up", "closed"];
@@ -50,7 +60,12 @@ pub(super) async fn one(
     if case.is_null() {
         return Ok(None);
     }
-    Ok(Some(record(case, &data["organisations"]["nodes"])))
+    let addresses = addresses(schema, principal, std::slice::from_ref(case)).await?;
+    Ok(Some(record(
+        case,
+        &data["organisations"]["nodes"],
+        &addresses,
+    )))
 }
 
 /// The requests `filters` select, newest opened first, at most `filters.limit`.
@@ -122,11 +137,60 @@ pub(super) async fn list(
         key(b).cmp(&key(a))
     });
     cases.truncate(filters.limit);
-    Ok(cases.iter().map(|case| record(case, &agencies)).collect())
+    let addresses = addresses(schema, principal, &cases).await?;
+    Ok(cases
+        .iter()
+        .map(|case| record(case, &agencies, &addresses))
+        .collect())
+}
+
+/// Where a case is: its first building and, when the caller sees units, its first unit.
+fn place_of(case: &Value) -> (Option<&str>, Option<&str>) {
+    (case["buildingIds"][0].as_str(), case["unitIds"][0].as_str())
+}
+
+/// `address` for each distinct place of `cases`, as the caller may see it: the building's
+/// name, then the unit's label (`Sun Coast 3, 3-501`). One query per distinct place; a
+/// community has few buildings.
+async fn addresses(
+    schema: &LedgerSchema,
+    principal: &Principal,
+    cases: &[Value],
+) -> Result<HashMap<(String, String), String>, ReportError> {
+    let mut found = HashMap::new();
+    for case in cases {
+        let (Some(building), unit) = place_of(case) else {
+            continue;
+        };
+        let key = (building.to_string(), unit.unwrap_or_default().to_string());
+        if found.contains_key(&key) {
+            continue;
+        }
+        let mut variables = Map::new();
+        variables.insert(
+            "building".into(),
+            json!(GlobalId::encode(BUILDING_TYPE, building).0),
+        );
+        variables.insert(
+            "unit".into(),
+            json!(GlobalId::encode(UNIT_TYPE, unit.unwrap_or(building)).0),
+        );
+        variables.insert("withUnit".into(), json!(unit.is_some()));
+        let data = execute(schema, principal, PLACE_QUERY, variables).await?;
+        let mut address = data["building"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if let Some(label) = data["unit"]["label"].as_str() {
+            address.push_str(&format!(", {label}"));
+        }
+        found.insert(key, address);
+    }
+    Ok(found)
 }
 
 /// One case (the fields of `CASE_FIELDS`) as GeoReport v2's request.
-fn record(case: &Value, agencies: &Value) -> Value {
+fn record(case: &Value, agencies: &Value, addresses: &HashMap<(String, String), String>) -> Value {
     let agency = agencies
         .as_array()
         .into_iter()
@@ -143,6 +207,11 @@ fn record(case: &Value, agencies: &Value) -> Value {
         notes.push_str(&format!(" (merged into {survivor})"));
     }
     let category = case["category"].as_str().unwrap_or_default();
+    let (building, unit) = place_of(case);
+    let address = building
+        .and_then(|b| addresses.get(&(b.to_string(), unit.unwrap_or_default().to_string())))
+        .cloned()
+        .unwrap_or_default();
     json!({
         "service_request_id": case["caseId"],
         "status": if CLOSED.contains(&status) { "closed" } else { "open" },
@@ -155,7 +224,7 @@ fn record(case: &Value, agencies: &Value) -> Value {
         "requested_datetime": case["openedAt"],
         "updated_datetime": case["updatedAt"],
         "expected_datetime": case["dueAt"],
-        "address": "",
+        "address": address,
         "address_id": case["buildingIds"][0],
         "zipcode": null,
         "lat": null,
