@@ -16,6 +16,37 @@ async fn get(address: &str, path: &str) -> HttpResponse {
     request(address, "GET", path, &[], b"").await
 }
 
+/// The fields of a request in the spec's GET `requests` example, sorted.
+const SPEC_REQUEST_FIELDS: [&str; 17] = [
+    "address",
+    "address_id",
+    "agency_responsible",
+    "description",
+    "expected_datetime",
+    "lat",
+    "long",
+    "media_url",
+    "requested_datetime",
+    "service_code",
+    "service_name",
+    "service_notice",
+    "service_request_id",
+    "status",
+    "status_notes",
+    "updated_datetime",
+    "zipcode",
+];
+
+/// An object's field names, sorted.
+fn fields(object: &Value) -> Vec<String> {
+    let mut names: Vec<String> = object
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// The spec's error format with `status` as its code.
 fn assert_refused(response: &HttpResponse, status: u16, what: &str) {
     assert_eq!(response.status, status, "{what}: {}", response.body);
@@ -44,6 +75,11 @@ async fn a_request_created_over_open311_is_the_same_request_in_graphql() {
         .expect("an id")
         .to_string();
     assert_eq!(created[0]["account_id"], Value::Null);
+    assert_eq!(
+        fields(&created[0]),
+        ["account_id", "service_notice", "service_request_id"],
+        "the spec's POST answer"
+    );
     let head = world.public().head_position().await;
     assert_eq!(head, head_before + 1, "one event appended");
 
@@ -57,6 +93,11 @@ async fn a_request_created_over_open311_is_the_same_request_in_graphql() {
     let read = get(&address, &format!("/open311/v2/requests/{id}.json")).await;
     assert_eq!(read.status, 200, "{}", read.body);
     let record = &read.json()[0];
+    assert_eq!(
+        fields(record),
+        SPEC_REQUEST_FIELDS,
+        "the spec's request fields"
+    );
     assert_eq!(record["service_request_id"], id.as_str());
     assert_eq!(record["status"], "open");
     assert_eq!(record["service_code"], "lift");
