@@ -25,6 +25,8 @@
 //! - `open311_requests`: a request POSTed over Open311 is the same request (id, history) in
 //!   GraphQL; a retry appends nothing; refused input gets the spec's errors and appends
 //!   nothing; GET `requests` with the spec's filters; `tokens/<id>`.
+//! - `websocket_rules`: over WebSocket the standard introspection query is answered (the
+//!   same schema as over HTTP), over-nested introspection refused, at most 100 errors.
 //! - `browser`: CORS preflights allowed for `--cors-origin` only (none by default); gzip and
 //!   brotli negotiated by `Accept-Encoding`.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
@@ -75,5 +77,6 @@ mod e2e {
     mod shapes;
     mod subscription;
     mod tlog;
+    mod websocket_rules;
     mod witness;
 }
