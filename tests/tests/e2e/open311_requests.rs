@@ -317,6 +317,15 @@ async fn refused_posts_get_the_spec_errors_and_append_nothing() {
     );
 }
 
+/// The input type of a typed request mutation.
+fn input_type(mutation: &str) -> &'static str {
+    match mutation {
+        "rejectRequest" | "sendBackRequest" => "RequestReasonInput!",
+        "acceptRequest" => "AcceptRequestInput!",
+        _ => "DispatchRequestInput!",
+    }
+}
+
 #[tokio::test]
 async fn requests_are_listed_with_the_spec_filters() {
     let world = World::start().await;
@@ -336,6 +345,44 @@ async fn requests_are_listed_with_the_spec_filters() {
         assert_eq!(created.status, 200, "{}", created.body);
         ids.push(created.json()[0]["service_request_id"].clone());
     }
+    // The lift request is rejected (closed); the parking one is dispatched and sent back by
+    // the property company (still open, back with the station).
+    let clerk_client = world.client(&world.cast.clerk);
+    let dispatcher = world.client(&world.cast.dispatcher);
+    let property = world.organisations.property_company;
+    for (client, mutation, input) in [
+        (
+            &clerk_client,
+            "rejectRequest",
+            json!({ "requestId": ids[0], "reason": "Not a lift fault", "idempotencyKey": "r1" }),
+        ),
+        (
+            &clerk_client,
+            "acceptRequest",
+            json!({ "requestId": ids[1], "idempotencyKey": "a2" }),
+        ),
+        (
+            &clerk_client,
+            "dispatchRequest",
+            json!({ "requestId": ids[1], "organisationId": property, "idempotencyKey": "d2" }),
+        ),
+        (
+            &dispatcher,
+            "sendBackRequest",
+            json!({ "requestId": ids[1], "reason": "Not ours: the road", "idempotencyKey": "s2" }),
+        ),
+    ] {
+        let data = client
+            .data(
+                &format!(
+                    "mutation($input: {}) {{ {mutation}(input: $input) {{ userErrors {{ message }} }} }}",
+                    input_type(mutation)
+                ),
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(data[mutation]["userErrors"], json!([]), "{mutation}");
+    }
     let listed = |query: &str| {
         let path = format!("/open311/v2/requests.json{query}");
         let address = address.clone();
@@ -354,8 +401,8 @@ async fn requests_are_listed_with_the_spec_filters() {
     // Newest first, the last 90 days by default.
     assert_eq!(listed("").await, vec![ids[1].clone(), ids[0].clone()]);
     assert_eq!(listed("?service_code=lift").await, vec![ids[0].clone()]);
-    assert_eq!(listed("?status=open").await.len(), 2);
-    assert_eq!(listed("?status=closed").await, Vec::<Value>::new());
+    assert_eq!(listed("?status=open").await, vec![ids[1].clone()]);
+    assert_eq!(listed("?status=closed").await, vec![ids[0].clone()]);
     assert_eq!(
         listed("?start_date=2020-01-01T00:00:00Z").await,
         Vec::<Value>::new(),
