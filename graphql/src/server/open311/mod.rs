@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use govledger_core::time::Timestamp;
 
 use crate::access::Principal;
+use crate::limits::REQUEST_TIMEOUT;
 use crate::server::ServerState;
 use crate::server::auth::principal_from_authorization;
 
@@ -33,12 +34,56 @@ enum Format {
     Xml,
 }
 
-/// `/open311/v2/<path>`.
+/// GET `/open311/v2/<path>`.
 pub(crate) async fn endpoint(
     State(state): State<ServerState>,
     Path(path): Path<String>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
+) -> Response {
+    within_time(&path, answer_get(&state, &path, &params, &headers)).await
+}
+
+/// POST `/open311/v2/requests.<format>`: a new request (`create.rs`), answered with its id once
+/// the read models show it, so a GET right after finds it.
+pub(crate) async fn post_endpoint(
+    State(state): State<ServerState>,
+    Path(path): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    within_time(&path, answer_post(&state, &path, &params, &headers, &body)).await
+}
+
+/// The answer within `REQUEST_TIMEOUT`, else 504 in the spec's format.
+async fn within_time(path: &str, answer: impl Future<Output = Response>) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, answer).await {
+        Ok(response) => response,
+        Err(_) => {
+            let format = if path.ends_with(".xml") {
+                Format::Xml
+            } else {
+                Format::Json
+            };
+            error(
+                format,
+                StatusCode::GATEWAY_TIMEOUT,
+                &format!(
+                    "no answer within {} s; a POST may still have created the request: send \
+                     the same form again, it gets the same request",
+                    REQUEST_TIMEOUT.as_secs()
+                ),
+            )
+        }
+    }
+}
+
+async fn answer_get(
+    state: &ServerState,
+    path: &str,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
 ) -> Response {
     let (resource, format) = match path.rsplit_once('.') {
         Some((resource, "json")) => (resource, Format::Json),
@@ -82,7 +127,7 @@ pub(crate) async fn endpoint(
             ),
         },
         ["requests", id] => {
-            let principal = match principal(&state, &params) {
+            let principal = match principal(state, params) {
                 Ok(principal) => principal,
                 Err(response) => return response(format),
             };
@@ -93,17 +138,17 @@ pub(crate) async fn endpoint(
             }
         }
         ["requests"] => {
-            let principal = match principal(&state, &params) {
+            let principal = match principal(state, params) {
                 Ok(principal) => principal,
                 Err(response) => return response(format),
             };
             match params.get("service_request_id") {
-                Some(ids) => by_ids(&state, &principal, format, ids).await,
-                None => listed(&state, &principal, format, &params).await,
+                Some(ids) => by_ids(state, &principal, format, ids).await,
+                None => listed(state, &principal, format, params).await,
             }
         }
         ["tokens", token] => {
-            let principal = match principal(&state, &params) {
+            let principal = match principal(state, params) {
                 Ok(principal) => principal,
                 Err(response) => return response(format),
             };
@@ -173,16 +218,14 @@ async fn listed(
     }
 }
 
-/// POST `/open311/v2/requests.<format>`: a new request (`create.rs`), answered with its id once
-/// the read models show it, so a GET right after finds it.
-pub(crate) async fn post_endpoint(
-    State(state): State<ServerState>,
-    Path(path): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
+async fn answer_post(
+    state: &ServerState,
+    path: &str,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: &[u8],
 ) -> Response {
-    let format = match path.as_str() {
+    let format = match path {
         "requests.json" => Format::Json,
         "requests.xml" => Format::Xml,
         _ => {
@@ -205,7 +248,7 @@ pub(crate) async fn post_endpoint(
         );
     }
     let submission =
-        match create::Submission::parse(&body, params.get("api_key").map(String::as_str)) {
+        match create::Submission::parse(body, params.get("api_key").map(String::as_str)) {
             Ok(submission) => submission,
             Err(refusal) => return error(format, refusal.status, &refusal.description),
         };
