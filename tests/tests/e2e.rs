@@ -22,6 +22,11 @@
 //!   operations; over-nested type lists refused.
 //! - `open311`: GeoReport v2 discovery, services and service definitions as JSON and XML;
 //!   errors in the spec's format.
+//! - `open311_requests`: a request POSTed over Open311 is the same request (id, history) in
+//!   GraphQL; a retry appends nothing; refused input gets the spec's errors and appends
+//!   nothing; GET `requests` with the spec's filters; `tokens/<id>`.
+//! - `websocket_rules`: over WebSocket the standard introspection query is answered (the
+//!   same schema as over HTTP), over-nested introspection refused, at most 100 errors.
 //! - `browser`: CORS preflights allowed for `--cors-origin` only (none by default); gzip and
 //!   brotli negotiated by `Accept-Encoding`.
 //! - `access`: each role is refused what it may not do; the public view withholds personal
@@ -69,6 +74,7 @@ mod e2e {
     mod integers;
     mod introspection;
     mod open311;
+    mod open311_requests;
     mod protocol;
     mod read_models;
     mod reports;
@@ -77,5 +83,6 @@ mod e2e {
     mod subscription;
     mod tlog;
     mod tlog_export;
+    mod websocket_rules;
     mod witness;
 }

@@ -16,6 +16,7 @@ mod response_body;
 mod router;
 mod tlog_tiles;
 mod websocket;
+mod websocket_executor;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -18,7 +18,10 @@ pub(crate) fn router(state: ServerState) -> Router {
         .route("/", get(graphiql::page))
         .route("/assets/{*path}", get(graphiql::asset))
         .route("/reports/{name}", get(reports::report))
-        .route("/open311/v2/{*path}", get(open311::endpoint))
+        .route(
+            "/open311/v2/{*path}",
+            get(open311::endpoint).post(open311::post_endpoint),
+        )
         .route(
             "/graphql",
             get(graphql_http::get_or_websocket).post(graphql_http::post),

@@ -4,7 +4,9 @@
 //! socket that sends no `connection_init` within the configured timeout (10 s by default) is
 //! closed with 4408 "Connection initialisation timeout", as the protocol specifies. The token
 //! is checked again every `TOKEN_RECHECK_INTERVAL` while the socket is open: once it is
-//! revoked, the socket is closed with 4403 "Forbidden".
+//! revoked, the socket is closed with 4403 "Forbidden". Operations are held to GraphQL over
+//! HTTP's rules (`websocket_executor.rs`): persisted and trusted documents, the introspection
+//! schema for introspection, at most 100 errors.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,6 +26,7 @@ use crate::access::TokenStore;
 use crate::error::{ErrorCode, api_error};
 use crate::server::ServerState;
 use crate::server::auth::{Refusal, principal_from_authorization};
+use crate::server::websocket_executor::WebSocketExecutor;
 
 pub(crate) async fn upgrade(state: ServerState, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
@@ -63,10 +66,14 @@ pub(crate) async fn upgrade(state: ServerState, request: Request) -> Response {
                 let (tokens, authorized) = (tokens.clone(), authorized.clone());
                 move |payload| authenticate(tokens, authorized, payload)
             };
-            let connection =
-                GraphQLWebSocket::new_with_pair(&mut sink, stream, state.schema.clone(), protocol)
-                    .on_connection_init(on_init)
-                    .serve();
+            let executor = WebSocketExecutor {
+                schema: state.schema.clone(),
+                introspection_schema: state.introspection_schema.clone(),
+                documents: Arc::clone(&state.documents),
+            };
+            let connection = GraphQLWebSocket::new_with_pair(&mut sink, stream, executor, protocol)
+                .on_connection_init(on_init)
+                .serve();
             let mut token_revoked = false;
             tokio::select! {
                 () = connection => {},

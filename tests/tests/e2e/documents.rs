@@ -1,7 +1,8 @@
 //! Persisted documents: automatic persisted queries by default (a hash alone once the server
 //! has seen the query), and with `--documents FILE` only the registered documents run, by id
-//! or by their exact text.
+//! or by their exact text, over HTTP and over WebSocket alike.
 
+use govledger_tests::e2e::websocket::GraphQlSocket;
 use govledger_tests::e2e::{BareServer, request, run_cli};
 use serde_json::{Value, json};
 
@@ -134,6 +135,91 @@ async fn with_trusted_documents_only_registered_documents_run() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(code(&body), Some("PERSISTED_QUERY_NOT_FOUND"), "{body}");
+}
+
+#[tokio::test]
+async fn with_trusted_documents_a_websocket_runs_only_registered_documents() {
+    let hash = sha256_hex(HEAD);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let file = dir.path().join("documents.json");
+    std::fs::write(&file, json!({ hash.clone(): HEAD }).to_string()).expect("written");
+    let server = BareServer::start(&["--documents", file.to_str().expect("UTF-8")]);
+    let mut socket = GraphQlSocket::connect(&server.address(), None)
+        .await
+        .expect("a socket");
+    let cases = [
+        (json!({ "extensions": persisted(&hash) }), None),
+        (json!({ "query": HEAD }), None),
+        (
+            json!({ "query": "subscription { ledgerEvents { position } }" }),
+            Some("DOCUMENT_NOT_TRUSTED"),
+        ),
+        (
+            json!({ "extensions": persisted(&sha256_hex("{ __typename }")) }),
+            Some("PERSISTED_QUERY_NOT_FOUND"),
+        ),
+    ];
+    for (id, (payload, refused)) in cases.iter().enumerate() {
+        let id = id.to_string();
+        socket
+            .send(json!({ "id": id, "type": "subscribe", "payload": payload }))
+            .await;
+        let answer = socket.next_message().await.expect("an answer");
+        assert_eq!(answer["id"], id.as_str(), "{payload}: {answer}");
+        assert_eq!(answer["type"], "next", "{payload}: {answer}");
+        match refused {
+            None => assert_eq!(
+                answer["payload"]["data"]["ledgerHead"]["position"], 0,
+                "{payload}: {answer}"
+            ),
+            Some(refused) => {
+                assert_eq!(
+                    code(&answer["payload"]),
+                    Some(*refused),
+                    "{payload}: {answer}"
+                );
+                assert!(answer["payload"]["data"].is_null(), "nothing ran: {answer}");
+            }
+        }
+        let complete = socket.next_message().await.expect("complete");
+        assert_eq!(complete["type"], "complete", "{payload}: {complete}");
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_sends_a_known_query_by_hash_alone() {
+    let hash = sha256_hex(HEAD);
+    let server = BareServer::start(&[]);
+    let mut socket = GraphQlSocket::connect(&server.address(), None)
+        .await
+        .expect("a socket");
+    for (id, payload, expect) in [
+        ("1", json!({ "extensions": persisted(&hash) }), None),
+        (
+            "2",
+            json!({ "query": HEAD, "extensions": persisted(&hash) }),
+            Some(0),
+        ),
+        ("3", json!({ "extensions": persisted(&hash) }), Some(0)),
+    ] {
+        socket
+            .send(json!({ "id": id, "type": "subscribe", "payload": payload }))
+            .await;
+        let answer = socket.next_message().await.expect("an answer");
+        match expect {
+            Some(position) => assert_eq!(
+                answer["payload"]["data"]["ledgerHead"]["position"], position,
+                "{answer}"
+            ),
+            None => assert_eq!(
+                code(&answer["payload"]),
+                Some("PERSISTED_QUERY_NOT_FOUND"),
+                "{answer}"
+            ),
+        }
+        let complete = socket.next_message().await.expect("complete");
+        assert_eq!(complete["type"], "complete", "{complete}");
+    }
 }
 
 #[test]

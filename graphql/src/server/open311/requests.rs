@@ -1,27 +1,50 @@
-//! Service requests read over Open311 (ADR 0008): `requests/<id>` and `requests` with
-//! `service_request_id`, each the GraphQL `case` query run for the caller (`api_key`, or the
-//! public view), mapped to GeoReport v2's fields.
+//! Service requests read over Open311 (ADR 0008): `requests/<id>`, and `requests` by
+//! `service_request_id` or by the spec's filters, each the GraphQL `case` or `cases` query run
+//! for the caller (`api_key`, or the public view), mapped to GeoReport v2's fields.
 
-use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
 
 use crate::access::Principal;
 use crate::reports::{ReportError, execute};
 use crate::schema::LedgerSchema;
+use crate::schema::node::GlobalId;
+use crate::schema::read::directory::{BUILDING_TYPE, UNIT_TYPE};
+use crate::server::open311::filters::RequestFilters;
 use crate::server::open311::services;
 
 /// Most ids one `requests` call may name.
 pub(super) const REQUEST_IDS_MAX: usize = 100;
+/// Rows per page the list reads (the GraphQL page size).
+const LIST_PAGE_ROWS: usize = 100;
 
-const REQUEST_QUERY: &str = "query($id: ID!) {
-  case(kind: REQUEST, id: $id) {
-    caseId status category title openedAt updatedAt dueAt responsibleOrganisationId buildingIds
-    details { ... on RequestDetails { outcome mergedIntoRequestId } }
-  }
-  organisations(first: 100) { nodes { organisationId name } }
+/// The fields of a case the mapping reads.
+const CASE_FIELDS: &str = "caseId status category title openedAt updatedAt dueAt \
+    responsibleOrganisationId buildingIds unitIds \
+    details { ... on RequestDetails { outcome mergedIntoRequestId } }";
+
+/// The organisations that may be responsible, for `agency_responsible`.
+const AGENCIES: &str = "organisations(first: 100) { nodes { organisationId name } }";
+
+/// A building's name, and a unit's label when the caller may see it (the public view may not).
+const PLACE_QUERY: &str = "query($building: ID!, $unit: ID!, $withUnit: Boolean!) {
+  building: node(id: $building) { ... on Building { name } }
+  unit: node(id: $unit) @include(if: $withUnit) { ... on Unit { label } }
 }";
 
-/// govledger's statuses Open311 calls closed.
+/// govledger's statuses Open311 calls closed; every other one is open.
 const CLOSED: [&str; 4] = ["rejected", "merged", "followed_up", "closed"];
+/// govledger's statuses Open311 calls open: every other status the cases read model gives a
+/// request (`projections/src/cases/fold_request.rs`); `sent_back` is back with the station.
+const OPEN: [&str; 6] = [
+    "received",
+    "accepted",
+    "dispatched",
+    "sent_back",
+    "in_progress",
+    "resolved",
+];
 
 /// The request `id` as Open311 shows it; `None` when there is no such request.
 pub(super) async fn one(
@@ -29,14 +52,148 @@ pub(super) async fn one(
     principal: &Principal,
     id: &str,
 ) -> Result<Option<Value>, ReportError> {
-    let mut variables = serde_json::Map::new();
+    let query = format!(
+        "query($id: ID!) {{ case(kind: REQUEST, id: $id) {{ {CASE_FIELDS} }} {AGENCIES} }}"
+    );
+    let mut variables = Map::new();
     variables.insert("id".into(), Value::String(id.to_string()));
-    let data = execute(schema, principal, REQUEST_QUERY, variables).await?;
+    let data = execute(schema, principal, &query, variables).await?;
     let case = &data["case"];
     if case.is_null() {
         return Ok(None);
     }
-    let agency = data["organisations"]["nodes"]
+    let addresses = addresses(schema, principal, std::slice::from_ref(case)).await?;
+    Ok(Some(record(
+        case,
+        &data["organisations"]["nodes"],
+        &addresses,
+    )))
+}
+
+/// The requests `filters` select, newest opened first, at most `filters.limit`.
+pub(super) async fn list(
+    schema: &LedgerSchema,
+    principal: &Principal,
+    filters: &RequestFilters,
+) -> Result<Vec<Value>, ReportError> {
+    // One walk per govledger status Open311's status stands for, so a page never has to be
+    // filtered after it was read; the walks are merged by when the request was opened.
+    let statuses: Vec<Option<&str>> = match filters.open {
+        None => vec![None],
+        Some(true) => OPEN.iter().copied().map(Some).collect(),
+        Some(false) => CLOSED.iter().copied().map(Some).collect(),
+    };
+    let query = format!(
+        "query($filter: CaseFilterInput!, $first: Int, $after: String) {{
+           cases(filter: $filter, first: $first, after: $after) {{
+             nodes {{ {CASE_FIELDS} }} pageInfo {{ hasNextPage endCursor }}
+           }}
+           {AGENCIES}
+         }}"
+    );
+    let mut cases: Vec<Value> = Vec::new();
+    let mut agencies = Value::Null;
+    for status in statuses {
+        let mut filter = json!({
+            "kind": "REQUEST",
+            "openedFrom": filters.start,
+            "openedBefore": filters.end,
+        });
+        if let Some(code) = &filters.service_code {
+            filter["category"] = Value::String(code.clone());
+        }
+        if let Some(status) = status {
+            filter["status"] = Value::String(status.to_string());
+        }
+        let mut after = Value::Null;
+        let mut read = 0;
+        while read < filters.limit {
+            let mut variables = Map::new();
+            variables.insert("filter".into(), filter.clone());
+            variables.insert("first".into(), json!(LIST_PAGE_ROWS));
+            variables.insert("after".into(), after.clone());
+            let data = execute(schema, principal, &query, variables).await?;
+            let connection = &data["cases"];
+            for case in connection["nodes"].as_array().into_iter().flatten() {
+                cases.push(case.clone());
+                read += 1;
+            }
+            agencies = data["organisations"]["nodes"].clone();
+            let page = &connection["pageInfo"];
+            match page["endCursor"].as_str() {
+                Some(cursor) if page["hasNextPage"].as_bool() == Some(true) => {
+                    after = Value::String(cursor.to_string());
+                }
+                _ => break,
+            }
+        }
+    }
+    // RFC 3339 UTC instants of one format sort as text; ties by id, so the order is stable.
+    cases.sort_by(|a, b| {
+        let key = |c: &Value| {
+            (
+                c["openedAt"].as_str().unwrap_or_default().to_string(),
+                c["caseId"].as_str().unwrap_or_default().to_string(),
+            )
+        };
+        key(b).cmp(&key(a))
+    });
+    cases.truncate(filters.limit);
+    let addresses = addresses(schema, principal, &cases).await?;
+    Ok(cases
+        .iter()
+        .map(|case| record(case, &agencies, &addresses))
+        .collect())
+}
+
+/// Where a case is: its first building and, when the caller sees units, its first unit.
+fn place_of(case: &Value) -> (Option<&str>, Option<&str>) {
+    (case["buildingIds"][0].as_str(), case["unitIds"][0].as_str())
+}
+
+/// `address` for each distinct place of `cases`, as the caller may see it: the building's
+/// name, then the unit's label (`Sun Coast 3, 3-501`). One query per distinct place; a
+/// community has few buildings.
+async fn addresses(
+    schema: &LedgerSchema,
+    principal: &Principal,
+    cases: &[Value],
+) -> Result<HashMap<(String, String), String>, ReportError> {
+    let mut found = HashMap::new();
+    for case in cases {
+        let (Some(building), unit) = place_of(case) else {
+            continue;
+        };
+        let key = (building.to_string(), unit.unwrap_or_default().to_string());
+        if found.contains_key(&key) {
+            continue;
+        }
+        let mut variables = Map::new();
+        variables.insert(
+            "building".into(),
+            json!(GlobalId::encode(BUILDING_TYPE, building).0),
+        );
+        variables.insert(
+            "unit".into(),
+            json!(GlobalId::encode(UNIT_TYPE, unit.unwrap_or(building)).0),
+        );
+        variables.insert("withUnit".into(), json!(unit.is_some()));
+        let data = execute(schema, principal, PLACE_QUERY, variables).await?;
+        let mut address = data["building"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if let Some(label) = data["unit"]["label"].as_str() {
+            address.push_str(&format!(", {label}"));
+        }
+        found.insert(key, address);
+    }
+    Ok(found)
+}
+
+/// One case (the fields of `CASE_FIELDS`) as GeoReport v2's request.
+fn record(case: &Value, agencies: &Value, addresses: &HashMap<(String, String), String>) -> Value {
+    let agency = agencies
         .as_array()
         .into_iter()
         .flatten()
@@ -52,11 +209,12 @@ pub(super) async fn one(
         notes.push_str(&format!(" (merged into {survivor})"));
     }
     let category = case["category"].as_str().unwrap_or_default();
-    let notice = case["dueAt"]
-        .as_str()
-        .map(|due| format!("due by {due}"))
+    let (building, unit) = place_of(case);
+    let address = building
+        .and_then(|b| addresses.get(&(b.to_string(), unit.unwrap_or_default().to_string())))
+        .cloned()
         .unwrap_or_default();
-    Ok(Some(json!({
+    json!({
         "service_request_id": case["caseId"],
         "status": if CLOSED.contains(&status) { "closed" } else { "open" },
         "status_notes": notes,
@@ -64,15 +222,22 @@ pub(super) async fn one(
         "service_code": category,
         "description": case["title"],
         "agency_responsible": agency,
-        "service_notice": notice,
+        "service_notice": notice(case["dueAt"].as_str()),
         "requested_datetime": case["openedAt"],
         "updated_datetime": case["updatedAt"],
         "expected_datetime": case["dueAt"],
-        "address": "",
+        "address": address,
         "address_id": case["buildingIds"][0],
         "zipcode": null,
         "lat": null,
         "long": null,
         "media_url": null,
-    })))
+    })
+}
+
+/// `service_notice`: the due date in words when one is set.
+pub(super) fn notice(due_at: Option<&str>) -> String {
+    due_at
+        .map(|due| format!("due by {due}"))
+        .unwrap_or_default()
 }
