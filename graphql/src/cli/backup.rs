@@ -310,11 +310,18 @@ async fn backup(
     if let Ok(dir) = File::open(&args.out) {
         let _ = dir.sync_all();
     }
+    let events = if from > through {
+        "no new events".to_string()
+    } else {
+        format!(
+            "positions {from}..={through} ({} events, {} checkpoints)",
+            through + 1 - from,
+            walk.checkpoints().0
+        )
+    };
     say(format!(
-        "backup of positions {from}..={through} ({} events, {} checkpoints), {key_count} \
-         idempotency keys, {token_count} tokens and the personal data written to {}",
-        through + 1 - from,
-        walk.checkpoints().0,
+        "backup of {events}, {key_count} idempotency keys, {token_count} tokens and the \
+         personal data written to {}",
         args.out.display()
     ));
     Ok(())
