@@ -2,8 +2,8 @@
 //! taken while writers keep writing restores to the manifest's head with every write
 //! acknowledged up to it, byte for byte; a write retried against the restored server is
 //! answered `replayed` with its original position, with the tokens restored; an erasure
-//! made after the first backup stays erased in a restore of the incremental backup taken
-//! after it; only an operator may take a backup; mismatched parts are refused and nothing
+//! made after the first backup (which the running server applies to its personal data)
+//! stays erased in a restore of the incremental backup taken after it; only an operator may take a backup; mismatched parts are refused and nothing
 //! is written.
 
 use std::path::{Path, PathBuf};
@@ -230,6 +230,14 @@ async fn a_backup_under_writes_restores_every_acknowledged_write_retries_and_era
     let second_manifest = manifest(&second);
     assert_eq!(second_manifest["ledger_from"].as_u64(), Some(head + 1));
     assert_eq!(world.stop(), Some(0));
+    {
+        // The running server removed the details when it recorded the erasure.
+        let live = PersonalDataStore::open(data.join("personal")).expect("open");
+        assert!(matches!(
+            live.get(erased).expect("get"),
+            PersonLookup::Erased(_)
+        ));
+    }
 
     // The first backup restores to its head, every acknowledged write up to it as it was.
     let restored = scratch.join("restored");
