@@ -3,18 +3,22 @@
 //! acknowledged up to it, byte for byte; a write retried against the restored server is
 //! answered `replayed` with its original position, with the tokens restored; an erasure
 //! made after the first backup (which the running server applies to its personal data)
-//! stays erased in a restore of the incremental backup taken after it; only an operator may take a backup; mismatched parts are refused and nothing
-//! is written.
+//! stays erased in a restore of the incremental backup taken after it, and so does one that
+//! reached the ledger but not the personal data (replayed from the ledger); only an operator
+//! may take a backup; mismatched parts are refused and nothing is written.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use govledger_core::domain::aggregate::ActingAs;
 use govledger_core::domain::command::Command;
 use govledger_core::domain::directory::commands::DirectoryCommand;
 use govledger_core::domain::erasure::ErasureBasis;
 use govledger_core::domain::ids::{AccountId, OrganisationId, PersonId};
 use govledger_core::domain::role::Role;
+use govledger_core::domain::service::CommandHandler;
+use govledger_core::domain::service::envelope::CommandEnvelope;
 use govledger_core::personal_data::{PersonDetails, PersonLookup, PersonalDataStore};
 use govledger_core::store::EventStore;
 use govledger_core::store::sled_store::SledStore;
@@ -105,12 +109,17 @@ async fn a_backup_under_writes_restores_every_acknowledged_write_retries_and_era
     let mut world = World::start().await;
     let data = world.data();
     // Two residents' details, recorded while the server is stopped (it holds the store).
-    let (kept, erased) = (PersonId(Uuid::now_v7()), PersonId(Uuid::now_v7()));
+    let (kept, erased, crashed) = (
+        PersonId(Uuid::now_v7()),
+        PersonId(Uuid::now_v7()),
+        PersonId(Uuid::now_v7()),
+    );
     assert_eq!(world.stop(), Some(0));
     {
         let store = PersonalDataStore::open(data.join("personal")).expect("personal data");
         store.put(kept, &person("Li Hua")).expect("put");
         store.put(erased, &person("Wang Fang")).expect("put");
+        store.put(crashed, &person("Zhao Lei")).expect("put");
     }
     world.restart();
     let scratch = world.scratch("backups");
@@ -224,6 +233,34 @@ async fn a_backup_under_writes_restores_every_acknowledged_write_retries_and_era
             basis: ErasureBasis::DataSubjectRequest,
         })
         .await;
+    // A second erasure reached the ledger but not the personal data (a crash between the
+    // two, as `erase_person` allows): the ledger event alone, written with the server
+    // stopped.
+    assert_eq!(world.stop(), Some(0));
+    let (ledger_dir, organisation) = (data.join("ledger"), world.organisations.community_committee);
+    // On a thread of its own: the store blocks, and this test runs in a runtime.
+    std::thread::spawn(move || {
+        let ledger: Arc<dyn EventStore> =
+            Arc::new(SledStore::open(ledger_dir).expect("open the ledger"));
+        let handler = CommandHandler::new(Arc::clone(&ledger));
+        let dpo = ActingAs {
+            account_id: AccountId(dpo_account),
+            role: Role::DataProtectionOfficer,
+            organisation_id: OrganisationId(organisation),
+        };
+        handler
+            .execute(&CommandEnvelope::new(
+                dpo,
+                Command::ErasePersonalData {
+                    person_id: crashed,
+                    basis: ErasureBasis::ConsentWithdrawn,
+                },
+            ))
+            .expect("the erasure is recorded");
+    })
+    .join()
+    .expect("the erasure thread");
+    world.restart();
     let second = scratch.join("second");
     let taken = backup(&world, &admin, &recipient, &second, Some(&first));
     assert!(taken.status.success(), "{taken:?}");
@@ -237,6 +274,10 @@ async fn a_backup_under_writes_restores_every_acknowledged_write_retries_and_era
             live.get(erased).expect("get"),
             PersonLookup::Erased(_)
         ));
+        assert!(
+            matches!(live.get(crashed).expect("get"), PersonLookup::Known(_)),
+            "the crashed erasure left the details"
+        );
     }
 
     // The first backup restores to its head, every acknowledged write up to it as it was.
@@ -309,7 +350,7 @@ async fn a_backup_under_writes_restores_every_acknowledged_write_retries_and_era
     let output = restore(&second, &restored_second, &identity);
     assert!(output.status.success(), "{output:?}");
     assert!(
-        String::from_utf8_lossy(&output.stdout).contains("1 erasures replayed"),
+        String::from_utf8_lossy(&output.stdout).contains("2 erasures replayed"),
         "{output:?}"
     );
     let people = PersonalDataStore::open(restored_second.join("personal")).expect("open");
@@ -317,6 +358,10 @@ async fn a_backup_under_writes_restores_every_acknowledged_write_retries_and_era
         people.get(erased).expect("get"),
         PersonLookup::Erased(_)
     ));
+    assert!(
+        matches!(people.get(crashed).expect("get"), PersonLookup::Erased(_)),
+        "the erasure the ledger records is replayed onto the details the backup holds"
+    );
     assert_eq!(
         people.get(kept).expect("get"),
         PersonLookup::Known(person("Li Hua"))
