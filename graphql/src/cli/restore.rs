@@ -23,7 +23,7 @@ use govledger_core::tlog::key_file;
 use govledger_core::tlog::note::NoteVerifier;
 
 use crate::access::token_log_copy;
-use crate::backup::manifest::Manifest;
+use crate::backup::manifest::{MANIFEST_FILE, Manifest};
 use crate::backup::parts::{IdempotencyLine, Part, PartHeader};
 use crate::backup::personal::{self, PersonLine};
 use crate::cli::{CliError, DataArgs, say};
@@ -66,7 +66,7 @@ fn chain(latest: &Path) -> Result<Vec<(PathBuf, Manifest)>, CliError> {
                     "more than {CHAIN_LENGTH_MAX} incremental backups"
                 )));
             }
-            Some(since) => dir = PathBuf::from(since.dir),
+            Some(since) => dir = earlier_dir(&dir, &since.dir),
         }
     }
     chain.reverse();
@@ -89,6 +89,21 @@ fn chain(latest: &Path) -> Result<Vec<(PathBuf, Manifest)>, CliError> {
         _ => Err(refused(
             "the chain does not start with a full backup".into(),
         )),
+    }
+}
+
+/// Where an earlier backup is: the path its successor recorded, or, when the backups were
+/// moved together (restored elsewhere), the directory of the same name beside `later`.
+fn earlier_dir(later: &Path, recorded: &str) -> PathBuf {
+    let recorded = PathBuf::from(recorded);
+    if recorded.join(MANIFEST_FILE).exists() {
+        return recorded;
+    }
+    match (later.parent(), recorded.file_name()) {
+        (Some(parent), Some(name)) if parent.join(name).join(MANIFEST_FILE).exists() => {
+            parent.join(name)
+        }
+        _ => recorded,
     }
 }
 

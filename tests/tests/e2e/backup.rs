@@ -5,11 +5,12 @@
 //! made after the first backup (which the running server applies to its personal data)
 //! stays erased in a restore of the incremental backup taken after it, and so does one that
 //! reached the ledger but not the personal data (replayed from the ledger); only an operator
-//! may take a backup; mismatched parts are refused and nothing is written.
+//! may take a backup; mismatched parts are refused and nothing is written; a ledger stream
+//! cut midway is resumed into the same part; a chain of backups moved together restores.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use govledger_core::domain::aggregate::ActingAs;
 use govledger_core::domain::command::Command;
@@ -372,6 +373,18 @@ async fn a_backup_under_writes_restores_every_acknowledged_write_retries_and_era
         Some(copy.head().hash.to_hex()),
         second_manifest["head_hash"].as_str().map(str::to_string)
     );
+    drop(copy);
+
+    // Moved elsewhere together, the chain is still found (each earlier backup beside the
+    // later one).
+    let moved = world.scratch("moved");
+    std::fs::rename(&scratch, &moved).expect("move the backups");
+    let output = restore(
+        &moved.join("second"),
+        &moved.join("restored-moved"),
+        &moved.join("operator.key"),
+    );
+    assert!(output.status.success(), "{output:?}");
 }
 
 /// Restores `from` (after `change` in a copy of it) into a fresh directory: refused with
@@ -535,4 +548,99 @@ async fn mismatched_parts_are_refused_and_nothing_is_written() {
     let restored = scratch.join("restored");
     let output = restore(&ours_dir, &restored, &identity);
     assert!(output.status.success(), "{output:?}");
+}
+
+/// A proxy to `upstream` that cuts its first `/backup/ledger` answer after `cut_after` bytes;
+/// returns its address and how many ledger requests it saw.
+async fn cutting_proxy(upstream: String, cut_after: usize) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address").to_string();
+    let cuts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&cuts);
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let (upstream, cuts) = (upstream.clone(), Arc::clone(&counted));
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match client.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let mut server = tokio::net::TcpStream::connect(&upstream)
+                    .await
+                    .expect("upstream");
+                server.write_all(&head).await.expect("forward");
+                let cut = head.starts_with(b"GET /backup/ledger")
+                    && cuts.fetch_add(1, Ordering::SeqCst) == 0;
+                if cut {
+                    let mut answer = vec![0u8; cut_after];
+                    let _ = server.read_exact(&mut answer).await;
+                    let _ = client.write_all(&answer).await;
+                    // Dropping both ends cuts the answer mid-body.
+                } else {
+                    let _ = tokio::io::copy(&mut server, &mut client).await;
+                }
+            });
+        }
+    });
+    (address, cuts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ledger_stream_cut_midway_is_resumed_and_gives_the_same_backup() {
+    let mut world = World::start().await;
+    let scratch = world.scratch("backups");
+    std::fs::create_dir_all(&scratch).expect("mkdir");
+    let (_, recipient) = backup_key(&scratch);
+    let admin = world.cast.administrator.token.clone();
+    let direct = scratch.join("direct");
+    let taken = backup(&world, &admin, &recipient, &direct, None);
+    assert!(taken.status.success(), "{taken:?}");
+    let (proxy, cuts) = cutting_proxy(world.address(), 6_000).await;
+    let cut = scratch.join("cut");
+    let taken = {
+        let (admin, recipient, cut) = (admin.clone(), recipient.clone(), cut.clone());
+        blocking(move || {
+            run_cli(&[
+                "backup",
+                "--server",
+                &format!("http://{proxy}"),
+                "--token",
+                &admin,
+                "--recipient",
+                &recipient,
+                "--out",
+                text(&cut),
+            ])
+        })
+        .await
+    };
+    assert!(taken.status.success(), "{taken:?}");
+    assert_eq!(
+        cuts.load(Ordering::SeqCst),
+        2,
+        "the ledger part took two requests: the one cut, and its resumption"
+    );
+    assert!(
+        String::from_utf8_lossy(&taken.stderr).contains("resuming"),
+        "{taken:?}"
+    );
+    let ledger = |dir: &Path| std::fs::read(dir.join("ledger.jsonl")).expect("ledger part");
+    assert!(
+        ledger(&cut).len() > 6_000,
+        "the part is longer than the cut"
+    );
+    assert_eq!(
+        ledger(&cut),
+        ledger(&direct),
+        "the resumed part is the same, byte for byte"
+    );
+    assert_eq!(manifest(&cut)["head_hash"], manifest(&direct)["head_hash"]);
+    assert_eq!(world.stop(), Some(0));
 }
