@@ -5,6 +5,7 @@
 //! and `projections` know nothing about it.
 
 pub mod access;
+pub mod backup;
 pub mod checkpoint_signer;
 pub mod cli;
 pub mod error;

@@ -11,6 +11,7 @@ use govledger_core::personal_data::PersonalDataStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{Damage, EventStore, Head};
 use govledger_core::time::Timestamp;
+use govledger_core::tlog::note::NoteVerifier;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::ProjectionState;
 
@@ -199,6 +200,8 @@ pub struct LedgerService {
     pub read: Option<ReadApi>,
     pub commands: CommandHandler,
     pub personal: Option<PersonalDataStore>,
+    /// The log's verifier key, carried by backups' ledger parts (ADR 0009).
+    pub log_key: Option<NoteVerifier>,
     verification: Mutex<Verification>,
 }
 
@@ -231,10 +234,17 @@ impl LedgerService {
             read,
             commands,
             personal,
+            log_key: None,
             verification: Mutex::new(Verification::Verifying {
                 verified_at_open: head,
             }),
         }
+    }
+
+    /// The same service, naming the log's verifier key.
+    pub fn with_log_key(mut self, log_key: NoteVerifier) -> LedgerService {
+        self.log_key = Some(log_key);
+        self
     }
 
     /// The store as the trait object the core's readers take.

@@ -59,11 +59,18 @@
 //!   witness's cosignature with its checkpoint, and a data directory re-sealed after a
 //!   rewrite gets none; `tlog verify --log-url` checks the served tiles, an older checkpoint and
 //!   the cosignature over HTTP, and names the re-sealed log's fork.
+//! - `backup`: `govledger backup` of a running server under concurrent writes restores
+//!   (`govledger restore`) to the manifest's head with every acknowledged write; a retried
+//!   pre-backup write answers `replayed` at its position; an erasure after the first
+//!   backup stays erased through an incremental one; only an operator may back up;
+//!   mismatched parts (another ledger's, a changed file, a moved head, another identity)
+//!   are refused and nothing is written.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
 mod e2e {
     mod access;
+    mod backup;
     mod browser;
     mod crash;
     mod demo;

@@ -131,10 +131,38 @@ impl PersonalDataStore {
         Ok(())
     }
 
+    /// Every person on record, details then tombstones, in id order each (for a backup,
+    /// ADR 0009). `visit` may stop the walk by returning an error.
+    pub fn for_each_entry<E: From<PersonalDataError>>(
+        &self,
+        mut visit: impl FnMut(PersonId, PersonLookup) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let decode_error =
+            |e: crate::codec::PayloadCodecError| PersonalDataError::Storage(e.to_string());
+        for item in self.details.iter() {
+            let (key, value) = item.map_err(PersonalDataError::from)?;
+            let details = decode_payload(&value).map_err(decode_error)?;
+            visit(person_id_of(&key)?, PersonLookup::Known(details))?;
+        }
+        for item in self.erased.iter() {
+            let (key, value) = item.map_err(PersonalDataError::from)?;
+            let basis = decode_payload(&value).map_err(decode_error)?;
+            visit(person_id_of(&key)?, PersonLookup::Erased(basis))?;
+        }
+        Ok(())
+    }
+
     /// How many people have details on record.
     pub fn known_count(&self) -> usize {
         self.details.len()
     }
+}
+
+fn person_id_of(key: &[u8]) -> Result<PersonId, PersonalDataError> {
+    let bytes: [u8; 16] = key
+        .try_into()
+        .map_err(|_| PersonalDataError::Storage("a person key is malformed".into()))?;
+    Ok(PersonId(uuid::Uuid::from_bytes(bytes)))
 }
 
 fn check(field: &'static str, value: &str, max_bytes: usize) -> Result<(), PersonalDataError> {

@@ -37,6 +37,11 @@ impl Frontier {
         self.size
     }
 
+    /// The hashes of the subtrees `peak_subtrees(size)` names, largest first.
+    pub fn peaks(&self) -> &[Hash256] {
+        &self.peaks
+    }
+
     /// The tree's root hash (RFC 6962's MTH): the peaks folded from the right.
     pub fn root(&self) -> Hash256 {
         let mut peaks = self.peaks.iter().rev();

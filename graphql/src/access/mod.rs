@@ -10,6 +10,10 @@ mod token_table;
 
 pub use principal::{Principal, ReadScope};
 pub use secret::{TOKEN_PREFIX, TokenSecret};
+/// The token log for backups and restores (ADR 0009).
+pub(crate) mod token_log_copy {
+    pub(crate) use super::token_log::{check, snapshot, write_copy};
+}
 pub use token_store::{
     AccessError, Grant, NewGrant, TOKEN_LABEL_BYTES_MAX, TokenRecord, TokenStore,
 };

@@ -256,6 +256,70 @@ pub(super) fn io_error(path: &Path, doing: &str, error: &std::io::Error) -> Acce
     AccessError::Storage(format!("{doing} {}: {error}", path.display()))
 }
 
+/// The log's complete lines as they stand, checked (for a backup, ADR 0009); empty when there
+/// is no log yet.
+pub(crate) fn snapshot(dir: &Path) -> Result<Vec<u8>, AccessError> {
+    let path = log_path(dir);
+    let mut bytes = Vec::new();
+    match File::open(&path) {
+        Ok(file) => {
+            file.take(LOG_BYTES_MAX + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| io_error(&path, "reading", &e))?;
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(bytes),
+        Err(error) => return Err(io_error(&path, "opening", &error)),
+    }
+    if bytes.len() as u64 > LOG_BYTES_MAX {
+        return Err(AccessError::Corrupt(format!(
+            "{} is larger than {LOG_BYTES_MAX} bytes",
+            path.display()
+        )));
+    }
+    let contents = parse(&bytes)?;
+    TokenTable::fold(&contents.entries)?;
+    bytes.truncate(contents.complete_bytes as usize);
+    Ok(bytes)
+}
+
+/// Checks a token log's bytes (whole lines, a known format, tokens that fold); returns how
+/// many tokens it creates.
+pub(crate) fn check(bytes: &[u8]) -> Result<usize, AccessError> {
+    if bytes.len() as u64 > LOG_BYTES_MAX {
+        return Err(AccessError::Corrupt(format!(
+            "a token log larger than {LOG_BYTES_MAX} bytes"
+        )));
+    }
+    let contents = parse(bytes)?;
+    if contents.torn_bytes > 0 {
+        return Err(AccessError::Corrupt(
+            "the token log ends in an unfinished line".into(),
+        ));
+    }
+    TokenTable::fold(&contents.entries)?;
+    Ok(contents
+        .entries
+        .iter()
+        .filter(|entry| matches!(entry, TokenLogEntry::TokenCreated { .. }))
+        .count())
+}
+
+/// Writes a checked token log into the new access directory `dir` (restore).
+pub(crate) fn write_copy(dir: &Path, bytes: &[u8]) -> Result<(), AccessError> {
+    check(bytes)?;
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "creating", &e))?;
+    let path = log_path(dir);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| io_error(&path, "creating", &e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| io_error(&path, "writing", &e))?;
+    sync_dir(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -125,6 +125,11 @@ impl TokenStore {
         Ok(store)
     }
 
+    /// The access directory the token log is in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Creates a token; the returned secret is the only copy that will ever exist.
     pub fn create(&self, grant: NewGrant) -> Result<(TokenRecord, TokenSecret), AccessError> {
         if grant.label.len() > TOKEN_LABEL_BYTES_MAX {

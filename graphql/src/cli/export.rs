@@ -40,16 +40,14 @@ pub(super) fn run(args: ExportArgs) -> Result<(), CliError> {
         .map_err(CliError::io(format!("creating {}", args.out.display())))?;
     let mut writer = BufWriter::new(file);
     let head = store.head();
-    let written =
-        write_export(&store, 1, head.position, log_key.as_ref(), &mut writer).map_err(|error| {
-            match error {
-                ExportWriteError::Store(error) => CliError::Store(error),
-                ExportWriteError::Line(error) => CliError::LedgerFile(error),
-                ExportWriteError::Io(source) => CliError::Io {
-                    context: format!("writing {}", args.out.display()),
-                    source,
-                },
-            }
+    let written = write_export(&store, 1, head.position, 0, log_key.as_ref(), &mut writer)
+        .map_err(|error| match error {
+            ExportWriteError::Store(error) => CliError::Store(error),
+            ExportWriteError::Line(error) => CliError::LedgerFile(error),
+            ExportWriteError::Io(source) => CliError::Io {
+                context: format!("writing {}", args.out.display()),
+                source,
+            },
         })?;
     writer
         .into_inner()

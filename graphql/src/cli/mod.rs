@@ -2,11 +2,13 @@
 //! also come from `GOVLEDGER_*` environment variables. Exit codes: 0 success, 1 failure,
 //! 2 usage error, 3 the ledger (or an export file) failed verification.
 
+mod backup;
 mod demo;
 mod export;
 mod import;
 mod rebuild;
 mod report;
+mod restore;
 mod schema;
 mod serve;
 mod tlog;
@@ -51,6 +53,12 @@ enum Command {
     Export(export::ExportArgs),
     /// Load an export file into a fresh data directory after re-verifying its chain.
     Import(import::ImportArgs),
+    /// Back up a running server (ledger, idempotency keys, tokens, personal data, encrypted).
+    Backup(backup::BackupArgs),
+    /// Make an operator's age identity for backups; prints its recipient (`age1…`).
+    BackupKey(backup::BackupKeyArgs),
+    /// Rebuild a data directory from a backup, after checking every part of it.
+    Restore(restore::RestoreArgs),
     /// Drop and replay read models from the ledger (server stopped).
     Rebuild(rebuild::RebuildArgs),
     /// Write a report (cases, activity, metrics) as CSV or JSON Lines (server stopped).
@@ -128,6 +136,9 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
+        Command::Backup(args) => backup::run(args),
+        Command::BackupKey(args) => backup::key(args),
+        Command::Restore(args) => restore::run(args),
         Command::Rebuild(args) => rebuild::run(args),
         Command::Report(args) => report::run(args),
         Command::Schema => schema::run(),

@@ -117,12 +117,15 @@ pub(super) fn serve(
         .map_err(|e| CliError::Failed(format!("opening the read models: {e}")))?;
     let personal = PersonalDataStore::open(data.personal())
         .map_err(|e| CliError::Failed(format!("opening the personal-data store: {e}")))?;
-    let service = Arc::new(LedgerService::new(ServiceParts {
-        store: Arc::clone(&store),
-        tokens,
-        read: Some(read.clone()),
-        personal: Some(personal),
-    }));
+    let service = Arc::new(
+        LedgerService::new(ServiceParts {
+            store: Arc::clone(&store),
+            tokens,
+            read: Some(read.clone()),
+            personal: Some(personal),
+        })
+        .with_log_key(signer.verifier()),
+    );
     let config = ServerConfig {
         introspection: match listen.introspection {
             Switch::On => Introspection::Enabled,

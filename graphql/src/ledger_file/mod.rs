@@ -151,6 +151,14 @@ impl FileCheck {
         }
     }
 
+    /// Continues after a verified position and hash (an incremental backup's part).
+    pub fn resume(position: u64, hash: Hash256) -> FileCheck {
+        FileCheck {
+            expected_position: position + 1,
+            previous_hash: hash,
+        }
+    }
+
     /// The last verified position and hash.
     pub fn head(&self) -> (u64, Hash256) {
         (self.expected_position - 1, self.previous_hash)

@@ -61,9 +61,32 @@ impl ExportWalk {
         }
     }
 
+    /// Continues a file whose earlier part ended at `head` with the tree `tree` (an
+    /// incremental backup's ledger part); `verifier` checks its checkpoints.
+    pub fn resume(
+        head: (u64, Hash256),
+        tree: Frontier,
+        verifier: Option<NoteVerifier>,
+    ) -> ExportWalk {
+        ExportWalk {
+            check: FileCheck::resume(head.0, head.1),
+            tree,
+            scratch: Vec::new(),
+            verifier,
+            started: true,
+            checkpoints: 0,
+            latest: None,
+        }
+    }
+
     /// The last verified position and hash.
     pub fn head(&self) -> (u64, Hash256) {
         self.check.head()
+    }
+
+    /// The Merkle tree's right edge so far.
+    pub fn frontier(&self) -> &Frontier {
+        &self.tree
     }
 
     /// The Merkle tree of the records so far: size and root.

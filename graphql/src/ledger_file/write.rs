@@ -36,11 +36,14 @@ fn write_line(out: &mut impl Write, line: &impl Serialize) -> Result<(), ExportW
     Ok(())
 }
 
-/// Writes positions `from..=through` (from 1 for a whole export) and their checkpoints.
+/// Writes positions `from..=through` (from 1 for a whole export) and the checkpoints of
+/// trees of `checkpoints_from..=through` events (0 for a whole export; a resumed backup part
+/// asks again for the checkpoint of the events it has).
 pub fn write_export(
     store: &SledStore,
     from: u64,
     through: u64,
+    checkpoints_from: u64,
     log_key: Option<&NoteVerifier>,
     out: &mut impl Write,
 ) -> Result<ExportWritten, ExportWriteError> {
@@ -49,7 +52,7 @@ pub fn write_export(
     if let Some(key) = log_key {
         write_line(out, &LogKeyLine::new(key))?;
     }
-    let mut checkpoints = CheckpointQueue::new(if from == 1 { 0 } else { from });
+    let mut checkpoints = CheckpointQueue::new(checkpoints_from.max(from - 1));
     written.checkpoints += checkpoints.write_through(store, from - 1, out)?;
     let mut next = from;
     while next <= through {

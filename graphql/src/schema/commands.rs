@@ -312,9 +312,35 @@ pub(crate) async fn run_command(
     envelope.occurred_at = options.occurred_at.map(|t| t.0);
     let service = std::sync::Arc::clone(service(ctx)?);
     let name = envelope.command.name();
-    let outcome = tokio::task::spawn_blocking(move || service.commands.execute(&envelope))
-        .await
-        .map_err(|e| internal_error("command task", e))?;
+    let erasure = match &envelope.command {
+        Command::ErasePersonalData { person_id, basis } => Some((*person_id, *basis)),
+        _ => None,
+    };
+    let (outcome, erased) = tokio::task::spawn_blocking(move || {
+        let outcome = service.commands.execute(&envelope);
+        // An erasure recorded (or recorded before: a retry) removes the details too, the
+        // ledger event first (`personal_data::erase_person`'s order).
+        let recorded = match &outcome {
+            Ok(_) => true,
+            Err(CommandError::Domain(DomainError::WrongState { .. })) => true,
+            Err(_) => false,
+        };
+        let erased = match (erasure, service.personal.as_ref()) {
+            (Some((person, basis)), Some(personal)) if recorded => personal.erase(person, basis),
+            _ => Ok(()),
+        };
+        (outcome, erased)
+    })
+    .await
+    .map_err(|e| internal_error("command task", e))?;
+    if let Err(error) = erased {
+        tracing::error!(%error, "removing erased personal data");
+        return Err(api_error(
+            ErrorCode::Unavailable,
+            "the erasure is recorded but the details are not yet removed; retry with the same \
+             idempotency key",
+        ));
+    }
     match outcome {
         Ok(outcome) => Ok(CommandPayload {
             stream: Some(outcome.stream),

@@ -3,6 +3,7 @@
 //! so tests bind `127.0.0.1:0` and run the real server in-process.
 
 pub(crate) mod auth;
+mod backup;
 mod browser;
 mod documents;
 mod graphiql;

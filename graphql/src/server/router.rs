@@ -10,7 +10,7 @@ use axum::routing::get;
 
 use crate::limits::REQUEST_BODY_BYTES_MAX;
 use crate::server::{
-    ServerState, graphiql, graphql_http, metrics, open311, probes, reports, tlog_tiles,
+    ServerState, backup, graphiql, graphql_http, metrics, open311, probes, reports, tlog_tiles,
 };
 
 pub(crate) fn router(state: ServerState) -> Router {
@@ -31,6 +31,11 @@ pub(crate) fn router(state: ServerState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/tlog/checkpoint", get(tlog_tiles::checkpoint))
         .route("/tlog/tile/{*path}", get(tlog_tiles::tile))
+        .route("/backup/head", get(backup::head))
+        .route("/backup/ledger", get(backup::ledger))
+        .route("/backup/idempotency", get(backup::idempotency))
+        .route("/backup/tokens", get(backup::tokens))
+        .route("/backup/personal", get(backup::personal))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)

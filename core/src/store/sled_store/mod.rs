@@ -10,6 +10,7 @@
 mod checkpoints;
 mod close;
 mod id_index;
+mod idempotency;
 mod keys;
 mod lock;
 mod proofs;
@@ -44,6 +45,7 @@ use crate::store::{
 use crate::time::Timestamp;
 pub use checkpoints::{CHECKPOINTS_PAGE_MAX, StoredCheckpoint};
 use id_index::IdIndexWriter;
+pub use idempotency::{IDEMPOTENCY_PAGE_MAX, IdempotencyEntry, IdempotencyPage};
 pub use lock::open_waiting_for_lock;
 pub use proofs::TREE_LEAVES_READ_MAX;
 pub use restore::{SledRestore, StoredRecord};

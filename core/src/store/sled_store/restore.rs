@@ -11,11 +11,12 @@ use crate::error::StoreError;
 use crate::hash::Hash256;
 use crate::store::sled_store::checkpoints::{self, StoredCheckpoint};
 use crate::store::sled_store::id_index::IdIndexWriter;
+use crate::store::sled_store::idempotency::IdempotencyEntry;
 use crate::store::sled_store::{SledOptions, keys, open_tree, records, tree_hashes};
 use crate::store::{ChainCheck, Damage, Head};
 use crate::tlog::{Frontier, stored_hash_count};
 
-/// Records written per `apply_batch` while restoring.
+/// Records (or idempotency keys) written per `apply_batch` while restoring.
 const RESTORE_BATCH_RECORDS: usize = 4_096;
 
 /// One record as stored: the bytes the chain hash covers (format tag and body) and the
@@ -95,7 +96,7 @@ impl SledRestore {
             &position_bytes[..],
         );
         self.batched_records += 1;
-        if self.batched_records == RESTORE_BATCH_RECORDS {
+        if self.batched_records >= RESTORE_BATCH_RECORDS {
             self.write_batch()?;
         }
         Ok(())
@@ -135,6 +136,31 @@ impl SledRestore {
             )));
         }
         self.checkpoints.insert(key, kept.encode())?;
+        Ok(())
+    }
+
+    /// Keeps an idempotency key whose append is among the records pushed so far (the caller
+    /// checked the outcome's hash is the hash of the event at its last position).
+    pub fn keep_idempotency(&mut self, entry: &IdempotencyEntry) -> Result<(), StoreError> {
+        let refused = |reason: String| StoreError::Corrupt {
+            position: entry.outcome.last_position,
+            reason,
+        };
+        entry.check().map_err(refused)?;
+        if entry.outcome.last_position > self.merkle.size() {
+            return Err(refused(format!(
+                "idempotency key {:?} names position {}, past the {} records restored",
+                entry.key,
+                entry.outcome.last_position,
+                self.merkle.size()
+            )));
+        }
+        self.batch
+            .insert(entry.key_bytes(), &entry.value_bytes()[..]);
+        self.batched_records += 1;
+        if self.batched_records >= RESTORE_BATCH_RECORDS {
+            self.write_batch()?;
+        }
         Ok(())
     }
 
