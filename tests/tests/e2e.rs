@@ -47,13 +47,18 @@
 //!   a stale checkpoint and a foreign key; a history rewritten and re-sealed with the same
 //!   key passes its own checkpoint but `govledger tlog verify` names the fork against an
 //!   older one.
+//! - `tlog_export`: an export carries the log's key and every checkpoint (cosignatures
+//!   included); import restores the same head, root and checkpoints byte for byte, and
+//!   refuses tampered, misplaced, foreign or wrong-root checkpoints writing nothing; `tlog
+//!   verify` checks an export alone against a published checkpoint; format 1 still imports.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
 //! - `witness`: `govledger witness` cosigns append-only growth over C2SP tlog-witness,
 //!   answers each refusal with the spec's status, refuses a re-sealed rewritten history as a
 //!   fork and remembers what it cosigned across a restart; `serve --witness` serves the
 //!   witness's cosignature with its checkpoint, and a data directory re-sealed after a
-//!   rewrite gets none.
+//!   rewrite gets none; `tlog verify --log-url` checks the served tiles, an older checkpoint and
+//!   the cosignature over HTTP, and names the re-sealed log's fork.
 //! - `restart`: after SIGTERM and a restart everything is still there; `verify` passes;
 //!   `export` then `import` into a fresh directory verifies.
 
@@ -77,6 +82,7 @@ mod e2e {
     mod shapes;
     mod subscription;
     mod tlog;
+    mod tlog_export;
     mod websocket_rules;
     mod witness;
 }

@@ -12,10 +12,13 @@ use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::tlog::note::{NoteError, NoteSigner};
+use crate::tlog::note::{NoteError, NoteSigner, NoteVerifier};
 
 const KEY_FILE: &str = "log-key";
 const ORIGIN_FILE: &str = "origin";
+/// The verifier key of a log restored from an export or a backup, kept where its signing
+/// key is absent (the private key never travels with the records).
+const VERIFIER_FILE: &str = "log-key.pub";
 /// Longest origin line accepted.
 pub const ORIGIN_BYTES_MAX: usize = 256;
 
@@ -34,6 +37,12 @@ pub enum KeyFileError {
     BadOrigin(#[from] NoteError),
     #[error("drawing a random key: {0}")]
     Random(String),
+    #[error(
+        "{dir} holds the verifier key of a restored log ({verifier}) but not its signing key: \
+         copy the original tlog/log-key and tlog/origin there, or remove {dir}/log-key.pub to \
+         start the log under a new key"
+    )]
+    SigningKeyMissing { dir: PathBuf, verifier: String },
 }
 
 /// How a new key's origin is chosen; ignored when the key exists.
@@ -47,10 +56,62 @@ pub enum NewOrigin {
     Given(String),
 }
 
-/// The log's signer, from `dir`, made there first if missing.
+/// The log's signer, from `dir`, made there first if missing (refused where a restored log's
+/// verifier key waits for its own signing key).
 pub fn load_or_create(dir: &Path, origin: &NewOrigin) -> Result<NoteSigner, KeyFileError> {
+    if !dir.join(KEY_FILE).exists() {
+        if let Some(verifier) = read_verifier(dir)? {
+            return Err(KeyFileError::SigningKeyMissing {
+                dir: dir.to_path_buf(),
+                verifier: verifier.to_text(),
+            });
+        }
+    }
     let (name, seed) = load_or_create_named(dir, KEY_FILE, ORIGIN_FILE, origin)?;
     Ok(NoteSigner::new(&name, &seed)?)
+}
+
+/// The log's verifier key from `dir`: its signing key's, or a restored log's kept one;
+/// `None` when there is neither (nothing is created).
+pub fn load_verifier(dir: &Path) -> Result<Option<NoteVerifier>, KeyFileError> {
+    if dir.join(KEY_FILE).exists() && dir.join(ORIGIN_FILE).exists() {
+        let signer = load_or_create(dir, &NewOrigin::Given(String::new()))?;
+        return Ok(Some(signer.verifier()));
+    }
+    read_verifier(dir)
+}
+
+/// Keeps a restored log's verifier key in `dir`, unless its signing key is there (then it
+/// must be the same key).
+pub fn keep_verifier(dir: &Path, verifier: &NoteVerifier) -> Result<(), KeyFileError> {
+    if let Some(present) = load_verifier(dir)? {
+        if present == *verifier {
+            return Ok(());
+        }
+        return Err(KeyFileError::Malformed {
+            path: dir.join(VERIFIER_FILE),
+        });
+    }
+    fs::create_dir_all(dir).map_err(|source| KeyFileError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    write_new(
+        &dir.join(VERIFIER_FILE),
+        format!("{}\n", verifier.to_text()).as_bytes(),
+        0o644,
+    )
+}
+
+fn read_verifier(dir: &Path) -> Result<Option<NoteVerifier>, KeyFileError> {
+    let path = dir.join(VERIFIER_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => NoteVerifier::parse(text.trim_end())
+            .map(Some)
+            .map_err(|_| KeyFileError::Malformed { path }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(KeyFileError::Io { path, source }),
+    }
 }
 
 /// A witness's key name and Ed25519 seed, from `<dir>/witness-key` and `<dir>/witness-name`,

@@ -1,15 +1,16 @@
-//! `govledger export`: every event as JSON Lines (see `ledger_file` and docs/audit.md).
+//! `govledger export`: every event as JSON Lines, with the log's verifier key and every
+//! checkpoint it signed (format 2; see `ledger_file` and docs/audit.md).
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::PathBuf;
 
-use govledger_core::limits::READ_PAGE_EVENTS_MAX;
+use govledger_core::store::EventStore;
 use govledger_core::store::sled_store::SledStore;
-use govledger_core::store::{EventStore, LogQuery};
+use govledger_core::tlog::key_file;
 
 use crate::cli::{CliError, DataArgs, say};
-use crate::ledger_file::export_line;
+use crate::ledger_file::{ExportWriteError, write_export};
 use crate::service::DataDir;
 
 #[derive(Debug, clap::Args)]
@@ -29,6 +30,8 @@ pub(super) fn run(args: ExportArgs) -> Result<(), CliError> {
             data.ledger().display()
         )));
     }
+    let log_key = key_file::load_verifier(&data.tlog())
+        .map_err(|e| CliError::Failed(format!("the log key: {e}")))?;
     let store = SledStore::open(data.ledger())?;
     let file = File::options()
         .write(true)
@@ -37,34 +40,37 @@ pub(super) fn run(args: ExportArgs) -> Result<(), CliError> {
         .map_err(CliError::io(format!("creating {}", args.out.display())))?;
     let mut writer = BufWriter::new(file);
     let head = store.head();
-    let mut next = 1;
-    let mut written = 0u64;
-    while next <= head.position {
-        let page = store.read_log(&LogQuery::forwards(next, READ_PAGE_EVENTS_MAX))?;
-        for event in page.events.iter().filter(|e| e.position <= head.position) {
-            let line = export_line(event)?;
-            let text = serde_json::to_string(&line).map_err(|e| {
-                CliError::Failed(format!("encoding position {}: {e}", event.position))
-            })?;
-            writeln!(writer, "{text}").map_err(CliError::io("writing the export"))?;
-            written += 1;
-        }
-        if page.reached_end {
-            break;
-        }
-        next = page.next_start;
-    }
+    let written =
+        write_export(&store, 1, head.position, log_key.as_ref(), &mut writer).map_err(|error| {
+            match error {
+                ExportWriteError::Store(error) => CliError::Store(error),
+                ExportWriteError::Line(error) => CliError::LedgerFile(error),
+                ExportWriteError::Io(source) => CliError::Io {
+                    context: format!("writing {}", args.out.display()),
+                    source,
+                },
+            }
+        })?;
     writer
         .into_inner()
         .map_err(|e| CliError::Failed(format!("writing the export: {e}")))?
         .sync_all()
         .map_err(CliError::io("syncing the export"))?;
+    let head_signed = store.checkpoint_at(head.position)?.is_some();
     store.close()?;
     say(format!(
-        "exported {written} events to {} (head position {} hash {})",
+        "exported {} events and {} checkpoints to {} (head position {} hash {})",
+        written.events,
+        written.checkpoints,
         args.out.display(),
         head.position,
         head.hash
     ));
+    if log_key.is_some() && !head_signed {
+        say(
+            "the head has no signed checkpoint yet: `govledger tlog checkpoint` signs one \
+             (export again after it so the export verifies on its own)",
+        );
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod report;
 mod schema;
 mod serve;
 mod tlog;
+mod tlog_fetch;
 mod tlog_verify;
 mod token;
 mod verify;
@@ -91,7 +92,8 @@ impl CliError {
         match self {
             CliError::Damaged { .. }
             | CliError::NotVerified(_)
-            | CliError::LedgerFile(LedgerFileError::Broken { .. }) => 3,
+            | CliError::LedgerFile(LedgerFileError::Broken { .. })
+            | CliError::LedgerFile(LedgerFileError::Checkpoint { .. }) => 3,
             _ => 1,
         }
     }

@@ -29,7 +29,7 @@ enum TlogCommand {
     Key(TlogDataArgs),
     /// Sign the head's checkpoint if needed (server stopped) and print the latest one.
     Checkpoint(TlogDataArgs),
-    /// Check an export against a signed checkpoint and older ones, offline.
+    /// Check an export (or a served log) against signed checkpoints and witnesses.
     Verify(TlogVerifyArgs),
     /// Print an inclusion or a consistency proof (server stopped), one hex hash a line.
     Prove(TlogProveArgs),

@@ -284,6 +284,48 @@ async fn the_server_submits_its_checkpoints_and_serves_the_cosignatures() {
             .verify_line(text, second.lines().last().expect("a line"))
             .is_some()
     );
+
+    // An auditor checks the served log over HTTP alone: tiles, root, the older checkpoint,
+    // the witness's cosignature; a witness that did not cosign is named.
+    let first_path = dir.path().join("first-checkpoint.txt");
+    std::fs::write(&first_path, &first).expect("write");
+    let log_url = format!("http://{}/tlog/", log.address());
+    let verify = |witness: &str| {
+        run_cli(&[
+            "tlog",
+            "verify",
+            "--key",
+            log_key_text.trim_end(),
+            "--log-url",
+            &log_url,
+            "--older",
+            first_path.to_str().expect("UTF-8"),
+            "--witness-key",
+            witness,
+        ])
+    };
+    let accepted = verify(witness_key_text.trim_end());
+    assert!(accepted.status.success(), "{accepted:?}");
+    let said = String::from_utf8_lossy(&accepted.stdout);
+    for expected in [
+        "8 events",
+        "exactly the signed tree",
+        "cosigned by",
+        "append-only",
+    ] {
+        assert!(said.contains(expected), "{expected}: {said}");
+    }
+    let stranger =
+        govledger_core::tlog::cosignature::Cosigner::new("govledger.local/stranger", &[9; 32])
+            .expect("a key")
+            .verifier()
+            .to_text();
+    let refused = verify(&stranger);
+    assert_eq!(refused.status.code(), Some(3), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("no valid cosignature by the witness"),
+        "{refused:?}"
+    );
     assert_eq!(log.stop(), Some(0));
     assert_eq!(witness.stop(), Some(0));
 }
@@ -347,7 +389,7 @@ async fn a_log_resealed_after_rewriting_history_gets_no_cosignature() {
         )
     };
     let log = serve(&honest);
-    cosigned_checkpoint(&log, &log_key, &witness_key, 5).await;
+    let honest_note = cosigned_checkpoint(&log, &log_key, &witness_key, 5).await;
     assert_eq!(log.stop(), Some(0));
 
     // The operator serves a copy with event 2 rewritten, re-sealed with the real key.
@@ -374,6 +416,25 @@ async fn a_log_resealed_after_rewriting_history_gets_no_cosignature() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(signed_forgery, "the forged log signed its checkpoint");
+    // Over HTTP alone, the auditor's older (honest) checkpoint names the fork.
+    let honest_path = dir.path().join("honest-checkpoint.txt");
+    std::fs::write(&honest_path, &honest_note).expect("write");
+    let refused = run_cli(&[
+        "tlog",
+        "verify",
+        "--key",
+        log_key_text.trim_end(),
+        "--log-url",
+        &format!("http://{}/tlog", log.address()),
+        "--older",
+        honest_path.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(refused.status.code(), Some(3), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("fork") && stderr.contains("first 5 events"),
+        "{stderr}"
+    );
     assert_eq!(log.stop(), Some(0));
     let forks = std::fs::read_dir(witness_dir.join("forks"))
         .expect("forks")

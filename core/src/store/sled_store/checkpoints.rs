@@ -24,7 +24,7 @@ pub struct StoredCheckpoint {
 }
 
 impl StoredCheckpoint {
-    fn encode(&self) -> Vec<u8> {
+    pub(super) fn encode(&self) -> Vec<u8> {
         let mut value = self.signed_at.unix_micros().to_be_bytes().to_vec();
         value.extend_from_slice(self.note.as_bytes());
         value
@@ -148,6 +148,28 @@ impl SledStore {
             .last()?
             .map(|(key, value)| StoredCheckpoint::decode(&key, &value))
             .transpose()
+    }
+
+    /// Up to `limit` kept checkpoints of sizes from `from_size` on, oldest first.
+    pub fn checkpoints_from(
+        &self,
+        from_size: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        if limit == 0 || limit > CHECKPOINTS_PAGE_MAX {
+            return Err(StoreError::ReadLimitOutOfRange {
+                requested: limit,
+                limit: CHECKPOINTS_PAGE_MAX,
+            });
+        }
+        self.checkpoints
+            .range(from_size.to_be_bytes()..)
+            .take(limit)
+            .map(|entry| {
+                let (key, value) = entry?;
+                StoredCheckpoint::decode(&key, &value)
+            })
+            .collect()
     }
 
     /// Up to `limit` kept checkpoints of sizes below `before_size` (all when `None`), newest

@@ -9,6 +9,7 @@
 
 use crate::error::StoreError;
 use crate::hash::Hash256;
+use crate::store::sled_store::checkpoints::{self, StoredCheckpoint};
 use crate::store::sled_store::id_index::IdIndexWriter;
 use crate::store::sled_store::{SledOptions, keys, open_tree, records, tree_hashes};
 use crate::store::{ChainCheck, Damage, Head};
@@ -30,6 +31,8 @@ pub struct StoredRecord {
 pub struct SledRestore {
     db: sled::Db,
     tree: sled::Tree,
+    /// The signed checkpoints carried with the records (`keep_checkpoint`).
+    checkpoints: sled::Tree,
     check: ChainCheck,
     id_index: IdIndexWriter,
     batch: sled::Batch,
@@ -48,10 +51,17 @@ impl SledRestore {
                 path: options.path.display().to_string(),
             });
         }
+        let checkpoints = db.open_tree(checkpoints::TREE_NAME)?;
+        if !checkpoints.is_empty() {
+            return Err(StoreError::RestoreTargetNotEmpty {
+                path: options.path.display().to_string(),
+            });
+        }
         let id_index = IdIndexWriter::open(&tree)?;
         Ok(SledRestore {
             db,
             tree,
+            checkpoints,
             check: ChainCheck::from_genesis(),
             id_index,
             batch: sled::Batch::default(),
@@ -88,6 +98,43 @@ impl SledRestore {
         if self.batched_records == RESTORE_BATCH_RECORDS {
             self.write_batch()?;
         }
+        Ok(())
+    }
+
+    /// Keeps a checkpoint the log signed for the records pushed so far: its tree size must
+    /// be the number pushed and its root theirs (its signature is the caller's to check).
+    /// Stored as given, note bytes and signing time included.
+    pub fn keep_checkpoint(&mut self, kept: &StoredCheckpoint) -> Result<(), StoreError> {
+        let refused = |reason: String| StoreError::Corrupt {
+            position: self.merkle.size(),
+            reason,
+        };
+        let Some(checkpoint) = kept.checkpoint() else {
+            return Err(refused("a checkpoint note does not parse".into()));
+        };
+        if kept.tree_size != self.merkle.size() || checkpoint.tree_size != kept.tree_size {
+            return Err(refused(format!(
+                "a checkpoint of {} events comes after {} records",
+                checkpoint.tree_size,
+                self.merkle.size()
+            )));
+        }
+        if checkpoint.root != self.merkle.root() {
+            return Err(refused(format!(
+                "the checkpoint of {} events signs root {}, but the records hash to {}",
+                kept.tree_size,
+                checkpoint.root,
+                self.merkle.root()
+            )));
+        }
+        let key = kept.tree_size.to_be_bytes();
+        if self.checkpoints.contains_key(key)? {
+            return Err(refused(format!(
+                "two checkpoints of {} events",
+                kept.tree_size
+            )));
+        }
+        self.checkpoints.insert(key, kept.encode())?;
         Ok(())
     }
 

@@ -1,5 +1,7 @@
 //! The export file: JSON Lines, one stored event per line in position order, readable and
-//! verifiable without govledger (format in `docs/audit.md`).
+//! verifiable without govledger (format in `docs/audit.md`). Format 2 adds the log's
+//! verifier key (first line) and every checkpoint the log signed, each after the event that
+//! ends its tree (`checkpoint_lines.rs`); `walk.rs` checks a whole file, `write.rs` writes one.
 //!
 //! `record_hex` is the exact record the chain hash covers (format tag and body as stored);
 //! anyone can check `hash == SHA-256(prev_hash || record)` and `prev_hash` == the previous
@@ -16,8 +18,18 @@ use uuid::Uuid;
 use crate::payload_json::payload_json;
 use crate::schema::node::{hex_decode, hex_encode};
 
+mod checkpoint_lines;
+mod walk;
+mod write;
+
+pub use checkpoint_lines::{CheckpointLine, LogKeyLine};
+pub use walk::{ExportWalk, LINE_BYTES_MAX, Walked, for_each_line};
+pub use write::{ExportWriteError, ExportWritten, write_export};
+
 /// The first value of `format` on every line; bumped if the line layout changes.
-pub const EXPORT_FORMAT: &str = "govledger-export-1";
+pub const EXPORT_FORMAT: &str = "govledger-export-2";
+/// Format 1: event lines only (still read).
+pub const EXPORT_FORMAT_1: &str = "govledger-export-1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerFileError {
@@ -25,6 +37,8 @@ pub enum LedgerFileError {
     Broken { position: u64, reason: String },
     #[error("line {line}: not an export line: {reason}")]
     Unreadable { line: u64, reason: String },
+    #[error("line {line}: checkpoint refused: {reason}")]
+    Checkpoint { line: u64, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,7 +160,7 @@ impl FileCheck {
     pub fn check(&mut self, line: &ExportLine) -> Result<RecordedEvent, LedgerFileError> {
         let position = self.expected_position;
         let broken = |reason: String| LedgerFileError::Broken { position, reason };
-        if line.format != EXPORT_FORMAT {
+        if line.format != EXPORT_FORMAT && line.format != EXPORT_FORMAT_1 {
             return Err(broken(format!("unknown format {:?}", line.format)));
         }
         if line.position != position {
@@ -209,10 +223,32 @@ fn check_readable_fields(line: &ExportLine, event: &RecordedEvent) -> Result<(),
     }
 }
 
+/// One line of the file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileLine {
+    Event(Box<ExportLine>),
+    LogKey(LogKeyLine),
+    Checkpoint(CheckpointLine),
+}
+
+/// The `kind` of a line: absent on event lines (as in format 1).
+#[derive(Deserialize)]
+struct LineKind {
+    kind: Option<String>,
+}
+
 /// Parses one line of the file (`line_number` from 1, for messages).
-pub fn parse_line(line_number: u64, text: &str) -> Result<ExportLine, LedgerFileError> {
-    serde_json::from_str(text).map_err(|e| LedgerFileError::Unreadable {
+pub fn parse_line(line_number: u64, text: &str) -> Result<FileLine, LedgerFileError> {
+    let unreadable = |reason: String| LedgerFileError::Unreadable {
         line: line_number,
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    let kind: LineKind = serde_json::from_str(text).map_err(|e| unreadable(e.to_string()))?;
+    let parsed = match kind.kind.as_deref() {
+        None => serde_json::from_str(text).map(|line| FileLine::Event(Box::new(line))),
+        Some(LogKeyLine::KIND) => serde_json::from_str(text).map(FileLine::LogKey),
+        Some(CheckpointLine::KIND) => serde_json::from_str(text).map(FileLine::Checkpoint),
+        Some(other) => return Err(unreadable(format!("unknown kind {other:?}"))),
+    };
+    parsed.map_err(|e| unreadable(e.to_string()))
 }
