@@ -404,6 +404,16 @@ async fn requests_are_listed_with_the_spec_filters() {
     assert_eq!(listed("?status=open").await, vec![ids[1].clone()]);
     assert_eq!(listed("?status=closed").await, vec![ids[0].clone()]);
     assert_eq!(
+        listed("?status=open,closed&service_code=parking,lift").await,
+        vec![ids[1].clone(), ids[0].clone()],
+        "comma lists, as the spec allows"
+    );
+    assert_eq!(
+        listed("?status=closed&service_code=parking").await,
+        Vec::<Value>::new()
+    );
+    assert_eq!(listed("?limit=1").await, vec![ids[1].clone()]);
+    assert_eq!(
         listed("?start_date=2020-01-01T00:00:00Z").await,
         Vec::<Value>::new(),
         "90 days from 2020 hold none of today's requests"

@@ -1,6 +1,7 @@
-//! GET `requests`' filters as GeoReport v2 defines them (ADR 0008): `service_code`,
-//! `start_date`/`end_date` (when the request was opened, at most 90 days apart; the last 90
-//! days by default), `status` (`open` or `closed`), and at most 1,000 results.
+//! GET `requests`' filters as GeoReport v2 defines them (ADR 0008): `service_code` and
+//! `status` (`open`, `closed`; each may be a comma list), `start_date`/`end_date` (when the
+//! request was opened, at most 90 days apart; the last 90 days by default), and at most
+//! 1,000 results.
 
 use std::collections::HashMap;
 
@@ -19,13 +20,13 @@ const FILTER_PARAMS: [&str; 5] = ["service_code", "start_date", "end_date", "sta
 /// Which requests a list selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct RequestFilters {
-    /// A category code; every category when `None`.
-    pub(super) service_code: Option<String>,
+    /// Category codes; every category when empty.
+    pub(super) service_codes: Vec<String>,
     /// Opened at or after (RFC 3339).
     pub(super) start: String,
     /// Opened before (RFC 3339, exclusive: one microsecond past the spec's inclusive end).
     pub(super) end: String,
-    /// `Some(true)` for open, `Some(false)` for closed, `None` for both.
+    /// `Some(true)` for open, `Some(false)` for closed, `None` for both (also `open,closed`).
     pub(super) open: Option<bool>,
     pub(super) limit: usize,
 }
@@ -46,17 +47,15 @@ impl RequestFilters {
                 FILTER_PARAMS.join(", ")
             ));
         }
-        let service_code = match params.get("service_code").map(|c| c.trim()) {
-            None | Some("") => None,
-            Some(code) if RequestCategory::ALL.iter().any(|c| c.as_str() == code) => {
-                Some(code.to_string())
+        let mut service_codes = Vec::new();
+        for code in list_param(params, "service_code") {
+            if !RequestCategory::ALL.iter().any(|c| c.as_str() == code) {
+                return Err(format!("no service {code:?}; services.json lists them"));
             }
-            Some(code) => {
-                return Err(format!(
-                    "no service {code:?} (one service_code at a time; services.json lists them)"
-                ));
+            if !service_codes.iter().any(|c| c == code) {
+                service_codes.push(code.to_string());
             }
-        };
+        }
         let date = |name: &str| {
             params
                 .get(name)
@@ -83,14 +82,15 @@ impl RequestFilters {
                 "start_date and end_date may be at most {window} days apart"
             ));
         }
-        let open = match params.get("status").map(|s| s.trim()) {
-            None | Some("") => None,
-            Some("open") => Some(true),
-            Some("closed") => Some(false),
-            Some(other) => {
-                return Err(format!("status is open or closed, not {other:?}"));
+        let (mut open, mut closed) = (false, false);
+        for status in list_param(params, "status") {
+            match status {
+                "open" => open = true,
+                "closed" => closed = true,
+                other => return Err(format!("status is open or closed, not {other:?}")),
             }
-        };
+        }
+        let open = (open != closed).then_some(open);
         let limit = match params.get("limit") {
             None => REQUESTS_LISTED_MAX,
             Some(text) => match text.trim().parse::<usize>() {
@@ -103,13 +103,27 @@ impl RequestFilters {
             },
         };
         Ok(RequestFilters {
-            service_code,
+            service_codes,
             start: start.to_rfc3339(),
             end: end.plus_micros(1).to_rfc3339(),
             open,
             limit,
         })
     }
+}
+
+/// A parameter the spec lets name several values, comma delimited: its values, trimmed.
+fn list_param<'p>(params: &'p HashMap<String, String>, name: &str) -> Vec<&'p str> {
+    params
+        .get(name)
+        .map(|value| {
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -136,7 +150,7 @@ mod tests {
 
     fn filters(start: &str, end: &str) -> RequestFilters {
         RequestFilters {
-            service_code: None,
+            service_codes: Vec::new(),
             start: at(start).to_rfc3339(),
             end: at(end).plus_micros(1).to_rfc3339(),
             open: None,
@@ -159,17 +173,27 @@ mod tests {
             "start_date=2026-01-01T08:00:00%2B08:00&end_date=2026-01-31T00:00:00Z&status=closed\
              &service_code=lift&limit=10",
             Ok(RequestFilters {
-                service_code: Some("lift".into()),
+                service_codes: vec!["lift".into()],
                 open: Some(false),
                 limit: 10,
                 ..filters("2026-01-01T00:00:00Z", "2026-01-31T00:00:00Z")
             }),
         );
+        let default = || filters("2026-09-04T10:00:00Z", NOW);
         check(
             "status=open",
             Ok(RequestFilters {
                 open: Some(true),
-                ..filters("2026-09-04T10:00:00Z", NOW)
+                ..default()
+            }),
+        );
+        check("status=open,closed", Ok(default()));
+        check(
+            "status=closed,%20closed&service_code=lift,parking,lift",
+            Ok(RequestFilters {
+                open: Some(false),
+                service_codes: vec!["lift".into(), "parking".into()],
+                ..default()
             }),
         );
     }
@@ -187,6 +211,8 @@ mod tests {
         check("start_date=yesterday", Err("start_date: "));
         check("status=pending", Err("status is open or closed"));
         check("service_code=teleport", Err("no service \"teleport\""));
+        check("service_code=lift,teleport", Err("no service \"teleport\""));
+        check("status=open,pending", Err("status is open or closed"));
         check("limit=0", Err("limit is a number from 1 to 1000"));
         check("limit=1001", Err("limit is a number from 1 to 1000"));
         check("lat=31.2", Err("unknown parameter \"lat\""));

@@ -2,7 +2,9 @@
 //! `service_request_id` or by the spec's filters, each the GraphQL `case` or `cases` query run
 //! for the caller (`api_key`, or the public view), mapped to GeoReport v2's fields.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+
+use govledger_core::time::Timestamp;
 
 use serde_json::{Map, Value, json};
 
@@ -76,74 +78,141 @@ pub(super) async fn list(
     principal: &Principal,
     filters: &RequestFilters,
 ) -> Result<Vec<Value>, ReportError> {
-    // One walk per govledger status Open311's status stands for, so a page never has to be
-    // filtered after it was read; the walks are merged by when the request was opened.
+    // One walk per (category, govledger status) the filters stand for, each through the read
+    // model's indexes, newest first; merged by taking the newest head each time, so no more
+    // is read than the answer needs plus a page per walk.
+    let mut walks: Vec<Walk> = walk_filters(filters).into_iter().map(Walk::new).collect();
+    let page_rows = filters.limit.min(LIST_PAGE_ROWS);
+    let mut cases: Vec<Value> = Vec::new();
+    while cases.len() < filters.limit {
+        for walk in &mut walks {
+            walk.fill(schema, principal, page_rows).await?;
+        }
+        let newest = walks
+            .iter_mut()
+            .filter_map(|walk| Some((opened_key(walk.pending.front()?), walk)))
+            .max_by(|(a, _), (b, _)| a.cmp(b))
+            .and_then(|(_, walk)| walk.pending.pop_front());
+        match newest {
+            Some(case) => cases.push(case),
+            None => break,
+        }
+    }
+    let agencies = execute(schema, principal, &format!("{{ {AGENCIES} }}"), Map::new()).await?;
+    let addresses = addresses(schema, principal, &cases).await?;
+    Ok(cases
+        .iter()
+        .map(|case| record(case, &agencies["organisations"]["nodes"], &addresses))
+        .collect())
+}
+
+/// The `CaseFilterInput` of each walk: every chosen category × every govledger status the
+/// chosen Open311 status stands for (none of either: no such filter).
+fn walk_filters(filters: &RequestFilters) -> Vec<Value> {
     let statuses: Vec<Option<&str>> = match filters.open {
         None => vec![None],
         Some(true) => OPEN.iter().copied().map(Some).collect(),
         Some(false) => CLOSED.iter().copied().map(Some).collect(),
     };
-    let query = format!(
-        "query($filter: CaseFilterInput!, $first: Int, $after: String) {{
-           cases(filter: $filter, first: $first, after: $after) {{
-             nodes {{ {CASE_FIELDS} }} pageInfo {{ hasNextPage endCursor }}
-           }}
-           {AGENCIES}
-         }}"
-    );
-    let mut cases: Vec<Value> = Vec::new();
-    let mut agencies = Value::Null;
-    for status in statuses {
-        let mut filter = json!({
-            "kind": "REQUEST",
-            "openedFrom": filters.start,
-            "openedBefore": filters.end,
-        });
-        if let Some(code) = &filters.service_code {
-            filter["category"] = Value::String(code.clone());
-        }
-        if let Some(status) = status {
-            filter["status"] = Value::String(status.to_string());
-        }
-        let mut after = Value::Null;
-        let mut read = 0;
-        while read < filters.limit {
-            let mut variables = Map::new();
-            variables.insert("filter".into(), filter.clone());
-            variables.insert("first".into(), json!(LIST_PAGE_ROWS));
-            variables.insert("after".into(), after.clone());
-            let data = execute(schema, principal, &query, variables).await?;
-            let connection = &data["cases"];
-            for case in connection["nodes"].as_array().into_iter().flatten() {
-                cases.push(case.clone());
-                read += 1;
+    let codes: Vec<Option<&str>> = if filters.service_codes.is_empty() {
+        vec![None]
+    } else {
+        filters
+            .service_codes
+            .iter()
+            .map(|c| Some(c.as_str()))
+            .collect()
+    };
+    let mut walks = Vec::new();
+    for code in &codes {
+        for status in &statuses {
+            let mut filter = json!({
+                "kind": "REQUEST",
+                "openedFrom": filters.start,
+                "openedBefore": filters.end,
+            });
+            if let Some(code) = code {
+                filter["category"] = json!(code);
             }
-            agencies = data["organisations"]["nodes"].clone();
-            let page = &connection["pageInfo"];
-            match page["endCursor"].as_str() {
-                Some(cursor) if page["hasNextPage"].as_bool() == Some(true) => {
-                    after = Value::String(cursor.to_string());
-                }
-                _ => break,
+            if let Some(status) = status {
+                filter["status"] = json!(status);
             }
+            walks.push(filter);
         }
     }
-    // RFC 3339 UTC instants of one format sort as text; ties by id, so the order is stable.
-    cases.sort_by(|a, b| {
-        let key = |c: &Value| {
-            (
-                c["openedAt"].as_str().unwrap_or_default().to_string(),
-                c["caseId"].as_str().unwrap_or_default().to_string(),
-            )
-        };
-        key(b).cmp(&key(a))
-    });
-    cases.truncate(filters.limit);
-    let addresses = addresses(schema, principal, &cases).await?;
-    Ok(cases
-        .iter()
-        .map(|case| record(case, &agencies, &addresses))
-        .collect())
+    walks
+}
+
+/// One `cases` walk, read a page at a time as the merge needs it.
+struct Walk {
+    filter: Value,
+    pending: VecDeque<Value>,
+    after: Option<String>,
+    finished: bool,
+}
+
+impl Walk {
+    fn new(filter: Value) -> Walk {
+        Walk {
+            filter,
+            pending: VecDeque::new(),
+            after: None,
+            finished: false,
+        }
+    }
+
+    /// Reads the next page when everything read so far has been taken.
+    async fn fill(
+        &mut self,
+        schema: &LedgerSchema,
+        principal: &Principal,
+        page_rows: usize,
+    ) -> Result<(), ReportError> {
+        if self.finished || !self.pending.is_empty() {
+            return Ok(());
+        }
+        let query = format!(
+            "query($filter: CaseFilterInput!, $first: Int, $after: String) {{
+               cases(filter: $filter, first: $first, after: $after) {{
+                 nodes {{ {CASE_FIELDS} }} pageInfo {{ hasNextPage endCursor }}
+               }}
+             }}"
+        );
+        let mut variables = Map::new();
+        variables.insert("filter".into(), self.filter.clone());
+        variables.insert("first".into(), json!(page_rows));
+        variables.insert("after".into(), json!(self.after));
+        let data = execute(schema, principal, &query, variables).await?;
+        let connection = &data["cases"];
+        self.pending.extend(
+            connection["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .cloned(),
+        );
+        let page = &connection["pageInfo"];
+        match page["endCursor"].as_str() {
+            Some(cursor) if page["hasNextPage"].as_bool() == Some(true) => {
+                self.after = Some(cursor.to_string());
+            }
+            _ => self.finished = true,
+        }
+        Ok(())
+    }
+}
+
+/// What "newest opened first" orders by: the instant (parsed: `…:35Z` is before
+/// `…:35.5Z`, though not as text), then the id, so the order is total.
+fn opened_key(case: &Value) -> (i64, String) {
+    let opened = case["openedAt"]
+        .as_str()
+        .and_then(|t| Timestamp::parse_rfc3339(t).ok())
+        .map_or(i64::MIN, Timestamp::unix_micros);
+    (
+        opened,
+        case["caseId"].as_str().unwrap_or_default().to_string(),
+    )
 }
 
 /// Where a case is: its first building and, when the caller sees units, its first unit.
@@ -240,4 +309,43 @@ pub(super) fn notice(due_at: Option<&str>) -> String {
     due_at
         .map(|due| format!("due by {due}"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whether the case opened at `a` (id `ida`) lists before the one opened at `b`.
+    fn check(a: (&str, &str), b: (&str, &str), a_first: bool) {
+        let case = |(at, id): (&str, &str)| json!({ "openedAt": at, "caseId": id });
+        assert_eq!(
+            opened_key(&case(a)) > opened_key(&case(b)),
+            a_first,
+            "{a:?} {b:?}"
+        );
+    }
+
+    #[test]
+    fn newest_first_by_the_instant_not_the_text() {
+        check(
+            ("2026-12-03T10:00:35.500000Z", "a"),
+            ("2026-12-03T10:00:35Z", "b"),
+            true,
+        );
+        check(
+            ("2026-12-03T10:00:35Z", "a"),
+            ("2026-12-03T10:00:34.999999Z", "b"),
+            true,
+        );
+        check(
+            ("2026-12-03T10:00:35Z", "b"),
+            ("2026-12-03T10:00:35Z", "a"),
+            true,
+        );
+        check(
+            ("2025-01-01T00:00:00Z", "z"),
+            ("2026-01-01T00:00:00Z", "a"),
+            false,
+        );
+    }
 }
