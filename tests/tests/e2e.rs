@@ -12,8 +12,8 @@
 //!   those events live; the public view gets no payloads; an unknown token no connection.
 //! - `documents`: automatic persisted queries; with `--documents`, only registered documents
 //!   run.
-//! - `graphiql`: the page at `/` and every asset it references are served by govledger
-//!   itself (offline).
+//! - `graphiql`: the page at `/graphiql` and every asset it references are served by
+//!   govledger itself (offline).
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
 //!   rules, parameters) by id; at most 100 errors per response.
 //! - `integers`: out-of-range `Int` refused; positions and amounts past 2³¹ as `Int64`.

@@ -10,12 +10,14 @@ use axum::routing::get;
 
 use crate::limits::REQUEST_BODY_BYTES_MAX;
 use crate::server::{
-    ServerState, graphiql, graphql_http, metrics, open311, probes, reports, tlog_tiles,
+    ServerState, explorer, graphiql, graphql_http, metrics, open311, probes, reports, tlog_tiles,
 };
 
 pub(crate) fn router(state: ServerState) -> Router {
     Router::new()
-        .route("/", get(graphiql::page))
+        .route("/", get(explorer::page))
+        .route("/explorer/{file}", get(explorer::asset))
+        .route("/graphiql", get(graphiql::page))
         .route("/assets/{*path}", get(graphiql::asset))
         .route("/reports/{name}", get(reports::report))
         .route("/open311/v2/{*path}", get(open311::endpoint))
@@ -27,6 +29,7 @@ pub(crate) fn router(state: ServerState) -> Router {
         .route("/readyz", get(probes::readyz))
         .route("/metrics", get(metrics::render))
         .route("/tlog/checkpoint", get(tlog_tiles::checkpoint))
+        .route("/tlog/key", get(tlog_tiles::verifier_key))
         .route("/tlog/tile/{*path}", get(tlog_tiles::tile))
         .layer(DefaultBodyLimit::max(REQUEST_BODY_BYTES_MAX))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

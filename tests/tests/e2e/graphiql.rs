@@ -1,4 +1,4 @@
-//! GraphiQL works offline: the page at `/` and every script and stylesheet it references are
+//! GraphiQL works offline: the page at `/graphiql` and every script and stylesheet it references are
 //! served by govledger itself (no other host in any `src` or `href`), and the stylesheet's
 //! fonts and images are inline.
 
@@ -34,7 +34,7 @@ fn css_urls(css: &str) -> Vec<String> {
 async fn graphiql_and_everything_it_references_come_from_govledger() {
     let server = BareServer::start(&[]);
     let address = server.address();
-    let page = request(&address, "GET", "/", &[], b"").await;
+    let page = request(&address, "GET", "/graphiql", &[], b"").await;
     assert_eq!(page.status, 200);
     assert!(
         page.header("content-type")
