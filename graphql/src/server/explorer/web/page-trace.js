@@ -160,7 +160,29 @@ export async function tracePage(main, { parts }) {
   const trace = (await query(TRACE, { eventId: from.eventId })).decisionTrace;
   const cases = await tracedCases(trace.cases);
   const of = (k) => cases.filter((c) => c.kind === k);
-  const requests = of("REQUEST").map((c) => node("request", c, h("p", {}, words(c.category))));
+  // A work project answers some requests; its decision may answer many more. The work's own
+  // come first, the decision's others folded away beneath them.
+  const works = of("WORK_PROJECT");
+  const own = new Set(works.flatMap((c) => (kind === "WORK_PROJECT" && c.caseId === id ? c.details.linkedRequestIds : [])));
+  const requestNode = (c) => node("request", c, h("p", {}, words(c.category)));
+  const allRequests = of("REQUEST");
+  const ownRequests = own.size ? allRequests.filter((c) => own.has(c.caseId)) : allRequests;
+  const otherRequests = own.size ? allRequests.filter((c) => !own.has(c.caseId)) : [];
+  const requests = ownRequests.map(requestNode);
+  if (otherRequests.length) {
+    requests.push(
+      h(
+        "li",
+        {},
+        h(
+          "details",
+          { id: "other-requests" },
+          h("summary", {}, t("trace.other_requests", { count: otherRequests.length })),
+          h("ol", {}, otherRequests.map(requestNode)),
+        ),
+      ),
+    );
+  }
   const decisions = of("DECISION").map((c) =>
     node(
       "decision",
@@ -172,7 +194,6 @@ export async function tracePage(main, { parts }) {
       h("p", { class: "meta" }, `${t("field.decidedAt")}: ${dateTime(c.details.decidedAt)} · ${t("field.publishedAt")}: ${dateTime(c.details.publishedAt)}`),
     ),
   );
-  const works = of("WORK_PROJECT");
   const workNodes = works.map((c) =>
     node(
       "work",
