@@ -427,11 +427,11 @@ async fn csv_downloads_hold_the_rows_shown_and_the_language_switch_changes_every
     );
 }
 
-/// Every `[data-i18n]` element's key and text, in document order.
+/// Every `[data-i18n]` element's key and text (hidden ones too), in document order.
 async fn labels(browser: &Browser) -> Vec<(String, String)> {
     let found = browser
         .execute(
-            "return [...document.querySelectorAll('[data-i18n]')].map((e) => [e.dataset.i18n, e.innerText.trim()]);",
+            "return [...document.querySelectorAll('[data-i18n]')].map((e) => [e.dataset.i18n, e.textContent.trim()]);",
             json!([]),
         )
         .await;

@@ -11,7 +11,8 @@ export function h(tag, attributes = {}, ...children) {
     if (name.startsWith("on") && typeof value === "function") {
       element.addEventListener(name.slice(2), value);
     } else {
-      element.setAttribute(name, value === true ? "" : String(value));
+      // `true` is a boolean attribute (`hidden`), except in data attributes, which keep it.
+      element.setAttribute(name, value === true && !name.startsWith("data-") ? "" : String(value));
     }
   }
   append(element, children);
