@@ -76,13 +76,8 @@ fn screenshots_dir() -> PathBuf {
 
 /// Opens `route` (after `#`) on `base` and waits until its page has rendered.
 async fn open(browser: &Browser, base: &str, route: &str) {
-    // Marks the old page, so a same-document navigation is not mistaken for the new one.
-    browser
-        .execute(
-            "if (document.body) document.body.dataset.state = 'leaving';",
-            json!([]),
-        )
-        .await;
+    // A fresh load each time: a same-document hash change could be mistaken for the new page.
+    browser.goto("about:blank").await;
     browser.goto(&format!("{base}/#/{route}")).await;
     browser
         .wait_until(
@@ -165,6 +160,36 @@ async fn every_page_loads_clean_and_the_public_view_shows_no_personal_data() {
             .screenshot(&screenshots_dir().join(format!("{name}.png")))
             .await;
     }
+
+    // Signed in (the token pasted once, kept for the tab): the requester's id appears.
+    let request_route = format!("case/REQUEST/{}", door_requests[0]);
+    let requester = "document.querySelector('[data-field=requesterId]').innerText";
+    open(&browser, &base, &request_route).await;
+    assert_eq!(
+        browser
+            .execute(&format!("return {requester};"), json!([]))
+            .await,
+        "—",
+        "the public view withholds the requester"
+    );
+    browser.click("details summary").await;
+    browser.type_into("#token", &demo.token).await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_until(
+            "document.querySelector('#mode.signed-in') && document.body.dataset.state === 'ready'",
+            "signed in",
+        )
+        .await;
+    open(&browser, &base, &request_route).await;
+    let shown = browser
+        .execute(&format!("return {requester};"), json!([]))
+        .await;
+    assert!(
+        shown.as_str().is_some_and(|id| id.len() == 36),
+        "signed in, the requester's id shows after a reload: {shown}"
+    );
+    assert_clean(&browser, "signed in").await;
 
     // Whose details exist: every requester, read with the auditor's token…
     let requesters = demo
@@ -483,6 +508,16 @@ async fn downloaded(browser: &Browser, name: &str) -> String {
     }
 }
 
+/// Scrolls the verdict into view, for its screenshot.
+async fn show_verdict(browser: &Browser) {
+    browser
+        .execute(
+            "document.getElementById('verdict').scrollIntoView({ block: 'center' });",
+            json!([]),
+        )
+        .await;
+}
+
 /// Clicks "verify in this browser" and returns the verdict, its failure code and its text.
 async fn verify_in_browser(browser: &Browser, base: &str) -> (String, String, String) {
     open(browser, base, "ledger").await;
@@ -513,6 +548,7 @@ async fn verification_in_the_browser_passes_and_names_an_altered_tile_or_a_forei
 
     let (verdict, _, text) = verify_in_browser(&browser, &base).await;
     assert_eq!(verdict, "verified", "{text}");
+    show_verdict(&browser).await;
     browser
         .screenshot(&screenshots_dir().join("ledger-verified.png"))
         .await;
@@ -560,6 +596,7 @@ async fn verification_in_the_browser_passes_and_names_an_altered_tile_or_a_forei
         text.contains("/tlog/tile/entries/001") && text.contains("257"),
         "{text}"
     );
+    show_verdict(&browser).await;
     browser
         .screenshot(&screenshots_dir().join("ledger-altered-tile.png"))
         .await;
@@ -589,6 +626,7 @@ async fn verification_in_the_browser_passes_and_names_an_altered_tile_or_a_forei
         "{text}"
     );
     assert!(text.contains(key_id), "{text}");
+    show_verdict(&browser).await;
     browser
         .screenshot(&screenshots_dir().join("ledger-foreign-key.png"))
         .await;
