@@ -8,11 +8,12 @@
 use std::path::PathBuf;
 
 use govledger_core::domain::ids::PersonId;
+use govledger_core::domain::role::Role;
 use govledger_core::personal_data::{PersonLookup, PersonalDataStore};
 use govledger_core::tlog::note::NoteSigner;
 use govledger_tests::e2e::tamper::{Tampering, TamperingProxy};
 use govledger_tests::e2e::webdriver::{Browser, BrowserOptions};
-use govledger_tests::e2e::{Client, Server, request};
+use govledger_tests::e2e::{Client, Server, create_token, request};
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -630,4 +631,136 @@ async fn verification_in_the_browser_passes_and_names_an_altered_tile_or_a_forei
     browser
         .screenshot(&screenshots_dir().join("ledger-foreign-key.png"))
         .await;
+}
+
+#[tokio::test]
+async fn a_correction_is_shown_beside_the_event_it_corrects() {
+    let demo = Demo::start();
+    let (_, door_requests) = demo.unit_doors().await;
+    let request_id = &door_requests[0];
+    // A station clerk of the demo corrects the request's description.
+    let auditor = demo.auditor();
+    let organisations = auditor
+        .data(
+            "{ organisations(first: 50) { nodes { organisationId kind } } }",
+            json!({}),
+        )
+        .await;
+    let station = organisations["organisations"]["nodes"]
+        .as_array()
+        .expect("organisations")
+        .iter()
+        .find(|o| o["kind"] == "service_station")
+        .and_then(|o| o["organisationId"].as_str())
+        .expect("a service station")
+        .to_string();
+    let members = auditor
+        .data(
+            "query ($id: ID!) { organisationMembers(organisationId: $id, first: 50) { nodes { accountId role } } }",
+            json!({ "id": station }),
+        )
+        .await;
+    let clerk = members["organisationMembers"]["nodes"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|m| m["role"] == "station_clerk")
+        .and_then(|m| m["accountId"].as_str())
+        .expect("a station clerk")
+        .to_string();
+    let issued = create_token(
+        &demo.dir.path().join("demo"),
+        uuid::Uuid::parse_str(&clerk).expect("a uuid"),
+        Role::StationClerk,
+        uuid::Uuid::parse_str(&station).expect("a uuid"),
+    );
+    let history = auditor
+        .data(
+            "query ($id: ID!) { caseHistory(kind: REQUEST, id: $id) { nodes { eventId eventType } } }",
+            json!({ "id": request_id }),
+        )
+        .await;
+    let received = history["caseHistory"]["nodes"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .find(|e| e["eventType"] == "RequestReceived")
+        .and_then(|e| e["eventId"].as_str())
+        .expect("the request's first event")
+        .to_string();
+    let corrected = Client::new(&demo.server.address(), Some(&issued.secret))
+        .data(
+            "mutation ($input: CorrectFactInput!) { correctFact(input: $input) {
+               consistency userErrors { message } } }",
+            json!({ "input": {
+                "target": { "requestId": request_id },
+                "correctsEventId": received,
+                "reason": "typo in the description",
+                "corrected": [{ "description": "The unit entrance door does not close." }],
+                "idempotencyKey": "explorer-correction",
+            }}),
+        )
+        .await;
+    assert_eq!(
+        corrected["correctFact"]["userErrors"],
+        json!([]),
+        "{corrected}"
+    );
+    // The read models have it once a query with the consistency token answers.
+    auditor
+        .data(
+            "query ($id: ID!, $c: Int64) { case(kind: REQUEST, id: $id, consistency: $c) { caseId } }",
+            json!({ "id": request_id, "c": corrected["correctFact"]["consistency"] }),
+        )
+        .await;
+
+    let browser = Browser::start(BrowserOptions::default()).await;
+    let base = demo.server.url.clone();
+    let beside = "document.querySelector('li.event[data-event-type=RequestReceived] .corrections .correction')";
+    // Public: beside its event, without its payload.
+    open(&browser, &base, &format!("case/REQUEST/{request_id}")).await;
+    let shown = browser
+        .execute(&format!("return {beside}?.innerText ?? null;"), json!([]))
+        .await;
+    assert!(
+        shown.is_string(),
+        "no correction beside the received event: {}",
+        browser.text("#timeline").await
+    );
+    assert_eq!(
+        browser
+            .execute("return document.querySelectorAll('li.event[data-event-type=FactCorrected]').length;", json!([]))
+            .await,
+        0,
+        "the correction is beside its event, not in its own place"
+    );
+    // Signed in: with its reason.
+    browser.click("details summary").await;
+    browser.type_into("#token", &demo.token).await;
+    browser.click("#sign-in").await;
+    browser
+        .wait_until(
+            "document.querySelector('#mode.signed-in') && document.body.dataset.state === 'ready'",
+            "signed in",
+        )
+        .await;
+    let shown = browser
+        .execute(&format!("return {beside}?.innerText ?? '';"), json!([]))
+        .await;
+    assert!(
+        shown
+            .as_str()
+            .is_some_and(|t| t.contains("typo in the description")),
+        "{shown}"
+    );
+    browser
+        .execute(
+            &format!("{beside}.scrollIntoView({{ block: 'center' }});"),
+            json!([]),
+        )
+        .await;
+    browser
+        .screenshot(&screenshots_dir().join("case-correction.png"))
+        .await;
+    assert_clean(&browser, "correction").await;
 }

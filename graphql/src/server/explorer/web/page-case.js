@@ -34,7 +34,7 @@ const CASE = `query ($kind: CaseKind!, $id: ID!) {
   }
 }`;
 
-/** Signed in: what each correction corrects (its payload names the event). */
+/** Signed in: each correction's reason and corrected fields. */
 const CORRECTIONS = `query ($streamId: String!) {
   events(first: 100, filter: { streamId: $streamId, eventTypes: ["FactCorrected"] }) {
     nodes { eventId payload }
@@ -161,7 +161,13 @@ function eventItem(entry, names, corrections) {
 }
 
 function correctionBox({ entry, payload }) {
-  const fields = payload?.corrected ? JSON.stringify(payload.corrected) : null;
+  // `corrected` is a list of one-field objects: `[{"Description": "…"}]`.
+  const fields = Array.isArray(payload?.corrected)
+    ? payload.corrected
+        .flatMap((field) => Object.entries(field))
+        .map(([name, value]) => `${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+        .join("; ")
+    : null;
   return h(
     "div",
     { class: "correction", "data-position": entry.position },
@@ -179,7 +185,8 @@ export async function casePage(main, { parts }) {
   const found = data.case;
   if (!found) throw new Error(t("case.not_found"));
   const history = found.history.nodes;
-  // Which event each correction corrects: known from its payload when signed in.
+  // A correction's cause is the event it corrects (public); its reason and fields are in
+  // its payload (signed in only).
   const corrects = new Map();
   if (token() && history.some((e) => e.eventType === "FactCorrected")) {
     const payloads = await query(CORRECTIONS, { streamId: history[0].streamId });
@@ -190,7 +197,7 @@ export async function casePage(main, { parts }) {
   const timeline = [];
   for (const entry of history) {
     const payload = corrects.get(entry.eventId);
-    const target = payload?.corrects_event_id;
+    const target = payload?.corrects_event_id ?? entry.causationId;
     if (entry.eventType === "FactCorrected" && target && byId.has(target)) {
       if (!beside.has(target)) beside.set(target, []);
       beside.get(target).push({ entry, payload });
