@@ -16,8 +16,8 @@
 //!   clean, the unit-door trace and the accountability rates equal the API's, CSV holds the
 //!   rows shown, every label follows the language, the public view shows no resident's
 //!   name or phone, a correction shows beside the event it corrects, and the in-browser
-//!   verification passes and names an altered tile or a
-//!   foreign key (through a tampering proxy).
+//!   verification passes and names an altered tile or a foreign key (through a tampering
+//!   proxy).
 //! - `graphiql`: the page at `/graphiql` and every asset it references are served by
 //!   govledger itself (offline).
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST

@@ -134,4 +134,91 @@ mod tests {
             }
         }
     }
+
+    /// The keys of one dictionary literal in `i18n.js` (`const NAME = { key: "…", … };`).
+    fn dictionary_keys(name: &str) -> Vec<String> {
+        let source = std::str::from_utf8(script("i18n.js")).expect("UTF-8");
+        let start = source
+            .find(&format!("const {name} = {{"))
+            .unwrap_or_else(|| panic!("no {name} in i18n.js"));
+        let body = &source[start..];
+        let body = &body[..body.find("\n};").expect("the dictionary ends")];
+        let mut keys = Vec::new();
+        // `key: "value",` pairs, several to a line or one; keys bare or quoted.
+        for pair in body.split(['\n', ',']) {
+            if let Some((key, value)) = pair.trim().split_once(": \"")
+                && !value.is_empty()
+                && !key.contains(' ')
+            {
+                keys.push(key.trim_matches('"').to_string());
+            }
+        }
+        keys
+    }
+
+    fn script(name: &str) -> &'static [u8] {
+        ASSETS
+            .iter()
+            .find(|a| a.name == name)
+            .map(|a| a.bytes)
+            .unwrap_or_else(|| panic!("{name} is not embedded"))
+    }
+
+    /// The literal keys the scripts translate: `t("k"`, `label("tag", "k"`, `label: "k"`,
+    /// `"data-i18n": "k"`.
+    fn used_keys() -> Vec<String> {
+        let mut keys = Vec::new();
+        for asset in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+            let text = std::str::from_utf8(asset.bytes).expect("UTF-8");
+            for marker in ["t(\"", "label: \"", "\"data-i18n\": \""] {
+                for (at, _) in text.match_indices(marker) {
+                    // `t(` alone, not the end of `startsWith(`.
+                    let before = text[..at].chars().next_back().unwrap_or(' ');
+                    if before.is_alphanumeric() || before == '_' || before == '.' {
+                        continue;
+                    }
+                    let piece = &text[at + marker.len()..];
+                    keys.push(piece[..piece.find('"').unwrap_or(0)].to_string());
+                }
+            }
+            for piece in text.split("label(\"").skip(1) {
+                // label("tag", "key"…): the second string.
+                let after_tag = piece.split_once('"').map(|(_, rest)| rest);
+                if let Some(rest) = after_tag.and_then(|rest| rest.strip_prefix(", \"")) {
+                    keys.push(rest[..rest.find('"').unwrap_or(0)].to_string());
+                }
+            }
+        }
+        keys.retain(|k| !k.is_empty() && !k.contains(' '));
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// Both languages hold the same labels, and every label a script names is in them.
+    #[test]
+    fn every_label_is_translated_into_both_languages() {
+        let field = |name| {
+            dictionary_keys(name)
+                .into_iter()
+                .map(|k| format!("field.{k}"))
+        };
+        let mut english: Vec<String> = dictionary_keys("EN")
+            .into_iter()
+            .chain(field("FIELDS_EN"))
+            .collect();
+        let mut chinese: Vec<String> = dictionary_keys("ZH")
+            .into_iter()
+            .chain(field("FIELDS_ZH"))
+            .collect();
+        english.sort();
+        chinese.sort();
+        assert!(english.len() > 100, "{english:?}");
+        assert_eq!(english, chinese);
+        let used = used_keys();
+        assert!(used.len() > 80, "{used:?}");
+        for key in used {
+            assert!(english.contains(&key), "{key} is not in the dictionaries");
+        }
+    }
 }
