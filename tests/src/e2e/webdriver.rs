@@ -239,6 +239,25 @@ impl Browser {
             .await;
     }
 
+    /// Presses keys as a keyboard does (WebDriver key codes: `\u{E004}` Tab, `\u{E007}` Enter).
+    pub async fn press(&self, keys: &[&str]) {
+        let actions: Vec<Value> = keys
+            .iter()
+            .flat_map(|key| {
+                [
+                    json!({ "type": "keyDown", "value": key }),
+                    json!({ "type": "keyUp", "value": key }),
+                ]
+            })
+            .collect();
+        self.call(
+            "POST",
+            &self.at("/actions"),
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        )
+        .await;
+    }
+
     /// The rendered text (`innerText`) of the first match of `css`.
     pub async fn text(&self, css: &str) -> String {
         self.execute(

@@ -17,6 +17,10 @@ use govledger_tests::e2e::{Client, Server, create_token, request};
 use serde_json::json;
 use tempfile::TempDir;
 
+/// WebDriver's key codes.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
 /// The demo served, with its auditor token.
 struct Demo {
     /// Stopped before the directory is deleted (fields drop in declaration order).
@@ -106,6 +110,40 @@ async fn assert_clean(browser: &Browser, page: &str) {
     assert!(failed.is_empty(), "{page}: failed requests {failed:#?}");
 }
 
+/// WCAG 2 AA: every visible text has a contrast of at least 4.5:1 with the background it
+/// sits on (3:1 when large: 24 px, or 18.66 px bold).
+async fn assert_contrast(browser: &Browser, page: &str) {
+    let low = browser
+        .execute(
+            "const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+             const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+               .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+             const background = (e) => {
+               for (; e; e = e.parentElement) {
+                 const c = rgb(getComputedStyle(e).backgroundColor);
+                 if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+               }
+               return [255, 255, 255];
+             };
+             const low = [];
+             const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+               const e = node.parentElement;
+               if (!node.textContent.trim() || !e.checkVisibility() || e.closest('svg')) continue;
+               const s = getComputedStyle(e);
+               const [a, b] = [lum(rgb(s.color)), lum(background(e))];
+               const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+               const size = parseFloat(s.fontSize);
+               const large = size >= 24 || (size >= 18.66 && Number(s.fontWeight) >= 700);
+               if (ratio < (large ? 3 : 4.5)) low.push(`${ratio.toFixed(2)} ${e.tagName} ${node.textContent.trim().slice(0, 40)}`);
+             }
+             return low;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(low, json!([]), "{page}: text below AA contrast");
+}
+
 #[tokio::test]
 async fn every_page_loads_clean_and_the_public_view_shows_no_personal_data() {
     let demo = Demo::start();
@@ -125,6 +163,7 @@ async fn every_page_loads_clean_and_the_public_view_shows_no_personal_data() {
     for (name, route) in &pages {
         open(&browser, &base, route).await;
         assert_clean(&browser, route).await;
+        assert_contrast(&browser, route).await;
         browser
             .screenshot(&screenshots_dir().join(format!("{name}.png")))
             .await;
@@ -547,8 +586,43 @@ async fn verification_in_the_browser_passes_and_names_an_altered_tile_or_a_forei
     let base = demo.server.url.clone();
     let address = demo.server.address();
 
-    let (verdict, _, text) = verify_in_browser(&browser, &base).await;
-    assert_eq!(verdict, "verified", "{text}");
+    // By keyboard alone: Tab to the button (its focus ring visible), Enter.
+    open(&browser, &base, "ledger").await;
+    let mut tabs = 0;
+    while browser
+        .execute("return document.activeElement.id;", json!([]))
+        .await
+        != "verify"
+    {
+        tabs += 1;
+        assert!(tabs <= 40, "Tab never reaches the verify button");
+        browser.press(&[TAB]).await;
+    }
+    let ring = browser
+        .execute(
+            "const s = getComputedStyle(document.activeElement);
+             return [s.outlineStyle, parseFloat(s.outlineWidth)];",
+            json!([]),
+        )
+        .await;
+    assert!(
+        ring[0] != "none" && ring[1].as_f64().is_some_and(|w| w >= 2.0),
+        "no visible focus: {ring}"
+    );
+    browser.press(&[ENTER]).await;
+    browser
+        .wait_until(
+            "document.getElementById('verdict').dataset.verdict",
+            "a verdict",
+        )
+        .await;
+    let verdict = browser
+        .execute(
+            "return document.getElementById('verdict').dataset.verdict;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(verdict, "verified", "{}", browser.text("#verdict").await);
     show_verdict(&browser).await;
     browser
         .screenshot(&screenshots_dir().join("ledger-verified.png"))
