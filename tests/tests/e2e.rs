@@ -19,7 +19,7 @@
 //!   verification passes and names an altered tile or a foreign key (through a tampering
 //!   proxy).
 //! - `graphiql`: the page at `/graphiql` and every asset it references are served by
-//!   govledger itself (offline).
+//!   govledger itself (offline); so are the explorer's, under a strict CSP.
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
 //!   rules, parameters) by id; at most 100 errors per response.
 //! - `integers`: out-of-range `Int` refused; positions and amounts past 2³¹ as `Int64`.
