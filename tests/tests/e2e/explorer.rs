@@ -427,6 +427,30 @@ async fn csv_downloads_hold_the_rows_shown_and_the_language_switch_changes_every
         "the page's rows come first, in its order"
     );
 
+    // Filters are the API's: closed requests opened in 2019 (community time, UTC+8).
+    open(
+        &browser,
+        &base,
+        "cases?kind=REQUEST&status=closed&from=2019-01-01&before=2020-01-01",
+    )
+    .await;
+    let shown = browser
+        .execute(
+            "return Number(document.getElementById('case-count').dataset.total);",
+            json!([]),
+        )
+        .await;
+    let expected = demo
+        .public()
+        .data(
+            "{ cases(filter: { kind: REQUEST, status: \"closed\", openedFrom: \"2019-01-01T00:00:00+08:00\",
+                               openedBefore: \"2020-01-01T00:00:00+08:00\" }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(shown, expected["cases"]["totalCount"]);
+    assert!(shown.as_u64().is_some_and(|n| n > 0), "{shown}");
+
     open(&browser, &base, "accountability").await;
     let periods = browser
         .execute(
@@ -459,6 +483,11 @@ async fn csv_downloads_hold_the_rows_shown_and_the_language_switch_changes_every
         browser.choose("#language", "zh").await;
         browser.wait_until("document.documentElement.lang === 'zh-CN' && document.body.dataset.state === 'ready'", "Chinese").await;
         let chinese = labels(&browser).await;
+        if route.starts_with("trace/") {
+            browser
+                .screenshot(&screenshots_dir().join("trace-zh.png"))
+                .await;
+        }
         assert!(english.len() >= 8, "{route}: {english:?}");
         assert_eq!(english.len(), chinese.len(), "{route}");
         for ((key, en), (_, zh)) in english.iter().zip(&chinese) {
