@@ -15,9 +15,10 @@ function svg(tag, attributes = {}, text) {
  * Bars without a sample are drawn as an empty outline labelled "—".
  */
 export function rateChart(title, bars) {
-  const width = Math.max(320, bars.length * 56 + 40);
+  const left = 46;
+  const width = Math.max(320, bars.length * 56 + left + 10);
   const height = 200;
-  const top = 20;
+  const top = 24;
   const bottom = 44;
   const plot = height - top - bottom;
   const chart = svg("svg", {
@@ -27,12 +28,12 @@ export function rateChart(title, bars) {
     "aria-label": title,
   });
   chart.append(svg("title", {}, title));
-  chart.append(svg("line", { x1: 30, x2: width - 4, y1: top + plot, y2: top + plot, class: "axis" }));
-  chart.append(svg("line", { x1: 30, x2: width - 4, y1: top, y2: top, class: "grid" }));
-  chart.append(svg("text", { x: 26, y: top + 4, class: "tick", "text-anchor": "end" }, "100%"));
-  chart.append(svg("text", { x: 26, y: top + plot + 4, class: "tick", "text-anchor": "end" }, "0"));
+  chart.append(svg("line", { x1: left - 4, x2: width - 4, y1: top + plot, y2: top + plot, class: "axis" }));
+  chart.append(svg("line", { x1: left - 4, x2: width - 4, y1: top, y2: top, class: "grid" }));
+  chart.append(svg("text", { x: left - 8, y: top + 4, class: "tick", "text-anchor": "end" }, "100%"));
+  chart.append(svg("text", { x: left - 8, y: top + plot + 4, class: "tick", "text-anchor": "end" }, "0"));
   bars.forEach((bar, index) => {
-    const x = 40 + index * 56;
+    const x = left + 6 + index * 56;
     const has = bar.value !== null && bar.value !== undefined;
     const barHeight = has ? Math.max(1, bar.value * plot) : plot;
     chart.append(

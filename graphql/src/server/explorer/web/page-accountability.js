@@ -115,8 +115,8 @@ export async function accountabilityPage(main, { params }) {
     h(
       "figure",
       { class: "chart-box" },
-      rateChart(t(`rate.${rate}`), rows.map((r) => ({ label: r.period.month ? String(r.period.month) : r.name, value: r[rate].value, n: r[rate].denominator }))),
       h("figcaption", { "data-i18n": `rate.${rate}` }, t(`rate.${rate}`)),
+      rateChart(t(`rate.${rate}`), rows.map((r) => ({ label: r.period.month ? String(r.period.month) : r.name, value: r[rate].value, n: r[rate].denominator }))),
     ),
   );
   main.append(
