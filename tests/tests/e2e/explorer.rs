@@ -321,6 +321,29 @@ async fn the_unit_door_trace_and_the_accountability_page_show_what_the_api_says(
     assert_eq!(shown["inspections"], json!(["true"]), "{shown}");
     assert!(shown["links"].as_u64().is_some_and(|n| n >= 4), "{shown}");
 
+    // From the decision: every work project it authorised, the unit doors among them.
+    let decision = demo
+        .public()
+        .data(
+            "query ($id: ID!) { case(kind: WORK_PROJECT, id: $id) {
+               details { ... on WorkProjectDetails { decisionId } } } }",
+            json!({ "id": doors }),
+        )
+        .await;
+    let decision = decision["case"]["details"]["decisionId"]
+        .as_str()
+        .expect("a decision")
+        .to_string();
+    open(&browser, &base, &format!("trace/DECISION/{decision}")).await;
+    let works = browser
+        .execute(
+            "return [...document.querySelectorAll('#trace-works li.node')].map((e) => e.dataset.caseId);",
+            json!([]),
+        )
+        .await;
+    let works: Vec<String> = serde_json::from_value(works).expect("ids");
+    assert!(works.len() >= 2 && works.contains(&doors), "{works:?}");
+
     // The accountability page, by year and by month, against `metrics`.
     let organisations = demo
         .public()

@@ -10,7 +10,11 @@ import { DETAILS, detailValue } from "./page-case.js";
 import { caseHref, href } from "./route.js";
 
 const START = `query ($kind: CaseKind!, $id: ID!) {
-  case(kind: $kind, id: $id) { kind caseId title history(first: 100) { nodes { eventId eventType } } }
+  case(kind: $kind, id: $id) {
+    kind caseId title
+    history(first: 100) { nodes { eventId eventType } }
+    latest: history(last: 1) { nodes { eventId eventType } }
+  }
 }`;
 
 const TRACE = `query ($eventId: ID!) {
@@ -29,9 +33,9 @@ const LIST = `query ($filter: CaseFilterInput!, $first: Int, $after: String) {
 }`;
 
 /** The event a trace starts from: the work's completion, else the case's latest event. */
-function startingEvent(history) {
-  const completed = history.find((e) => e.eventType === "WorkProjectCompleted");
-  return completed ?? history[history.length - 1];
+function startingEvent(found) {
+  const completed = found.history.nodes.find((e) => e.eventType === "WorkProjectCompleted");
+  return completed ?? found.latest.nodes[0];
 }
 
 /** Every traced case with its details, in one request. */
@@ -156,7 +160,7 @@ export async function tracePage(main, { parts }) {
   if (!kind || !id) return pickList(main);
   const [start, names] = await Promise.all([query(START, { kind, id }), directoryNames()]);
   if (!start.case) throw new Error(t("case.not_found"));
-  const from = startingEvent(start.case.history.nodes);
+  const from = startingEvent(start.case);
   const trace = (await query(TRACE, { eventId: from.eventId })).decisionTrace;
   const cases = await tracedCases(trace.cases);
   const of = (k) => cases.filter((c) => c.kind === k);
@@ -208,7 +212,7 @@ export async function tracePage(main, { parts }) {
         "li",
         { class: `node inspection ${inspection.passed ? "passed" : "failed"}`, "data-passed": inspection.passed },
         h("h4", {}, h("a", { href: `${caseHref(c.kind, c.caseId)}` }, inspection.passed ? t("inspection.passed") : t("inspection.failed"))),
-        h("p", { class: "meta" }, dateTime(inspection.at), ` · ${t("event.position")} ${count(inspection.position)}`),
+        h("p", { class: "meta" }, c.title, " · ", dateTime(inspection.at), ` · ${t("event.position")} ${count(inspection.position)}`),
         h("p", {}, inspection.note),
       ),
     ),
