@@ -344,6 +344,24 @@ async fn the_unit_door_trace_and_the_accountability_page_show_what_the_api_says(
     let works: Vec<String> = serde_json::from_value(works).expect("ids");
     assert!(works.len() >= 2 && works.contains(&doors), "{works:?}");
 
+    // The decision's timeline holds every event, one per ballot included (past one page).
+    let events = demo
+        .public()
+        .data(
+            "query ($id: ID!) { case(kind: DECISION, id: $id) { eventCount } }",
+            json!({ "id": decision }),
+        )
+        .await;
+    open(&browser, &base, &format!("case/DECISION/{decision}")).await;
+    let shown = browser
+        .execute(
+            "return document.querySelectorAll('#timeline li.event').length;",
+            json!([]),
+        )
+        .await;
+    assert_eq!(shown, events["case"]["eventCount"]);
+    assert!(shown.as_u64().is_some_and(|n| n > 100), "{shown}");
+
     // The accountability page, by year and by month, against `metrics`.
     let organisations = demo
         .public()

@@ -2,7 +2,7 @@
 // corrects) and, per event, an inclusion-proof check in the browser against the signed
 // checkpoint (tlog.js).
 
-import { directoryNames, query, token } from "./api.js";
+import { allNodes, directoryNames, query, token } from "./api.js";
 import { h, label } from "./dom.js";
 import { count, dateTime, eventWords, money, shortHash, words } from "./format.js";
 import { t } from "./i18n.js";
@@ -11,8 +11,8 @@ import { caseHref, href } from "./route.js";
 import { fetchKeyAndCheckpoint, openCheckpoint, parseVerifierKey, verifyEvent } from "./tlog.js";
 import { KINDS } from "./vocabulary.js";
 
-/** Most events of one case the timeline shows (one page of the API). */
-const TIMELINE_EVENTS_MAX = 100;
+/** Most events of one case the timeline shows (a decision holds one per ballot). */
+const TIMELINE_EVENTS_MAX = 2000;
 
 export const DETAILS = `
   details {
@@ -28,9 +28,14 @@ const CASE = `query ($kind: CaseKind!, $id: ID!) {
     kind caseId title status category compoundId buildingIds unitIds responsibleOrganisationId
     openedAt updatedAt closedAt dueAt eventCount correctionCount
     ${DETAILS}
-    history(first: ${TIMELINE_EVENTS_MAX}) {
-      nodes { position eventId eventType streamId occurredAt recordedAt actorAccountId actorRole actorOrganisationId causationId hash }
-    }
+  }
+}`;
+
+const HISTORY = `query ($kind: CaseKind!, $id: ID!, $first: Int, $after: String) {
+  caseHistory(kind: $kind, id: $id, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes { position eventId eventType streamId occurredAt recordedAt actorAccountId actorRole actorOrganisationId causationId hash }
   }
 }`;
 
@@ -184,7 +189,7 @@ export async function casePage(main, { parts }) {
   const [data, names] = await Promise.all([query(CASE, { kind, id }), directoryNames()]);
   const found = data.case;
   if (!found) throw new Error(t("case.not_found"));
-  const history = found.history.nodes;
+  const { nodes: history } = await allNodes(HISTORY, { kind, id }, (d) => d.caseHistory, TIMELINE_EVENTS_MAX);
   // A correction's cause is the event it corrects (public); its reason and fields are in
   // its payload (signed in only).
   const corrects = new Map();
