@@ -699,6 +699,39 @@ async fn verification_in_the_browser_passes_and_names_an_altered_tile_or_a_forei
         .await;
     assert_clean(&browser, "verified").await;
 
+    // Checked against a key published elsewhere that is not this log's: refused.
+    let served_key = request(&address, "GET", "/tlog/key", &[], b"").await.body;
+    let log_name = served_key
+        .split('+')
+        .next()
+        .expect("a key name")
+        .to_string();
+    let other_key = NoteSigner::new(&log_name, &[9u8; 32])
+        .expect("a signer")
+        .verifier()
+        .to_text();
+    open(&browser, &base, "ledger").await;
+    browser.type_into("#published-key", &other_key).await;
+    browser.click("#verify").await;
+    browser
+        .wait_until(
+            "document.getElementById('verdict').dataset.verdict",
+            "a verdict",
+        )
+        .await;
+    let verdict = browser
+        .execute(
+            "const v = document.getElementById('verdict'); return [v.dataset.verdict, v.dataset.failure];",
+            json!([]),
+        )
+        .await;
+    assert_eq!(
+        verdict,
+        json!(["failed", "signed_by_another_key"]),
+        "{}",
+        browser.text("#verdict").await
+    );
+
     // One event's inclusion proof, checked in the browser.
     let (doors, _) = demo.unit_doors().await;
     open(&browser, &base, &format!("case/WORK_PROJECT/{doors}")).await;
