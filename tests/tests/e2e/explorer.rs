@@ -390,7 +390,7 @@ async fn the_unit_door_trace_and_the_accountability_page_show_what_the_api_says(
         open(&browser, &base, &route).await;
         let cells = browser
             .execute(
-                "return [...document.querySelectorAll('[data-rate]')].map((e) => ({
+                "return [...document.querySelectorAll('main > .table-scroll [data-rate]')].map((e) => ({
                    rate: e.dataset.rate, period: e.dataset.period,
                    numerator: Number(e.dataset.numerator), denominator: Number(e.dataset.denominator),
                    text: e.innerText }));",
@@ -430,6 +430,39 @@ async fn the_unit_door_trace_and_the_accountability_page_show_what_the_api_says(
                 "{route}: {cell} shows no {n}"
             );
         }
+    }
+    // Organisations side by side (the latest year): the property company's row.
+    open(&browser, &base, "accountability").await;
+    let row = browser
+        .execute(
+            "const row = document.querySelector(`#by-organisation [data-organisation='${arguments[0]}']`).closest('tr');
+             return [...row.querySelectorAll('[data-rate]')].map((e) => [e.dataset.rate, e.dataset.period,
+               Number(e.dataset.numerator), Number(e.dataset.denominator)]);",
+            json!([property_company]),
+        )
+        .await;
+    let row: Vec<(String, String, u64, u64)> = serde_json::from_value(row).expect("a row");
+    assert_eq!(row.len(), 4, "{row:?}");
+    for (rate, year, numerator, denominator) in row {
+        let metrics = demo
+            .public()
+            .data(
+                &format!(
+                    "query ($id: ID!, $year: Int!) {{ metrics(scope: {{ organisationId: $id }}, period: {{ year: $year }}) {{
+                       requests {{ {rate} {{ numerator denominator }} }} }} }}"
+                ),
+                json!({ "id": property_company, "year": year.parse::<i64>().expect("a year") }),
+            )
+            .await;
+        let expected = &metrics["metrics"]["requests"][&rate];
+        assert_eq!(
+            (json!(numerator), json!(denominator)),
+            (
+                expected["numerator"].clone(),
+                expected["denominator"].clone()
+            ),
+            "{rate}"
+        );
     }
     assert_clean(&browser, "trace and accountability").await;
 }
@@ -495,7 +528,7 @@ async fn csv_downloads_hold_the_rows_shown_and_the_language_switch_changes_every
     open(&browser, &base, "accountability").await;
     let periods = browser
         .execute(
-            "return [...document.querySelectorAll('tbody tr')].map((r) => r.cells[0].innerText + ',' + r.cells[1].innerText + ',' + r.cells[2].innerText);",
+            "return [...document.querySelectorAll('main > .table-scroll tbody tr')].map((r) => r.cells[0].innerText + ',' + r.cells[1].innerText + ',' + r.cells[2].innerText);",
             json!([]),
         )
         .await;

@@ -127,4 +127,30 @@ export async function accountabilityPage(main, { params }) {
     h("p", {}, csvLink),
     table(columns, rows, { caption: t("acc.caption") }),
   );
+  if (scopeKind === "community") main.append(await comparison(names, year, rateCell));
+}
+
+/** Every organisation side by side for one year (those that were dispatched requests). */
+async function comparison(names, year, rateCell) {
+  const rate = "{ numerator denominator value }";
+  const fields = names.organisations.map(
+    (o, i) => `o${i}: metrics(scope: { organisationId: "${o.organisationId}" }, period: { year: ${year} }) {
+      requests { dispatched ${RATES.map((r) => `${r} ${rate}`).join(" ")} }
+    }`,
+  );
+  const data = await query(`{ ${fields.join("\n")} }`);
+  const rows = names.organisations
+    .map((o, i) => ({ name: String(year), organisation: o, ...data[`o${i}`].requests }))
+    .filter((r) => r.dispatched > 0);
+  const columns = [
+    { key: "organisation", label: "cases.organisation", cell: (r) => h("span", { "data-organisation": r.organisation.organisationId }, r.organisation.name) },
+    { key: "dispatched", label: "acc.dispatched", numeric: true, cell: (r) => count(r.dispatched) },
+    ...RATES.map((rate) => ({ key: rate, label: `rate.${rate}`, numeric: true, cell: rateCell(rate) })),
+  ];
+  return h(
+    "section",
+    { id: "by-organisation", "aria-labelledby": "by-organisation-title" },
+    label("h2", "acc.by_organisation", { id: "by-organisation-title" }, { year }),
+    table(columns, rows),
+  );
 }
