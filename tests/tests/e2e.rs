@@ -12,8 +12,14 @@
 //!   those events live; the public view gets no payloads; an unknown token no connection.
 //! - `documents`: automatic persisted queries; with `--documents`, only registered documents
 //!   run.
-//! - `graphiql`: the page at `/` and every asset it references are served by govledger
-//!   itself (offline).
+//! - `explorer`: the audit explorer in headless Chromium on the demo: every page loads
+//!   clean, the unit-door trace and the accountability rates equal the API's, CSV holds the
+//!   rows shown, every label follows the language, the public view shows no resident's
+//!   name or phone, a correction shows beside the event it corrects, and the in-browser
+//!   verification passes and names an altered tile or a foreign key (through a tampering
+//!   proxy).
+//! - `graphiql`: the page at `/graphiql` and every asset it references are served by
+//!   govledger itself (offline); so are the explorer's, under a strict CSP.
 //! - `http_audit`: the GraphQL-over-HTTP audit's cases (media types, status codes, GET/POST
 //!   rules, parameters) by id; at most 100 errors per response.
 //! - `integers`: out-of-range `Int` refused; positions and amounts past 2³¹ as `Int64`.
@@ -75,6 +81,7 @@ mod e2e {
     mod crash;
     mod demo;
     mod documents;
+    mod explorer;
     mod flow;
     mod graphiql;
     mod http_audit;

@@ -139,6 +139,7 @@ pub(super) fn serve(
             Some(path) => DocumentPolicy::trusted_from_file(path).map_err(CliError::Failed)?,
             None => DocumentPolicy::Automatic,
         },
+        log_verifier_key: Some(signer.verifier().to_text()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

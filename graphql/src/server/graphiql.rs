@@ -1,4 +1,4 @@
-//! GraphiQL at `/`, working offline: the page and its scripts and styles are embedded in the
+//! GraphiQL at `/graphiql`, working offline: the page and its scripts and styles are embedded in the
 //! binary (vendored in `graphql/assets/graphiql/`, pinned, with their licences) and served
 //! under `/assets/<package>-<version>/`, so nothing is fetched from another host. A versioned
 //! path never changes content, so browsers may cache the assets for good.

@@ -25,6 +25,7 @@ const LATENCY_BUCKETS_SECONDS: [f64; 12] = [
 /// The routes requests are counted by (a fixed set: paths never become labels).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
+    Explorer,
     GraphiQl,
     GraphQl,
     Health,
@@ -34,7 +35,8 @@ pub enum Route {
 }
 
 impl Route {
-    pub const ALL: [Route; 6] = [
+    pub const ALL: [Route; 7] = [
+        Route::Explorer,
         Route::GraphiQl,
         Route::GraphQl,
         Route::Health,
@@ -45,7 +47,8 @@ impl Route {
 
     pub fn of(path: &str) -> Route {
         match path {
-            "/" => Route::GraphiQl,
+            "/" => Route::Explorer,
+            "/graphiql" => Route::GraphiQl,
             "/graphql" => Route::GraphQl,
             "/healthz" => Route::Health,
             "/readyz" => Route::Ready,
@@ -56,7 +59,8 @@ impl Route {
 
     const fn label(self) -> &'static str {
         match self {
-            Route::GraphiQl => "/",
+            Route::Explorer => "/",
+            Route::GraphiQl => "/graphiql",
             Route::GraphQl => "/graphql",
             Route::Health => "/healthz",
             Route::Ready => "/readyz",
@@ -84,8 +88,8 @@ impl Counter {
 }
 
 pub struct Metrics {
-    requests: [Counter; 6],
-    errors: [Counter; 6],
+    requests: [Counter; Route::ALL.len()],
+    errors: [Counter; Route::ALL.len()],
     latency_buckets: [Counter; LATENCY_BUCKETS_SECONDS.len()],
     latency_count: Counter,
     latency_sum_micros: Counter,

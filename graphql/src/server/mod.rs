@@ -1,11 +1,12 @@
-//! The HTTP server: GraphQL over HTTP and WebSocket at `/graphql`, GraphiQL at `/`, probes and
-//! Prometheus metrics. `run` takes a bound listener and a shutdown future (mini-redis style),
+//! The HTTP server: GraphQL over HTTP and WebSocket at `/graphql`, the audit explorer at `/`,
+//! GraphiQL at `/graphiql`, probes and Prometheus metrics. `run` takes a bound listener and a shutdown future (mini-redis style),
 //! so tests bind `127.0.0.1:0` and run the real server in-process.
 
 pub(crate) mod auth;
 mod backup;
 mod browser;
 mod documents;
+mod explorer;
 mod graphiql;
 mod graphql_http;
 mod media_type;
@@ -56,6 +57,8 @@ pub(crate) struct ServerState {
     pub(crate) connection_init_timeout: Duration,
     /// Persisted documents: APQ's memory, or the trusted list.
     pub(crate) documents: Arc<documents::Documents>,
+    /// The log's note verifier key, served at `/tlog/key` for the explorer's check.
+    pub(crate) log_verifier_key: Option<Arc<str>>,
 }
 
 /// What the HTTP surface offers beyond `ServerConfig`.
@@ -65,6 +68,9 @@ pub struct HttpOptions {
     pub cors_origins: CorsOrigins,
     /// Automatic persisted queries (default), or only trusted documents.
     pub documents: DocumentPolicy,
+    /// The log's note verifier key (`<name>+<key id>+<base64 key>`), served at `/tlog/key`
+    /// so the explorer can check checkpoints; `/tlog/key` answers 404 without it.
+    pub log_verifier_key: Option<String>,
 }
 
 /// Serves until `shutdown` resolves, then stops accepting, lets in-flight requests finish,
@@ -100,6 +106,7 @@ pub async fn run_with(
         shutting_down,
         connection_init_timeout: config.connection_init_timeout,
         documents: Arc::new(documents::Documents::new(options.documents)),
+        log_verifier_key: options.log_verifier_key.map(Arc::from),
     };
     let app = browser::layers(router::router(state.clone()), &options.cors_origins);
     if let Ok(address) = listener.local_addr() {

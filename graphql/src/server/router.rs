@@ -10,12 +10,15 @@ use axum::routing::get;
 
 use crate::limits::REQUEST_BODY_BYTES_MAX;
 use crate::server::{
-    ServerState, backup, graphiql, graphql_http, metrics, open311, probes, reports, tlog_tiles,
+    ServerState, backup, explorer, graphiql, graphql_http, metrics, open311, probes, reports,
+    tlog_tiles,
 };
 
 pub(crate) fn router(state: ServerState) -> Router {
     Router::new()
-        .route("/", get(graphiql::page))
+        .route("/", get(explorer::page))
+        .route("/explorer/{file}", get(explorer::asset))
+        .route("/graphiql", get(graphiql::page))
         .route("/assets/{*path}", get(graphiql::asset))
         .route("/reports/{name}", get(reports::report))
         .route(
@@ -30,6 +33,7 @@ pub(crate) fn router(state: ServerState) -> Router {
         .route("/readyz", get(probes::readyz))
         .route("/metrics", get(metrics::render))
         .route("/tlog/checkpoint", get(tlog_tiles::checkpoint))
+        .route("/tlog/key", get(tlog_tiles::verifier_key))
         .route("/tlog/tile/{*path}", get(tlog_tiles::tile))
         .route("/backup/head", get(backup::head))
         .route("/backup/ledger", get(backup::ledger))

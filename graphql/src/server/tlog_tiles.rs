@@ -3,7 +3,7 @@
 //! `/tlog/tile/entries/<N>[.p/<W>]` (entry bundles holding the exact records). Public, like
 //! the records (which hold no personal data by design). Full tiles never change and are
 //! cached for a year; a partial tile briefly (a server may drop it once the tile is full);
-//! the checkpoint not at all.
+//! the checkpoint not at all. `/tlog/key` serves the log's verifier key (for the explorer).
 
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -108,5 +108,21 @@ pub(crate) async fn tile(State(state): State<ServerState>, Path(path): Path<Stri
             StatusCode::INTERNAL_SERVER_ERROR,
             "the log could not be read\n",
         ),
+    }
+}
+
+/// `/tlog/key`: the log's note verifier key, for the explorer's in-browser check. An auditor
+/// compares it with the key published out of band: a server can serve any key it likes.
+pub(crate) async fn verifier_key(State(state): State<ServerState>) -> Response {
+    match &state.log_verifier_key {
+        Some(key) => (
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::CACHE_CONTROL, UNCACHED),
+            ],
+            format!("{key}\n"),
+        )
+            .into_response(),
+        None => plain(StatusCode::NOT_FOUND, "this server names no log key\n"),
     }
 }

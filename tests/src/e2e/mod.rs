@@ -6,6 +6,8 @@
 //! - `http`: one request per connection, statuses and bodies exactly as sent.
 //! - `client`: GraphQL for one caller, `executeCommand` with a domain `Command`.
 //! - `websocket`: subscriptions.
+//! - `webdriver`: headless Chromium through chromedriver (the explorer's browser tests).
+//! - `tamper`: a proxy that alters one tile or the checkpoint on its way to the browser.
 //! - `bare`: a server over an empty data dir, with extra `serve` flags.
 //! - `world`: tokens, a server and a small directory built through mutations.
 
@@ -13,6 +15,8 @@ pub mod bare;
 pub mod client;
 pub mod http;
 pub mod process;
+pub mod tamper;
+pub mod webdriver;
 pub mod websocket;
 pub mod world;
 

@@ -1,6 +1,7 @@
-//! GraphiQL works offline: the page at `/` and every script and stylesheet it references are
-//! served by govledger itself (no other host in any `src` or `href`), and the stylesheet's
-//! fonts and images are inline.
+//! GraphiQL works offline: the page at `/graphiql` and every script and stylesheet it
+//! references are served by govledger itself (no other host in any `src` or `href`), and the
+//! stylesheet's fonts and images are inline. So is the explorer at `/`, under a strict
+//! Content-Security-Policy.
 
 use govledger_tests::e2e::{BareServer, request};
 
@@ -34,7 +35,7 @@ fn css_urls(css: &str) -> Vec<String> {
 async fn graphiql_and_everything_it_references_come_from_govledger() {
     let server = BareServer::start(&[]);
     let address = server.address();
-    let page = request(&address, "GET", "/", &[], b"").await;
+    let page = request(&address, "GET", "/graphiql", &[], b"").await;
     assert_eq!(page.status, 200);
     assert!(
         page.header("content-type")
@@ -80,4 +81,54 @@ async fn graphiql_and_everything_it_references_come_from_govledger() {
     assert_eq!(missing.status, 404);
     let escape = request(&address, "GET", "/assets/../Cargo.toml", &[], b"").await;
     assert_eq!(escape.status, 404);
+}
+
+#[tokio::test]
+async fn the_explorer_and_its_modules_come_from_govledger_under_a_strict_policy() {
+    let server = BareServer::start(&[]);
+    let address = server.address();
+    let page = request(&address, "GET", "/", &[], b"").await;
+    assert_eq!(page.status, 200);
+    let policy = page.header("content-security-policy").unwrap_or_default();
+    for directive in [
+        "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    let references = references(&page.body);
+    assert!(
+        references.contains(&"/explorer/app.js".to_string()),
+        "{references:?}"
+    );
+    for reference in references.iter().filter(|r| !r.starts_with("data:")) {
+        assert!(reference.starts_with("/explorer/"), "{reference}");
+        let asset = request(&address, "GET", reference, &[], b"").await;
+        assert_eq!(asset.status, 200, "{reference}");
+    }
+    let module = request(&address, "GET", "/explorer/tlog.js", &[], b"").await;
+    assert!(
+        module
+            .header("content-type")
+            .unwrap_or_default()
+            .starts_with("text/javascript"),
+        "{:?}",
+        module.headers
+    );
+    assert!(module.body.contains("crypto.subtle.verify"));
+    for missing in [
+        "/explorer/nope.js",
+        "/explorer/../Cargo.toml",
+        "/explorer/web/app.js",
+    ] {
+        assert_eq!(
+            request(&address, "GET", missing, &[], b"").await.status,
+            404,
+            "{missing}"
+        );
+    }
 }

@@ -146,6 +146,10 @@ async fn tiles_from_the_real_server_recompute_the_signed_root() {
         "the key alone on one line: {key_line:?}"
     );
     let verifier = NoteVerifier::parse(key_line.trim_end()).expect("a note verifier key");
+    // The server names the same key at /tlog/key (for the explorer's in-browser check).
+    let served = request(&world.address(), "GET", "/tlog/key", &[], b"").await;
+    assert_eq!(served.status, 200);
+    assert_eq!(served.body, key_line);
 
     let clerk = world.client(&world.cast.clerk);
     clerk
