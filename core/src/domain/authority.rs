@@ -130,6 +130,7 @@ pub const MATRIX: &[(&str, &[Role])] = &[
     ("publish_decision", BODY_MEMBERS),
     ("withdraw_decision", BODY_MEMBERS),
     ("bootstrap_directory", ADMIN),
+    ("set_community_time_zone", ADMIN),
     ("register_compound", ADMIN),
     ("register_building", ADMIN),
     ("register_unit", ADMIN),

@@ -151,6 +151,7 @@ aggregate_events! {
     /// Events of the directory (`directory`).
     DirectoryEvent {
         CommunityRegistered => 1,
+        CommunityTimeZoneSet => 1,
         CompoundRegistered => 1,
         BuildingRegistered => 1,
         UnitRegistered => 1,

@@ -221,6 +221,11 @@ fn directory(
             residents: spec.compounds * 1_100,
         }
         .into(),
+        CommunityTimeZoneSet {
+            community_id,
+            time_zone: "Asia/Shanghai".into(),
+        }
+        .into(),
         OrganisationRegistered {
             organisation_id: committee,
             kind: OrganisationKind::CommunityCommittee,

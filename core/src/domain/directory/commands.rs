@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::CommunityCalendar;
 use crate::domain::aggregate::{Aggregate, Context, not_found};
 use crate::domain::correction::FactCorrected;
 use crate::domain::directory::events::*;
@@ -35,6 +36,10 @@ pub enum DirectoryCommand {
         committee_name: String,
         administrator_account_id: AccountId,
         administrator_person_id: Option<PersonId>,
+    },
+    /// Sets the community's IANA time zone (`Asia/Shanghai`).
+    SetCommunityTimeZone {
+        time_zone: String,
     },
     RegisterCompound {
         compound_id: CompoundId,
@@ -97,6 +102,7 @@ impl DirectoryCommand {
     pub const fn name(&self) -> &'static str {
         match self {
             DirectoryCommand::Bootstrap { .. } => "bootstrap_directory",
+            DirectoryCommand::SetCommunityTimeZone { .. } => "set_community_time_zone",
             DirectoryCommand::RegisterCompound { .. } => "register_compound",
             DirectoryCommand::RegisterBuilding { .. } => "register_building",
             DirectoryCommand::RegisterUnit { .. } => "register_unit",
@@ -223,6 +229,21 @@ impl Aggregate for Directory {
                         role: Role::DirectoryAdministrator,
                         starts_at: context.now,
                         ends_at: None,
+                    }
+                    .into(),
+                ]
+            }
+            DirectoryCommand::SetCommunityTimeZone { time_zone } => {
+                let calendar = CommunityCalendar::of_zone(time_zone).map_err(|e| {
+                    DomainError::InvalidInput {
+                        field: "time_zone",
+                        reason: e.to_string(),
+                    }
+                })?;
+                vec![
+                    CommunityTimeZoneSet {
+                        community_id,
+                        time_zone: calendar.zone_name().into(),
                     }
                     .into(),
                 ]

@@ -22,6 +22,15 @@ pub struct CommunityRegistered {
     pub residents: u32,
 }
 
+/// The community's calendar from now on: its IANA time zone (`Asia/Shanghai`). Periods,
+/// local due dates and "within one month" rules of events recorded after this one use it;
+/// a ledger that never sets one counts in UTC (ADR 0016).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityTimeZoneSet {
+    pub community_id: CommunityId,
+    pub time_zone: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompoundRegistered {
     pub compound_id: CompoundId,

@@ -16,6 +16,8 @@ use crate::time::Timestamp;
 pub struct Community {
     pub community_id: CommunityId,
     pub name: String,
+    /// IANA name; `calendar::UNSET_TIME_ZONE` until `CommunityTimeZoneSet`.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +111,13 @@ impl Directory {
                 self.community = Some(Community {
                     community_id: e.community_id,
                     name: e.name.clone(),
+                    time_zone: crate::calendar::UNSET_TIME_ZONE.into(),
                 });
+            }
+            DirectoryEvent::CommunityTimeZoneSet(e) => {
+                if let Some(community) = &mut self.community {
+                    community.time_zone = e.time_zone.clone();
+                }
             }
             DirectoryEvent::CompoundRegistered(e) => {
                 self.compounds.insert(

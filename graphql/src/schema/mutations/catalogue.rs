@@ -48,6 +48,7 @@ pub const MUTATIONS: &[(&str, &str)] = &[
     ("publishDecision", "publish_decision"),
     ("withdrawDecision", "withdraw_decision"),
     ("bootstrapDirectory", "bootstrap_directory"),
+    ("setCommunityTimeZone", "set_community_time_zone"),
     ("registerCompound", "register_compound"),
     ("registerBuilding", "register_building"),
     ("registerUnit", "register_unit"),

@@ -38,6 +38,14 @@ pub struct BootstrapDirectoryInput {
 }
 
 #[derive(InputObject)]
+pub struct SetCommunityTimeZoneInput {
+    /// An IANA name, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    #[graphql(flatten)]
+    pub options: CommandOptions,
+}
+
+#[derive(InputObject)]
 pub struct RegisterCompoundInput {
     pub compound_id: ID,
     pub name: String,
@@ -174,6 +182,19 @@ impl DirectoryMutations {
                 )?,
             })
         })();
+        run_typed(ctx, input.options, built).await
+    }
+
+    /// Sets the community's IANA time zone, which its periods and local dates follow from
+    /// this event on (`set_community_time_zone`).
+    async fn set_community_time_zone(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCommunityTimeZoneInput,
+    ) -> Result<CommandPayload> {
+        let built = to_directory(DirectoryCommand::SetCommunityTimeZone {
+            time_zone: input.time_zone,
+        });
         run_typed(ctx, input.options, built).await
     }
 
