@@ -42,6 +42,10 @@
 //!   a stale checkpoint and a foreign key; a history rewritten and re-sealed with the same
 //!   key passes its own checkpoint but `govledger tlog verify` names the fork against an
 //!   older one.
+//! - `metrics_recompute`: docs/metrics/recompute.py recomputes every request and mediation
+//!   figure from `govledger export` and agrees with GraphQL `metrics` for every organisation
+//!   × month (and every scope and month it counts in), on the demo and on a synthetic ledger
+//!   with merges, send-backs, reopenings and corrections.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
 //! - `witness`: `govledger witness` cosigns append-only growth over C2SP tlog-witness,
@@ -63,6 +67,7 @@ mod e2e {
     mod http_audit;
     mod integers;
     mod introspection;
+    mod metrics_recompute;
     mod open311;
     mod protocol;
     mod read_models;

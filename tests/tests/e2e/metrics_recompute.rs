@@ -1,0 +1,347 @@
+//! Issue 19: the independent script `docs/metrics/recompute.py` (Python, standard library
+//! only) recomputes every request and mediation figure from `govledger export`, and agrees
+//! with the GraphQL `metrics` answers for every organisation × month, and for every other
+//! scope and month the script counts in — on the demo and on a synthetic ledger with merges,
+//! send-backs, reopenings and corrections, in the community's time zone. A disagreement names
+//! the scope, the month and the figure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use govledger_core::domain::synthetic::{self, Revisions, SyntheticSpec};
+use govledger_core::store::sled_store::SledStore;
+use govledger_tests::e2e::{Client, Server, request, run_cli};
+use serde_json::{Value, json};
+
+const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/metrics/recompute.py");
+/// The synthetic ledger's size here (a debug build); the 100k-event run is in docs/metrics.md.
+const SYNTHETIC_EVENTS: u64 = 6_000;
+const READY_WITHIN: Duration = Duration::from_secs(120);
+/// Months asked in one GraphQL query (each an alias), within the query cost limit.
+const MONTHS_PER_QUERY: usize = 6;
+
+const FIGURES: &str = "requests {
+  received rejected dispatched resolved escalated closed closedFixed
+  responseRate { numerator denominator value }
+  sendBackRate { numerator denominator value }
+  onTimeClosureRate { numerator denominator value }
+  resolutionRate { numerator denominator value }
+  satisfactionRate { numerator denominator value }
+  reopenRate { numerator denominator value }
+  duplicateShare { numerator denominator value }
+  timeToClose { sampleSize medianSeconds p90Seconds }
+}
+mediations {
+  registered declined concluded
+  agreementRate { numerator denominator value }
+  withinMonthRate { numerator denominator value }
+  performanceRate { numerator denominator value }
+}";
+
+#[tokio::test]
+async fn the_script_agrees_with_graphql_on_the_demo() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("demo");
+    let data_arg = data.to_str().expect("temp paths are UTF-8");
+    let demo = Server::start(&["demo", "--data", data_arg], &dir.path().join("demo.log"));
+    assert_eq!(demo.stop(), Some(0));
+    let export = export(&data, dir.path());
+    let recomputed = recompute(&export);
+    let server = serve(&data, dir.path()).await;
+    let checked = compare(&server.address(), &recomputed).await;
+    // The demo's requests and mediations span 35 months (2018-11 to 2021-09).
+    assert!(checked.months >= 35, "{checked:?}");
+    assert!(checked.figures > 10_000, "{checked:?}");
+    assert_eq!(server.stop(), Some(0));
+}
+
+#[tokio::test]
+async fn the_script_agrees_with_graphql_on_a_synthetic_ledger_with_revisions() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let data = dir.path().join("data");
+    let ledger = data.join("ledger");
+    tokio::task::spawn_blocking(move || {
+        let store = SledStore::open(ledger).expect("a store");
+        synthetic::generate(
+            &store,
+            SyntheticSpec {
+                events_target: SYNTHETIC_EVENTS,
+                compounds: 6,
+                span_days: 2 * 365,
+                seed: 19,
+                revisions: Revisions::Included,
+            },
+        )
+        .expect("generated");
+        store.close().expect("closed");
+    })
+    .await
+    .expect("generated");
+    let export = export(&data, dir.path());
+    let text = std::fs::read_to_string(&export).expect("the export");
+    for turn in [
+        "\"RequestMerged\"",
+        "\"RequestSentBack\"",
+        "\"RequestReopened\"",
+        "\"FactCorrected\"",
+        "\"CommunityTimeZoneSet\"",
+    ] {
+        assert!(text.contains(turn), "the synthetic ledger has no {turn}");
+    }
+    let recomputed = recompute(&export);
+    let server = serve(&data, dir.path()).await;
+    let checked = compare(&server.address(), &recomputed).await;
+    assert!(checked.months >= 24, "{checked:?}");
+    assert_eq!(server.stop(), Some(0));
+}
+
+/// `govledger export` of a stopped data directory.
+fn export(data: &Path, dir: &Path) -> PathBuf {
+    let out = dir.join("export.jsonl");
+    let output = run_cli(&[
+        "export",
+        "--data",
+        data.to_str().expect("UTF-8"),
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert!(
+        output.status.success(),
+        "export: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out
+}
+
+/// The script's figures per (scope, month), e.g. `("organisation:<id>", "2020-05")`.
+type Recomputed = BTreeMap<(String, String), Value>;
+
+fn recompute(export: &Path) -> Recomputed {
+    let output = Command::new("python3")
+        .arg(SCRIPT)
+        .arg(export)
+        .arg("--every-month")
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "recompute.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| {
+            let mut figures: Value = serde_json::from_str(line).expect("a JSON line");
+            let scope = figures["scope"].as_str().expect("scope").to_string();
+            let month = figures["month"].as_str().expect("month").to_string();
+            let object = figures.as_object_mut().expect("an object");
+            for key in ["scope", "month", "position"] {
+                object.remove(key);
+            }
+            ((scope, month), figures)
+        })
+        .collect()
+}
+
+async fn serve(data: &Path, dir: &Path) -> Server {
+    let data_arg = data.to_str().expect("UTF-8");
+    let server = Server::start(&["serve", "--data", data_arg], &dir.join("serve.log"));
+    let deadline = tokio::time::Instant::now() + READY_WITHIN;
+    while request(&server.address(), "GET", "/readyz", &[], b"")
+        .await
+        .status
+        != 200
+    {
+        assert!(tokio::time::Instant::now() < deadline, "not ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server
+}
+
+#[derive(Debug, Default)]
+struct Checked {
+    months: usize,
+    figures: usize,
+}
+
+/// Compares every organisation × month from the first to the last month the script counts
+/// in (zeros where it counts nothing), and every other scope and month it counts in.
+async fn compare(address: &str, recomputed: &Recomputed) -> Checked {
+    let client = Client::new(address, None);
+    let months: BTreeSet<&String> = recomputed.keys().map(|(_, month)| month).collect();
+    let (first, last) = (
+        months.first().expect("a month"),
+        months.last().expect("a month"),
+    );
+    let every_month = month_range(first, last);
+    let organisations = client
+        .data(
+            "{ organisations(first: 100) { nodes { organisationId } } }",
+            json!({}),
+        )
+        .await;
+    let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for node in organisations["organisations"]["nodes"]
+        .as_array()
+        .expect("organisations")
+    {
+        let id = node["organisationId"].as_str().expect("an id");
+        scopes
+            .entry(format!("organisation:{id}"))
+            .or_default()
+            .extend(every_month.iter().cloned());
+    }
+    for (scope, month) in recomputed.keys() {
+        scopes
+            .entry(scope.clone())
+            .or_default()
+            .insert(month.clone());
+    }
+    let zero = zero_figures(recomputed);
+    let mut checked = Checked {
+        months: every_month.len(),
+        figures: 0,
+    };
+    let mut disagreements = Vec::new();
+    for (scope, months) in &scopes {
+        let months: Vec<&String> = months.iter().collect();
+        for chunk in months.chunks(MONTHS_PER_QUERY) {
+            let answers = ask(&client, scope, chunk).await;
+            for (month, answer) in chunk.iter().zip(answers) {
+                let expected = recomputed
+                    .get(&(scope.clone(), (*month).clone()))
+                    .unwrap_or(&zero);
+                checked.figures += differences(expected, &answer, "", &mut |figure, want, got| {
+                    disagreements.push(format!(
+                        "{scope} {month} {figure}: script {want}, GraphQL {got}"
+                    ))
+                });
+            }
+        }
+    }
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    checked
+}
+
+/// The GraphQL answers of one scope for some months (`2020-05` each).
+async fn ask(client: &Client, scope: &str, months: &[&String]) -> Vec<Value> {
+    let scope_input = match scope.split_once(':') {
+        None => "{}".to_string(),
+        Some(("organisation", id)) => format!("{{ organisationId: \"{id}\" }}"),
+        Some(("compound", id)) => format!("{{ compoundId: \"{id}\" }}"),
+        Some(("category", name)) => format!("{{ category: \"{name}\" }}"),
+        Some(other) => panic!("an unknown scope {other:?}"),
+    };
+    let fields: String = months
+        .iter()
+        .enumerate()
+        .map(|(index, month)| {
+            let (year, month) = month.split_once('-').expect("YYYY-MM");
+            let month = month.trim_start_matches('0');
+            format!(
+                "m{index}: metrics(scope: {scope_input}, period: {{ year: {year}, month: {month} }}) {{ {FIGURES} }}\n"
+            )
+        })
+        .collect();
+    let data = client.data(&format!("{{ {fields} }}"), json!({})).await;
+    (0..months.len())
+        .map(|index| data[format!("m{index}")].clone())
+        .collect()
+}
+
+/// Calls `disagree` for each leaf of `expected` that `got` answers differently; returns the
+/// number of leaves compared.
+fn differences(
+    expected: &Value,
+    got: &Value,
+    path: &str,
+    disagree: &mut dyn FnMut(&str, &Value, &Value),
+) -> usize {
+    match expected {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(name, value)| {
+                differences(value, &got[name], &format!("{path}.{name}"), disagree)
+            })
+            .sum(),
+        leaf => {
+            let same = match (leaf.as_f64(), got.as_f64()) {
+                (Some(a), Some(b)) => a == b,
+                _ => leaf == got,
+            };
+            if !same {
+                disagree(path.trim_start_matches('.'), leaf, got);
+            }
+            1
+        }
+    }
+}
+
+/// The script's figures for a month it counts nothing in: every count 0, every rate 0/0.
+fn zero_figures(recomputed: &Recomputed) -> Value {
+    fn zeroed(value: &Value) -> Value {
+        match value {
+            Value::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(name, value)| (name.clone(), zeroed(value)))
+                    .collect(),
+            ),
+            Value::Number(_) => json!(0),
+            _ => Value::Null,
+        }
+    }
+    let mut zero = zeroed(recomputed.values().next().expect("figures"));
+    for rate in [
+        "responseRate",
+        "sendBackRate",
+        "onTimeClosureRate",
+        "resolutionRate",
+        "satisfactionRate",
+        "reopenRate",
+        "duplicateShare",
+    ] {
+        zero["requests"][rate]["value"] = Value::Null;
+    }
+    for rate in ["agreementRate", "withinMonthRate", "performanceRate"] {
+        zero["mediations"][rate]["value"] = Value::Null;
+    }
+    zero["requests"]["timeToClose"]["medianSeconds"] = Value::Null;
+    zero["requests"]["timeToClose"]["p90Seconds"] = Value::Null;
+    zero
+}
+
+/// Every `YYYY-MM` from `first` to `last`.
+fn month_range(first: &str, last: &str) -> Vec<String> {
+    let parse = |text: &str| {
+        let (year, month) = text.split_once('-').expect("YYYY-MM");
+        (
+            year.parse::<i32>().expect("a year"),
+            month.parse::<u32>().expect("a month"),
+        )
+    };
+    let (mut year, mut month) = parse(first);
+    let end = parse(last);
+    let mut months = Vec::new();
+    while (year, month) <= end {
+        months.push(format!("{year:04}-{month:02}"));
+        (year, month) = if month == 12 {
+            (year + 1, 1)
+        } else {
+            (year, month + 1)
+        };
+    }
+    months
+}
