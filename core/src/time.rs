@@ -29,7 +29,7 @@ pub struct TimestampError {
 }
 
 /// A calendar date (in UTC, or in a community's time zone: `calendar.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CivilDate {
     pub year: i32,
     pub month: u8,
@@ -193,6 +193,12 @@ impl Timestamp {
     }
 }
 
+impl fmt::Display for CivilDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -225,6 +231,11 @@ fn jiff_date(year: i32, month: u8, day: u8) -> Option<jiff::civil::Date> {
 }
 
 impl CivilDate {
+    /// The date as `jiff`'s, or `None` for an impossible date.
+    pub fn to_jiff(self) -> Option<jiff::civil::Date> {
+        jiff_date(self.year, self.month, self.day)
+    }
+
     pub fn from_jiff(date: jiff::civil::Date) -> CivilDate {
         CivilDate {
             year: i32::from(date.year()),

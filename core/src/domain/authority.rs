@@ -131,6 +131,8 @@ pub const MATRIX: &[(&str, &[Role])] = &[
     ("withdraw_decision", BODY_MEMBERS),
     ("bootstrap_directory", ADMIN),
     ("set_community_time_zone", ADMIN),
+    ("publish_holidays", ADMIN),
+    ("set_category_time_limits", ADMIN),
     ("register_compound", ADMIN),
     ("register_building", ADMIN),
     ("register_unit", ADMIN),

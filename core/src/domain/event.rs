@@ -152,6 +152,8 @@ aggregate_events! {
     DirectoryEvent {
         CommunityRegistered => 1,
         CommunityTimeZoneSet => 1,
+        HolidaysPublished => 1,
+        CategoryTimeLimitsSet => 1,
         CompoundRegistered => 1,
         BuildingRegistered => 1,
         UnitRegistered => 1,

@@ -186,6 +186,10 @@ impl Projection<DomainEvent> for DirectoryProjection {
                     closed_at: None,
                 },
             ),
+            // Holidays and category limits decide due times (core); no view lists them yet.
+            DirectoryEvent::HolidaysPublished(_) | DirectoryEvent::CategoryTimeLimitsSet(_) => {
+                Ok(())
+            }
             DirectoryEvent::AccountClosed(e) => {
                 let key = account_key(&e.account_id.0);
                 let mut view: AccountView = writes.get_record(&key)?.ok_or_else(|| {

@@ -49,6 +49,8 @@ pub const MUTATIONS: &[(&str, &str)] = &[
     ("withdrawDecision", "withdraw_decision"),
     ("bootstrapDirectory", "bootstrap_directory"),
     ("setCommunityTimeZone", "set_community_time_zone"),
+    ("publishHolidays", "publish_holidays"),
+    ("setCategoryTimeLimits", "set_category_time_limits"),
     ("registerCompound", "register_compound"),
     ("registerBuilding", "register_building"),
     ("registerUnit", "register_unit"),
