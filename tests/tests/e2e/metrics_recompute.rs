@@ -22,6 +22,8 @@ const SYNTHETIC_EVENTS: u64 = 6_000;
 const READY_WITHIN: Duration = Duration::from_secs(120);
 /// Months asked in one GraphQL query (each an alias), within the query cost limit.
 const MONTHS_PER_QUERY: usize = 6;
+/// A position in the middle of the demo ledger, for `asOf`.
+const AS_OF: u64 = 1_800;
 
 const FIGURES: &str = "requests {
   received rejected dispatched resolved escalated closed closedFixed
@@ -51,7 +53,13 @@ async fn the_script_agrees_with_graphql_on_the_demo() {
     let export = export(&data, dir.path());
     let recomputed = recompute(&export);
     let server = serve(&data, dir.path()).await;
-    let checked = compare(&server.address(), &recomputed).await;
+    let checked = compare(&server.address(), &recomputed, None).await;
+    // As of a past position (the ledger in mid-2019), the script reading only that far and
+    // `metrics(asOf:)` agree too, and both say which position they counted through.
+    let recomputed_then = recompute_with(&export, &["--as-of", &AS_OF.to_string()]);
+    let then = compare(&server.address(), &recomputed_then, Some(AS_OF)).await;
+    assert!(then.figures > 500, "{then:?}");
+    cites_the_latest_checkpoint(&server.address()).await;
     // The demo's requests and mediations span 35 months (2018-11 to 2021-09).
     assert!(checked.months >= 35, "{checked:?}");
     assert!(checked.figures > 10_000, "{checked:?}");
@@ -98,7 +106,7 @@ async fn the_script_agrees_with_graphql_on_a_synthetic_ledger_with_revisions() {
     }
     let recomputed = recompute(&export);
     let server = serve(&data, dir.path()).await;
-    let checked = compare(&server.address(), &recomputed).await;
+    let checked = compare(&server.address(), &recomputed, None).await;
     assert!(checked.months >= 24, "{checked:?}");
     // Printed for docs/metrics.md's record of the run by hand.
     eprintln!(
@@ -106,6 +114,39 @@ async fn the_script_agrees_with_graphql_on_a_synthetic_ledger_with_revisions() {
         started.elapsed().as_secs()
     );
     assert_eq!(server.stop(), Some(0));
+}
+
+/// A metrics answer names the latest checkpoint the log signed at or before its position,
+/// once the server has signed one; asked `asOf` that checkpoint's size, it answers at it.
+async fn cites_the_latest_checkpoint(address: &str) {
+    let client = Client::new(address, None);
+    let query = "query($asOf: Int64) { metrics(period: { year: 2019 }, asOf: $asOf) {
+        position checkpoint { treeSize rootHash } requests { received } } }";
+    let deadline = tokio::time::Instant::now() + READY_WITHIN;
+    let (position, checkpoint) = loop {
+        let data = client.data(query, json!({})).await;
+        let metrics = &data["metrics"];
+        if !metrics["checkpoint"].is_null() {
+            break (metrics["position"].as_u64(), metrics["checkpoint"].clone());
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no checkpoint cited"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let size = checkpoint["treeSize"].as_u64().expect("a size");
+    assert!(Some(size) <= position, "{checkpoint} after {position:?}");
+    let latest = client
+        .data(
+            "{ checkpoints(first: 1) { nodes { treeSize rootHash } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(latest["checkpoints"]["nodes"][0], checkpoint);
+    let at_checkpoint = client.data(query, json!({ "asOf": size })).await;
+    assert_eq!(at_checkpoint["metrics"]["position"], json!(size));
+    assert_eq!(at_checkpoint["metrics"]["checkpoint"], checkpoint);
 }
 
 /// `govledger export` of a stopped data directory.
@@ -130,10 +171,15 @@ fn export(data: &Path, dir: &Path) -> PathBuf {
 type Recomputed = BTreeMap<(String, String), Value>;
 
 fn recompute(export: &Path) -> Recomputed {
+    recompute_with(export, &[])
+}
+
+fn recompute_with(export: &Path, extra: &[&str]) -> Recomputed {
     let output = Command::new("python3")
         .arg(SCRIPT)
         .arg(export)
         .arg("--every-month")
+        .args(extra)
         .output()
         .expect("python3 runs");
     assert!(
@@ -178,8 +224,10 @@ struct Checked {
 }
 
 /// Compares every organisation × month from the first to the last month the script counts
-/// in (zeros where it counts nothing), and every other scope and month it counts in.
-async fn compare(address: &str, recomputed: &Recomputed) -> Checked {
+/// in (zeros where it counts nothing), and every other scope and month it counts in; with
+/// `as_of`, only the organisations and months the script counts in (each answer folds the
+/// ledger again), asked `asOf` that position. Every answer must cite the position it counted through.
+async fn compare(address: &str, recomputed: &Recomputed, as_of: Option<u64>) -> Checked {
     let client = Client::new(address, None);
     let months: BTreeSet<&String> = recomputed.keys().map(|(_, month)| month).collect();
     let (first, last) = (
@@ -194,10 +242,14 @@ async fn compare(address: &str, recomputed: &Recomputed) -> Checked {
         )
         .await;
     let mut scopes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for node in organisations["organisations"]["nodes"]
-        .as_array()
-        .expect("organisations")
-    {
+    let every_organisation = match as_of {
+        None => organisations["organisations"]["nodes"]
+            .as_array()
+            .expect("organisations")
+            .clone(),
+        Some(_) => Vec::new(),
+    };
+    for node in &every_organisation {
         let id = node["organisationId"].as_str().expect("an id");
         scopes
             .entry(format!("organisation:{id}"))
@@ -205,12 +257,20 @@ async fn compare(address: &str, recomputed: &Recomputed) -> Checked {
             .extend(every_month.iter().cloned());
     }
     for (scope, month) in recomputed.keys() {
+        if as_of.is_some() && !scope.starts_with("organisation:") {
+            continue;
+        }
         scopes
             .entry(scope.clone())
             .or_default()
             .insert(month.clone());
     }
     let zero = zero_figures(recomputed);
+    let head =
+        client.data("{ ledgerHead { position } }", json!({})).await["ledgerHead"]["position"]
+            .as_u64()
+            .expect("a head");
+    let cited = as_of.unwrap_or(head);
     let mut checked = Checked {
         months: every_month.len(),
         figures: 0,
@@ -219,8 +279,14 @@ async fn compare(address: &str, recomputed: &Recomputed) -> Checked {
     for (scope, months) in &scopes {
         let months: Vec<&String> = months.iter().collect();
         for chunk in months.chunks(MONTHS_PER_QUERY) {
-            let answers = ask(&client, scope, chunk).await;
-            for (month, answer) in chunk.iter().zip(answers) {
+            let answers = ask(&client, scope, chunk, as_of).await;
+            for (month, mut answer) in chunk.iter().zip(answers) {
+                assert_eq!(answer["position"], json!(cited), "{scope} {month}");
+                assert_eq!(answer["positionIsExact"], json!(true), "{scope} {month}");
+                if let Some(fields) = answer.as_object_mut() {
+                    fields.remove("position");
+                    fields.remove("positionIsExact");
+                }
                 let expected = recomputed
                     .get(&(scope.clone(), (*month).clone()))
                     .unwrap_or(&zero);
@@ -247,7 +313,8 @@ async fn compare(address: &str, recomputed: &Recomputed) -> Checked {
 }
 
 /// The GraphQL answers of one scope for some months (`2020-05` each).
-async fn ask(client: &Client, scope: &str, months: &[&String]) -> Vec<Value> {
+async fn ask(client: &Client, scope: &str, months: &[&String], as_of: Option<u64>) -> Vec<Value> {
+    let as_of = as_of.map_or(String::new(), |position| format!(", asOf: {position}"));
     let scope_input = match scope.split_once(':') {
         None => "{}".to_string(),
         Some(("organisation", id)) => format!("{{ organisationId: \"{id}\" }}"),
@@ -262,7 +329,7 @@ async fn ask(client: &Client, scope: &str, months: &[&String]) -> Vec<Value> {
             let (year, month) = month.split_once('-').expect("YYYY-MM");
             let month = month.trim_start_matches('0');
             format!(
-                "m{index}: metrics(scope: {scope_input}, period: {{ year: {year}, month: {month} }}) {{ {FIGURES} }}\n"
+                "m{index}: metrics(scope: {scope_input}, period: {{ year: {year}, month: {month} }}{as_of}) {{ position positionIsExact {FIGURES} }}\n"
             )
         })
         .collect();
