@@ -9,6 +9,8 @@ docs/metrics.md, so a figure it disagrees with is a bug in one of the two.
     recompute.py EXPORT.jsonl --scope category:repair --period 2020
     recompute.py EXPORT.jsonl --every-month                   # every scope x month, JSON lines
     recompute.py EXPORT.jsonl --as-of 1500 --period 2020-05   # the ledger up to position 1500
+    recompute.py EXPORT.jsonl --trace-work unit_door_replacement  # a work's decision trace
+    recompute.py EXPORT.jsonl --trace EVENT_ID                     # any event's trace
 
 Each answer names the ledger position it was computed at (the last line read).
 """
@@ -407,6 +409,161 @@ def scope_label(scope):
     return scope[0] if len(scope) == 1 else f"{scope[0]}:{scope[1]}"
 
 
+# --- decision traces (docs/audit.md: `decisionTrace`) --------------------------------------
+
+TRACE_CAUSES_MAX = 64
+TRACE_EFFECTS_MAX = 100
+TRACE_CASES_MAX = 64
+TRACE_EVENTS_PER_CASE_MAX = 200
+CASE_KINDS = {"request": "request", "work": "work_project", "mediation": "mediation",
+              "decision": "decision"}
+
+
+def case_of(line):
+    kind, _, case_id = line["stream_id"].partition("-")
+    return (CASE_KINDS[kind], case_id) if kind in CASE_KINDS else None
+
+
+def links_of_event(line):
+    """The case links an event states: (from case, relation, to case)."""
+    p, t = line["payload"] or {}, line["event_type"]
+    if t == "WorkProjectProposed":
+        return [(("request", r), "raised", ("work_project", p["work_project_id"]))
+                for r in p["linked_request_ids"]]
+    if t == "WorkProjectApproved":
+        return [(("decision", p["decision_id"]), "approved", ("work_project", p["work_project_id"]))]
+    if t == "WorkProjectWarrantyClaimRaised" and p.get("linked_request_id"):
+        return [(("request", p["linked_request_id"]), "claimed_under",
+                 ("work_project", p["work_project_id"]))]
+    if t == "DecisionProposed":
+        return ([(("request", r), "led_to", ("decision", p["decision_id"]))
+                 for r in p["linked_request_ids"]]
+                + [(("decision", p["decision_id"]), "authorised", ("work_project", a["work_project_id"]))
+                   for a in p["authorisations"]])
+    if t == "RequestResolved" and p.get("work_project_id"):
+        return [(("work_project", p["work_project_id"]), "resolved", ("request", p["request_id"]))]
+    if t == "RequestMerged":
+        return [(("request", p["request_id"]), "merged_into", ("request", p["into_request_id"]))]
+    return []
+
+
+def entry(line):
+    return {"position": line["position"], "eventId": line["event_id"],
+            "eventType": line["event_type"], "occurredAt": line["occurred_at"],
+            "actorRole": line["actor"]["role"], "hash": line["hash"]}
+
+
+def trace(lines, event_id):
+    """What `decisionTrace(eventId)` answers, rebuilt from the export: the causation chain,
+    the events it caused, the linked cases upstream and downstream, and the links."""
+    by_id = {line["event_id"]: line for line in lines}
+    event = by_id[event_id]
+    causes, cause = [], event["causation_id"]
+    while cause in by_id and len(causes) < TRACE_CAUSES_MAX:
+        causes.append(entry(by_id[cause]))
+        cause = by_id[cause]["causation_id"]
+    effects = [entry(line) for line in lines if line["causation_id"] == event_id]
+    forward, backward = defaultdict(set), defaultdict(set)
+    streams = defaultdict(list)
+    for line in lines:
+        for source, relation, target in links_of_event(line):
+            forward[source].add((target, relation))
+            backward[target].add((source, relation))
+        case = case_of(line)
+        if case:
+            streams[case].append(line)
+    subject = case_of(event)
+    found = {subject: "SUBJECT"} if subject else {}
+    links = set()
+    for links_in, role in ((backward, "UPSTREAM"), (forward, "DOWNSTREAM")):
+        queue = [subject] if subject else []
+        while queue:
+            case = queue.pop(0)
+            for other, relation in links_in[case]:
+                source, target = (case, other) if role == "DOWNSTREAM" else (other, case)
+                links.add((source[0], source[1], relation, target[0], target[1]))
+                # Upstream follows causes only (a work that resolved a request did not lead to it).
+                leads_here = role == "DOWNSTREAM" or relation != "resolved"
+                if leads_here and len(found) < TRACE_CASES_MAX and other not in found:
+                    found[other] = role
+                    queue.append(other)
+    cases = []
+    for (kind, case_id), role in found.items():
+        history = streams[(kind, case_id)][:TRACE_EVENTS_PER_CASE_MAX]
+        is_origin = kind == "request" and all(
+            relation in ("merged_into", "resolved") for _, relation in backward[(kind, case_id)])
+        cases.append({"kind": kind, "caseId": case_id, "role": role, "isOrigin": is_origin,
+                      "history": [entry(line) for line in history],
+                      "historyIsComplete": len(history) < TRACE_EVENTS_PER_CASE_MAX})
+    return {
+        "event": entry(event), "causes": causes, "effects": effects[:TRACE_EFFECTS_MAX],
+        "cases": cases,
+        "links": [{"fromKind": a, "fromId": b, "relation": r, "toKind": c, "toId": d}
+                  for a, b, r, c, d in sorted(links)],
+        "summary": summary(cases, streams),
+    }
+
+
+def summary(cases, streams):
+    """What a review asks of a trace: the originating requests, the decision and its tally,
+    the work (planned, delivered), its inspections and what was paid, from the events."""
+    payloads = lambda kind, case_id, event_type: [
+        line["payload"] for line in streams[(kind, case_id)] if line["event_type"] == event_type]
+    decisions = []
+    for case in cases:
+        if case["kind"] != "decision":
+            continue
+        tallies = payloads("decision", case["caseId"], "DecisionTallied")
+        decisions.append({
+            "decisionId": case["caseId"],
+            "matter": (payloads("decision", case["caseId"], "DecisionProposed") or [{}])[0].get("matter"),
+            "adopted": bool(payloads("decision", case["caseId"], "DecisionAdopted")),
+            "tally": tallies[-1]["tally"] if tallies else None,
+        })
+    works = []
+    for case in cases:
+        if case["kind"] != "work_project":
+            continue
+        w = case["caseId"]
+        proposed = (payloads("work_project", w, "WorkProjectProposed") or [{}])[0]
+        approved = (payloads("work_project", w, "WorkProjectApproved") or [None])[-1]
+        contracted = (payloads("work_project", w, "WorkProjectContracted") or [None])[-1]
+        completed = (payloads("work_project", w, "WorkProjectCompleted") or [None])[-1]
+        inspections = [
+            {"eventType": line["event_type"], "occurredAt": line["occurred_at"]}
+            for line in streams[("work_project", w)]
+            if line["event_type"] in ("WorkProjectInspectionPassed", "WorkProjectInspectionFailed")]
+        works.append({
+            "workProjectId": w, "title": proposed.get("title"),
+            "planned": proposed.get("planned_quantities"),
+            "delivered": completed and completed["actual_quantities"],
+            "inspections": inspections,
+            "payments": {
+                "fundingSource": approved and approved["funding_source"],
+                "budgetCents": approved and approved["budget_cents"],
+                "contractAmountCents": contracted and contracted["contract_amount_cents"],
+                "costCents": completed and completed["cost_cents"],
+            },
+        })
+    return {
+        "origins": sorted(c["caseId"] for c in cases if c["isOrigin"]),
+        "decisions": decisions,
+        "works": works,
+    }
+
+
+def completion_of_work(lines, category):
+    """The latest completion of the work project of `category` (`unit_door_replacement`)."""
+    works = {line["payload"]["work_project_id"] for line in lines
+             if line["event_type"] == "WorkProjectProposed"
+             and snake(line["payload"]["category"]) == category}
+    completions = [line for line in lines if line["event_type"] == "WorkProjectCompleted"
+                   and line["payload"]["work_project_id"] in works]
+    if not completions:
+        raise SystemExit(f"no completed work project of category {category!r}")
+    return completions[-1]["event_id"]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export", help="a `govledger export` file (JSON Lines)")
@@ -415,10 +572,17 @@ def main():
     parser.add_argument("--every-month", action="store_true",
                         help="every scope x month with a count, one JSON line each")
     parser.add_argument("--as-of", type=int, help="read the ledger up to this position only")
+    parser.add_argument("--trace", metavar="EVENT_ID", help="the decision trace of an event")
+    parser.add_argument("--trace-work", metavar="CATEGORY",
+                        help="the decision trace of the completion of a work of this category")
     args = parser.parse_args()
 
     lines = read_export(args.export, args.as_of)
     position = len(lines)
+    if args.trace or args.trace_work:
+        event_id = args.trace or completion_of_work(lines, args.trace_work)
+        print(json.dumps({"position": position, **trace(lines, event_id)}, sort_keys=True))
+        return
     counters = count(lines)
     if args.every_month:
         for scope, month in sorted(counters.months, key=lambda k: (scope_label(k[0]), k[1])):

@@ -45,7 +45,9 @@
 //! - `metrics_recompute`: docs/metrics/recompute.py recomputes every request and mediation
 //!   figure from `govledger export` and agrees with GraphQL `metrics` for every organisation
 //!   × month (and every scope and month it counts in), on the demo and on a synthetic ledger
-//!   with merges, send-backs, reopenings and corrections.
+//!   with merges, send-backs, reopenings and corrections; `asOf` a past position against the
+//!   script reading only that far; the unit-door and roof-waterproofing decision traces
+//!   rebuilt by the script equal `decisionTrace`.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
 //! - `witness`: `govledger witness` cosigns append-only growth over C2SP tlog-witness,

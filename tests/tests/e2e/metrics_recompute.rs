@@ -3,7 +3,9 @@
 //! with the GraphQL `metrics` answers for every organisation × month, and for every other
 //! scope and month the script counts in — on the demo and on a synthetic ledger with merges,
 //! send-backs, reopenings and corrections, in the community's time zone. A disagreement names
-//! the scope, the month and the figure.
+//! the scope, the month and the figure. On the demo, the script's decision traces of the
+//! unit-door and roof-waterproofing works equal `decisionTrace`, and `metrics(asOf:)` equals
+//! the script reading the export only that far.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -60,6 +62,9 @@ async fn the_script_agrees_with_graphql_on_the_demo() {
     let then = compare(&server.address(), &recomputed_then, Some(AS_OF)).await;
     assert!(then.figures > 500, "{then:?}");
     cites_the_latest_checkpoint(&server.address()).await;
+    for category in ["unit_door_replacement", "roof_waterproofing"] {
+        traces_agree(&server.address(), &export, category).await;
+    }
     // The demo's requests and mediations span 35 months (2018-11 to 2021-09).
     assert!(checked.months >= 35, "{checked:?}");
     assert!(checked.figures > 10_000, "{checked:?}");
@@ -147,6 +152,133 @@ async fn cites_the_latest_checkpoint(address: &str) {
     let at_checkpoint = client.data(query, json!({ "asOf": size })).await;
     assert_eq!(at_checkpoint["metrics"]["position"], json!(size));
     assert_eq!(at_checkpoint["metrics"]["checkpoint"], checkpoint);
+}
+
+const TRACE: &str = "query($eventId: ID!) { decisionTrace(eventId: $eventId) {
+  event { ...E } causes { ...E } effects { ...E }
+  cases { kind caseId role isOrigin historyIsComplete history { ...E } }
+  links { fromKind fromId relation toKind toId }
+} }
+fragment E on AuditEntry { position eventId eventType occurredAt actorRole hash }";
+
+/// The script's decision trace of a work's completion, rebuilt from the export, equals
+/// `decisionTrace`: the same causes, effects, cases (role, origin, history) and links; and
+/// its summary names the trace's origins, decisions and the work's inspections.
+async fn traces_agree(address: &str, export: &Path, category: &str) {
+    let output = Command::new("python3")
+        .arg(SCRIPT)
+        .arg(export)
+        .args(["--trace-work", category])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "recompute.py --trace-work {category}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let script: Value = serde_json::from_slice(&output.stdout).expect("a JSON trace");
+    let event_id = script["event"]["eventId"].clone();
+    let api = Client::new(address, None)
+        .data(TRACE, json!({ "eventId": event_id }))
+        .await["decisionTrace"]
+        .clone();
+    for list in ["causes", "effects"] {
+        assert_eq!(script[list], api[list], "{category}: {list}");
+    }
+    assert_eq!(script["event"], api["event"], "{category}: event");
+    let by_case = |cases: &Value| -> BTreeMap<(String, String), Value> {
+        cases
+            .as_array()
+            .expect("cases")
+            .iter()
+            .map(|case| {
+                let kind = case["kind"].as_str().expect("a kind").to_uppercase();
+                let id = case["caseId"].as_str().expect("an id").to_string();
+                let mut rest = case.clone();
+                if let Some(fields) = rest.as_object_mut() {
+                    fields.remove("kind");
+                    fields.remove("caseId");
+                }
+                ((kind, id), rest)
+            })
+            .collect()
+    };
+    let (script_cases, api_cases) = (by_case(&script["cases"]), by_case(&api["cases"]));
+    assert_eq!(
+        script_cases.keys().collect::<Vec<_>>(),
+        api_cases.keys().collect::<Vec<_>>(),
+        "{category}: the traced cases"
+    );
+    for (case, traced) in &script_cases {
+        assert_eq!(
+            Some(traced),
+            api_cases.get(case),
+            "{category}: case {case:?}"
+        );
+    }
+    let sorted_links = |links: &Value| {
+        let mut links: Vec<String> = links
+            .as_array()
+            .expect("links")
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        links.sort();
+        links
+    };
+    assert_eq!(
+        sorted_links(&script["links"]),
+        sorted_links(&api["links"]),
+        "{category}: links"
+    );
+    // The summary a review reads stands on the same cases.
+    let summary = &script["summary"];
+    let ids_where = |predicate: &dyn Fn(&(String, String), &Value) -> bool| {
+        let mut ids: Vec<String> = api_cases
+            .iter()
+            .filter(|(case, traced)| predicate(case, traced))
+            .map(|((_, id), _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let origins: Vec<String> = serde_json::from_value(summary["origins"].clone()).expect("ids");
+    assert_eq!(origins, ids_where(&|_, traced| traced["isOrigin"] == true));
+    assert!(!origins.is_empty(), "{category}: no origin");
+    let decisions: Vec<String> = summary["decisions"]
+        .as_array()
+        .expect("decisions")
+        .iter()
+        .map(|d| d["decisionId"].as_str().expect("an id").to_string())
+        .collect();
+    assert_eq!(decisions, ids_where(&|(kind, _), _| kind == "DECISION"));
+    for decision in summary["decisions"].as_array().expect("decisions") {
+        assert!(decision["tally"]["participating_heads"].as_u64() > Some(0));
+    }
+    let work = &summary["works"][0];
+    let work_history = &api_cases[&(
+        "WORK_PROJECT".to_string(),
+        work["workProjectId"].as_str().expect("an id").to_string(),
+    )]["history"];
+    let inspections = work_history
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| {
+            e["eventType"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("WorkProjectInspection"))
+        })
+        .count();
+    assert_eq!(
+        work["inspections"].as_array().map(Vec::len),
+        Some(inspections)
+    );
+    assert!(inspections > 0, "{category}: not inspected");
+    assert!(
+        work["payments"]["costCents"].as_i64() > Some(0),
+        "{category}: {work}"
+    );
 }
 
 /// `govledger export` of a stopped data directory.
