@@ -292,6 +292,11 @@ impl ReadApi {
                 "asOf folds at most {AS_OF_EVENTS_MAX} events; {position} is beyond"
             )));
         }
+        // One fold at a time in the process: a query of many `asOf` aliases (or many
+        // callers) queues instead of taking every core.
+        let _one_fold = AS_OF_FOLD
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let model = replay(
             &MetricsProjection,
             decode_domain_event,
@@ -308,6 +313,7 @@ impl ReadApi {
 
 /// Most ledger events `metrics_as_of` folds (a few seconds in a release build).
 pub const AS_OF_EVENTS_MAX: u64 = 2_000_000;
+static AS_OF_FOLD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// Reads of a live report whose position moved while it was read, before giving up on an
 /// exact position.
 const CITED_READ_TRIES_MAX: u32 = 3;
