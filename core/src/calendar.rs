@@ -82,6 +82,14 @@ impl CommunityCalendar {
             })
     }
 
+    /// The instant as the community's clocks show it: RFC 3339 with the local offset,
+    /// `2020-09-29T00:00:00+08:00` (fractions of a second dropped).
+    pub fn local_rfc3339(&self, at: Timestamp) -> String {
+        Zoned::new(at.to_jiff(), self.zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    }
+
     /// Local midnight starting `date`, as an instant (the earlier one if a transition
     /// repeats it, the later one if a transition skips it).
     pub fn start_of(&self, date: CivilDate) -> Option<Timestamp> {
@@ -241,6 +249,19 @@ mod tests {
         // Daylight saving time: New York is UTC-4 in July, UTC-5 in January.
         check_local_date("America/New_York", "2021-07-01T03:30:00Z", (2021, 6, 30));
         check_local_date("America/New_York", "2021-01-01T04:30:00Z", (2020, 12, 31));
+    }
+
+    #[test]
+    fn instants_print_in_local_time() {
+        let shanghai = CommunityCalendar::of_zone("Asia/Shanghai").expect("a bundled zone");
+        assert_eq!(
+            shanghai.local_rfc3339(at("2020-09-28T16:00:00Z")),
+            "2020-09-29T00:00:00+08:00"
+        );
+        assert_eq!(
+            CommunityCalendar::utc().local_rfc3339(at("2020-09-28T16:00:00.5Z")),
+            "2020-09-28T16:00:00+00:00"
+        );
     }
 
     #[test]

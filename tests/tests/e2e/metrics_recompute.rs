@@ -62,6 +62,7 @@ async fn the_script_agrees_with_graphql_on_the_demo() {
     let then = compare(&server.address(), &recomputed_then, Some(AS_OF)).await;
     assert!(then.figures > 500, "{then:?}");
     cites_the_latest_checkpoint(&server.address()).await;
+    due_times_show_in_rizhao_time(&server.address()).await;
     for category in ["unit_door_replacement", "roof_waterproofing"] {
         traces_agree(&server.address(), &export, category).await;
     }
@@ -279,6 +280,30 @@ async fn traces_agree(address: &str, export: &Path, category: &str) {
         work["payments"]["costCents"].as_i64() > Some(0),
         "{category}: {work}"
     );
+}
+
+/// The demo community's zone is Asia/Shanghai: a due time shows with its +08:00 offset, the
+/// same instant as `dueAt` (UTC).
+async fn due_times_show_in_rizhao_time(address: &str) {
+    let data = Client::new(address, None)
+        .data(
+            "{ community { timeZone } cases(filter: { kind: REQUEST }, first: 20) { nodes { dueAt dueAtLocal } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["community"]["timeZone"], "Asia/Shanghai");
+    let mut shown = 0;
+    for case in data["cases"]["nodes"].as_array().expect("cases") {
+        let (Some(utc), Some(local)) = (case["dueAt"].as_str(), case["dueAtLocal"].as_str()) else {
+            continue;
+        };
+        assert!(local.ends_with("+08:00"), "{local}");
+        let instant =
+            |text: &str| govledger_core::time::Timestamp::parse_rfc3339(text).expect("RFC 3339");
+        assert_eq!(instant(utc), instant(local), "{utc} {local}");
+        shown += 1;
+    }
+    assert!(shown > 0, "no due time in {data}");
 }
 
 /// `govledger export` of a stopped data directory.
