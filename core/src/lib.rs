@@ -3,6 +3,7 @@
 //!
 //! Architecture invariant: nothing here knows about GraphQL, HTTP or JSON.
 
+pub mod calendar;
 pub mod codec;
 pub mod domain;
 pub mod error;

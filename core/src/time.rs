@@ -1,7 +1,8 @@
 //! `Timestamp`: UTC microseconds since the Unix epoch, with RFC 3339 text and civil dates.
 //!
-//! Hand-rolled (Howard Hinnant's civil-date algorithms) to keep the dependency tree lean; the
-//! ledger only needs UTC instants, calendar months and RFC 3339 in and out.
+//! The ledger stores UTC instants only. Calendar arithmetic (civil dates, month lengths) is
+//! `jiff`'s (ADR 0016); local calendars of a community are in `calendar.rs`. The RFC 3339
+//! grammar below is the ledger's own, kept narrow on purpose (no week dates, no leap seconds).
 
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -27,8 +28,8 @@ pub struct TimestampError {
     pub reason: &'static str,
 }
 
-/// A calendar date in UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A calendar date (in UTC, or in a community's time zone: `calendar.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CivilDate {
     pub year: i32,
     pub month: u8,
@@ -53,17 +54,30 @@ impl Timestamp {
 
     /// Midnight UTC of a calendar date; `None` for an impossible date.
     pub fn from_civil(year: i32, month: u8, day: u8) -> Option<Timestamp> {
-        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-            return None;
-        }
-        Some(Timestamp(
-            days_from_civil(year, month, day) * MICROS_PER_DAY,
-        ))
+        let date = jiff_date(year, month, day)?;
+        let midnight = jiff::tz::TimeZone::UTC
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .ok()?;
+        Some(Timestamp(midnight.as_microsecond()))
     }
 
+    /// The calendar date in UTC (use `calendar::CommunityCalendar` for a community's date).
     pub fn civil_date(self) -> CivilDate {
-        let (year, month, day) = civil_from_days(self.0.div_euclid(MICROS_PER_DAY));
-        CivilDate { year, month, day }
+        CivilDate::from_jiff(jiff::tz::TimeZone::UTC.to_datetime(self.to_jiff()).date())
+    }
+
+    /// The same instant as a `jiff` timestamp (clamped to jiff's range, years -9999..=9999,
+    /// far outside the ledger's plausible 1900..2200).
+    pub fn to_jiff(self) -> jiff::Timestamp {
+        let micros = self.0.clamp(
+            jiff::Timestamp::MIN.as_microsecond(),
+            jiff::Timestamp::MAX.as_microsecond(),
+        );
+        jiff::Timestamp::from_microsecond(micros).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    pub fn from_jiff(at: jiff::Timestamp) -> Timestamp {
+        Timestamp(at.as_microsecond())
     }
 
     pub const fn plus_micros(self, micros: i64) -> Timestamp {
@@ -179,6 +193,12 @@ impl Timestamp {
     }
 }
 
+impl fmt::Display for CivilDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339())
@@ -198,42 +218,32 @@ fn digits(bytes: &[u8], start: usize, len: usize) -> Option<u32> {
     })
 }
 
-fn is_leap_year(year: i32) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
 pub fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap_year(year) => 29,
-        2 => 28,
-        _ => 0,
+    jiff_date(year, month, 1).map_or(0, |date| date.days_in_month() as u8)
+}
+
+/// A `jiff` date, or `None` for an impossible one.
+fn jiff_date(year: i32, month: u8, day: u8) -> Option<jiff::civil::Date> {
+    let year = i16::try_from(year).ok()?;
+    let month = i8::try_from(month).ok()?;
+    let day = i8::try_from(day).ok()?;
+    jiff::civil::Date::new(year, month, day).ok()
+}
+
+impl CivilDate {
+    /// The date as `jiff`'s, or `None` for an impossible date.
+    pub fn to_jiff(self) -> Option<jiff::civil::Date> {
+        jiff_date(self.year, self.month, self.day)
     }
-}
 
-fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let year_of_era = y - era * 400;
-    let m = i64::from(month);
-    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-fn civil_from_days(days: i64) -> (i32, u8, u8) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year as i32, month, day)
+    pub fn from_jiff(date: jiff::civil::Date) -> CivilDate {
+        CivilDate {
+            year: i32::from(date.year()),
+            // jiff's months are 1..=12 and days 1..=31.
+            month: date.month() as u8,
+            day: date.day() as u8,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -477,3 +477,68 @@ fn rejections_append_nothing() {
         scenario.when(command).then_reject(error);
     }
 }
+
+/// China's 2020 National Day holiday: 1–8 October off, Sunday 27 September and Saturday
+/// 10 October worked; repairs due within 2 working days, first acted on within 4 hours.
+fn rizhao_working_days() -> Vec<DomainEvent> {
+    use govledger_core::domain::directory::events::{
+        CategoryTimeLimitsSet, CommunityTimeZoneSet, HolidaysPublished,
+    };
+    use govledger_core::time::CivilDate;
+    let date = |month, day| CivilDate {
+        year: 2020,
+        month,
+        day,
+    };
+    vec![
+        CommunityTimeZoneSet {
+            community_id: COMMUNITY,
+            time_zone: "Asia/Shanghai".into(),
+        }
+        .into(),
+        HolidaysPublished {
+            year: 2020,
+            public_holidays: (1..=8).map(|day| date(10, day)).collect(),
+            working_weekend_days: vec![date(9, 27), date(10, 10)],
+        }
+        .into(),
+        CategoryTimeLimitsSet {
+            category: RequestCategory::Repair,
+            response_limit: TimeLimit::Hours(4),
+            resolution_limit: TimeLimit::WorkingDays(2),
+        }
+        .into(),
+    ]
+}
+
+fn check_working_day_due(dispatched_at: &str, due_at: &str) {
+    let at = |text: &str| govledger_core::time::Timestamp::parse_rfc3339(text).unwrap();
+    given(vec![received(), accepted()])
+        .with_directory(rizhao_working_days())
+        .at(at(dispatched_at))
+        .when(cmd(RequestCommand::Dispatch {
+            organisation_id: PROPERTY,
+            response_due_at: None,
+            due_at: None,
+        }))
+        .then_expect(vec![
+            RequestDispatched {
+                request_id: REQUEST,
+                organisation_id: PROPERTY,
+                category: RequestCategory::Repair,
+                response_due_at: at(dispatched_at).plus_hours(4),
+                due_at: at(due_at),
+            }
+            .into(),
+        ]);
+}
+
+#[test]
+fn a_working_day_limit_skips_public_holidays_and_counts_adjusted_working_sundays() {
+    // Friday 25 September, noon in Rizhao: Saturday off, Sunday 27 worked, Monday 28: due
+    // at the end of Monday (midnight local = 16:00 UTC).
+    check_working_day_due("2020-09-25T04:00:00Z", "2020-09-28T16:00:00Z");
+    // Wednesday 30 September: 1–8 October are public holidays; Friday 9 and the adjusted
+    // working Saturday 10 count: due at the end of 10 October.
+    check_working_day_due("2020-09-30T04:00:00Z", "2020-10-10T16:00:00Z");
+}

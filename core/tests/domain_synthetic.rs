@@ -9,7 +9,7 @@ use govledger_core::domain::event::DomainEvent;
 use govledger_core::domain::mediation::{Mediation, MediationStatus};
 use govledger_core::domain::request::ServiceRequest;
 use govledger_core::domain::streams::{StreamRef, parse_stream};
-use govledger_core::domain::synthetic::{SyntheticSpec, generate};
+use govledger_core::domain::synthetic::{Revisions, SyntheticSpec, generate};
 use govledger_core::domain::work_project::{WorkProject, WorkProjectStatus};
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{EventStore, LogQuery};
@@ -33,6 +33,7 @@ fn synthetic_ledger_is_valid_and_fast() {
             compounds: 20,
             span_days: 3 * 365,
             seed: 1,
+            revisions: Revisions::Absent,
         },
     )
     .unwrap();

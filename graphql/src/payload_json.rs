@@ -72,6 +72,9 @@ pub fn domain_event_json(event: &DomainEvent) -> Result<serde_json::Value, serde
         },
         DomainEvent::Directory(event) => match event {
             DirectoryEvent::CommunityRegistered(payload) => serde_json::to_value(payload),
+            DirectoryEvent::CommunityTimeZoneSet(payload) => serde_json::to_value(payload),
+            DirectoryEvent::HolidaysPublished(payload) => serde_json::to_value(payload),
+            DirectoryEvent::CategoryTimeLimitsSet(payload) => serde_json::to_value(payload),
             DirectoryEvent::CompoundRegistered(payload) => serde_json::to_value(payload),
             DirectoryEvent::BuildingRegistered(payload) => serde_json::to_value(payload),
             DirectoryEvent::UnitRegistered(payload) => serde_json::to_value(payload),

@@ -24,6 +24,7 @@ use crate::metrics::scope::{MetricsScope, Period};
 use crate::metrics::{METRICS_PROJECTION, MetricsProjection};
 use crate::page::{Page, PageRequest};
 use crate::projection::Projection;
+use crate::runner::replay::replay;
 use crate::runner::{ProjectionRunner, ProjectionStatus, ReadModel, RebuildScope, RunnerOptions};
 
 /// Decodes a stored event with the domain's codec (older schema versions are upcast).
@@ -240,4 +241,89 @@ impl ReadApi {
     ) -> Result<MetricsReport, ProjectionError> {
         metrics::report(&self.model(METRICS_PROJECTION)?, scope, period)
     }
+
+    /// The metrics with the ledger position they were computed at: the metrics read model's
+    /// applied position, the same before and after the report was read (a commit landing
+    /// in between makes it read again).
+    pub fn cited_metrics(
+        &self,
+        scope: &MetricsScope,
+        period: Period,
+    ) -> Result<CitedMetrics, ProjectionError> {
+        let applied = || {
+            self.status()
+                .into_iter()
+                .find(|status| status.name == METRICS_PROJECTION)
+                .map_or(0, |status| status.applied_position)
+        };
+        let mut tries = 0;
+        loop {
+            let before = applied();
+            let report = self.metrics(scope, period)?;
+            let after = applied();
+            tries += 1;
+            if before == after || tries == CITED_READ_TRIES_MAX {
+                return Ok(CitedMetrics {
+                    report,
+                    position: before.min(after),
+                    position_is_exact: before == after,
+                });
+            }
+        }
+    }
+
+    /// The metrics as they stood when the ledger ended at `position`: the metrics
+    /// projection folded over events 1..=`position` into a temporary read model (at most
+    /// `AS_OF_EVENTS_MAX` events; `position` must not pass the head).
+    pub fn metrics_as_of(
+        &self,
+        scope: &MetricsScope,
+        period: Period,
+        position: u64,
+    ) -> Result<CitedMetrics, ProjectionError> {
+        let head = self.store().head().position;
+        if position == 0 || position > head {
+            return Err(ProjectionError::InvalidQuery(format!(
+                "asOf {position} is not a ledger position (1..={head})"
+            )));
+        }
+        if position > AS_OF_EVENTS_MAX {
+            return Err(ProjectionError::InvalidQuery(format!(
+                "asOf folds at most {AS_OF_EVENTS_MAX} events; {position} is beyond"
+            )));
+        }
+        // One fold at a time in the process: a query of many `asOf` aliases (or many
+        // callers) queues instead of taking every core.
+        let _one_fold = AS_OF_FOLD
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let model = replay(
+            &MetricsProjection,
+            decode_domain_event,
+            self.store(),
+            position,
+        )?;
+        Ok(CitedMetrics {
+            report: metrics::report(&model, scope, period)?,
+            position,
+            position_is_exact: true,
+        })
+    }
+}
+
+/// Most ledger events `metrics_as_of` folds (a few seconds in a release build).
+pub const AS_OF_EVENTS_MAX: u64 = 2_000_000;
+static AS_OF_FOLD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Reads of a live report whose position moved while it was read, before giving up on an
+/// exact position.
+const CITED_READ_TRIES_MAX: u32 = 3;
+
+/// A metrics report and the ledger position it was computed at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitedMetrics {
+    pub report: MetricsReport,
+    pub position: u64,
+    /// False when the read model kept moving while it was read: then the report holds the
+    /// events through `position` and perhaps a few after it.
+    pub position_is_exact: bool,
 }

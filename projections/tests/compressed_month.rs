@@ -22,7 +22,7 @@ const STORED_VALUE_BYTES_MAX: usize = 32 * 1024;
 /// generator recorded, and no stored value grows past the bound.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_synthetic_ledger_compressed_into_one_day_stays_readable() {
-    use govledger_core::domain::synthetic::{self, SyntheticSpec};
+    use govledger_core::domain::synthetic::{self, Revisions, SyntheticSpec};
 
     let ledger = Ledger::new();
     let spec = SyntheticSpec {
@@ -30,6 +30,7 @@ async fn a_synthetic_ledger_compressed_into_one_day_stays_readable() {
         compounds: 2,
         span_days: 1,
         seed: 13,
+        revisions: Revisions::Absent,
     };
     let generated =
         tokio::task::block_in_place(|| synthetic::generate(ledger.store.as_ref(), spec))

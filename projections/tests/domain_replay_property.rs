@@ -6,7 +6,7 @@ mod support;
 
 use std::sync::Arc;
 
-use govledger_core::domain::synthetic::{self, SyntheticSpec};
+use govledger_core::domain::synthetic::{self, Revisions, SyntheticSpec};
 use govledger_core::event::NewEvent;
 use govledger_core::store::{AppendRequest, ExpectedVersion, LogQuery};
 use govledger_projections::read_api::ReadApi;
@@ -124,6 +124,7 @@ fn a_first_build_stopped_and_resumed_equals_a_one_shot_build() {
             compounds: 2,
             span_days: 365,
             seed: 7,
+            revisions: Revisions::Included,
         };
         tokio::task::block_in_place(|| synthetic::generate(source.store.as_ref(), spec)).unwrap();
         let total = source.head();

@@ -31,7 +31,7 @@ use govledger_core::domain::request::vocabulary::{
     Channel, FollowUpResolution, Outcome, RequestCategory, RequestKind, Satisfaction,
 };
 use govledger_core::domain::streams::request_stream;
-use govledger_core::domain::synthetic::{self, SyntheticError, SyntheticSpec};
+use govledger_core::domain::synthetic::{self, Revisions, SyntheticError, SyntheticSpec};
 use govledger_core::error::StoreError;
 use govledger_core::event::{Actor, EventType, NewEvent};
 use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion, PendingAppend};
@@ -134,6 +134,7 @@ pub fn record(store: &dyn EventStore, shape: Shape, scale: f64) -> Result<Record
                     compounds: 24,
                     span_days,
                     seed: 20_261_203,
+                    revisions: Revisions::Absent,
                 },
             )?;
             return Ok(Recorded {

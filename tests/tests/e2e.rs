@@ -57,6 +57,12 @@
 //!   included); import restores the same head, root and checkpoints byte for byte, and
 //!   refuses tampered, misplaced, foreign or wrong-root checkpoints writing nothing; `tlog
 //!   verify` checks an export alone against a published checkpoint; format 1 still imports.
+//! - `metrics_recompute`: docs/metrics/recompute.py recomputes every request and mediation
+//!   figure from `govledger export` and agrees with GraphQL `metrics` for every organisation
+//!   × month (and every scope and month it counts in), on the demo and on a synthetic ledger
+//!   with merges, send-backs, reopenings and corrections; `asOf` a past position against the
+//!   script reading only that far; the unit-door and roof-waterproofing decision traces
+//!   rebuilt by the script equal `decisionTrace`.
 //! - `reports`: `/reports/cases|activity|metrics` as CSV and JSON Lines equal the GraphQL
 //!   answers on the demo; refusals are JSON errors.
 //! - `witness`: `govledger witness` cosigns append-only growth over C2SP tlog-witness,
@@ -87,6 +93,7 @@ mod e2e {
     mod http_audit;
     mod integers;
     mod introspection;
+    mod metrics_recompute;
     mod open311;
     mod open311_requests;
     mod protocol;

@@ -151,6 +151,9 @@ aggregate_events! {
     /// Events of the directory (`directory`).
     DirectoryEvent {
         CommunityRegistered => 1,
+        CommunityTimeZoneSet => 1,
+        HolidaysPublished => 1,
+        CategoryTimeLimitsSet => 1,
         CompoundRegistered => 1,
         BuildingRegistered => 1,
         UnitRegistered => 1,

@@ -29,6 +29,9 @@ pub const QUANTITY_AMOUNT_MAX: i64 = 10_000_000;
 pub const UNIT_FLOOR_AREA_DM2_MAX: u64 = 1_000_000;
 /// Longest time a request may be given to be resolved after dispatch.
 pub const RESOLUTION_DAYS_MAX: i64 = 366;
+/// Public holidays and adjusted working days one year's publication may list (China
+/// publishes about 35).
+pub const HOLIDAY_DATES_PER_YEAR_MAX: usize = 80;
 /// Longest warranty a work project may be given.
 pub const WARRANTY_MONTHS_MAX: u16 = 120;
 /// Days after an agreement within which the parties may seek court confirmation (Art. 33).

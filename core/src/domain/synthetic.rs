@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 
 use uuid::Uuid;
 
+use crate::domain::correction::{CorrectedField, FactCorrected};
 use crate::domain::decision::events::*;
 use crate::domain::decision::tally::Tally;
 use crate::domain::decision::vocabulary::{
@@ -53,6 +54,18 @@ pub struct SyntheticSpec {
     /// 30 compresses a ledger into one month, the skewed load of issue 13).
     pub span_days: u32,
     pub seed: u64,
+    pub revisions: Revisions,
+}
+
+/// Whether cases also take the turns that revise their figures: requests merged into an
+/// earlier one, sent back and dispatched again, and corrections of a receipt (time and
+/// category), a due time, a closing time and a mediation's conclusion time. `Absent`
+/// draws nothing extra from the seed, so a ledger without revisions is the one earlier
+/// builds wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revisions {
+    Absent,
+    Included,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -83,6 +96,7 @@ struct CompoundCast {
 }
 
 struct Cast {
+    revisions: Revisions,
     compounds: Vec<CompoundCast>,
     clerk: Actor,
     mediation_committee: OrganisationId,
@@ -128,6 +142,8 @@ struct Writer<'a> {
     store: &'a dyn EventStore,
     in_flight: VecDeque<PendingAppend>,
     summary: SyntheticSummary,
+    /// The latest request written, for a later one to be merged into.
+    last_request: Option<RequestId>,
 }
 
 impl Writer<'_> {
@@ -179,6 +195,7 @@ pub fn generate(
         store,
         in_flight: VecDeque::new(),
         summary: SyntheticSummary::default(),
+        last_request: None,
     };
     let start = Timestamp::from_civil(2019, 1, 1).unwrap_or(Timestamp::from_unix_micros(0));
     let cast = directory(&mut rng, &mut writer, spec, start)?;
@@ -219,6 +236,11 @@ fn directory(
             registered_households: spec.compounds * 500,
             resident_households: spec.compounds * 400,
             residents: spec.compounds * 1_100,
+        }
+        .into(),
+        CommunityTimeZoneSet {
+            community_id,
+            time_zone: "Asia/Shanghai".into(),
         }
         .into(),
         OrganisationRegistered {
@@ -383,6 +405,7 @@ fn directory(
         writer.drain()?;
     }
     Ok(Cast {
+        revisions: spec.revisions,
         compounds,
         clerk,
         mediation_committee,
@@ -403,6 +426,10 @@ fn request(
     let request_id = RequestId(rng.uuid_v7(at));
     let category = *rng.pick(&RequestCategory::ALL);
     let roll = rng.below(100);
+    let revision = match cast.revisions {
+        Revisions::Absent => RequestRevision::None,
+        Revisions::Included => RequestRevision::draw(rng.below(100), writer.last_request),
+    };
     let organisation_id = compound.property_company;
     let tech = &compound.technician;
     let clerk = &cast.clerk;
@@ -429,7 +456,17 @@ fn request(
             channel: Channel::ServiceStation,
         },
     )?;
-    if roll < 10 {
+    let received_event = batch.previous;
+    if let RequestRevision::MergedInto(into_request_id) = revision {
+        batch.push(
+            at.plus_hours(1),
+            clerk,
+            RequestMerged {
+                request_id,
+                into_request_id,
+            },
+        )?;
+    } else if roll < 10 {
         batch.push(
             at.plus_hours(1),
             clerk,
@@ -461,6 +498,40 @@ fn request(
                     due_at: dispatched.plus_days(category.resolution_limit_days()),
                 },
             )?;
+            let dispatch_event = batch.previous;
+            if revision == RequestRevision::SentBack && round == 0 {
+                batch.push(
+                    dispatched.plus_hours(1),
+                    tech,
+                    RequestSentBack {
+                        request_id,
+                        organisation_id,
+                        reason: "Not ours: the common parts".into(),
+                    },
+                )?;
+                dispatched = dispatched.plus_hours(3);
+                batch.push(
+                    dispatched,
+                    clerk,
+                    RequestDispatched {
+                        request_id,
+                        organisation_id,
+                        category,
+                        response_due_at: dispatched.plus_hours(category.response_limit_hours()),
+                        due_at: dispatched.plus_days(category.resolution_limit_days()),
+                    },
+                )?;
+            }
+            if revision == RequestRevision::DueAtCorrected && round == 0 {
+                let due_at = dispatched.plus_days(category.resolution_limit_days() + 10);
+                push_correction(
+                    &mut batch,
+                    dispatched.plus_hours(1),
+                    clerk,
+                    dispatch_event,
+                    CorrectedField::DueAt(due_at),
+                )?;
+            }
             if roll < 15 {
                 break; // still open
             }
@@ -514,6 +585,17 @@ fn request(
                     outcome,
                 },
             )?;
+            if revision == RequestRevision::ClosingTimeCorrected && round == 0 {
+                // Closed 20 days later than first typed: often late, often another month.
+                let closed_event = batch.previous;
+                push_correction(
+                    &mut batch,
+                    resolved.plus_days(4),
+                    clerk,
+                    closed_event,
+                    CorrectedField::OccurredAt(resolved.plus_days(23)),
+                )?;
+            }
             if round + 1 < rounds {
                 dispatched = resolved.plus_days(5);
                 batch.push(
@@ -527,12 +609,73 @@ fn request(
             }
         }
     }
+    if revision == RequestRevision::ReceiptCorrected {
+        // Received two days earlier than first typed (often another month), about rubbish.
+        let corrected_at = batch
+            .events
+            .last()
+            .map_or(at, |last| last.occurred_at)
+            .plus_hours(1);
+        for field in [
+            CorrectedField::OccurredAt(at.plus_days(-2)),
+            CorrectedField::RequestCategory(RequestCategory::Sanitation),
+        ] {
+            push_correction(&mut batch, corrected_at, clerk, received_event, field)?;
+        }
+    }
     let events = batch.events;
     writer.summary.requests += 1;
+    writer.last_request = Some(request_id);
     writer.submit(
         request_stream(request_id),
         ExpectedVersion::NoStream,
         events,
+    )
+}
+
+/// The turn a request takes besides its ordinary lifecycle (`Revisions::Included`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RequestRevision {
+    None,
+    MergedInto(RequestId),
+    SentBack,
+    ReceiptCorrected,
+    DueAtCorrected,
+    ClosingTimeCorrected,
+}
+
+impl RequestRevision {
+    fn draw(roll: u64, last_request: Option<RequestId>) -> RequestRevision {
+        match (roll, last_request) {
+            (0..6, Some(into)) => RequestRevision::MergedInto(into),
+            (6..16, _) => RequestRevision::SentBack,
+            (16..24, _) => RequestRevision::ReceiptCorrected,
+            (24..30, _) => RequestRevision::DueAtCorrected,
+            (30..38, _) => RequestRevision::ClosingTimeCorrected,
+            _ => RequestRevision::None,
+        }
+    }
+}
+
+/// Appends a correction of `corrects` (an event of the same batch) to the batch.
+fn push_correction(
+    batch: &mut Batch<'_>,
+    at: Timestamp,
+    actor: &Actor,
+    corrects: Option<Uuid>,
+    field: CorrectedField,
+) -> Result<(), SyntheticError> {
+    let Some(corrects_event_id) = corrects else {
+        return Ok(()); // Nothing to correct.
+    };
+    batch.push(
+        at,
+        actor,
+        DomainEvent::FactCorrected(FactCorrected {
+            corrects_event_id,
+            reason: "Synthetic correction".into(),
+            corrected: vec![field],
+        }),
     )
 }
 
@@ -545,6 +688,10 @@ fn mediation(
 ) -> Result<(), SyntheticError> {
     let mediation_id = MediationId(rng.uuid_v7(at));
     let parties = vec![PersonId(rng.uuid_v7(at)), PersonId(rng.uuid_v7(at))];
+    let concluded_late = match cast.revisions {
+        Revisions::Absent => false,
+        Revisions::Included => rng.below(100) < 20,
+    };
     let mediator = &cast.mediator;
     let mut batch = Batch {
         rng: &mut *rng,
@@ -599,6 +746,17 @@ fn mediation(
             court_confirmation_deadline_at: at.plus_days(34),
         },
     )?;
+    if concluded_late {
+        // The minutes show the agreement came after a calendar month.
+        let agreement = batch.previous;
+        push_correction(
+            &mut batch,
+            at.plus_days(5),
+            mediator,
+            agreement,
+            CorrectedField::OccurredAt(at.plus_days(33)),
+        )?;
+    }
     batch.push(
         at.plus_days(20),
         mediator,

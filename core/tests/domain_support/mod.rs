@@ -235,6 +235,8 @@ pub fn directory() -> Directory {
 /// A given/when/then scenario.
 pub struct Scenario {
     given: Vec<DomainEvent>,
+    /// Directory events after `directory_events()` (a zone, holidays, category limits).
+    directory: Vec<DomainEvent>,
     decision: Vec<DomainEvent>,
     request: Vec<DomainEvent>,
     work_project: Vec<DomainEvent>,
@@ -245,6 +247,7 @@ pub struct Scenario {
 pub fn given(events: Vec<DomainEvent>) -> Scenario {
     Scenario {
         given: events,
+        directory: Vec::new(),
         decision: Vec::new(),
         request: Vec::new(),
         work_project: Vec::new(),
@@ -254,6 +257,11 @@ pub fn given(events: Vec<DomainEvent>) -> Scenario {
 }
 
 impl Scenario {
+    pub fn with_directory(mut self, events: Vec<DomainEvent>) -> Scenario {
+        self.directory = events;
+        self
+    }
+
     pub fn with_decision(mut self, events: Vec<DomainEvent>) -> Scenario {
         self.decision = events;
         self
@@ -285,6 +293,9 @@ impl Scenario {
 
     fn decide(&self, command: &Command) -> Result<Vec<DomainEvent>, DomainError> {
         let mut directory = fold::<Directory>(&directory_events());
+        for (i, event) in self.directory.iter().enumerate() {
+            directory.push(uuid(0x1800 + i as u128), event);
+        }
         if matches!(command, Command::Directory(_)) {
             for (i, event) in self.given.iter().enumerate() {
                 directory.push(uuid(0x2000 + i as u128), event);

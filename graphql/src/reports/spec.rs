@@ -98,6 +98,7 @@ const ENTRY_FIELDS: &str = "nodes { position eventId eventType streamId streamVe
 
 const METRICS_QUERY: &str = "query($scope: MetricsScopeInput!, $period: PeriodInput!) {
   metrics(scope: $scope, period: $period) {
+    position positionIsExact checkpoint { treeSize rootHash }
     requests { received rejected dispatched resolved escalated closed closedFixed
       responseRate { ...R } sendBackRate { ...R } onTimeClosureRate { ...R }
       resolutionRate { ...R } satisfactionRate { ...R } reopenRate { ...R }

@@ -9,7 +9,8 @@ use crate::schema::connection::read_page;
 use crate::schema::context::service;
 use crate::schema::ledger::LEDGER_EVENT_TYPE;
 use crate::schema::ledger::{
-    CheckpointConnection, ConsistencyProof, checkpoint_view, checkpoints, consistency_proof,
+    CheckpointConnection, ConsistencyProof, checkpoint_at_or_before, checkpoint_view, checkpoints,
+    consistency_proof,
 };
 use crate::schema::ledger::{
     EventConnection, EventFilter, EventOrder, EventWindow, LedgerEvent, LedgerHead, find_events,
@@ -324,20 +325,29 @@ impl QueryRoot {
             .map(Into::into))
     }
 
-    /// Accountability metrics of one scope over a year, quarter or month.
+    /// Accountability metrics of one scope over a year, quarter or month, with the ledger
+    /// position they were computed at. `asOf: position` answers them as they stood when the
+    /// ledger ended at that position (the metrics folded again over events 1..=asOf).
     async fn metrics(
         &self,
         ctx: &Context<'_>,
         #[graphql(default)] scope: MetricsScopeInput,
         period: PeriodInput,
         consistency: Option<Int64>,
+        as_of: Option<Int64>,
     ) -> async_graphql::Result<MetricsReportView> {
         let scope = scope.scope()?;
         let period = period.period()?;
+        let as_of = as_of.map(|at| at.non_negative("asOf")).transpose()?;
         let read = read_models(ctx, consistency).await?;
-        Ok(blocking(read, move |read| read.metrics(&scope, period))
-            .await?
-            .into())
+        let cited = blocking(read, move |read| match as_of {
+            None => read.cited_metrics(&scope, period),
+            Some(position) => read.metrics_as_of(&scope, period, position),
+        })
+        .await?;
+        let checkpoint =
+            checkpoint_at_or_before(service(ctx)?.store.clone(), cited.position).await?;
+        Ok(MetricsReportView::cited(cited, checkpoint))
     }
 
     /// The community the ledger serves; `null` before the directory is set up.

@@ -13,12 +13,14 @@ use govledger_core::domain::mediation::commands::MediationCommand;
 use govledger_core::domain::mediation::vocabulary::{DisputeType, MediationSource};
 use govledger_core::domain::quantity::{FundingSource, Quantity, QuantityUnit};
 use govledger_core::domain::request::commands::RequestCommand;
-use govledger_core::domain::request::vocabulary::{Channel, RequestCategory, RequestKind};
+use govledger_core::domain::request::vocabulary::{
+    Channel, RequestCategory, RequestKind, TimeLimit,
+};
 use govledger_core::domain::role::{OrganisationKind, Role};
 use govledger_core::domain::streams::StreamRef;
 use govledger_core::domain::work_project::commands::WorkProjectCommand;
 use govledger_core::domain::work_project::vocabulary::WorkCategory;
-use govledger_core::time::Timestamp;
+use govledger_core::time::{CivilDate, Timestamp};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -189,6 +191,55 @@ pub(crate) fn steps() -> Vec<Step> {
                 }),
             )
         }),
+        step(
+            ADMIN,
+            "setCommunityTimeZone",
+            "SetCommunityTimeZoneInput",
+            |_| {
+                (
+                    json!({ "timeZone": "Asia/Shanghai" }),
+                    Command::Directory(DirectoryCommand::SetCommunityTimeZone {
+                        time_zone: "Asia/Shanghai".into(),
+                    }),
+                )
+            },
+        ),
+        step(ADMIN, "publishHolidays", "PublishHolidaysInput", |_| {
+            let date = |month, day| CivilDate {
+                year: 2020,
+                month,
+                day,
+            };
+            (
+                json!({
+                    "year": 2020, "publicHolidays": ["2020-10-01", "2020-10-02"],
+                    "workingWeekendDays": ["2020-09-27"],
+                }),
+                Command::Directory(DirectoryCommand::PublishHolidays {
+                    year: 2020,
+                    public_holidays: vec![date(10, 1), date(10, 2)],
+                    working_weekend_days: vec![date(9, 27)],
+                }),
+            )
+        }),
+        step(
+            ADMIN,
+            "setCategoryTimeLimits",
+            "SetCategoryTimeLimitsInput",
+            |_| {
+                (
+                    json!({
+                        "category": "OTHER", "responseLimit": { "hours": 24 },
+                        "resolutionLimit": { "workingDays": 3 },
+                    }),
+                    Command::Directory(DirectoryCommand::SetCategoryTimeLimits {
+                        category: RequestCategory::Other,
+                        response_limit: TimeLimit::Hours(24),
+                        resolution_limit: TimeLimit::WorkingDays(3),
+                    }),
+                )
+            },
+        ),
         step(ADMIN, "registerBuilding", "RegisterBuildingInput", |_| {
             (
                 json!({ "buildingId": id(BUILDING), "compoundId": id(COMPOUND), "name": "Building 1", "floors": 18 }),

@@ -28,7 +28,8 @@ use crate::runner::ReadModelWrites;
 use view::*;
 
 pub const DIRECTORY_PROJECTION: &str = "directory";
-const DIRECTORY_VERSION: u32 = 1;
+/// 2: the community's time zone (`CommunityTimeZoneSet`).
+const DIRECTORY_VERSION: u32 = 2;
 
 pub struct DirectoryProjection;
 
@@ -62,8 +63,20 @@ impl Projection<DomainEvent> for DirectoryProjection {
                     registered_households: e.registered_households,
                     resident_households: e.resident_households,
                     residents: e.residents,
+                    time_zone: govledger_core::calendar::UNSET_TIME_ZONE.into(),
                 },
             ),
+            DirectoryEvent::CommunityTimeZoneSet(e) => {
+                let key = Key::tag(b'y').uuid(&e.community_id.0).into_bytes();
+                let mut view: CommunityView = writes.get_record(&key)?.ok_or_else(|| {
+                    ApplyError::Inconsistent(format!(
+                        "time zone set for unknown community {}",
+                        e.community_id.0
+                    ))
+                })?;
+                view.time_zone = e.time_zone.clone();
+                writes.put_record(key, &view)
+            }
             DirectoryEvent::CompoundRegistered(e) => writes.put_record(
                 compound_key(&e.compound_id.0),
                 &CompoundView {
@@ -173,6 +186,10 @@ impl Projection<DomainEvent> for DirectoryProjection {
                     closed_at: None,
                 },
             ),
+            // Holidays and category limits decide due times (core); no view lists them yet.
+            DirectoryEvent::HolidaysPublished(_) | DirectoryEvent::CategoryTimeLimitsSet(_) => {
+                Ok(())
+            }
             DirectoryEvent::AccountClosed(e) => {
                 let key = account_key(&e.account_id.0);
                 let mut view: AccountView = writes.get_record(&key)?.ok_or_else(|| {

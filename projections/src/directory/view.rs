@@ -14,6 +14,8 @@ pub struct CommunityView {
     pub registered_households: u32,
     pub resident_households: u32,
     pub residents: u32,
+    /// IANA name (`UTC` until the community sets one).
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

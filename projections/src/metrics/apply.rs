@@ -1,4 +1,5 @@
-//! How each event moves the monthly counters. Periods use occurred-at. Every rate's
+//! How each event moves the monthly counters. Periods use occurred-at, in the community's
+//! local calendar (`calendar.rs`). Every rate's
 //! numerator is counted in the same month and scopes as its denominator:
 //! - response and send-back: in the month of the dispatch, for the organisation dispatched to;
 //! - on-time closure, time to close, outcomes at closing: in the month of the closing;
@@ -10,21 +11,19 @@ use govledger_core::domain::event::{DecisionEvent, MediationEvent, RequestEvent}
 use govledger_core::domain::mediation::vocabulary::Performance;
 use govledger_core::domain::request::vocabulary::{FollowUpResolution, Outcome};
 use govledger_core::event::RecordedEvent;
-use govledger_core::time::{MICROS_PER_DAY, Timestamp};
+use govledger_core::time::MICROS_PER_DAY;
 use uuid::Uuid;
 
 use crate::error::ApplyError;
 use crate::keys::Key;
 use crate::metrics::COUNTERS_TAG;
+use crate::metrics::calendar::{self, When};
 use crate::metrics::counters::{
     DecisionFacts, MediationFacts, MonthlyCounters, Recount, RequestFacts,
 };
 use crate::metrics::samples;
-use crate::metrics::scope::{MetricsScope, Month};
+use crate::metrics::scope::MetricsScope;
 use crate::runner::ReadModelWrites;
-
-/// "A case should finish within about a month" (People's Mediation Law practice).
-pub const MEDIATION_FINISH_DAYS: i64 = 30;
 
 pub(super) const REQUEST_FACTS_TAG: u8 = b's';
 pub(super) const MEDIATION_FACTS_TAG: u8 = b'e';
@@ -69,14 +68,14 @@ pub(super) fn store<T: Send + 'static>(
     Ok(())
 }
 
-/// Adds to the counters of every scope in `scopes` for the month of `at`.
+/// Adds to the counters of every scope in `scopes` for the local month of `when`.
 pub(super) fn bump(
     writes: &mut ReadModelWrites<'_>,
     scopes: &[MetricsScope],
-    at: Timestamp,
+    when: When,
     change: impl Fn(&mut MonthlyCounters),
 ) -> Result<(), ApplyError> {
-    let month = Month::of(at);
+    let month = calendar::month_of(writes, when)?;
     for scope in scopes {
         let key = month.append_to(scope.key(COUNTERS_TAG)).into_bytes();
         change(writes.record_or_default::<MonthlyCounters>(&key)?);
@@ -101,13 +100,17 @@ pub(crate) fn request(
     recorded: &RecordedEvent,
 ) -> Result<(), ApplyError> {
     let at = recorded.occurred_at;
+    let when = When {
+        at,
+        position: recorded.position,
+    };
     if let RequestEvent::RequestReceived(e) = event {
         let facts = RequestFacts {
             received_at: at,
             category: e.category.as_str().into(),
             compound_id: e.location.compound_id.map(|id| id.0),
             organisation_id: None,
-            dispatched_at: None,
+            dispatched: None,
             dispatched_to: None,
             response_due_at: None,
             due_at: None,
@@ -116,7 +119,7 @@ pub(crate) fn request(
         bump(
             writes,
             &scopes(&facts.category, facts.compound_id, None),
-            at,
+            when,
             |c| c.requests_received += 1,
         )?;
         return store(writes, REQUEST_FACTS_TAG, e.request_id.0, facts);
@@ -124,9 +127,9 @@ pub(crate) fn request(
     let id = crate::cases::request_id_of(event);
     let mut facts: RequestFacts = take(writes, REQUEST_FACTS_TAG, id, "request")?;
     let current = scopes(&facts.category, facts.compound_id, facts.organisation_id);
-    let at_dispatch = facts.dispatched_at.map(|dispatched_at| {
+    let at_dispatch = facts.dispatched.map(|dispatched| {
         (
-            dispatched_at,
+            dispatched,
             scopes(&facts.category, facts.compound_id, facts.dispatched_to),
         )
     });
@@ -147,19 +150,19 @@ pub(crate) fn request(
         RequestEvent::RequestReceived(_) => {}
         RequestEvent::RequestAccepted(e) => facts.category = e.category.as_str().into(),
         RequestEvent::RequestRejected(_) => {
-            bump(writes, &current, at, |c| c.requests_rejected += 1)?
+            bump(writes, &current, when, |c| c.requests_rejected += 1)?
         }
-        RequestEvent::RequestMerged(_) => bump(writes, &current, at, |c| c.requests_merged += 1)?,
+        RequestEvent::RequestMerged(_) => bump(writes, &current, when, |c| c.requests_merged += 1)?,
         RequestEvent::RequestDispatched(e) => {
             facts.category = e.category.as_str().into();
             facts.organisation_id = Some(e.organisation_id.0);
             facts.dispatched_to = Some(e.organisation_id.0);
-            facts.dispatched_at = Some(at);
+            facts.dispatched = Some(when);
             facts.response_due_at = Some(e.response_due_at);
             facts.due_at = Some(e.due_at);
             facts.responded = false;
             let scopes = scopes(&facts.category, facts.compound_id, facts.organisation_id);
-            bump(writes, &scopes, at, |c| c.requests_dispatched += 1)?;
+            bump(writes, &scopes, when, |c| c.requests_dispatched += 1)?;
         }
         RequestEvent::RequestSentBack(_) => {
             first_response(writes, &mut facts)?;
@@ -173,12 +176,12 @@ pub(crate) fn request(
         RequestEvent::RequestWorkStarted(_) => first_response(writes, &mut facts)?,
         RequestEvent::RequestResolved(_) => {
             first_response(writes, &mut facts)?;
-            bump(writes, &current, at, |c| c.requests_resolved += 1)?;
+            bump(writes, &current, when, |c| c.requests_resolved += 1)?;
         }
         RequestEvent::RequestFollowedUp(e) => {
             let resolved = e.resolution == FollowUpResolution::Resolved;
             let satisfied = e.satisfaction.counts_as_satisfied();
-            bump(writes, &current, at, |c| {
+            bump(writes, &current, when, |c| {
                 c.follow_ups += 1;
                 c.follow_ups_resolved += u64::from(resolved);
                 c.follow_ups_satisfied += u64::from(satisfied);
@@ -187,7 +190,7 @@ pub(crate) fn request(
         RequestEvent::RequestClosed(e) => {
             let on_time = facts.due_at.map(|due| at <= due);
             let outcome = e.outcome;
-            bump(writes, &current, at, |c| {
+            bump(writes, &current, when, |c| {
                 c.requests_closed += 1;
                 c.requests_closed_with_due_at += u64::from(on_time.is_some());
                 c.requests_closed_on_time += u64::from(on_time == Some(true));
@@ -198,17 +201,17 @@ pub(crate) fn request(
                     Outcome::NotResponsible => c.closed_not_responsible += 1,
                 }
             })?;
-            let month = Month::of(at);
+            let month = calendar::month_of(writes, when)?;
             let sample = samples::entry(facts.received_at, at, id);
             for scope in &current {
                 samples::change(writes, samples::prefix(scope, month), Recount::Add, sample)?;
             }
         }
         RequestEvent::RequestReopened(_) => {
-            bump(writes, &current, at, |c| c.requests_reopened += 1)?
+            bump(writes, &current, when, |c| c.requests_reopened += 1)?
         }
         RequestEvent::RequestEscalated(_) => {
-            bump(writes, &current, at, |c| c.requests_escalated += 1)?
+            bump(writes, &current, when, |c| c.requests_escalated += 1)?
         }
     }
     store(writes, REQUEST_FACTS_TAG, id, facts)
@@ -220,6 +223,10 @@ pub(crate) fn mediation(
     recorded: &RecordedEvent,
 ) -> Result<(), ApplyError> {
     let at = recorded.occurred_at;
+    let when = When {
+        at,
+        position: recorded.position,
+    };
     if let MediationEvent::MediationRegistered(e) = event {
         let facts = MediationFacts {
             registered_at: at,
@@ -232,7 +239,7 @@ pub(crate) fn mediation(
             facts.compound_id,
             Some(facts.committee_id),
         );
-        bump(writes, &scopes, at, |c| c.mediations_registered += 1)?;
+        bump(writes, &scopes, when, |c| c.mediations_registered += 1)?;
         return store(writes, MEDIATION_FACTS_TAG, e.mediation_id.0, facts);
     }
     let id = crate::cases::mediation_id_of(event);
@@ -242,24 +249,25 @@ pub(crate) fn mediation(
         facts.compound_id,
         Some(facts.committee_id),
     );
-    let within_month =
-        at.micros_since(facts.registered_at) <= MEDIATION_FINISH_DAYS * MICROS_PER_DAY;
+    // "Within one month": by the same local time a calendar month after registration.
+    let within_month = at
+        <= calendar::calendar_at(writes, recorded.position)?.one_month_after(facts.registered_at);
     match event {
         MediationEvent::MediationDeclined(_) => {
-            bump(writes, &scopes, at, |c| c.mediations_declined += 1)
+            bump(writes, &scopes, when, |c| c.mediations_declined += 1)
         }
-        MediationEvent::MediationAgreementReached(_) => bump(writes, &scopes, at, |c| {
+        MediationEvent::MediationAgreementReached(_) => bump(writes, &scopes, when, |c| {
             c.mediations_concluded += 1;
             c.mediations_agreed += 1;
             c.mediations_concluded_within_month += u64::from(within_month);
         }),
-        MediationEvent::MediationFailed(_) => bump(writes, &scopes, at, |c| {
+        MediationEvent::MediationFailed(_) => bump(writes, &scopes, when, |c| {
             c.mediations_concluded += 1;
             c.mediations_concluded_within_month += u64::from(within_month);
         }),
         MediationEvent::MediationPerformanceFollowedUp(e) => {
             let performed = e.performance == Performance::Performed;
-            bump(writes, &scopes, at, |c| {
+            bump(writes, &scopes, when, |c| {
                 c.performance_follow_ups += 1;
                 c.performance_performed += u64::from(performed);
             })
@@ -274,6 +282,10 @@ pub(crate) fn decision(
     recorded: &RecordedEvent,
 ) -> Result<(), ApplyError> {
     let at = recorded.occurred_at;
+    let when = When {
+        at,
+        position: recorded.position,
+    };
     if let DecisionEvent::DecisionProposed(e) = event {
         let facts = DecisionFacts {
             body_id: e.body_organisation_id.0,
@@ -289,7 +301,7 @@ pub(crate) fn decision(
     match event {
         DecisionEvent::DecisionTallied(e) => {
             let tally = e.tally;
-            bump(writes, &scopes, at, |c| {
+            bump(writes, &scopes, when, |c| {
                 c.decisions_tallied += 1;
                 c.participating_area_dm2 += tally.participating_area_dm2;
                 c.electorate_area_dm2 += tally.electorate_area_dm2;
@@ -299,17 +311,17 @@ pub(crate) fn decision(
         }
         DecisionEvent::DecisionAdopted(_) => {
             facts.decided_at = Some(at);
-            bump(writes, &scopes, at, |c| c.decisions_adopted += 1)?;
+            bump(writes, &scopes, when, |c| c.decisions_adopted += 1)?;
         }
         DecisionEvent::DecisionFailed(_) => {
             facts.decided_at = Some(at);
-            bump(writes, &scopes, at, |c| c.decisions_failed += 1)?;
+            bump(writes, &scopes, when, |c| c.decisions_failed += 1)?;
         }
         DecisionEvent::DecisionPublished(_) => {
             let days = facts
                 .decided_at
                 .map_or(0, |decided| at.micros_since(decided) / MICROS_PER_DAY);
-            bump(writes, &scopes, at, |c| {
+            bump(writes, &scopes, when, |c| {
                 c.decisions_published += 1;
                 c.decision_to_publication_days += days;
             })?;

@@ -22,7 +22,7 @@ use crate::error::ApplyError;
 use crate::ledger::earlier_events;
 use crate::metrics::apply::{self, MEDIATION_FACTS_TAG, REQUEST_FACTS_TAG, facts_key};
 use crate::metrics::counters::{MediationFacts, MonthlyCounters, Recount, RequestFacts};
-use crate::metrics::samples;
+use crate::metrics::{calendar, samples};
 use crate::projection::ProjectedEvent;
 use crate::runner::Changes;
 use crate::runner::ReadModelWrites;
@@ -37,11 +37,13 @@ pub(super) fn recount_case(
 ) -> Result<(), ApplyError> {
     let history = decoded_history(event)?;
     let mut after = writes.blank();
+    calendar::carry(writes, &mut after)?;
     fold_corrected(&mut after, &history, std::slice::from_ref(correction))?;
     // A batch whose changes are thrown away (recalling facts, `facts.rs`) starts from the
     // counters as they stand now, after this correction: it only needs the facts.
     if writes.changes() == Changes::Committed {
         let mut before = writes.blank();
+        calendar::carry(writes, &mut before)?;
         fold_corrected(&mut before, &history, &[])?;
         recount(writes, &mut before, Recount::TakeBack)?;
         recount(writes, &mut after, Recount::Add)?;

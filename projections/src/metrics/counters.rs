@@ -3,10 +3,13 @@
 //! times, who was responsible).
 
 use govledger_core::time::Timestamp;
+
+use crate::metrics::calendar::When;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Counts of one scope in one calendar month (UTC, by occurred-at). Quarters and years are
+/// Counts of one scope in one calendar month (the community's local calendar, by
+/// occurred-at; `calendar.rs`). Quarters and years are
 /// sums of months. Each count's attribution is documented where it is incremented
 /// (`apply.rs`); a rate's numerator and denominator are always attributed alike.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -222,8 +225,9 @@ pub(crate) struct RequestFacts {
     pub category: String,
     pub compound_id: Option<Uuid>,
     pub organisation_id: Option<Uuid>,
-    /// The latest dispatch: when, and the organisation it went to.
-    pub dispatched_at: Option<Timestamp>,
+    /// The latest dispatch: when (and at which position, for its month), and the
+    /// organisation it went to.
+    pub dispatched: Option<When>,
     pub dispatched_to: Option<Uuid>,
     pub response_due_at: Option<Timestamp>,
     pub due_at: Option<Timestamp>,
@@ -256,7 +260,8 @@ pub(crate) struct WorkFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct WorkCompletion {
     pub event_id: Uuid,
-    pub completed_at: Timestamp,
+    /// Its position is the completion event's (a corrected time keeps it).
+    pub completed: When,
     pub delivered: Vec<(String, i64)>,
     pub cost_cents: i64,
 }

@@ -60,6 +60,7 @@ pub(super) fn recall(
         };
     }
     let mut scratch = writes.scratch();
+    crate::metrics::calendar::carry(writes, &mut scratch)?;
     for earlier in earlier_events(event.ledger, recorded)? {
         let decoded = DomainEvent::decode_recorded(&earlier)
             .map_err(|e| ApplyError::Undecodable(format!("{} event: {e}", earlier.event_type)))?;

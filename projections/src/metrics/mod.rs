@@ -12,6 +12,7 @@
 //! and recalled from the ledger when a case's events span batches (`facts.rs`).
 
 mod apply;
+mod calendar;
 mod corrections;
 pub mod counters;
 mod facts;
@@ -21,7 +22,7 @@ pub mod scope;
 pub mod stats;
 mod works;
 
-use govledger_core::domain::event::DomainEvent;
+use govledger_core::domain::event::{DirectoryEvent, DomainEvent};
 
 use crate::cases::case_of_stream;
 use crate::cases::view::CaseKind;
@@ -29,15 +30,15 @@ use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::ReadModelWrites;
 
-pub use apply::MEDIATION_FINISH_DAYS;
-
 pub const METRICS_PROJECTION: &str = "metrics";
 /// 2: each work counts once, at its latest completion, and corrections recount it.
 /// 3: time-to-close samples as one list per scope and month.
 /// 4: no stored case facts (recalled from the ledger, `facts.rs`).
 /// 5: corrections of a request or a mediation recount it (`corrections.rs`).
 /// 6: time-to-close samples as a chunked sorted set per scope and month (`samples.rs`).
-const METRICS_VERSION: u32 = 6;
+/// 7: months in the community's local calendar, "within one month" a calendar month
+///    (`calendar.rs`, ADR 0016).
+const METRICS_VERSION: u32 = 7;
 
 pub(crate) const COUNTERS_TAG: u8 = b'g';
 pub(crate) const SAMPLES_TAG: u8 = b't';
@@ -87,6 +88,9 @@ fn fold(
             // Other corrections restate facts the counters do not hold.
             _ => Ok(()),
         },
+        DomainEvent::Directory(DirectoryEvent::CommunityTimeZoneSet(e)) => {
+            calendar::set_zone(writes, event.recorded.position, &e.time_zone)
+        }
         DomainEvent::Directory(_) | DomainEvent::PersonalDataErased(_) => Ok(()),
     }
 }

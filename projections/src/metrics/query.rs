@@ -82,7 +82,7 @@ pub struct MediationMetrics {
     pub concluded: u64,
     /// Agreements / concluded (agreement or failure).
     pub agreement_rate: Rate,
-    /// Concluded within `MEDIATION_FINISH_DAYS` of registration / concluded.
+    /// Concluded by the same local time one calendar month after registration / concluded.
     pub within_month_rate: Rate,
     /// Performed / performance follow-ups.
     pub performance_rate: Rate,

@@ -1,6 +1,5 @@
 //! Scopes and months: what a metric is about, and the calendar month it is counted in.
 
-use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
 use crate::keys::Key;
@@ -29,7 +28,7 @@ impl MetricsScope {
     }
 }
 
-/// A calendar month (UTC).
+/// A calendar month, in the community's local calendar (`calendar.rs` says which).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
     pub year: i32,
@@ -38,14 +37,6 @@ pub struct Month {
 }
 
 impl Month {
-    pub fn of(at: Timestamp) -> Month {
-        let date = at.civil_date();
-        Month {
-            year: date.year,
-            month: date.month,
-        }
-    }
-
     pub(crate) fn append_to(self, key: Key) -> Key {
         // Years 1900..2200 (the ledger's plausible range) fit in a u16.
         key.u64(u64::from(u16::try_from(self.year).unwrap_or(0)))

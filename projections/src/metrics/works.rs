@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::error::ApplyError;
 use crate::metrics::apply::{bump, facts_key, scopes};
+use crate::metrics::calendar::When;
 use crate::metrics::counters::{WorkCompletion, WorkFacts};
 use crate::runner::ReadModelWrites;
 
@@ -56,14 +57,14 @@ fn count(
         Count::TakeBack => -1,
     };
     let days = facts.approved_at.map_or(0, |approved| {
-        done.completed_at.micros_since(approved) / MICROS_PER_DAY
+        done.completed.at.micros_since(approved) / MICROS_PER_DAY
     });
     let scopes = scopes(
         &facts.category,
         Some(facts.compound_id),
         facts.contractor_id,
     );
-    bump(writes, &scopes, done.completed_at, |c| {
+    bump(writes, &scopes, done.completed, |c| {
         // A take-back always follows the add it undoes, so nothing goes below zero.
         c.works_completed = c.works_completed.saturating_add_signed(sign);
         c.works_budget_cents += sign * facts.budget_cents;
@@ -134,7 +135,10 @@ pub(crate) fn work_project(
             recount(writes, id, facts, |facts| {
                 facts.completion = Some(WorkCompletion {
                     event_id: recorded.event_id,
-                    completed_at: at,
+                    completed: When {
+                        at,
+                        position: recorded.position,
+                    },
                     delivered: amounts(&e.actual_quantities),
                     cost_cents: e.cost_cents,
                 });
@@ -169,7 +173,7 @@ pub(crate) fn correct(
                     done.delivered = amounts(actual);
                 }
                 (CorrectedField::CostCents(cents), Some(done)) => done.cost_cents = *cents,
-                (CorrectedField::OccurredAt(at), Some(done)) => done.completed_at = *at,
+                (CorrectedField::OccurredAt(at), Some(done)) => done.completed.at = *at,
                 _ => {}
             }
         }

@@ -23,6 +23,7 @@ mod driver;
 mod lane;
 mod lane_cache;
 pub(crate) mod read_model;
+pub(crate) mod replay;
 mod slot;
 mod stats;
 mod status;

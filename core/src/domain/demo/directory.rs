@@ -76,6 +76,13 @@ pub(super) fn build(demo: &mut Demo<'_>) -> Result<World, DemoError> {
         actor: administrator,
         time: start.plus_hours(1),
     };
+    // Rizhao's calendar: the demo's periods are Chinese months (ADR 0016).
+    admin.run(
+        demo,
+        DirectoryCommand::SetCommunityTimeZone {
+            time_zone: DEMO_TIME_ZONE.into(),
+        },
+    )?;
 
     let mut compounds = Vec::new();
     for (name, households) in COMPOUNDS {
@@ -167,6 +174,9 @@ impl Admin {
         Ok(())
     }
 }
+
+/// The demo community's time zone (Rizhao, Shandong).
+pub(super) const DEMO_TIME_ZONE: &str = "Asia/Shanghai";
 
 fn register_organisations(
     demo: &mut Demo<'_>,

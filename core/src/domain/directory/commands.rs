@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::{CommunityCalendar, WORKING_DAYS_MAX, check_publication};
 use crate::domain::aggregate::{Aggregate, Context, not_found};
 use crate::domain::correction::FactCorrected;
 use crate::domain::directory::events::*;
@@ -12,11 +13,13 @@ use crate::domain::ids::{
     AccountId, BuildingId, CommunityId, CompoundId, GridId, OrganisationId, PersonId, UnitId,
 };
 use crate::domain::limits::{
-    LOCATIONS_PER_PROJECT_MAX, OWNERS_PER_UNIT_MAX, TITLE_BYTES_MAX, UNIT_FLOOR_AREA_DM2_MAX,
+    HOLIDAY_DATES_PER_YEAR_MAX, LOCATIONS_PER_PROJECT_MAX, OWNERS_PER_UNIT_MAX,
+    RESOLUTION_DAYS_MAX, TITLE_BYTES_MAX, UNIT_FLOOR_AREA_DM2_MAX,
 };
+use crate::domain::request::vocabulary::{RequestCategory, TimeLimit};
 use crate::domain::role::{OrganisationKind, Role};
 use crate::domain::validate::{at_most, distinct, required_text};
-use crate::time::Timestamp;
+use crate::time::{CivilDate, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DirectoryCommand {
@@ -35,6 +38,23 @@ pub enum DirectoryCommand {
         committee_name: String,
         administrator_account_id: AccountId,
         administrator_person_id: Option<PersonId>,
+    },
+    /// Sets the community's IANA time zone (`Asia/Shanghai`).
+    SetCommunityTimeZone {
+        time_zone: String,
+    },
+    /// Publishes a year's public holidays and adjusted working weekend days (replaces an
+    /// earlier publication for that year).
+    PublishHolidays {
+        year: i32,
+        public_holidays: Vec<CivilDate>,
+        working_weekend_days: Vec<CivilDate>,
+    },
+    /// Sets a request category's response and resolution limits, in hours or working days.
+    SetCategoryTimeLimits {
+        category: RequestCategory,
+        response_limit: TimeLimit,
+        resolution_limit: TimeLimit,
     },
     RegisterCompound {
         compound_id: CompoundId,
@@ -97,6 +117,9 @@ impl DirectoryCommand {
     pub const fn name(&self) -> &'static str {
         match self {
             DirectoryCommand::Bootstrap { .. } => "bootstrap_directory",
+            DirectoryCommand::SetCommunityTimeZone { .. } => "set_community_time_zone",
+            DirectoryCommand::PublishHolidays { .. } => "publish_holidays",
+            DirectoryCommand::SetCategoryTimeLimits { .. } => "set_category_time_limits",
             DirectoryCommand::RegisterCompound { .. } => "register_compound",
             DirectoryCommand::RegisterBuilding { .. } => "register_building",
             DirectoryCommand::RegisterUnit { .. } => "register_unit",
@@ -116,6 +139,24 @@ fn exists_already(what: &'static str, id: impl std::fmt::Display) -> DomainError
         what,
         id: id.to_string(),
     }
+}
+
+/// A limit of at least one hour or working day, at most `RESOLUTION_DAYS_MAX` days' worth.
+fn check_time_limit(field: &'static str, limit: TimeLimit) -> Result<(), DomainError> {
+    let (amount, max) = match limit {
+        TimeLimit::Hours(hours) => (i64::from(hours), RESOLUTION_DAYS_MAX * 24),
+        TimeLimit::WorkingDays(days) => (
+            i64::from(days),
+            RESOLUTION_DAYS_MAX.min(i64::from(WORKING_DAYS_MAX)),
+        ),
+    };
+    if amount < 1 || amount > max {
+        return Err(DomainError::InvalidInput {
+            field,
+            reason: format!("{limit:?} is outside 1..={max}"),
+        });
+    }
+    Ok(())
 }
 
 fn name(field: &'static str, value: &str) -> Result<String, DomainError> {
@@ -223,6 +264,62 @@ impl Aggregate for Directory {
                         role: Role::DirectoryAdministrator,
                         starts_at: context.now,
                         ends_at: None,
+                    }
+                    .into(),
+                ]
+            }
+            DirectoryCommand::SetCommunityTimeZone { time_zone } => {
+                let calendar = CommunityCalendar::of_zone(time_zone).map_err(|e| {
+                    DomainError::InvalidInput {
+                        field: "time_zone",
+                        reason: e.to_string(),
+                    }
+                })?;
+                vec![
+                    CommunityTimeZoneSet {
+                        community_id,
+                        time_zone: calendar.zone_name().into(),
+                    }
+                    .into(),
+                ]
+            }
+            DirectoryCommand::PublishHolidays {
+                year,
+                public_holidays,
+                working_weekend_days,
+            } => {
+                at_most(
+                    "public_holidays",
+                    public_holidays.len() + working_weekend_days.len(),
+                    HOLIDAY_DATES_PER_YEAR_MAX,
+                )?;
+                check_publication(*year, public_holidays, working_weekend_days).map_err(
+                    |reason| DomainError::InvalidInput {
+                        field: "public_holidays",
+                        reason,
+                    },
+                )?;
+                vec![
+                    HolidaysPublished {
+                        year: *year,
+                        public_holidays: public_holidays.clone(),
+                        working_weekend_days: working_weekend_days.clone(),
+                    }
+                    .into(),
+                ]
+            }
+            DirectoryCommand::SetCategoryTimeLimits {
+                category,
+                response_limit,
+                resolution_limit,
+            } => {
+                check_time_limit("response_limit", *response_limit)?;
+                check_time_limit("resolution_limit", *resolution_limit)?;
+                vec![
+                    CategoryTimeLimitsSet {
+                        category: *category,
+                        response_limit: *response_limit,
+                        resolution_limit: *resolution_limit,
                     }
                     .into(),
                 ]

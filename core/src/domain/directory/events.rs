@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ids::{
     AccountId, BuildingId, CommunityId, CompoundId, GridId, OrganisationId, PersonId, UnitId,
 };
+use crate::domain::request::vocabulary::{RequestCategory, TimeLimit};
 use crate::domain::role::{OrganisationKind, Role};
-use crate::time::Timestamp;
+use crate::time::{CivilDate, Timestamp};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommunityRegistered {
@@ -20,6 +21,33 @@ pub struct CommunityRegistered {
     pub registered_households: u32,
     pub resident_households: u32,
     pub residents: u32,
+}
+
+/// The community's calendar from now on: its IANA time zone (`Asia/Shanghai`). Periods,
+/// local due dates and "within one month" rules of events recorded after this one use it;
+/// a ledger that never sets one counts in UTC (ADR 0016).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityTimeZoneSet {
+    pub community_id: CommunityId,
+    pub time_zone: String,
+}
+
+/// The public holidays and adjusted working weekend days of `year`, as published (replaces
+/// an earlier publication for that year). Working-day time limits follow them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HolidaysPublished {
+    pub year: i32,
+    pub public_holidays: Vec<CivilDate>,
+    pub working_weekend_days: Vec<CivilDate>,
+}
+
+/// A request category's time limits from now on (dispatches after this event): by when the
+/// responsible organisation must first act, and by when the request is due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryTimeLimitsSet {
+    pub category: RequestCategory,
+    pub response_limit: TimeLimit,
+    pub resolution_limit: TimeLimit,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::calendar::{CommunityCalendar, HolidayCalendar};
 use crate::domain::correction::{CorrectedField, FactCorrected};
 use crate::domain::decision::vocabulary::Electorate;
 use crate::domain::event::DirectoryEvent;
 use crate::domain::ids::{
     AccountId, BuildingId, CommunityId, CompoundId, GridId, OrganisationId, PersonId, UnitId,
 };
+use crate::domain::request::vocabulary::{RequestCategory, TimeLimit};
 use crate::domain::role::{OrganisationKind, Role};
 use crate::time::Timestamp;
 
@@ -16,6 +18,8 @@ use crate::time::Timestamp;
 pub struct Community {
     pub community_id: CommunityId,
     pub name: String,
+    /// IANA name; `calendar::UNSET_TIME_ZONE` until `CommunityTimeZoneSet`.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +97,15 @@ pub struct Directory {
     pub grids: BTreeMap<GridId, Grid>,
     pub organisations: BTreeMap<OrganisationId, Organisation>,
     pub accounts: BTreeMap<AccountId, Account>,
+    pub holidays: HolidayCalendar,
+    /// Limits set by `CategoryTimeLimitsSet`; a category without uses its built-in ones.
+    pub category_limits: BTreeMap<RequestCategory, CategoryTimeLimits>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CategoryTimeLimits {
+    pub response_limit: TimeLimit,
+    pub resolution_limit: TimeLimit,
 }
 
 /// An owner's voting weight in one compound: their units and the summed area.
@@ -109,7 +122,26 @@ impl Directory {
                 self.community = Some(Community {
                     community_id: e.community_id,
                     name: e.name.clone(),
+                    time_zone: crate::calendar::UNSET_TIME_ZONE.into(),
                 });
+            }
+            DirectoryEvent::HolidaysPublished(e) => {
+                self.holidays
+                    .publish(e.year, &e.public_holidays, &e.working_weekend_days);
+            }
+            DirectoryEvent::CategoryTimeLimitsSet(e) => {
+                self.category_limits.insert(
+                    e.category,
+                    CategoryTimeLimits {
+                        response_limit: e.response_limit,
+                        resolution_limit: e.resolution_limit,
+                    },
+                );
+            }
+            DirectoryEvent::CommunityTimeZoneSet(e) => {
+                if let Some(community) = &mut self.community {
+                    community.time_zone = e.time_zone.clone();
+                }
             }
             DirectoryEvent::CompoundRegistered(e) => {
                 self.compounds.insert(
@@ -204,6 +236,39 @@ impl Directory {
                 }
             }
         }
+    }
+
+    /// The community's calendar (UTC before it sets a zone, or for a zone this build's tz
+    /// database does not know).
+    pub fn calendar(&self) -> CommunityCalendar {
+        self.community
+            .as_ref()
+            .and_then(|community| CommunityCalendar::of_zone(&community.time_zone).ok())
+            .unwrap_or_else(CommunityCalendar::utc)
+    }
+
+    /// The default response and resolution due times of a request of `category` dispatched
+    /// at `dispatched_at`: the category's limits in the directory, else its built-in ones.
+    /// `None` when a working-day limit runs past the calendar's reach.
+    pub fn due_times(
+        &self,
+        category: RequestCategory,
+        dispatched_at: Timestamp,
+    ) -> Option<(Timestamp, Timestamp)> {
+        let Some(limits) = self.category_limits.get(&category) else {
+            return Some((
+                dispatched_at.plus_hours(category.response_limit_hours()),
+                dispatched_at.plus_days(category.resolution_limit_days()),
+            ));
+        };
+        let calendar = self.calendar();
+        let due = |limit: TimeLimit| match limit {
+            TimeLimit::Hours(hours) => Some(dispatched_at.plus_hours(i64::from(hours))),
+            TimeLimit::WorkingDays(days) => {
+                calendar.after_working_days(dispatched_at, days, &self.holidays)
+            }
+        };
+        Some((due(limits.response_limit)?, due(limits.resolution_limit)?))
     }
 
     /// Corrections the directory acts on: a unit's floor area.

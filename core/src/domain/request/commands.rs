@@ -310,9 +310,18 @@ impl Aggregate for ServiceRequest {
                 self.require(&[S::Accepted], "be dispatched")?;
                 check_organisation(*organisation_id, context)?;
                 let now = context.now;
-                let due_at = due_at.unwrap_or(now.plus_days(self.category.resolution_limit_days()));
+                // The category's limits, in hours or working days (the directory's holiday
+                // calendar in the community's zone), unless the dispatcher sets due times.
+                let (default_response_due_at, default_due_at) = context
+                    .directory
+                    .due_times(self.category, now)
+                    .ok_or_else(|| DomainError::InvalidInput {
+                        field: "due_at",
+                        reason: "the category's working-day limit runs past the calendar".into(),
+                    })?;
+                let due_at = due_at.unwrap_or(default_due_at);
                 let response_due_at = response_due_at
-                    .unwrap_or(now.plus_hours(self.category.response_limit_hours()))
+                    .unwrap_or(default_response_due_at)
                     .min(due_at);
                 if due_at <= now {
                     return Err(DomainError::DueBeforeDispatch {

@@ -111,6 +111,15 @@ impl RequestCategory {
     }
 }
 
+/// A time limit as a category states it: hours from the dispatch, or working days after
+/// the dispatch's local date (to the end of the last one; the community's holiday calendar
+/// says which days work, `calendar::HolidayCalendar`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TimeLimit {
+    Hours(u32),
+    WorkingDays(u32),
+}
+
 /// How the request reached the community. Added in `RequestReceived` schema version 2;
 /// version-1 events are upcast with `Unrecorded`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ pub use live::live_events;
 pub use proofs::{
     CheckpointConnection, CheckpointEdge, CheckpointView, ConsistencyProof, InclusionProof,
 };
-pub(crate) use proofs::{checkpoint_view, checkpoints, consistency_proof};
+pub(crate) use proofs::{checkpoint_at_or_before, checkpoint_view, checkpoints, consistency_proof};
 pub use query::{
     EVENT_CURSOR_KIND, EventConnection, EventEdge, EventFilter, EventOrder, EventWindow,
     find_events,

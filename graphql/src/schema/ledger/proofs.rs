@@ -131,6 +131,16 @@ pub(crate) async fn consistency_proof(
     .await
 }
 
+/// The latest checkpoint the log signed with a tree size at most `position` (`None` before
+/// the first): what a figure computed at `position` can cite.
+pub(crate) async fn checkpoint_at_or_before(
+    store: Arc<SledStore>,
+    position: u64,
+) -> async_graphql::Result<Option<CheckpointView>> {
+    let kept = blocking(move || store.checkpoints(Some(position.saturating_add(1)), 1)).await?;
+    Ok(kept.into_iter().next().map(checkpoint_view))
+}
+
 pub(crate) async fn checkpoints(
     store: Arc<SledStore>,
     first: Option<i32>,

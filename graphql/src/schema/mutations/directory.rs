@@ -6,8 +6,11 @@ use govledger_core::domain::command::Command;
 use govledger_core::domain::directory::commands::DirectoryCommand;
 
 use crate::schema::commands::{CommandOptions, CommandPayload};
-use crate::schema::mutations::vocabulary::{OrganisationKind, Role};
-use crate::schema::mutations::{Built, id, ids, non_negative_at, optional_id, run_typed};
+use govledger_core::domain::request::vocabulary::TimeLimit;
+use govledger_core::time::{CivilDate, Timestamp};
+
+use crate::schema::mutations::vocabulary::{OrganisationKind, RequestCategory, Role};
+use crate::schema::mutations::{BadInput, Built, id, ids, non_negative_at, optional_id, run_typed};
 use crate::schema::scalars::{DateTime, Int64};
 
 type Result<T> = async_graphql::Result<T>;
@@ -35,6 +38,66 @@ pub struct BootstrapDirectoryInput {
     pub administrator_person_id: Option<ID>,
     #[graphql(flatten)]
     pub options: CommandOptions,
+}
+
+#[derive(InputObject)]
+pub struct SetCommunityTimeZoneInput {
+    /// An IANA name, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+    #[graphql(flatten)]
+    pub options: CommandOptions,
+}
+
+#[derive(InputObject)]
+pub struct PublishHolidaysInput {
+    pub year: i32,
+    /// Dates of the year (`2020-10-01`) that are public holidays.
+    pub public_holidays: Vec<String>,
+    /// Saturdays and Sundays of the year that are worked (adjusted working days, 调休).
+    pub working_weekend_days: Vec<String>,
+    #[graphql(flatten)]
+    pub options: CommandOptions,
+}
+
+/// A time limit: exactly one of `hours` and `workingDays`.
+#[derive(InputObject)]
+pub struct TimeLimitInput {
+    pub hours: Option<u32>,
+    pub working_days: Option<u32>,
+}
+
+#[derive(InputObject)]
+pub struct SetCategoryTimeLimitsInput {
+    pub category: RequestCategory,
+    pub response_limit: TimeLimitInput,
+    pub resolution_limit: TimeLimitInput,
+    #[graphql(flatten)]
+    pub options: CommandOptions,
+}
+
+/// `YYYY-MM-DD` at `path` inside the input.
+fn dates_at(path: &str, values: &[String]) -> std::result::Result<Vec<CivilDate>, BadInput> {
+    values
+        .iter()
+        .map(|value| match Timestamp::parse_rfc3339(value) {
+            Ok(midnight) if value.len() == 10 => Ok(midnight.civil_date()),
+            _ => Err(BadInput::new(
+                &[path],
+                format!("`{path}` takes dates like 2020-10-01, not {value:?}"),
+            )),
+        })
+        .collect()
+}
+
+fn time_limit(path: &str, input: &TimeLimitInput) -> std::result::Result<TimeLimit, BadInput> {
+    match (input.hours, input.working_days) {
+        (Some(hours), None) => Ok(TimeLimit::Hours(hours)),
+        (None, Some(days)) => Ok(TimeLimit::WorkingDays(days)),
+        _ => Err(BadInput::new(
+            &[path],
+            format!("`{path}` takes exactly one of hours and workingDays"),
+        )),
+    }
 }
 
 #[derive(InputObject)]
@@ -172,6 +235,53 @@ impl DirectoryMutations {
                     "administratorPersonId",
                     input.administrator_person_id.as_ref(),
                 )?,
+            })
+        })();
+        run_typed(ctx, input.options, built).await
+    }
+
+    /// Sets the community's IANA time zone, which its periods and local dates follow from
+    /// this event on (`set_community_time_zone`).
+    async fn set_community_time_zone(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCommunityTimeZoneInput,
+    ) -> Result<CommandPayload> {
+        let built = to_directory(DirectoryCommand::SetCommunityTimeZone {
+            time_zone: input.time_zone,
+        });
+        run_typed(ctx, input.options, built).await
+    }
+
+    /// Publishes a year's public holidays and adjusted working weekend days, which
+    /// working-day time limits follow (`publish_holidays`).
+    async fn publish_holidays(
+        &self,
+        ctx: &Context<'_>,
+        input: PublishHolidaysInput,
+    ) -> Result<CommandPayload> {
+        let built = (|| {
+            to_directory(DirectoryCommand::PublishHolidays {
+                year: input.year,
+                public_holidays: dates_at("publicHolidays", &input.public_holidays)?,
+                working_weekend_days: dates_at("workingWeekendDays", &input.working_weekend_days)?,
+            })
+        })();
+        run_typed(ctx, input.options, built).await
+    }
+
+    /// Sets a request category's response and resolution limits, in hours or working days,
+    /// for dispatches from now on (`set_category_time_limits`).
+    async fn set_category_time_limits(
+        &self,
+        ctx: &Context<'_>,
+        input: SetCategoryTimeLimitsInput,
+    ) -> Result<CommandPayload> {
+        let built = (|| {
+            to_directory(DirectoryCommand::SetCategoryTimeLimits {
+                category: input.category.into(),
+                response_limit: time_limit("responseLimit", &input.response_limit)?,
+                resolution_limit: time_limit("resolutionLimit", &input.resolution_limit)?,
             })
         })();
         run_typed(ctx, input.options, built).await

@@ -1,6 +1,7 @@
 //! Cases (service requests, work projects, mediations, decisions) as GraphQL objects.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object};
+use govledger_core::calendar::CommunityCalendar;
 use govledger_projections::cases::query::CaseFilter;
 use govledger_projections::cases::view::{CaseKind, CaseView as Case};
 
@@ -125,6 +126,22 @@ impl CaseView {
 
     async fn due_at(&self) -> Option<DateTime> {
         self.0.due_at.map(DateTime)
+    }
+
+    /// `dueAt` as the community's clocks show it (RFC 3339 with its zone's offset, e.g.
+    /// `2020-09-29T00:00:00+08:00`): what to show the people who must meet it.
+    async fn due_at_local(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let Some(due_at) = self.0.due_at else {
+            return Ok(None);
+        };
+        let read = read_models(ctx, None).await?;
+        let zone = blocking(read, |read| read.community())
+            .await?
+            .map(|community| community.time_zone);
+        let calendar = zone
+            .and_then(|zone| CommunityCalendar::of_zone(&zone).ok())
+            .unwrap_or_else(CommunityCalendar::utc);
+        Ok(Some(calendar.local_rfc3339(due_at)))
     }
 
     async fn awaiting_outcome(&self) -> bool {

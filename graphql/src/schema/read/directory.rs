@@ -178,6 +178,11 @@ impl Community {
     async fn residents(&self) -> u32 {
         self.0.residents
     }
+
+    /// The IANA time zone its periods and local dates are counted in (`UTC` until set).
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
 }
 
 #[derive(Clone)]

@@ -4,8 +4,10 @@
 use async_graphql::{ID, InputObject, SimpleObject};
 use govledger_projections::metrics::query::{MetricsReport, Rate, TimeToClose};
 use govledger_projections::metrics::scope::{MetricsScope, Period};
+use govledger_projections::read_api::CitedMetrics;
 
 use crate::error::{ErrorCode, api_error};
+use crate::schema::ledger::CheckpointView;
 use crate::schema::read::uuid_arg;
 use crate::schema::scalars::Int64;
 
@@ -162,10 +164,30 @@ pub struct DecisionMetricsView {
 #[derive(SimpleObject)]
 #[graphql(name = "MetricsReport")]
 pub struct MetricsReportView {
+    /// The ledger position the figures were computed at: they count events 1..=position
+    /// (`asOf` when given). Quote it with the figures; `asOf: position` answers them again.
+    pub position: Int64,
+    /// False only when the read model kept moving while it was read: then the figures may
+    /// also count a few events after `position`.
+    pub position_is_exact: bool,
+    /// The latest checkpoint the log signed at or before `position` (null before the first):
+    /// `asOf: checkpoint.treeSize` answers the figures of a signed tree head.
+    pub checkpoint: Option<CheckpointView>,
     pub requests: RequestMetricsView,
     pub mediations: MediationMetricsView,
     pub works: WorkMetricsView,
     pub decisions: DecisionMetricsView,
+}
+
+impl MetricsReportView {
+    pub fn cited(cited: CitedMetrics, checkpoint: Option<CheckpointView>) -> MetricsReportView {
+        MetricsReportView {
+            position: cited.position.into(),
+            position_is_exact: cited.position_is_exact,
+            checkpoint,
+            ..cited.report.into()
+        }
+    }
 }
 
 impl From<MetricsReport> for MetricsReportView {
@@ -175,6 +197,9 @@ impl From<MetricsReport> for MetricsReportView {
         let w = report.works;
         let d = report.decisions;
         MetricsReportView {
+            position: Int64(0),
+            position_is_exact: false,
+            checkpoint: None,
             requests: RequestMetricsView {
                 received: r.received.into(),
                 rejected: r.rejected.into(),

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use govledger_core::domain::event::DomainEvent;
-use govledger_core::domain::synthetic::{self, SyntheticSpec};
+use govledger_core::domain::synthetic::{self, Revisions, SyntheticSpec};
 use govledger_core::limits::READ_PAGE_EVENTS_MAX;
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{EventStore, LogQuery};
@@ -103,6 +103,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
             compounds: options.compounds,
             span_days: options.span_days,
             seed: SYNTHETIC_SEED,
+            revisions: Revisions::Absent,
         },
     )?;
     let head = store.head().position;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use govledger_core::domain::synthetic::{self, SyntheticSpec};
+use govledger_core::domain::synthetic::{self, Revisions, SyntheticSpec};
 use govledger_core::store::EventStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_graphql::service::DataDir;
@@ -86,6 +86,7 @@ pub(crate) fn open(source: &LedgerSource, events: u64) -> Result<OpenedLedger, B
                 compounds: SYNTHETIC_COMPOUNDS,
                 span_days: SYNTHETIC_SPAN_DAYS,
                 seed: SYNTHETIC_SEED,
+                revisions: Revisions::Absent,
             },
         )?;
         eprintln!(
