@@ -121,14 +121,20 @@ def snake(name):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+# Format 2 adds the log key and checkpoint lines (with a `kind`); events are the same.
+EXPORT_FORMATS = ("govledger-export-1", "govledger-export-2")
+
+
 def read_export(path, as_of=None):
     """The export's lines (decoded), in position order, up to `as_of` if given."""
     lines = []
     with open(path, encoding="utf-8") as export:
         for number, text in enumerate(export, start=1):
             line = json.loads(text)
-            if line.get("format") != "govledger-export-1":
-                raise SystemExit(f"line {number}: not a govledger-export-1 line")
+            if line.get("format") not in EXPORT_FORMATS:
+                raise SystemExit(f"line {number}: not a line of {' or '.join(EXPORT_FORMATS)}")
+            if "kind" in line:
+                continue  # format 2's log key and checkpoint lines: not events
             if as_of is not None and line["position"] > as_of:
                 break
             if line["position"] != len(lines) + 1:
