@@ -33,7 +33,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 const CHUNKS_BUFFERED: usize = 16;
 
 /// A refusal, answered as plain text.
-struct Refused(StatusCode, String);
+pub(crate) struct Refused(StatusCode, String);
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
@@ -130,14 +130,9 @@ pub(crate) async fn head(
     State(state): State<ServerState>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = operator(&state, &headers) {
-        return refused.into_response();
-    }
-    let position = match number(&params, "position") {
-        Ok(position) => position,
-        Err(refused) => return refused.into_response(),
-    };
+) -> Result<Response, Refused> {
+    operator(&state, &headers)?;
+    let position = number(&params, "position")?;
     let store = state.service.store.clone();
     let answer = tokio::task::spawn_blocking(move || {
         let head = store.head();
@@ -163,13 +158,9 @@ pub(crate) async fn head(
         }))
     })
     .await;
-    match answer {
-        Ok(Ok(body)) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response(),
-        Ok(Err(refused)) => refused.into_response(),
-        Err(_) => {
-            error(StatusCode::INTERNAL_SERVER_ERROR, "the backup task failed").into_response()
-        }
-    }
+    let body = answer
+        .map_err(|_| error(StatusCode::INTERNAL_SERVER_ERROR, "the backup task failed"))??;
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response())
 }
 
 /// A `Write` that hands its bytes to the connection in chunks (from a blocking thread).
@@ -253,24 +244,16 @@ pub(crate) async fn ledger(
     State(state): State<ServerState>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = operator(&state, &headers) {
-        return refused.into_response();
-    }
-    let fixed = number(&params, "from").and_then(|from| Ok((from, through(&state, &params)?)));
-    let (from, (through, _, _)) = match fixed {
-        Ok(fixed) => fixed,
-        Err(refused) => return refused.into_response(),
-    };
-    let checkpoints_from = match number(&params, "checkpoints_from") {
-        Ok(size) => size,
-        Err(refused) => return refused.into_response(),
-    };
+) -> Result<Response, Refused> {
+    operator(&state, &headers)?;
+    let from = number(&params, "from")?;
+    let (through, _, _) = through(&state, &params)?;
+    let checkpoints_from = number(&params, "checkpoints_from")?;
     let from = from.unwrap_or(1).max(1);
     let checkpoints_from = checkpoints_from.unwrap_or(if from == 1 { 0 } else { from });
     let store = state.service.store.clone();
     let log_key = state.service.log_key.clone().filter(|_| from == 1);
-    stream("application/jsonl", move |out| {
+    Ok(stream("application/jsonl", move |out| {
         write_export(
             &store,
             from,
@@ -281,7 +264,7 @@ pub(crate) async fn ledger(
         )
         .map(|_| ())
         .map_err(|e| e.to_string())
-    })
+    }))
 }
 
 /// `GET /backup/idempotency?after=A&through=H`: the keys whose append ended in (A, H].
@@ -289,17 +272,12 @@ pub(crate) async fn idempotency(
     State(state): State<ServerState>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = operator(&state, &headers) {
-        return refused.into_response();
-    }
-    let fixed = number(&params, "after").and_then(|after| Ok((after, through(&state, &params)?)));
-    let (after, (through, id, hash)) = match fixed {
-        Ok(fixed) => fixed,
-        Err(refused) => return refused.into_response(),
-    };
+) -> Result<Response, Refused> {
+    operator(&state, &headers)?;
+    let after = number(&params, "after")?;
+    let (through, id, hash) = through(&state, &params)?;
     let store = state.service.store.clone();
-    stream("application/jsonl", move |out| {
+    Ok(stream("application/jsonl", move |out| {
         let header = PartHeader::new(Part::Idempotency, &id, through, &hash);
         out.write_all(header.to_line().as_bytes())
             .map_err(|e| e.to_string())?;
@@ -324,7 +302,7 @@ pub(crate) async fn idempotency(
                 None => return Ok(()),
             }
         }
-    })
+    }))
 }
 
 /// `GET /backup/tokens?through=H`: the token log as it stands.
@@ -332,22 +310,17 @@ pub(crate) async fn tokens(
     State(state): State<ServerState>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = operator(&state, &headers) {
-        return refused.into_response();
-    }
-    let (through, id, hash) = match through(&state, &params) {
-        Ok(fixed) => fixed,
-        Err(refused) => return refused.into_response(),
-    };
+) -> Result<Response, Refused> {
+    operator(&state, &headers)?;
+    let (through, id, hash) = through(&state, &params)?;
     let dir = state.service.tokens.dir().to_path_buf();
-    stream("application/jsonl", move |out| {
+    Ok(stream("application/jsonl", move |out| {
         let log = token_log_copy::snapshot(&dir).map_err(|e| e.to_string())?;
         let header = PartHeader::new(Part::Tokens, &id, through, &hash);
         out.write_all(header.to_line().as_bytes())
             .and_then(|()| out.write_all(&log))
             .map_err(|e| e.to_string())
-    })
+    }))
 }
 
 /// `GET /backup/personal?through=H&recipient=age1…`: the personal data, encrypted to the
@@ -356,27 +329,22 @@ pub(crate) async fn personal(
     State(state): State<ServerState>,
     Query(params): Query<HashMap<String, String>>,
     headers: HeaderMap,
-) -> Response {
-    if let Err(refused) = operator(&state, &headers) {
-        return refused.into_response();
-    }
-    let (through, id, hash) = match through(&state, &params) {
-        Ok(fixed) => fixed,
-        Err(refused) => return refused.into_response(),
-    };
-    let recipient = match params
+) -> Result<Response, Refused> {
+    operator(&state, &headers)?;
+    let (through, id, hash) = through(&state, &params)?;
+    let recipient = params
         .get("recipient")
         .ok_or_else(|| "`recipient` (age1…) is required".to_string())
         .and_then(|text| personal::parse_recipient(text).map_err(|e| e.to_string()))
-    {
-        Ok(recipient) => recipient,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message).into_response(),
-    };
+        .map_err(|message| error(StatusCode::BAD_REQUEST, &message))?;
     if state.service.personal.is_none() {
-        return error(StatusCode::NOT_FOUND, "this server keeps no personal data").into_response();
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "this server keeps no personal data",
+        ));
     }
     let service = state.service.clone();
-    stream("application/octet-stream", move |out| {
+    Ok(stream("application/octet-stream", move |out| {
         let store = service
             .personal
             .as_ref()
@@ -385,5 +353,5 @@ pub(crate) async fn personal(
         personal::write_part(store, &header, &recipient, out)
             .map(|_| ())
             .map_err(|e| e.to_string())
-    })
+    }))
 }
