@@ -3,8 +3,9 @@
 // `#/accountability?…`, `#/activity?…`. `body[data-state]` is `loading`, `ready` or `error`
 // once a page has rendered (the browser tests wait on it).
 
-import { signIn, signOut, token } from "./api.js";
+import { query, signIn, signOut, token } from "./api.js";
 import { clear, h, label, problem } from "./dom.js";
+import { useCommunityTimeZone } from "./format.js";
 import { LANGUAGES, lang, setLang, t } from "./i18n.js";
 import { accountabilityPage } from "./page-accountability.js";
 import { activityPage } from "./page-activity.js";
@@ -101,4 +102,9 @@ export async function render() {
 window.addEventListener("hashchange", () => {
   render().then(() => document.getElementById("main").focus({ preventScroll: true }));
 });
-render();
+// Dates are shown in the community's zone: ask it once, then render (in UTC if unreadable;
+// the page then shows the API's error itself).
+query("{ community { timeZone } }")
+  .then((data) => useCommunityTimeZone(data.community?.timeZone))
+  .catch(() => {})
+  .finally(render);

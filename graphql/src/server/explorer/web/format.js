@@ -2,10 +2,22 @@
 
 import { lang, t } from "./i18n.js";
 
-/** The demo community's zone (Shanghai, UTC+8 all year); the API names no zone. */
-export const COMMUNITY_TIME_ZONE = "Asia/Shanghai";
-/** Its offset, for turning a date picked in a form into an instant. */
-export const COMMUNITY_UTC_OFFSET = "+08:00";
+/** The community's IANA zone, read once at start (`community { timeZone }`); UTC until the
+ * directory sets one, as the ledger's figures count. */
+export let COMMUNITY_TIME_ZONE = "UTC";
+
+export function useCommunityTimeZone(zone) {
+  if (zone) COMMUNITY_TIME_ZONE = zone;
+}
+
+/** The zone's offset from UTC at an instant, as `+08:00`. */
+function utcOffset(zone, at) {
+  const part = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" })
+    .formatToParts(at)
+    .find((p) => p.type === "timeZoneName");
+  const offset = part ? part.value.replace("GMT", "") : "";
+  return offset === "" ? "+00:00" : offset;
+}
 
 function locale() {
   return lang() === "zh" ? "zh-CN" : "en-GB";
@@ -43,7 +55,8 @@ export function communityYear(iso) {
 
 /** `YYYY-MM-DD` picked in a form → the instant that day starts in the community. */
 export function dayStart(day) {
-  return day ? `${day}T00:00:00${COMMUNITY_UTC_OFFSET}` : null;
+  if (!day) return null;
+  return `${day}T00:00:00${utcOffset(COMMUNITY_TIME_ZONE, new Date(`${day}T12:00:00Z`))}`;
 }
 
 export function money(cents) {
