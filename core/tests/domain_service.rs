@@ -31,10 +31,11 @@ use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion, LogQuery};
 use uuid::Uuid;
 
+/// Fields drop in declaration order: the store closes before its directory is deleted.
 struct Ledger {
-    _dir: tempfile::TempDir,
     store: Arc<SledStore>,
     handler: CommandHandler,
+    _dir: tempfile::TempDir,
 }
 
 /// A store holding the fixture directory.

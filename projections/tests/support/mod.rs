@@ -86,9 +86,10 @@ pub fn tally(name: &'static str) -> Arc<dyn Projection<TestEvent>> {
     Arc::new(Tally { name, version: 1 })
 }
 
+/// Fields drop in declaration order: the store closes before its directory is deleted.
 pub struct Ledger {
-    pub dir: tempfile::TempDir,
     pub store: Arc<dyn EventStore>,
+    pub dir: tempfile::TempDir,
 }
 
 impl Ledger {
