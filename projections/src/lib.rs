@@ -15,13 +15,15 @@
 //!   (filters: status, category, compound, building, responsible organisation, satisfaction,
 //!   awaiting outcome, opened-at range, overdue at an instant; newest first, or most overdue
 //!   first), `overdue_backlog(&CaseFilter, at)`.
-//!   Statuses — request: `received`, `accepted`, `rejected`, `merged`, `dispatched`,
-//!   `sent_back`, `in_progress`, `resolved`, `followed_up`, `closed` (a reopened request is
-//!   `accepted` again); work project: `proposed`, `approved`, `contracted`, `in_progress`,
-//!   `completed`, `rework`, `accepted`, `closed`, `cancelled`; mediation: `registered`,
-//!   `accepted`, `declined`, `in_session`, `agreed`, `failed`, `archived`; decision:
-//!   `proposed`, `voting`, `tallied`, `adopted`, `failed`, `withdrawn` (`published_at` says
-//!   whether it was made public). A closed request is fixed only if its `outcome` is `fixed`.
+//!   Statuses are the domain's own (`govledger_core::domain::lifecycle`) — request:
+//!   `received`, `accepted`, `rejected`, `merged`, `dispatched`, `in_progress`, `resolved`,
+//!   `followed_up`, `closed` (a sent-back or reopened request is `accepted` again, waiting for
+//!   a dispatch; `send_back_count` and `reopen_count` say which); work project: `proposed`,
+//!   `approved`, `contracted`, `in_progress` (also after a failed inspection), `completed`,
+//!   `under_warranty`, `closed`, `cancelled`; mediation: `registered`, `in_mediation`,
+//!   `declined`, `agreed`, `failed`, `archived`; decision: `proposed`, `voting`, `adopted`,
+//!   `failed`, `withdrawn` (`published_at` says whether it was made public). A closed request
+//!   is fixed only if its `outcome` is `fixed`.
 //! - Directory (`directory`): `community`, `compound(s)`, `building`, `buildings_of`, `unit`,
 //!   `units_of`, `grid`, `organisation(s)`, `account`, `roles_of_account`, `members_of`.
 //! - Audit (`audit`): `case_history(kind, id)`, `activity_of_account`,

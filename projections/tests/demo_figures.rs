@@ -153,7 +153,7 @@ fn check_work(demo: &Demo, work: &DemoWork, expect: &ReportedWork) {
     assert_eq!(view.category, expect.category);
     assert_eq!(view.compound_id, Some(s.sun_coast_compound_id.0), "{what}");
     assert!(
-        ["accepted", "closed"].contains(&view.status.as_str()),
+        ["under_warranty", "closed"].contains(&view.status.as_str()),
         "{what} is {}",
         view.status
     );

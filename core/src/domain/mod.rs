@@ -16,6 +16,7 @@ pub mod erasure;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod lifecycle;
 pub mod limits;
 pub mod location;
 pub mod mediation;

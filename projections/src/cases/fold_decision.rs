@@ -1,5 +1,6 @@
 //! Folds decision events into a `CaseView`.
 
+use govledger_core::domain::decision::DecisionStatus;
 use govledger_core::domain::event::DecisionEvent;
 use govledger_core::event::RecordedEvent;
 
@@ -35,7 +36,7 @@ pub(crate) fn fold(
         return Ok(CaseView {
             kind: CaseKind::Decision,
             case_id: e.decision_id.0,
-            status: "proposed".into(),
+            status: DecisionStatus::Proposed.as_str().into(),
             category: e.matter.as_str().into(),
             title: e.title.clone(),
             compound_id: e.compound_id.map(|id| id.0),
@@ -83,24 +84,24 @@ pub(crate) fn fold(
             "case {id} is not a decision"
         )));
     };
+    // The status is the domain's own (one lifecycle, `DecisionStatus::after`).
+    if let Some(status) = DecisionStatus::after(event) {
+        view.status = status.as_str().into();
+    }
     match event {
         DecisionEvent::DecisionProposed(_) => {}
         DecisionEvent::DecisionVotingOpened(e) => {
-            view.status = "voting".into();
             details.voting_closes_at = Some(e.closes_at);
         }
         DecisionEvent::DecisionBallotCast(_) => details.ballot_count += 1,
         DecisionEvent::DecisionTallied(e) => {
-            view.status = "tallied".into();
             details.tally = Some(e.tally);
         }
         DecisionEvent::DecisionAdopted(_) => {
-            view.status = "adopted".into();
             view.closed_at = Some(at);
             details.decided_at = Some(at);
         }
         DecisionEvent::DecisionFailed(e) => {
-            view.status = "failed".into();
             view.closed_at = Some(at);
             details.decided_at = Some(at);
             details.failure = Some(e.failure.as_str().into());
@@ -108,7 +109,6 @@ pub(crate) fn fold(
         // Published keeps the verdict as the status; `published_at` says it was made public.
         DecisionEvent::DecisionPublished(_) => details.published_at = Some(at),
         DecisionEvent::DecisionWithdrawn(_) => {
-            view.status = "withdrawn".into();
             view.closed_at = Some(at);
         }
     }

@@ -1,6 +1,7 @@
 //! Folds mediation events into a `CaseView`.
 
 use govledger_core::domain::event::MediationEvent;
+use govledger_core::domain::mediation::MediationStatus;
 use govledger_core::domain::mediation::vocabulary::AgreementForm;
 use govledger_core::event::RecordedEvent;
 
@@ -36,7 +37,7 @@ pub(crate) fn fold(
         return Ok(CaseView {
             kind: CaseKind::Mediation,
             case_id: e.mediation_id.0,
-            status: "registered".into(),
+            status: MediationStatus::Registered.as_str().into(),
             category: e.dispute_type.as_str().into(),
             title: e.summary.clone(),
             compound_id: e.location.compound_id.map(|id| id.0),
@@ -77,27 +78,27 @@ pub(crate) fn fold(
             "case {id} is not a mediation"
         )));
     };
+    // The status is the domain's own (one lifecycle, `MediationStatus::after`).
+    if let Some(status) = MediationStatus::after(event) {
+        view.status = status.as_str().into();
+    }
     match event {
         MediationEvent::MediationRegistered(_) => {}
         MediationEvent::MediationAccepted(e) => {
-            view.status = "accepted".into();
             view.due_at = Some(e.target_finish_at);
             view.awaiting_outcome = true;
             details.mediator_account_id = Some(e.mediator_account_id.0);
         }
         MediationEvent::MediationDeclined(_) => {
-            view.status = "declined".into();
             view.closed_at = Some(at);
             view.awaiting_outcome = false;
             details.concluded_at = Some(at);
         }
         MediationEvent::MediationSessionHeld(e) => {
-            view.status = "in_session".into();
             details.session_count = details.session_count.max(e.session_number);
             details.mediator_account_id = Some(e.mediator_account_id.0);
         }
         MediationEvent::MediationAgreementReached(e) => {
-            view.status = "agreed".into();
             view.awaiting_outcome = false;
             details.agreement_form = Some(
                 match e.form {
@@ -110,7 +111,6 @@ pub(crate) fn fold(
             details.concluded_at = Some(at);
         }
         MediationEvent::MediationFailed(_) => {
-            view.status = "failed".into();
             view.awaiting_outcome = false;
             details.concluded_at = Some(at);
         }
@@ -118,7 +118,6 @@ pub(crate) fn fold(
             details.performance = Some(e.performance.as_str().into());
         }
         MediationEvent::MediationArchived(e) => {
-            view.status = "archived".into();
             view.closed_at = Some(at);
             view.awaiting_outcome = false;
             details.archive_reference = Some(e.archive_reference.clone());

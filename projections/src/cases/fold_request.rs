@@ -1,6 +1,7 @@
 //! Folds service-request events into a `CaseView`.
 
 use govledger_core::domain::event::RequestEvent;
+use govledger_core::domain::request::RequestStatus;
 use govledger_core::domain::request::vocabulary::FollowUpResolution;
 use govledger_core::event::RecordedEvent;
 
@@ -41,7 +42,7 @@ pub(crate) fn fold(
         return Ok(CaseView {
             kind: CaseKind::Request,
             case_id: e.request_id.0,
-            status: "received".into(),
+            status: RequestStatus::Received.as_str().into(),
             category: e.category.as_str().into(),
             title: e.description.clone(),
             compound_id: e.location.compound_id.map(|id| id.0),
@@ -74,25 +75,25 @@ pub(crate) fn fold(
             "case {id} is not a request"
         )));
     };
+    // The status is the domain's own (one lifecycle, `RequestStatus::after`).
+    if let Some(status) = RequestStatus::after(event) {
+        view.status = status.as_str().into();
+    }
     match event {
         RequestEvent::RequestReceived(_) => {}
         RequestEvent::RequestAccepted(e) => {
-            view.status = "accepted".into();
             view.category = e.category.as_str().into();
         }
         RequestEvent::RequestRejected(_) => {
-            view.status = "rejected".into();
             view.closed_at = Some(at);
             view.awaiting_outcome = false;
         }
         RequestEvent::RequestMerged(e) => {
-            view.status = "merged".into();
             view.closed_at = Some(at);
             view.awaiting_outcome = false;
             details.merged_into_request_id = Some(e.into_request_id.0);
         }
         RequestEvent::RequestDispatched(e) => {
-            view.status = "dispatched".into();
             view.category = e.category.as_str().into();
             view.responsible_organisation_id = Some(e.organisation_id.0);
             view.due_at = Some(e.due_at);
@@ -103,17 +104,14 @@ pub(crate) fn fold(
             details.escalation_level = 0;
         }
         RequestEvent::RequestSentBack(_) => {
-            view.status = "sent_back".into();
             view.awaiting_outcome = false;
             details.send_back_count += 1;
             details.first_response_at.get_or_insert(at);
         }
         RequestEvent::RequestWorkStarted(_) => {
-            view.status = "in_progress".into();
             details.first_response_at.get_or_insert(at);
         }
         RequestEvent::RequestResolved(e) => {
-            view.status = "resolved".into();
             view.awaiting_outcome = false;
             details.first_response_at.get_or_insert(at);
             details.resolved_at = Some(at);
@@ -121,7 +119,6 @@ pub(crate) fn fold(
             details.work_project_id = e.work_project_id.map(|id| id.0).or(details.work_project_id);
         }
         RequestEvent::RequestFollowedUp(e) => {
-            view.status = "followed_up".into();
             details.follow_up_resolution = Some(
                 match e.resolution {
                     FollowUpResolution::Resolved => "resolved",
@@ -133,13 +130,11 @@ pub(crate) fn fold(
             details.satisfaction = Some(satisfaction_name(e.satisfaction).into());
         }
         RequestEvent::RequestClosed(e) => {
-            view.status = "closed".into();
             view.closed_at = Some(at);
             view.awaiting_outcome = false;
             details.outcome = Some(e.outcome.as_str().into());
         }
         RequestEvent::RequestReopened(_) => {
-            view.status = "accepted".into();
             view.closed_at = None;
             view.awaiting_outcome = false;
             details.reopen_count += 1;

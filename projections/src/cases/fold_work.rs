@@ -1,6 +1,7 @@
 //! Folds work-project events into a `CaseView`.
 
 use govledger_core::domain::event::WorkProjectEvent;
+use govledger_core::domain::work_project::WorkProjectStatus;
 use govledger_core::event::RecordedEvent;
 
 use crate::cases::view::{
@@ -41,7 +42,7 @@ pub(crate) fn fold(
         return Ok(CaseView {
             kind: CaseKind::WorkProject,
             case_id: e.work_project_id.0,
-            status: "proposed".into(),
+            status: WorkProjectStatus::Proposed.as_str().into(),
             category: e.category.as_str().into(),
             title: e.title.clone(),
             compound_id: Some(e.compound_id.0),
@@ -91,17 +92,19 @@ pub(crate) fn fold(
             "case {id} is not a work project"
         )));
     };
+    // The status is the domain's own (one lifecycle, `WorkProjectStatus::after`).
+    if let Some(status) = WorkProjectStatus::after(event) {
+        view.status = status.as_str().into();
+    }
     match event {
         WorkProjectEvent::WorkProjectProposed(_) => {}
         WorkProjectEvent::WorkProjectApproved(e) => {
-            view.status = "approved".into();
             details.decision_id = Some(e.decision_id.0);
             details.funding_source = Some(e.funding_source.as_str().into());
             details.budget_cents = Some(e.budget_cents);
             details.approved_at = Some(at);
         }
         WorkProjectEvent::WorkProjectContracted(e) => {
-            view.status = "contracted".into();
             view.responsible_organisation_id = Some(e.contractor_organisation_id.0);
             view.due_at = Some(e.planned_completion_at);
             view.awaiting_outcome = true;
@@ -110,7 +113,6 @@ pub(crate) fn fold(
             details.contract_amount_cents = Some(e.contract_amount_cents);
         }
         WorkProjectEvent::WorkProjectStarted(_) => {
-            view.status = "in_progress".into();
             details.started_at = Some(at);
         }
         WorkProjectEvent::WorkProjectProgressRecorded(e) => {
@@ -118,7 +120,6 @@ pub(crate) fn fold(
             details.delivered_quantities = e.quantities_done.clone();
         }
         WorkProjectEvent::WorkProjectCompleted(e) => {
-            view.status = "completed".into();
             view.awaiting_outcome = false;
             details.percent_complete = 100;
             details.delivered_quantities = e.actual_quantities.clone();
@@ -126,7 +127,6 @@ pub(crate) fn fold(
             details.completed_at = Some(at);
         }
         WorkProjectEvent::WorkProjectInspectionPassed(e) => {
-            view.status = "accepted".into();
             details.warranty_ends_at = Some(e.warranty_ends_at);
             keep_inspection(
                 details,
@@ -140,7 +140,6 @@ pub(crate) fn fold(
             );
         }
         WorkProjectEvent::WorkProjectInspectionFailed(e) => {
-            view.status = "rework".into();
             view.awaiting_outcome = true;
             keep_inspection(
                 details,
@@ -160,12 +159,10 @@ pub(crate) fn fold(
             details.warranty_claims_open = details.warranty_claims_open.saturating_sub(1);
         }
         WorkProjectEvent::WorkProjectClosed(_) => {
-            view.status = "closed".into();
             view.closed_at = Some(at);
             view.awaiting_outcome = false;
         }
         WorkProjectEvent::WorkProjectCancelled(_) => {
-            view.status = "cancelled".into();
             view.closed_at = Some(at);
             view.awaiting_outcome = false;
         }

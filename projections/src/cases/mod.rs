@@ -39,7 +39,10 @@ pub const CASES_PROJECTION: &str = "cases";
 /// chunk could grow past what the decoder reads back and stop the read model for good).
 /// 6: a work project keeps its latest `view::INSPECTIONS_KEPT` inspections and counts them all;
 /// a record bucket past 32 KiB is split one byte deeper (`records.rs`).
-const CASES_VERSION: u32 = 6;
+/// 7: the status is the domain's own (`RequestStatus::after` and its siblings): a sent-back
+/// request is `accepted`, an inspected work `under_warranty` (`in_progress` after a failed
+/// inspection), an accepted mediation `in_mediation`; no `tallied` decision.
+const CASES_VERSION: u32 = 7;
 
 pub struct CasesProjection;
 

@@ -305,7 +305,7 @@ pub(crate) fn repair_steps(world: &World, repair: &Repair) -> Vec<Step> {
                 warranty_months: 24,
             }),
             WorkProject,
-            "accepted",
+            "under_warranty",
             &["WorkProjectInspectionPassed"],
         ),
         step(

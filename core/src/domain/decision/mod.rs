@@ -2,6 +2,7 @@
 //! published. A decision states what it authorises.
 
 pub mod commands;
+mod decide;
 pub mod events;
 mod state;
 pub mod tally;

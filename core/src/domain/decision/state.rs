@@ -33,6 +33,23 @@ impl DecisionStatus {
             DecisionStatus::Withdrawn => "withdrawn",
         }
     }
+
+    /// The status a decision has after `event`; `None` when the event leaves it as it was
+    /// (ballots, the tally, whose verdict follows in the same command, and publication,
+    /// which `Publication` records).
+    pub const fn after(event: &DecisionEvent) -> Option<DecisionStatus> {
+        use DecisionStatus as S;
+        Some(match event {
+            DecisionEvent::DecisionProposed(_) => S::Proposed,
+            DecisionEvent::DecisionVotingOpened(_) => S::Voting,
+            DecisionEvent::DecisionAdopted(_) => S::Adopted,
+            DecisionEvent::DecisionFailed(_) => S::Failed,
+            DecisionEvent::DecisionWithdrawn(_) => S::Withdrawn,
+            DecisionEvent::DecisionBallotCast(_)
+            | DecisionEvent::DecisionTallied(_)
+            | DecisionEvent::DecisionPublished(_) => return None,
+        })
+    }
 }
 
 /// Whether the outcome has been made public.
@@ -103,9 +120,11 @@ impl Decision {
     }
 
     pub(super) fn apply_event(&mut self, event: &DecisionEvent) {
+        if let Some(status) = DecisionStatus::after(event) {
+            self.status = status;
+        }
         match event {
             DecisionEvent::DecisionProposed(e) => {
-                self.status = DecisionStatus::Proposed;
                 self.decision_id = e.decision_id;
                 self.body_organisation_id = e.body_organisation_id;
                 self.body_kind = e.body_kind;
@@ -115,7 +134,6 @@ impl Decision {
                 self.authorisations = e.authorisations.clone();
             }
             DecisionEvent::DecisionVotingOpened(e) => {
-                self.status = DecisionStatus::Voting;
                 self.electorate = e.electorate;
                 self.closes_at = Some(e.closes_at);
             }
@@ -139,10 +157,9 @@ impl Decision {
                 );
             }
             DecisionEvent::DecisionTallied(e) => self.tally = Some(e.tally),
-            DecisionEvent::DecisionAdopted(_) => self.status = DecisionStatus::Adopted,
-            DecisionEvent::DecisionFailed(_) => self.status = DecisionStatus::Failed,
+            DecisionEvent::DecisionAdopted(_) | DecisionEvent::DecisionFailed(_) => {}
             DecisionEvent::DecisionPublished(_) => self.publication = Publication::Published,
-            DecisionEvent::DecisionWithdrawn(_) => self.status = DecisionStatus::Withdrawn,
+            DecisionEvent::DecisionWithdrawn(_) => {}
         }
     }
 

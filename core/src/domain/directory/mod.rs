@@ -2,6 +2,7 @@
 //! organisations, accounts and their roles. One stream, `directory`.
 
 pub mod commands;
+mod decide;
 pub mod events;
 mod state;
 

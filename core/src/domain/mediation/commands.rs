@@ -6,18 +6,11 @@ use crate::domain::aggregate::{Aggregate, Context, not_found};
 use crate::domain::error::DomainError;
 use crate::domain::event::{DomainEvent, MediationEvent};
 use crate::domain::ids::{AccountId, MediationId, OrganisationId, PersonId};
-use crate::domain::limits::{
-    COURT_CONFIRMATION_DAYS, DESCRIPTION_BYTES_MAX, MEDIATION_PARTIES_MAX, MEDIATION_TARGET_DAYS,
-    TITLE_BYTES_MAX,
-};
 use crate::domain::location::Location;
-use crate::domain::mediation::events::*;
 use crate::domain::mediation::state::{Mediation, MediationStatus};
 use crate::domain::mediation::vocabulary::{
     AgreementForm, DisputeType, MediationSource, Performance,
 };
-use crate::domain::role::{OrganisationKind, Role};
-use crate::domain::validate::{at_most, distinct, optional_text, required_text};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MediationCommand {
@@ -71,53 +64,6 @@ impl MediationCommand {
     }
 }
 
-impl Mediation {
-    fn require(
-        &self,
-        allowed: &[MediationStatus],
-        action: &'static str,
-    ) -> Result<(), DomainError> {
-        if self.status == MediationStatus::Unknown {
-            return Err(not_found("mediation", self.mediation_id));
-        }
-        if allowed.contains(&self.status) {
-            Ok(())
-        } else {
-            Err(DomainError::WrongState {
-                aggregate: "mediation",
-                state: self.status.as_str(),
-                action,
-            })
-        }
-    }
-
-    fn require_committee(
-        &self,
-        context: &Context<'_>,
-        action: &'static str,
-    ) -> Result<(), DomainError> {
-        if context.actor.organisation_id == self.mediation_committee_id {
-            Ok(())
-        } else {
-            Err(DomainError::NotResponsibleOrganisation {
-                responsible: self.mediation_committee_id,
-                action,
-            })
-        }
-    }
-
-    fn require_sessions(&self, action: &'static str) -> Result<(), DomainError> {
-        if self.sessions_held == 0 {
-            return Err(DomainError::WrongState {
-                aggregate: "mediation",
-                state: "without a recorded session",
-                action,
-            });
-        }
-        Ok(())
-    }
-}
-
 impl Aggregate for Mediation {
     type Id = MediationId;
     type Command = MediationCommand;
@@ -145,13 +91,13 @@ impl Aggregate for Mediation {
         command: &MediationCommand,
         context: &Context<'_>,
     ) -> Result<Vec<MediationEvent>, DomainError> {
-        use MediationStatus as S;
-        if !self.exists() && !matches!(command, MediationCommand::Register { .. }) {
+        use MediationCommand as C;
+        if !self.exists() && !matches!(command, C::Register { .. }) {
             return Err(not_found("mediation", mediation_id));
         }
-        let directory = context.directory;
-        let event: MediationEvent = match command {
-            MediationCommand::Register {
+        let id = mediation_id;
+        let event = match command {
+            C::Register {
                 source,
                 referred_by_organisation_id,
                 mediation_committee_id,
@@ -159,178 +105,32 @@ impl Aggregate for Mediation {
                 parties,
                 summary,
                 location,
-            } => {
-                if self.exists() {
-                    return Err(DomainError::AlreadyExists {
-                        what: "mediation",
-                        id: mediation_id.to_string(),
-                    });
-                }
-                if directory.organisation_kind(*mediation_committee_id)
-                    != Some(OrganisationKind::MediationCommittee)
-                {
-                    return Err(not_found("mediation committee", mediation_committee_id));
-                }
-                let referred = matches!(
-                    source,
-                    MediationSource::PoliceReferral
-                        | MediationSource::CourtReferral
-                        | MediationSource::GovernmentReferral
-                );
-                match (referred, referred_by_organisation_id) {
-                    (true, None) => {
-                        return Err(DomainError::InvalidInput {
-                            field: "referred_by_organisation_id",
-                            reason: "a referral names who referred it".into(),
-                        });
-                    }
-                    (false, Some(_)) => {
-                        return Err(DomainError::InvalidInput {
-                            field: "referred_by_organisation_id",
-                            reason: "only referrals name a referring organisation".into(),
-                        });
-                    }
-                    (true, Some(referrer)) if directory.organisation_kind(*referrer).is_none() => {
-                        return Err(not_found("organisation", referrer));
-                    }
-                    _ => {}
-                }
-                if parties.is_empty() {
-                    return Err(DomainError::InvalidInput {
-                        field: "parties",
-                        reason: "a mediation has at least one party".into(),
-                    });
-                }
-                at_most("parties", parties.len(), MEDIATION_PARTIES_MAX)?;
-                if context.actor.role == Role::Resident
-                    && !directory
-                        .person_of(context.actor.account_id)
-                        .is_some_and(|me| parties.contains(&me))
-                {
-                    return Err(DomainError::InvalidInput {
-                        field: "parties",
-                        reason: "a resident applies for mediation as one of the parties".into(),
-                    });
-                }
-                MediationRegistered {
-                    mediation_id,
-                    source: *source,
-                    referred_by_organisation_id: *referred_by_organisation_id,
-                    mediation_committee_id: *mediation_committee_id,
-                    dispute_type: *dispute_type,
-                    parties: distinct("parties", parties)?,
-                    summary: required_text("summary", summary, DESCRIPTION_BYTES_MAX)?,
-                    location: *location,
-                }
-                .into()
-            }
-            MediationCommand::Accept {
+            } => self.register(
+                id,
+                *source,
+                *referred_by_organisation_id,
+                *mediation_committee_id,
+                *dispute_type,
+                parties,
+                summary,
+                *location,
+                context,
+            ),
+            C::Accept {
                 mediator_account_id,
-            } => {
-                self.require(&[S::Registered], "be accepted")?;
-                self.require_committee(context, "accept the case")?;
-                if !directory.holds_role(
-                    *mediator_account_id,
-                    Role::Mediator,
-                    self.mediation_committee_id,
-                    context.now,
-                ) {
-                    return Err(DomainError::InvalidInput {
-                        field: "mediator_account_id",
-                        reason: "not a mediator of the committee".into(),
-                    });
-                }
-                MediationAccepted {
-                    mediation_id,
-                    mediator_account_id: *mediator_account_id,
-                    target_finish_at: context.now.plus_days(MEDIATION_TARGET_DAYS),
-                }
-                .into()
-            }
-            MediationCommand::Decline { reason } => {
-                self.require(&[S::Registered], "be declined")?;
-                self.require_committee(context, "decline the case")?;
-                MediationDeclined {
-                    mediation_id,
-                    reason: required_text("reason", reason, TITLE_BYTES_MAX)?,
-                }
-                .into()
-            }
-            MediationCommand::RecordSession {
+            } => self.accept(id, *mediator_account_id, context),
+            C::Decline { reason } => self.decline(id, reason, context),
+            C::RecordSession {
                 attending_parties,
                 record,
-            } => {
-                self.require(&[S::InMediation], "hold a session")?;
-                self.require_committee(context, "record a session")?;
-                if let Some(stranger) = attending_parties.iter().find(|p| !self.parties.contains(p))
-                {
-                    return Err(DomainError::InvalidInput {
-                        field: "attending_parties",
-                        reason: format!("person {stranger} is not a party to the case"),
-                    });
-                }
-                MediationSessionHeld {
-                    mediation_id,
-                    session_number: self.sessions_held + 1,
-                    mediator_account_id: context.actor.account_id,
-                    attending_parties: distinct("attending_parties", attending_parties)?,
-                    record: required_text("record", record, DESCRIPTION_BYTES_MAX)?,
-                }
-                .into()
+            } => self.record_session(id, attending_parties, record, context),
+            C::RecordAgreement { form, terms } => self.record_agreement(id, *form, terms, context),
+            C::RecordFailure { reason } => self.record_failure(id, reason, context),
+            C::FollowUpPerformance { performance, note } => {
+                self.follow_up_performance(id, *performance, note, context)
             }
-            MediationCommand::RecordAgreement { form, terms } => {
-                self.require(&[S::InMediation], "reach an agreement")?;
-                self.require_committee(context, "record the agreement")?;
-                self.require_sessions("reach an agreement")?;
-                MediationAgreementReached {
-                    mediation_id,
-                    form: *form,
-                    terms: required_text("terms", terms, DESCRIPTION_BYTES_MAX)?,
-                    court_confirmation_deadline_at: context.now.plus_days(COURT_CONFIRMATION_DAYS),
-                }
-                .into()
-            }
-            MediationCommand::RecordFailure { reason } => {
-                self.require(&[S::InMediation], "fail")?;
-                self.require_committee(context, "record the failure")?;
-                self.require_sessions("fail")?;
-                MediationFailed {
-                    mediation_id,
-                    reason: required_text("reason", reason, TITLE_BYTES_MAX)?,
-                }
-                .into()
-            }
-            MediationCommand::FollowUpPerformance { performance, note } => {
-                self.require(&[S::Agreed], "be followed up")?;
-                self.require_committee(context, "follow up performance")?;
-                MediationPerformanceFollowedUp {
-                    mediation_id,
-                    performance: *performance,
-                    note: optional_text("note", note, DESCRIPTION_BYTES_MAX)?,
-                }
-                .into()
-            }
-            MediationCommand::Archive { archive_reference } => {
-                self.require(&[S::Declined, S::Failed, S::Agreed], "be archived")?;
-                self.require_committee(context, "archive the case")?;
-                if self.status == S::Agreed && self.performance_follow_ups == 0 {
-                    return Err(DomainError::WrongState {
-                        aggregate: "mediation",
-                        state: "agreed without a performance follow-up",
-                        action: "be archived",
-                    });
-                }
-                MediationArchived {
-                    mediation_id,
-                    archive_reference: required_text(
-                        "archive_reference",
-                        archive_reference,
-                        TITLE_BYTES_MAX,
-                    )?,
-                }
-                .into()
-            }
-        };
+            C::Archive { archive_reference } => self.archive(id, archive_reference, context),
+        }?;
         Ok(vec![event])
     }
 }

@@ -6,6 +6,7 @@
 //! (Art. 33). A case should finish within about a month (`MEDIATION_TARGET_DAYS`).
 
 pub mod commands;
+mod decide;
 pub mod events;
 mod state;
 pub mod vocabulary;

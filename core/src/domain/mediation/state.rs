@@ -30,6 +30,22 @@ impl MediationStatus {
             MediationStatus::Archived => "archived",
         }
     }
+
+    /// The status a case has after `event`; `None` when the event leaves it as it was
+    /// (sessions, performance follow-ups).
+    pub const fn after(event: &MediationEvent) -> Option<MediationStatus> {
+        use MediationStatus as S;
+        Some(match event {
+            MediationEvent::MediationRegistered(_) => S::Registered,
+            MediationEvent::MediationAccepted(_) => S::InMediation,
+            MediationEvent::MediationDeclined(_) => S::Declined,
+            MediationEvent::MediationAgreementReached(_) => S::Agreed,
+            MediationEvent::MediationFailed(_) => S::Failed,
+            MediationEvent::MediationArchived(_) => S::Archived,
+            MediationEvent::MediationSessionHeld(_)
+            | MediationEvent::MediationPerformanceFollowedUp(_) => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,27 +78,26 @@ impl Default for Mediation {
 
 impl Mediation {
     pub(super) fn apply_event(&mut self, event: &MediationEvent) {
-        use MediationStatus as S;
+        if let Some(status) = MediationStatus::after(event) {
+            self.status = status;
+        }
         match event {
             MediationEvent::MediationRegistered(e) => {
-                self.status = S::Registered;
                 self.mediation_id = e.mediation_id;
                 self.mediation_committee_id = e.mediation_committee_id;
                 self.parties = e.parties.clone();
             }
             MediationEvent::MediationAccepted(e) => {
-                self.status = S::InMediation;
                 self.mediator_account_id = Some(e.mediator_account_id);
                 self.target_finish_at = Some(e.target_finish_at);
             }
-            MediationEvent::MediationDeclined(_) => self.status = S::Declined,
+            MediationEvent::MediationDeclined(_) => {}
             MediationEvent::MediationSessionHeld(e) => {
                 self.sessions_held = self.sessions_held.max(e.session_number);
             }
-            MediationEvent::MediationAgreementReached(_) => self.status = S::Agreed,
-            MediationEvent::MediationFailed(_) => self.status = S::Failed,
+            MediationEvent::MediationAgreementReached(_) | MediationEvent::MediationFailed(_) => {}
             MediationEvent::MediationPerformanceFollowedUp(_) => self.performance_follow_ups += 1,
-            MediationEvent::MediationArchived(_) => self.status = S::Archived,
+            MediationEvent::MediationArchived(_) => {}
         }
     }
 }

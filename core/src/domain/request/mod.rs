@@ -2,6 +2,7 @@
 //! back) → in progress → resolved → followed up → closed, reopened; escalated when overdue.
 
 pub mod commands;
+mod decide;
 pub mod events;
 mod state;
 pub mod vocabulary;

@@ -40,6 +40,26 @@ impl RequestStatus {
         }
     }
 
+    /// The status a request has after `event`; `None` when the event leaves it as it was
+    /// (an escalation changes the due time, not the status). A send-back and a reopening
+    /// put the request back to `Accepted`, waiting for a dispatch.
+    pub const fn after(event: &RequestEvent) -> Option<RequestStatus> {
+        Some(match event {
+            RequestEvent::RequestReceived(_) => RequestStatus::Received,
+            RequestEvent::RequestAccepted(_) => RequestStatus::Accepted,
+            RequestEvent::RequestRejected(_) => RequestStatus::Rejected,
+            RequestEvent::RequestMerged(_) => RequestStatus::Merged,
+            RequestEvent::RequestDispatched(_) => RequestStatus::Dispatched,
+            RequestEvent::RequestSentBack(_) => RequestStatus::Accepted,
+            RequestEvent::RequestWorkStarted(_) => RequestStatus::InProgress,
+            RequestEvent::RequestResolved(_) => RequestStatus::Resolved,
+            RequestEvent::RequestFollowedUp(_) => RequestStatus::FollowedUp,
+            RequestEvent::RequestClosed(_) => RequestStatus::Closed,
+            RequestEvent::RequestReopened(_) => RequestStatus::Accepted,
+            RequestEvent::RequestEscalated(_) => return None,
+        })
+    }
+
     /// Whether the request is still being handled (neither ended nor absorbed).
     pub const fn is_open(self) -> bool {
         !matches!(
@@ -91,22 +111,21 @@ impl Default for ServiceRequest {
 
 impl ServiceRequest {
     pub(super) fn apply_event(&mut self, event: &RequestEvent) {
+        if let Some(status) = RequestStatus::after(event) {
+            self.status = status;
+        }
         match event {
             RequestEvent::RequestReceived(e) => {
-                self.status = RequestStatus::Received;
                 self.request_id = e.request_id;
                 self.kind = e.kind;
                 self.category = e.category;
                 self.requester_id = e.requester_id;
             }
             RequestEvent::RequestAccepted(e) => {
-                self.status = RequestStatus::Accepted;
                 self.category = e.category;
             }
-            RequestEvent::RequestRejected(_) => self.status = RequestStatus::Rejected,
-            RequestEvent::RequestMerged(_) => self.status = RequestStatus::Merged,
+            RequestEvent::RequestRejected(_) | RequestEvent::RequestMerged(_) => {}
             RequestEvent::RequestDispatched(e) => {
-                self.status = RequestStatus::Dispatched;
                 self.responsible_organisation_id = Some(e.organisation_id);
                 self.category = e.category;
                 self.due_at = Some(e.due_at);
@@ -114,20 +133,16 @@ impl ServiceRequest {
                 self.dispatch_count += 1;
             }
             RequestEvent::RequestSentBack(_) => {
-                self.status = RequestStatus::Accepted;
                 self.responsible_organisation_id = None;
                 self.due_at = None;
                 self.send_back_count += 1;
             }
-            RequestEvent::RequestWorkStarted(_) => self.status = RequestStatus::InProgress,
+            RequestEvent::RequestWorkStarted(_) => {}
             RequestEvent::RequestResolved(e) => {
-                self.status = RequestStatus::Resolved;
                 self.last_outcome = Some(e.outcome);
             }
-            RequestEvent::RequestFollowedUp(_) => self.status = RequestStatus::FollowedUp,
-            RequestEvent::RequestClosed(_) => self.status = RequestStatus::Closed,
+            RequestEvent::RequestFollowedUp(_) | RequestEvent::RequestClosed(_) => {}
             RequestEvent::RequestReopened(_) => {
-                self.status = RequestStatus::Accepted;
                 self.responsible_organisation_id = None;
                 self.due_at = None;
                 self.reopen_count += 1;

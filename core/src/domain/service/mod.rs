@@ -13,6 +13,7 @@
 
 pub mod envelope;
 pub mod loading;
+mod plans;
 
 use std::sync::{Arc, RwLock};
 
@@ -21,22 +22,9 @@ use uuid::Uuid;
 use crate::codec::encode_payload;
 use crate::domain::aggregate::{Aggregate, Context, Related};
 use crate::domain::authority;
-use crate::domain::command::Command;
-use crate::domain::correction::decide_correction;
-use crate::domain::decision::Decision;
-use crate::domain::decision::commands::DecisionCommand;
 use crate::domain::directory::Directory;
-use crate::domain::erasure::PersonRecord;
 use crate::domain::error::DomainError;
-use crate::domain::event::DomainEvent;
-use crate::domain::mediation::Mediation;
-use crate::domain::request::ServiceRequest;
-use crate::domain::request::commands::RequestCommand;
-use crate::domain::streams::{
-    StreamRef, decision_stream, directory_stream, request_stream, stream_of, work_project_stream,
-};
-use crate::domain::work_project::WorkProject;
-use crate::domain::work_project::commands::WorkProjectCommand;
+use crate::domain::streams::directory_stream;
 use crate::error::StoreError;
 use crate::event::{Actor, EventType, NewEvent, StreamId};
 use crate::hash::Hash256;
@@ -45,6 +33,7 @@ use crate::time::Timestamp;
 
 use envelope::{CommandEnvelope, CommandError, CommandOutcome};
 use loading::{Loaded, catch_up, load};
+use plans::Plan;
 
 /// How often a command is decided again after losing a race on its case.
 const CONFLICT_RETRIES_MAX: usize = 3;
@@ -52,15 +41,6 @@ const CONFLICT_RETRIES_MAX: usize = 3;
 /// Mints event ids. The default is a UUIDv7 from the wall clock; the demo builder passes a
 /// seeded source so its ledger is the same on every run.
 pub type EventIdSource = Box<dyn Fn(Timestamp) -> Uuid + Send + Sync>;
-
-/// What a decision produced, ready to append.
-struct Plan {
-    stream: StreamId,
-    version: u64,
-    events: Vec<DomainEvent>,
-    correlation_id: Uuid,
-    causation_id: Option<Uuid>,
-}
 
 pub struct CommandHandler {
     store: Arc<dyn EventStore>,
@@ -136,6 +116,8 @@ impl CommandHandler {
         }
     }
 
+    /// One attempt: authorise against the current directory, decide against the loaded case
+    /// (a plan of events), append the plan.
     fn try_execute(
         &self,
         envelope: &CommandEnvelope,
@@ -148,206 +130,15 @@ impl CommandHandler {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         authority::authorise(&envelope.actor, &envelope.command, directory.state(), now)?;
-        let context = |related| Context {
+        let context = Context {
             now,
             actor: envelope.actor,
             directory: directory.state(),
-            related,
+            related: Related::default(),
         };
-        let plan = match &envelope.command {
-            Command::Request {
-                request_id,
-                command,
-            } => {
-                let stream = request_stream(*request_id);
-                let case = self.load::<ServiceRequest>(&stream)?;
-                let target = match command {
-                    RequestCommand::MergeInto { into_request_id } => {
-                        Some(self.load::<ServiceRequest>(&request_stream(*into_request_id))?)
-                    }
-                    _ => None,
-                };
-                let project = match command {
-                    RequestCommand::Resolve {
-                        work_project_id: Some(id),
-                        ..
-                    } => Some(self.load::<WorkProject>(&work_project_stream(*id))?),
-                    _ => None,
-                };
-                let related = Related {
-                    request: target.as_ref().map(Loaded::state),
-                    work_project: project.as_ref().map(Loaded::state),
-                    ..Related::default()
-                };
-                let events = case
-                    .state()
-                    .handle(*request_id, command, &context(related))?;
-                plan(stream, &case, events, request_id.0, None)
-            }
-            Command::WorkProject {
-                work_project_id,
-                command,
-            } => {
-                let stream = work_project_stream(*work_project_id);
-                let case = self.load::<WorkProject>(&stream)?;
-                let (decision, cause) = match command {
-                    WorkProjectCommand::Approve { decision_id, .. } => {
-                        let decision = self.load::<Decision>(&decision_stream(*decision_id))?;
-                        let cause = decision.last_event_of_type("DecisionAdopted");
-                        (Some(decision), cause)
-                    }
-                    _ => (None, None),
-                };
-                let origin = match command {
-                    WorkProjectCommand::Propose {
-                        linked_request_ids, ..
-                    } => self.origin_of_requests(linked_request_ids)?,
-                    _ => None,
-                };
-                let related = Related {
-                    decision: decision.as_ref().map(Loaded::state),
-                    ..Related::default()
-                };
-                let events = case
-                    .state()
-                    .handle(*work_project_id, command, &context(related))?;
-                let mut plan = plan(stream, &case, events, work_project_id.0, cause);
-                if case.version() == 0
-                    && let Some((correlation, cause)) = origin
-                {
-                    plan.correlation_id = correlation;
-                    plan.causation_id = Some(cause);
-                }
-                plan
-            }
-            Command::Mediation {
-                mediation_id,
-                command,
-            } => {
-                let stream = stream_of(StreamRef::Mediation(*mediation_id));
-                let case = self.load::<Mediation>(&stream)?;
-                let events =
-                    case.state()
-                        .handle(*mediation_id, command, &context(Related::default()))?;
-                plan(stream, &case, events, mediation_id.0, None)
-            }
-            Command::Decision {
-                decision_id,
-                command,
-            } => {
-                let stream = decision_stream(*decision_id);
-                let case = self.load::<Decision>(&stream)?;
-                let origin = match command {
-                    DecisionCommand::Propose {
-                        authorisations,
-                        linked_request_ids,
-                        ..
-                    } => match authorisations.first() {
-                        Some(first) => {
-                            let project = self
-                                .load::<WorkProject>(&work_project_stream(first.work_project_id))?;
-                            project.correlation_id.zip(project.last_event_id())
-                        }
-                        None => self.origin_of_requests(linked_request_ids)?,
-                    },
-                    _ => None,
-                };
-                let events =
-                    case.state()
-                        .handle(*decision_id, command, &context(Related::default()))?;
-                let mut plan = plan(stream, &case, events, decision_id.0, None);
-                if case.version() == 0
-                    && let Some((correlation, cause)) = origin
-                {
-                    plan.correlation_id = correlation;
-                    plan.causation_id = Some(cause);
-                }
-                plan
-            }
-            Command::Directory(command) => {
-                let events = directory
-                    .state()
-                    .handle((), command, &context(Related::default()))?;
-                let fallback = directory
-                    .state()
-                    .community
-                    .as_ref()
-                    .map_or(Uuid::nil(), |c| c.community_id.0);
-                let fallback = match command {
-                    crate::domain::directory::commands::DirectoryCommand::Bootstrap {
-                        community_id,
-                        ..
-                    } => community_id.0,
-                    _ => fallback,
-                };
-                plan(directory_stream(), &directory, events, fallback, None)
-            }
-            Command::CorrectFact { target, correction } => {
-                let stream = stream_of(*target);
-                let corrected = match target {
-                    StreamRef::Request(_) => self.correct::<ServiceRequest>(&stream, correction)?,
-                    StreamRef::WorkProject(_) => {
-                        self.correct::<WorkProject>(&stream, correction)?
-                    }
-                    StreamRef::Mediation(_) => self.correct::<Mediation>(&stream, correction)?,
-                    StreamRef::Decision(_) => self.correct::<Decision>(&stream, correction)?,
-                    StreamRef::Directory => {
-                        let event_type = directory.event_type_of(correction.corrects_event_id);
-                        let event = decide_correction(correction, event_type)?;
-                        (event, directory.version(), directory.correlation_id)
-                    }
-                    StreamRef::Person(_) => self.correct::<PersonRecord>(&stream, correction)?,
-                };
-                let (event, version, correlation) = corrected;
-                Plan {
-                    stream,
-                    version,
-                    events: vec![event.into()],
-                    correlation_id: correlation.unwrap_or(correction.corrects_event_id),
-                    causation_id: Some(correction.corrects_event_id),
-                }
-            }
-            Command::ErasePersonalData { person_id, basis } => {
-                let stream = stream_of(StreamRef::Person(*person_id));
-                let case = self.load::<PersonRecord>(&stream)?;
-                let events =
-                    case.state()
-                        .handle(*person_id, basis, &context(Related::default()))?;
-                plan(stream, &case, events, person_id.0, None)
-            }
-        };
+        let plan = self.decide(&envelope.command, &directory, &context)?;
         drop(directory);
         self.append(envelope, plan, now, fingerprint)
-    }
-
-    /// The case chain and last event of the first linked request, if any.
-    fn origin_of_requests(
-        &self,
-        request_ids: &[crate::domain::ids::RequestId],
-    ) -> Result<Option<(Uuid, Uuid)>, CommandError> {
-        let Some(first) = request_ids.first() else {
-            return Ok(None);
-        };
-        let request = self.load::<ServiceRequest>(&request_stream(*first))?;
-        if !request.state().exists() {
-            return Err(DomainError::NotFound {
-                what: "request",
-                id: first.to_string(),
-            }
-            .into());
-        }
-        Ok(request.correlation_id.zip(request.last_event_id()))
-    }
-
-    fn correct<A: Aggregate>(
-        &self,
-        stream: &StreamId,
-        correction: &crate::domain::correction::CorrectFact,
-    ) -> Result<(crate::domain::correction::FactCorrected, u64, Option<Uuid>), CommandError> {
-        let case = self.load::<A>(stream)?;
-        let event_type = case.event_type_of(correction.corrects_event_id);
-        let event = decide_correction(correction, event_type)?;
-        Ok((event, case.version(), case.correlation_id))
     }
 
     fn refresh_directory(&self) -> Result<(), CommandError> {
@@ -481,23 +272,6 @@ impl CommandHandler {
             event_ids,
             replayed: true,
         })
-    }
-}
-
-/// What decided events become before the envelope is added.
-fn plan<A: Aggregate>(
-    stream: StreamId,
-    case: &Loaded<A>,
-    events: Vec<A::Event>,
-    new_case_correlation: Uuid,
-    cause: Option<Uuid>,
-) -> Plan {
-    Plan {
-        stream,
-        version: case.version(),
-        events: events.into_iter().map(Into::into).collect(),
-        correlation_id: case.correlation_id.unwrap_or(new_case_correlation),
-        causation_id: cause.or(case.last_event_id()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! progress → completed → inspection passed (warranty) or failed (rework) → closed.
 
 pub mod commands;
+mod decide;
 pub mod events;
 mod state;
 pub mod vocabulary;

@@ -40,6 +40,26 @@ impl WorkProjectStatus {
             WorkProjectStatus::Cancelled => "cancelled",
         }
     }
+
+    /// The status a project has after `event`; `None` when the event leaves it as it was
+    /// (progress, warranty claims). A failed inspection sends the works back on site.
+    pub const fn after(event: &WorkProjectEvent) -> Option<WorkProjectStatus> {
+        use WorkProjectStatus as S;
+        Some(match event {
+            WorkProjectEvent::WorkProjectProposed(_) => S::Proposed,
+            WorkProjectEvent::WorkProjectApproved(_) => S::Approved,
+            WorkProjectEvent::WorkProjectContracted(_) => S::Contracted,
+            WorkProjectEvent::WorkProjectStarted(_) => S::InProgress,
+            WorkProjectEvent::WorkProjectCompleted(_) => S::Completed,
+            WorkProjectEvent::WorkProjectInspectionPassed(_) => S::UnderWarranty,
+            WorkProjectEvent::WorkProjectInspectionFailed(_) => S::InProgress,
+            WorkProjectEvent::WorkProjectClosed(_) => S::Closed,
+            WorkProjectEvent::WorkProjectCancelled(_) => S::Cancelled,
+            WorkProjectEvent::WorkProjectProgressRecorded(_)
+            | WorkProjectEvent::WorkProjectWarrantyClaimRaised(_)
+            | WorkProjectEvent::WorkProjectWarrantyClaimSettled(_) => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,10 +110,11 @@ impl Default for WorkProject {
 
 impl WorkProject {
     pub(super) fn apply_event(&mut self, event: &WorkProjectEvent) {
-        use WorkProjectStatus as S;
+        if let Some(status) = WorkProjectStatus::after(event) {
+            self.status = status;
+        }
         match event {
             WorkProjectEvent::WorkProjectProposed(e) => {
-                self.status = S::Proposed;
                 self.work_project_id = e.work_project_id;
                 self.category = e.category;
                 self.compound_id = e.compound_id;
@@ -101,29 +122,24 @@ impl WorkProject {
                 self.planned_quantities = e.planned_quantities.clone();
             }
             WorkProjectEvent::WorkProjectApproved(e) => {
-                self.status = S::Approved;
                 self.decision_id = Some(e.decision_id);
                 self.funding_source = Some(e.funding_source);
                 self.budget_cents = e.budget_cents;
             }
             WorkProjectEvent::WorkProjectContracted(e) => {
-                self.status = S::Contracted;
                 self.contractor_organisation_id = Some(e.contractor_organisation_id);
                 self.contract_amount_cents = e.contract_amount_cents;
             }
-            WorkProjectEvent::WorkProjectStarted(_) => self.status = S::InProgress,
-            WorkProjectEvent::WorkProjectProgressRecorded(_) => {}
+            WorkProjectEvent::WorkProjectStarted(_)
+            | WorkProjectEvent::WorkProjectProgressRecorded(_) => {}
             WorkProjectEvent::WorkProjectCompleted(e) => {
-                self.status = S::Completed;
                 self.actual_quantities = e.actual_quantities.clone();
                 self.cost_cents = e.cost_cents;
             }
             WorkProjectEvent::WorkProjectInspectionPassed(e) => {
-                self.status = S::UnderWarranty;
                 self.warranty_ends_at = Some(e.warranty_ends_at);
             }
             WorkProjectEvent::WorkProjectInspectionFailed(_) => {
-                self.status = S::InProgress;
                 self.inspections_failed += 1;
             }
             WorkProjectEvent::WorkProjectWarrantyClaimRaised(e) => {
@@ -133,8 +149,7 @@ impl WorkProject {
             WorkProjectEvent::WorkProjectWarrantyClaimSettled(e) => {
                 self.open_warranty_claims.remove(&e.claim_number);
             }
-            WorkProjectEvent::WorkProjectClosed(_) => self.status = S::Closed,
-            WorkProjectEvent::WorkProjectCancelled(_) => self.status = S::Cancelled,
+            WorkProjectEvent::WorkProjectClosed(_) | WorkProjectEvent::WorkProjectCancelled(_) => {}
         }
     }
 

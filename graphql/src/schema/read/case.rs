@@ -67,7 +67,8 @@ impl CaseView {
         ID(self.0.case_id.to_string())
     }
 
-    /// `snake_case` lifecycle state, e.g. `dispatched`, `closed`.
+    /// `snake_case` lifecycle state, the domain's own (the one commands are decided
+    /// against), e.g. `dispatched`, `closed`; a sent-back request is `accepted` again.
     async fn status(&self) -> &str {
         &self.0.status
     }

@@ -37,13 +37,12 @@ const PLACE_QUERY: &str = "query($building: ID!, $unit: ID!, $withUnit: Boolean!
 
 /// govledger's statuses Open311 calls closed; every other one is open.
 const CLOSED: [&str; 4] = ["rejected", "merged", "followed_up", "closed"];
-/// govledger's statuses Open311 calls open: every other status the cases read model gives a
-/// request (`projections/src/cases/fold_request.rs`); `sent_back` is back with the station.
-const OPEN: [&str; 6] = [
+/// govledger's statuses Open311 calls open: every other status a request has (core's
+/// `RequestStatus`); a sent-back request is `accepted`, back with the station.
+const OPEN: [&str; 5] = [
     "received",
     "accepted",
     "dispatched",
-    "sent_back",
     "in_progress",
     "resolved",
 ];
