@@ -271,4 +271,12 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Walks the whole chain: every hash, position and stream version.
     fn verify(&self) -> Result<VerifyReport, StoreError>;
+
+    /// How long the step that makes appends durable (sled: the writer's flush) has been
+    /// running, if one is; `None` when none runs or the backend cannot tell. A flush that
+    /// never returns leaves appends unanswered (docs/operations.md, "Known issues"), so
+    /// `/readyz` reports a node whose flush has run too long.
+    fn durability_wait(&self) -> Option<std::time::Duration> {
+        None
+    }
 }

@@ -1,5 +1,7 @@
 //! `/healthz` (the process answers) and `/readyz` (the read models have caught up with the
-//! ledger and none has stopped).
+//! ledger, none has stopped, and the ledger's flush is not stuck).
+
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,6 +14,11 @@ use crate::server::ServerState;
 /// not flap the probe, a replay from scratch must.
 const READY_LAG_EVENTS_MAX: u64 = 1_000;
 
+/// A ledger flush running longer than this makes the node not ready: appends are waiting on
+/// it (docs/operations.md, "Known issues"). A healthy flush takes milliseconds; a loaded
+/// disk's seconds.
+const READY_FLUSH_WAIT_MAX: Duration = Duration::from_secs(10);
+
 pub(crate) async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, "ok\n")
 }
@@ -22,6 +29,18 @@ pub(crate) async fn readyz(State(state): State<ServerState>) -> impl IntoRespons
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: a read model stopped: {failure}\n"),
+        );
+    }
+    if let Some(waited) = state.service.store.durability_wait()
+        && waited > READY_FLUSH_WAIT_MAX
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "not ready: a ledger flush has not returned for {} s; appends are waiting for \
+                 it (docs/operations.md, Known issues)\n",
+                waited.as_secs()
+            ),
         );
     }
     let head = state.service.store.head().position;

@@ -9,6 +9,7 @@
 
 mod checkpoints;
 mod close;
+mod flush_watch;
 mod id_index;
 mod idempotency;
 mod keys;
@@ -21,6 +22,7 @@ mod tree_hashes;
 mod upgrade;
 mod writer;
 
+use flush_watch::FlushWatch;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,6 +117,8 @@ pub struct SledStore {
     /// The published head; still readable after `close`.
     head_rx: watch::Receiver<Head>,
     failed: Arc<AtomicBool>,
+    /// The writer's running flush, if any (`flush_watch.rs`).
+    flush_watch: Arc<FlushWatch>,
 }
 
 impl SledStore {
@@ -162,6 +166,7 @@ impl SledStore {
             head_tx: Mutex::new(Some(Arc::new(head_tx))),
             head_rx,
             failed: Arc::new(AtomicBool::new(false)),
+            flush_watch: Arc::new(FlushWatch::new()),
         };
         if let Err(error) = replayed {
             if options.check != OpenCheck::Skip {
@@ -274,6 +279,7 @@ impl SledStore {
             self.db.clone(),
             lock(&self.head_tx).clone().ok_or(StoreError::Unavailable)?,
             Arc::clone(&self.failed),
+            Arc::clone(&self.flush_watch),
         ));
         let (queue, receiver) = sync_channel(WRITER_QUEUE_APPENDS_MAX);
         let for_thread = Arc::clone(&shared);
@@ -635,6 +641,10 @@ impl EventStore for SledStore {
         let mut watcher = self.head_rx.clone();
         watcher.borrow_and_update();
         watcher
+    }
+
+    fn durability_wait(&self) -> Option<std::time::Duration> {
+        self.flush_watch.running_for()
     }
 
     fn verify(&self) -> Result<VerifyReport, StoreError> {

@@ -37,6 +37,7 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use tokio::sync::{oneshot, watch};
 
+use super::flush_watch::FlushWatch;
 use crate::codec::{self, Placement};
 use crate::error::StoreError;
 use crate::event::StreamId;
@@ -117,6 +118,7 @@ impl Shared {
         db: sled::Db,
         head_tx: Arc<watch::Sender<Head>>,
         failed: Arc<AtomicBool>,
+        flush_watch: Arc<FlushWatch>,
     ) -> Shared {
         Shared {
             committer: Mutex::new(committer),
@@ -125,6 +127,7 @@ impl Shared {
                 head_tx,
                 failed,
                 in_flight: Arc::new(AtomicUsize::new(0)),
+                flush_watch,
             },
             blocking_appends: AtomicUsize::new(0),
         }
@@ -207,6 +210,8 @@ struct Flusher {
     failed: Arc<AtomicBool>,
     /// Groups handed to the flusher thread and not yet answered.
     in_flight: Arc<AtomicUsize>,
+    /// Says how long a flush has been running (`/readyz`).
+    flush_watch: Arc<FlushWatch>,
 }
 
 /// The flush failed; the callers were answered with the error and the store refuses appends.
@@ -234,7 +239,7 @@ impl Flusher {
         // Groups without appends (rejections, replays) need no flush of their own: they
         // only wait for the groups before them, which this flush covers.
         let flushed = match head {
-            Some(_) => self.db.flush().map(drop),
+            Some(_) => self.flush_watch.time(|| self.db.flush().map(drop)),
             None => Ok(()),
         };
         if let Err(error) = flushed {
