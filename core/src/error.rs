@@ -90,3 +90,13 @@ impl From<sled::Error> for StoreError {
         StoreError::Storage(error.to_string())
     }
 }
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> StoreError {
+        let detail = match error.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => error.to_string(),
+        };
+        StoreError::Storage(format!("the ledger database: {detail}"))
+    }
+}
