@@ -96,6 +96,7 @@ mod e2e {
     mod metrics_recompute;
     mod open311;
     mod open311_requests;
+    mod postgres;
     mod protocol;
     mod read_models;
     mod reports;

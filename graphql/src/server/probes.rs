@@ -4,7 +4,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use govledger_core::store::EventStore;
 
 use crate::server::ServerState;
 
@@ -22,6 +21,13 @@ pub(crate) async fn readyz(State(state): State<ServerState>) -> impl IntoRespons
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: a read model stopped: {failure}\n"),
+        );
+    }
+    if !state.service.ledger.is_reachable() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the ledger database is unreachable (appends fail and may be retried)\n"
+                .to_string(),
         );
     }
     let head = state.service.store.head().position;

@@ -5,12 +5,15 @@
 //! cached for a year; a partial tile briefly (a server may drop it once the tile is full);
 //! the checkpoint not at all. `/tlog/key` serves the log's verifier key (for the explorer).
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use govledger_core::error::StoreError;
 use govledger_core::limits::TILE_ENTRY_BYTES_MAX;
 use govledger_core::store::EventStore;
+use govledger_core::store::sled_store::SledStore;
 use govledger_core::tlog::tile::{TILE_WIDTH, Tile, TileKind};
 
 use crate::server::ServerState;
@@ -31,8 +34,26 @@ fn failed(error: &StoreError) -> Response {
     )
 }
 
+/// The sled ledger, or the answer that tiles are not served on PostgreSQL yet.
+fn sled(state: &ServerState) -> Result<Arc<SledStore>, Response> {
+    state
+        .service
+        .sled("the transparency log's tiles and checkpoints")
+        .map_err(|refused| {
+            (
+                StatusCode::NOT_IMPLEMENTED,
+                [(header::CACHE_CONTROL, UNCACHED)],
+                format!("{refused}\n"),
+            )
+                .into_response()
+        })
+}
+
 pub(crate) async fn checkpoint(State(state): State<ServerState>) -> Response {
-    let store = state.service.store.clone();
+    let store = match sled(&state) {
+        Ok(store) => store,
+        Err(refused) => return refused,
+    };
     match tokio::task::spawn_blocking(move || store.latest_checkpoint()).await {
         Ok(Ok(Some(kept))) => (
             [
@@ -55,7 +76,10 @@ pub(crate) async fn tile(State(state): State<ServerState>, Path(path): Path<Stri
     let Some(tile) = Tile::parse(&path) else {
         return plain(StatusCode::NOT_FOUND, "no such tile\n");
     };
-    let store = state.service.store.clone();
+    let store = match sled(&state) {
+        Ok(store) => store,
+        Err(refused) => return refused,
+    };
     if !tile.fits(store.head().position) {
         return plain(
             StatusCode::NOT_FOUND,
