@@ -5,17 +5,15 @@
 //! cached for a year; a partial tile briefly (a server may drop it once the tile is full);
 //! the checkpoint not at all. `/tlog/key` serves the log's verifier key (for the explorer).
 
-use std::sync::Arc;
-
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use govledger_core::error::StoreError;
 use govledger_core::limits::TILE_ENTRY_BYTES_MAX;
 use govledger_core::store::EventStore;
-use govledger_core::store::sled_store::SledStore;
 use govledger_core::tlog::tile::{TILE_WIDTH, Tile, TileKind};
 
+use crate::ledger::SledOnly;
 use crate::server::ServerState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -34,25 +32,22 @@ fn failed(error: &StoreError) -> Response {
     )
 }
 
-/// The sled ledger, or the answer that tiles are not served on PostgreSQL yet.
-fn sled(state: &ServerState) -> Result<Arc<SledStore>, Response> {
-    state
-        .service
-        .sled("the transparency log's tiles and checkpoints")
-        .map_err(|refused| {
-            (
-                StatusCode::NOT_IMPLEMENTED,
-                [(header::CACHE_CONTROL, UNCACHED)],
-                format!("{refused}\n"),
-            )
-                .into_response()
-        })
+/// Tiles and checkpoints are not served on PostgreSQL yet (ADR 0018).
+fn not_on_this_ledger(refused: SledOnly) -> Response {
+    (
+        StatusCode::NOT_IMPLEMENTED,
+        [(header::CACHE_CONTROL, UNCACHED)],
+        format!("{refused}\n"),
+    )
+        .into_response()
 }
 
+const TILES: &str = "the transparency log's tiles and checkpoints";
+
 pub(crate) async fn checkpoint(State(state): State<ServerState>) -> Response {
-    let store = match sled(&state) {
+    let store = match state.service.sled(TILES) {
         Ok(store) => store,
-        Err(refused) => return refused,
+        Err(refused) => return not_on_this_ledger(refused),
     };
     match tokio::task::spawn_blocking(move || store.latest_checkpoint()).await {
         Ok(Ok(Some(kept))) => (
@@ -76,9 +71,9 @@ pub(crate) async fn tile(State(state): State<ServerState>, Path(path): Path<Stri
     let Some(tile) = Tile::parse(&path) else {
         return plain(StatusCode::NOT_FOUND, "no such tile\n");
     };
-    let store = match sled(&state) {
+    let store = match state.service.sled(TILES) {
         Ok(store) => store,
-        Err(refused) => return refused,
+        Err(refused) => return not_on_this_ledger(refused),
     };
     if !tile.fits(store.head().position) {
         return plain(

@@ -258,12 +258,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
     // `--backend postgres` (first) runs the PostgreSQL ledger's scenarios instead.
     match args {
         [flag, backend, rest @ ..] if flag == "--backend" && backend == "postgres" => {
-            return crate::append_postgres::run(rest);
+            crate::append_postgres::run(rest)
         }
         [flag, backend, ..] if flag == "--backend" && backend != "sled" => {
-            return Err(format!("unknown backend {backend} (sled or postgres)").into());
+            Err(format!("unknown backend {backend} (sled or postgres)").into())
         }
-        [flag, _, rest @ ..] if flag == "--backend" => return run_sled(rest),
+        [flag, _, rest @ ..] if flag == "--backend" => run_sled(rest),
         _ => run_sled(args),
     }
 }
