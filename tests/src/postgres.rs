@@ -124,7 +124,12 @@ impl TestDatabase {
 
     /// Runs one SQL batch on this database (to tamper with it, say).
     pub fn execute(&self, sql: &str) {
-        let url = self.url.clone();
+        TestDatabase::execute_on(&self.url, sql);
+    }
+
+    /// Runs one SQL batch on the database at `url`.
+    pub fn execute_on(url: &str, sql: &str) {
+        let url = url.to_string();
         let sql = sql.to_string();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()

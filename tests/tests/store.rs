@@ -15,6 +15,8 @@
 //!   by the open check (the record cases on both backends).
 //! - `nodes`: three PostgreSQL stores on one database, 16 writers: one gap-free log, every
 //!   acknowledged append once, the same head on every node within a second.
+//! - `reconnect`: PostgreSQL drops every connection while writers append: appends commit or
+//!   answer "retry", the store reconnects, nothing acknowledged is lost, no gap.
 //! - `format`: a newer or corrupt store format is refused with the data untouched.
 //! - `restore`: a verbatim restore from stored records is identical, appendable, and refuses
 //!   broken records and non-empty targets.
@@ -30,6 +32,7 @@ mod store {
     mod format;
     mod nodes;
     mod property;
+    mod reconnect;
     mod restore;
     mod subscription;
     mod tamper;
