@@ -94,6 +94,7 @@ mod e2e {
     mod integers;
     mod introspection;
     mod metrics_recompute;
+    mod nodes;
     mod open311;
     mod open311_requests;
     mod postgres;
