@@ -113,6 +113,14 @@ impl TestDatabase {
         &self.url
     }
 
+    /// Drops the database now, closing every connection to it (the server "goes away").
+    pub fn drop_now(&self) {
+        TestDatabase::execute_on(
+            &server_url(),
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
+    }
+
     pub fn options(&self) -> PostgresOptions {
         PostgresOptions::from_url(&self.url).expect("a valid test database URL")
     }

@@ -80,12 +80,20 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
     let mut positions: Vec<u64> = acknowledged.iter().map(|(_, p)| *p).collect();
     positions.sort_unstable();
     positions.dedup();
-    assert_eq!(positions.len(), CLIENTS * WRITES_PER_CLIENT, "each write at its own position");
+    assert_eq!(
+        positions.len(),
+        CLIENTS * WRITES_PER_CLIENT,
+        "each write at its own position"
+    );
 
     // Every node reports the same head within a second.
     let head = |address: &str| {
         let client = Client::new(address, None);
-        async move { client.data("{ ledgerHead { position hash } }", json!({})).await }
+        async move {
+            client
+                .data("{ ledgerHead { position hash } }", json!({}))
+                .await
+        }
     };
     let heads = loop {
         let mut heads: Vec<Value> = Vec::new();
@@ -102,22 +110,34 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    let head_position = heads[0]["ledgerHead"]["position"].as_u64().expect("a position");
+    let head_position = heads[0]["ledgerHead"]["position"]
+        .as_u64()
+        .expect("a position");
     assert!(head_position >= *positions.last().expect("writes"));
 
     // A write through one node reads through the next with its token, once.
     for (index, (request_id, position)) in acknowledged.iter().enumerate() {
         let reader = Client::new(&addresses[(index + 1) % 3], Some(&token));
         let case = reader
-            .data(CASE_AT, json!({ "id": request_id, "consistency": position }))
+            .data(
+                CASE_AT,
+                json!({ "id": request_id, "consistency": position }),
+            )
             .await;
         assert_eq!(case["case"]["eventCount"], 1, "{request_id}: {case}");
-        assert_eq!(case["case"]["lastPosition"].as_u64(), Some(*position), "{case}");
+        assert_eq!(
+            case["case"]["lastPosition"].as_u64(),
+            Some(*position),
+            "{case}"
+        );
     }
 
     // The shared log is gap-free and its chain intact.
     let verified = run_cli(&["verify", "--ledger", &url]);
     let stdout = String::from_utf8_lossy(&verified.stdout);
     assert_eq!(verified.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains(&format!("{head_position} events verified")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{head_position} events verified")),
+        "{stdout}"
+    );
 }

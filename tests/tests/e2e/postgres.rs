@@ -2,7 +2,8 @@
 //! PostgreSQL and exported again is the same file byte for byte; the server on the same data
 //! directory, now with `--ledger postgres://…`, reports the same head hash and takes new
 //! commands; a ledger written on PostgreSQL moves back to sled unchanged; sled-only
-//! features refuse clearly.
+//! features refuse clearly. With the database gone, `/readyz` is not ready and writes answer
+//! `UNAVAILABLE`.
 
 use govledger_tests::e2e::{World, run_cli};
 use govledger_tests::postgres::TestDatabase;
@@ -144,5 +145,49 @@ async fn a_sled_ledger_moves_to_postgres_and_back_with_every_hash_unchanged() {
     assert!(
         read(&again) == read(&grown_export),
         "sled re-exports differently"
+    );
+}
+
+/// With the database gone, `/readyz` answers not ready and a write answers `UNAVAILABLE`
+/// ("retry later"); the node keeps running.
+#[tokio::test]
+async fn readyz_is_not_ready_and_writes_say_retry_while_the_database_is_gone() {
+    let Some(database) = TestDatabase::create("readyz_while_the_database_is_gone") else {
+        return;
+    };
+    let world = World::start_serving_with(&["--ledger", database.url()]).await;
+    let address = world.address();
+    let ready = govledger_tests::e2e::request(&address, "GET", "/readyz", &[], b"").await;
+    assert_eq!(ready.status, 200, "{}", ready.body);
+
+    database.drop_now();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let ready = govledger_tests::e2e::request(&address, "GET", "/readyz", &[], b"").await;
+        if ready.status == 503 {
+            assert!(
+                ready.body.contains("database is unreachable"),
+                "{}",
+                ready.body
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still ready: {}",
+            ready.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let clerk = world.client(&world.cast.clerk);
+    let command = crate::e2e::flow::receive(&world, uuid::Uuid::now_v7(), None, None);
+    let refused = clerk
+        .try_execute(&command, "while-the-database-is-gone")
+        .await
+        .expect("the node still answers");
+    assert_eq!(
+        refused.body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{}",
+        refused.body
     );
 }
