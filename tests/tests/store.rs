@@ -10,7 +10,8 @@
 //! - `concurrency`: threads and tasks racing on one stream; many streams in parallel;
 //!   readers racing the stream index's tail stores; each on sled and on PostgreSQL.
 //! - `crash`: SIGKILL the `crash-writer` child round after round; every acknowledged event
-//!   survives, positions stay gap-free, the chain verifies.
+//!   survives, positions stay gap-free, the chain verifies (on sled, and with the child
+//!   appending to PostgreSQL).
 //! - `tamper`: a changed, truncated or missing stored record is named by `verify` and refused
 //!   by the open check (the record cases on both backends).
 //! - `nodes`: three PostgreSQL stores on one database, 16 writers: one gap-free log, every
