@@ -12,7 +12,7 @@ use crate::store::postgres_store::db_error;
 
 /// Every statement the store runs, prepared once per connection. The SQL is the schema's
 /// (migrations/0001_ledger.sql).
-pub(super) const STATEMENTS: [&str; 17] = [
+pub(super) const STATEMENTS: [&str; 15] = [
     // 0 HEAD
     "SELECT position, hash, recorded_at_micros FROM govledger_head WHERE log_id = 1",
     // 1 HEAD_FOR_UPDATE
@@ -48,20 +48,23 @@ pub(super) const STATEMENTS: [&str; 17] = [
      (position, event_id, stream_id, stream_version, event_type, record) \
      SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
      $6::bytea[])",
-    // 12 INSERT_IDEMPOTENCY
-    "INSERT INTO govledger_idempotency \
+    // 12 WRITE_GROUP: the group's events and idempotency keys, the head moved, the other
+    // nodes notified (on commit): one statement, so the commit can follow in one round trip.
+    "WITH events AS (INSERT INTO govledger_events \
+     (position, event_id, stream_id, stream_version, event_type, record) \
+     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
+     $6::bytea[])), \
+     keys AS (INSERT INTO govledger_idempotency \
      (key, fingerprint, first_position, last_position, stream_version, head_hash) \
-     SELECT * FROM unnest($1::text[], $2::bytea[], $3::bigint[], $4::bigint[], $5::bigint[], \
-     $6::bytea[])",
-    // 13 MOVE_HEAD
-    "UPDATE govledger_head SET position = $1, hash = $2, recorded_at_micros = $3 \
-     WHERE log_id = 1",
-    // 14 NOTIFY_HEAD
-    "SELECT pg_notify('govledger_head', $1)",
-    // 15 VERIFY_PAGE
+     SELECT * FROM unnest($7::text[], $8::bytea[], $9::bigint[], $10::bigint[], \
+     $11::bigint[], $12::bytea[])), \
+     head AS (UPDATE govledger_head SET position = $13, hash = $14, recorded_at_micros = $15 \
+     WHERE log_id = 1) \
+     SELECT pg_notify('govledger_head', $16)",
+    // 13 VERIFY_PAGE
     "SELECT position, event_id, stream_id, stream_version, event_type, record \
      FROM govledger_events WHERE position BETWEEN $1 AND $2 ORDER BY position",
-    // 16 CHECKPOINTS_FROM
+    // 14 CHECKPOINTS_FROM
     "SELECT tree_size, signed_at_micros, note FROM govledger_checkpoints \
      WHERE tree_size >= $1 ORDER BY tree_size LIMIT $2",
 ];
@@ -80,11 +83,9 @@ pub(super) mod sql {
     pub(in crate::store::postgres_store) const STREAM_VERSIONS: usize = 9;
     pub(in crate::store::postgres_store) const EXISTING_IDS: usize = 10;
     pub(in crate::store::postgres_store) const INSERT_EVENTS: usize = 11;
-    pub(in crate::store::postgres_store) const INSERT_IDEMPOTENCY: usize = 12;
-    pub(in crate::store::postgres_store) const MOVE_HEAD: usize = 13;
-    pub(in crate::store::postgres_store) const NOTIFY_HEAD: usize = 14;
-    pub(in crate::store::postgres_store) const VERIFY_PAGE: usize = 15;
-    pub(in crate::store::postgres_store) const CHECKPOINTS_FROM: usize = 16;
+    pub(in crate::store::postgres_store) const WRITE_GROUP: usize = 12;
+    pub(in crate::store::postgres_store) const VERIFY_PAGE: usize = 13;
+    pub(in crate::store::postgres_store) const CHECKPOINTS_FROM: usize = 14;
 }
 
 /// A connection and its prepared statements. Its I/O runs as a task on the store's runtime.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use futures_util::future::try_join3;
+use futures_util::future::{join, try_join5};
 use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 use tokio_postgres::Config;
@@ -181,31 +181,15 @@ struct IdempotencyRows {
 
 type GroupResult = (Option<Head>, Vec<Result<AppendOutcome, StoreError>>);
 
-/// One transaction: lock the head row, read what the group's checks need, stage in memory,
-/// insert, move the head, commit.
+/// One transaction in two round trips: `BEGIN`, the head row locked and what the group's
+/// checks need read (pipelined: the server runs the reads once the lock is granted, each
+/// with a fresh snapshot, so they see every commit before it); staged in memory; then the
+/// writes in one statement and `COMMIT` (pipelined).
 async fn commit_group(
     connection: &mut Connection,
     jobs: &[Job],
 ) -> Result<GroupResult, GroupFailed> {
-    let statements: Vec<_> = [
-        sql::HEAD_FOR_UPDATE,
-        sql::FIND_IDEMPOTENT,
-        sql::STREAM_VERSIONS,
-        sql::EXISTING_IDS,
-        sql::INSERT_EVENTS,
-        sql::INSERT_IDEMPOTENCY,
-        sql::MOVE_HEAD,
-        sql::NOTIFY_HEAD,
-    ]
-    .iter()
-    .map(|index| connection.statement(*index).clone())
-    .collect();
-    let before = GroupFailed::BeforeCommit;
-    let transaction = connection.client.transaction().await.map_err(before)?;
-    let head_row = transaction
-        .query_one(&statements[0], &[])
-        .await
-        .map_err(before)?;
+    let client = &connection.client;
     let keys: Vec<&str> = jobs
         .iter()
         .filter_map(|job| job.request.idempotency.as_ref())
@@ -216,17 +200,23 @@ async fn commit_group(
         .iter()
         .flat_map(|job| job.request.events.iter().map(|event| event.event_id))
         .collect();
-    let (key_rows, version_rows, id_rows) = try_join3(
-        transaction.query(&statements[1], &[&keys]),
-        transaction.query(&statements[2], &[&streams]),
-        transaction.query(&statements[3], &[&ids]),
+    let (_, head_row, key_rows, version_rows, id_rows) = try_join5(
+        client.batch_execute("BEGIN"),
+        client.query_one(connection.statement(sql::HEAD_FOR_UPDATE), &[]),
+        client.query(connection.statement(sql::FIND_IDEMPOTENT), &[&keys]),
+        client.query(connection.statement(sql::STREAM_VERSIONS), &[&streams]),
+        client.query(connection.statement(sql::EXISTING_IDS), &[&ids]),
     )
     .await
-    .map_err(before)?;
+    .map_err(GroupFailed::BeforeCommit)?;
     let mut group = match Group::read(&head_row, &key_rows, &version_rows, &id_rows) {
         Ok(group) => group,
         Err(error) => {
             // Damaged stored state: answer every append with it, append nothing.
+            client
+                .batch_execute("ROLLBACK")
+                .await
+                .map_err(GroupFailed::BeforeCommit)?;
             let message = error.to_string();
             let results = jobs
                 .iter()
@@ -237,59 +227,48 @@ async fn commit_group(
     };
     let results: Vec<_> = jobs.iter().map(|job| group.stage(job)).collect();
     if group.rows.positions.is_empty() {
-        transaction.rollback().await.map_err(before)?;
+        client
+            .batch_execute("ROLLBACK")
+            .await
+            .map_err(GroupFailed::BeforeCommit)?;
         return Ok((None, results));
     }
     let rows = &group.rows;
-    transaction
-        .execute(
-            &statements[4],
-            &[
-                &rows.positions,
-                &rows.ids,
-                &rows.streams,
-                &rows.versions,
-                &rows.types,
-                &rows.records,
-            ],
-        )
-        .await
-        .map_err(before)?;
     let keyed = &group.new_keys;
-    if !keyed.keys.is_empty() {
-        transaction
-            .execute(
-                &statements[5],
-                &[
-                    &keyed.keys,
-                    &keyed.fingerprints,
-                    &keyed.first_positions,
-                    &keyed.last_positions,
-                    &keyed.versions,
-                    &keyed.head_hashes,
-                ],
-            )
-            .await
-            .map_err(before)?;
-    }
     let head = group.head;
-    transaction
-        .execute(
-            &statements[6],
-            &[
-                &to_db(head.position),
-                &&head.hash.0[..],
-                &group.last_recorded_at.unix_micros(),
-            ],
-        )
-        .await
-        .map_err(before)?;
-    transaction
-        .query(&statements[7], &[&head.position.to_string()])
-        .await
-        .map_err(before)?;
-    transaction.commit().await.map_err(GroupFailed::AtCommit)?;
-    Ok((Some(head), results))
+    let position = to_db(head.position);
+    let hash = &head.hash.0[..];
+    let recorded_at = group.last_recorded_at.unix_micros();
+    let notified = head.position.to_string();
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 16] = [
+        &rows.positions,
+        &rows.ids,
+        &rows.streams,
+        &rows.versions,
+        &rows.types,
+        &rows.records,
+        &keyed.keys,
+        &keyed.fingerprints,
+        &keyed.first_positions,
+        &keyed.last_positions,
+        &keyed.versions,
+        &keyed.head_hashes,
+        &position,
+        &hash,
+        &recorded_at,
+        &notified,
+    ];
+    let write = client.execute(connection.statement(sql::WRITE_GROUP), &params);
+    match join(write, client.batch_execute("COMMIT")).await {
+        (Ok(_), Ok(())) => Ok((Some(head), results)),
+        // The server refused the write (the `COMMIT` after it then rolled back) or the commit
+        // itself: nothing was stored.
+        (Err(error), _) | (Ok(_), Err(error)) if error.as_db_error().is_some() => {
+            Err(GroupFailed::BeforeCommit(error))
+        }
+        // The connection failed with both in flight: the commit may have happened.
+        (Err(error), _) | (Ok(_), Err(error)) => Err(GroupFailed::AtCommit(error)),
+    }
 }
 
 impl Group {
