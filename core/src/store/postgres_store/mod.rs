@@ -160,12 +160,11 @@ impl PostgresStore {
                 let mut admin = Connection::open_unprepared(&config).await?;
                 migrate::migrate(&mut admin, mode).await?;
                 reads::ensure_head_row(&admin).await?;
-                let writer_connection = Connection::open(&config).await?;
-                let head = reads::checked_head(&writer_connection, check).await?;
-                Ok((writer_connection, head))
+                let checking = Connection::open(&config).await?;
+                reads::checked_head(&checking, check).await
             })
         };
-        let (writer_connection, head) = match opened {
+        let head = match opened {
             Ok(opened) => opened,
             Err(error) => {
                 runtime.shutdown_background();
@@ -182,9 +181,8 @@ impl PostgresStore {
         ));
         let writer = Writer {
             config: config.clone(),
-            handle: handle.clone(),
             head_tx: Arc::clone(&head_tx),
-            connection: Some(writer_connection),
+            connection: None,
             retry: None,
         };
         let (queue, receiver) = sync_channel(WRITER_QUEUE_APPENDS_MAX);

@@ -8,7 +8,6 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use futures_util::future::{join, try_join5};
-use tokio::runtime::Handle;
 use tokio::sync::{oneshot, watch};
 use tokio_postgres::Config;
 use uuid::Uuid;
@@ -38,7 +37,6 @@ const RECONNECT_BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 pub(super) struct Writer {
     pub(super) config: Config,
-    pub(super) handle: Handle,
     pub(super) head_tx: Arc<watch::Sender<Head>>,
     pub(super) connection: Option<Connection>,
     /// After a failed connect: not before this instant, and the next backoff.
@@ -54,8 +52,23 @@ enum GroupFailed {
 }
 
 impl Writer {
-    /// The writer thread: commits queued appends in groups until the queue closes.
+    /// The writer thread: commits queued appends in groups until the queue closes. It drives
+    /// its connection on a runtime of its own, on this thread: a group's round trips then
+    /// need no handoff between threads.
     pub(super) fn run(mut self, queue: Receiver<Job>) {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => {
+                tracing::error!(%error, "starting the writer's runtime; refusing appends");
+                for job in queue.iter() {
+                    let _ = job.reply.send(Err(StoreError::Unavailable));
+                }
+                return;
+            }
+        };
         while let Ok(first) = queue.recv() {
             let mut jobs = Vec::with_capacity(64);
             jobs.push(first);
@@ -65,8 +78,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            let handle = self.handle.clone();
-            handle.block_on(self.commit(jobs));
+            runtime.block_on(self.commit(jobs));
         }
     }
 
