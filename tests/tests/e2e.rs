@@ -44,8 +44,9 @@
 //! - `postgres`: a sled ledger exported, imported into PostgreSQL (`--ledger`) and exported
 //!   again is byte-identical; served from PostgreSQL it keeps its head hash and takes
 //!   commands; back to sled unchanged; `/readyz` and writes while the database is gone.
-//! - `nodes`: three `serve` nodes on one PostgreSQL ledger, 16 clients: each write once,
-//!   gap-free, the same head everywhere within 1 s, read through another node.
+//! - `nodes`: three `serve` nodes on one PostgreSQL ledger, 16 clients, one node killed
+//!   mid-load (its clients retry elsewhere with the same key): each write once, gap-free,
+//!   the same head on the survivors within 1 s, read through another node.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
 //! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy

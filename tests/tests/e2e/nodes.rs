@@ -1,8 +1,10 @@
 //! Three `govledger serve` nodes on one PostgreSQL ledger: 16 clients send `receiveRequest`
-//! commands through all three at once; every acknowledged write is in the log exactly once
-//! at the position it was acknowledged at, positions are gap-free (`verify --ledger`), every
-//! node reports the same head hash within a second of the last write, and a write made
-//! through one node is read through another with its consistency token.
+//! commands through all three at once, and one node is killed (SIGKILL) mid-load: its
+//! clients retry on the first node with the same idempotency key. Every acknowledged write is
+//! in the log exactly once at the position it was acknowledged at, positions are gap-free
+//! (`verify --ledger`), the surviving nodes report the same head hash within a second of the
+//! last write, and a write made through one node is read through another with its
+//! consistency token.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -15,8 +17,10 @@ use uuid::Uuid;
 use crate::e2e::flow::receive_in;
 
 const CLIENTS: usize = 16;
-const WRITES_PER_CLIENT: usize = 5;
+const WRITES_PER_CLIENT: usize = 10;
 const CONVERGED_WITHIN: Duration = Duration::from_secs(1);
+/// When the third node is killed, after the clients start.
+const KILL_AFTER: Duration = Duration::from_millis(300);
 
 const CASE_AT: &str = "query($id: ID!, $consistency: Int64) { \
      case(kind: REQUEST, id: $id, consistency: $consistency) { eventCount lastPosition } }";
@@ -59,19 +63,38 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
 
     let writers: Vec<_> = (0..CLIENTS)
         .map(|client| {
-            let clerk = Client::new(&addresses[client % 3], Some(&token));
+            // Its own node, and the first node (never killed) once its own is gone.
+            let nodes = [
+                Client::new(&addresses[client % 3], Some(&token)),
+                Client::new(&addresses[0], Some(&token)),
+            ];
             let places = world.places;
             tokio::spawn(async move {
                 let mut acknowledged = Vec::new();
+                let mut node = 0;
                 for _ in 0..WRITES_PER_CLIENT {
                     let request_id = Uuid::now_v7();
-                    let position = clerk.run(&receive_in(places, request_id, None, None)).await;
-                    acknowledged.push((request_id, position));
+                    let command = receive_in(places, request_id, None, None);
+                    let key = Uuid::now_v7().to_string();
+                    let executed = loop {
+                        match nodes[node].try_execute(&command, &key).await {
+                            Ok(executed) => break executed,
+                            // The node is gone (maybe after committing): retry on the first.
+                            Err(error) => {
+                                assert_eq!(node, 0, "the first node failed too: {error}");
+                                node = 1;
+                            }
+                        }
+                    };
+                    acknowledged.push((request_id, executed.consistency()));
                 }
                 acknowledged
             })
         })
         .collect();
+    tokio::time::sleep(KILL_AFTER).await;
+    servers.pop().expect("the third node").kill();
+    addresses.pop();
     let mut acknowledged = Vec::new();
     for writer in writers {
         acknowledged.extend(writer.await.expect("a client task"));
@@ -86,7 +109,7 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
         "each write at its own position"
     );
 
-    // Every node reports the same head within a second.
+    // Every surviving node reports the same head within a second.
     let head = |address: &str| {
         let client = Client::new(address, None);
         async move {
@@ -117,7 +140,7 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
 
     // A write through one node reads through the next with its token, once.
     for (index, (request_id, position)) in acknowledged.iter().enumerate() {
-        let reader = Client::new(&addresses[(index + 1) % 3], Some(&token));
+        let reader = Client::new(&addresses[(index + 1) % addresses.len()], Some(&token));
         let case = reader
             .data(
                 CASE_AT,
