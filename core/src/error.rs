@@ -27,7 +27,7 @@ pub enum StoreError {
     },
     #[error("an append must carry between 1 and {limit} events, not {count}")]
     EventCountOutOfRange { count: usize, limit: usize },
-    #[error("{path} already holds a ledger; restore only into an empty data directory")]
+    #[error("{path} already holds a ledger; restore only into an empty one")]
     RestoreTargetNotEmpty { path: String },
     #[error("read limit {requested} is outside 1..={limit}")]
     ReadLimitOutOfRange { requested: usize, limit: usize },

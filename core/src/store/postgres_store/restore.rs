@@ -42,6 +42,13 @@ impl PostgresRestore {
     pub fn begin(options: &PostgresOptions) -> Result<PostgresRestore, StoreError> {
         let runtime = store_runtime()?;
         let config = options.session_config();
+        let target = format!(
+            "PostgreSQL database {}",
+            options
+                .config
+                .get_dbname()
+                .unwrap_or("(the user's default)")
+        );
         let mode = options.migrate;
         let client = block_on_other_thread(&runtime, async move {
             let mut client = Connection::open_unprepared(&config).await?;
@@ -63,9 +70,7 @@ impl PostgresRestore {
             let position = from_db_u64(row.try_get(0)?)?;
             let stored: i64 = row.try_get(1)?;
             if position != 0 || stored != 0 {
-                return Err(StoreError::RestoreTargetNotEmpty {
-                    path: "the PostgreSQL ledger".into(),
-                });
+                return Err(StoreError::RestoreTargetNotEmpty { path: target });
             }
             Ok(std::sync::Arc::new(client))
         })?;
