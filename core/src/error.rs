@@ -27,7 +27,7 @@ pub enum StoreError {
     },
     #[error("an append must carry between 1 and {limit} events, not {count}")]
     EventCountOutOfRange { count: usize, limit: usize },
-    #[error("{path} already holds a ledger; restore only into an empty data directory")]
+    #[error("{path} already holds a ledger; restore only into an empty one")]
     RestoreTargetNotEmpty { path: String },
     #[error("read limit {requested} is outside 1..={limit}")]
     ReadLimitOutOfRange { requested: usize, limit: usize },
@@ -88,5 +88,15 @@ impl StoreError {
 impl From<sled::Error> for StoreError {
     fn from(error: sled::Error) -> StoreError {
         StoreError::Storage(error.to_string())
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> StoreError {
+        let detail = match error.as_db_error() {
+            Some(db) => format!("{}: {}", db.code().code(), db.message()),
+            None => error.to_string(),
+        };
+        StoreError::Storage(format!("the ledger database: {detail}"))
     }
 }

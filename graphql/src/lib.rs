@@ -10,6 +10,7 @@ pub mod checkpoint_signer;
 pub mod cli;
 pub mod error;
 pub mod http_client;
+pub mod ledger;
 pub mod ledger_file;
 pub mod limits;
 pub mod payload_json;

@@ -17,6 +17,7 @@ use govledger_projections::runner::ProjectionState;
 
 use crate::access::TokenStore;
 use crate::error::ErrorCode;
+use crate::ledger::{Ledger, SledOnly};
 use crate::limits::CONSISTENCY_WAIT_MAX;
 
 /// The data directory: `ledger/` (the event store), `projections/` (read models),
@@ -70,11 +71,11 @@ pub trait ReadModelProgress: Send + Sync {
 
 /// Progress when every read is served from the store itself: always caught up.
 pub struct StoreReadsOnly {
-    store: Arc<SledStore>,
+    store: Arc<dyn EventStore>,
 }
 
 impl StoreReadsOnly {
-    pub fn new(store: Arc<SledStore>) -> StoreReadsOnly {
+    pub fn new(store: Arc<dyn EventStore>) -> StoreReadsOnly {
         StoreReadsOnly { store }
     }
 }
@@ -193,7 +194,9 @@ pub enum Verification {
 
 /// Shared state of the running service.
 pub struct LedgerService {
-    pub store: Arc<SledStore>,
+    pub store: Arc<dyn EventStore>,
+    /// The same ledger by backend, for what only sled offers yet (`Ledger::sled`).
+    pub ledger: Ledger,
     pub tokens: TokenStore,
     pub progress: Arc<dyn ReadModelProgress>,
     /// The read models (`None` in a service that serves the raw ledger only).
@@ -207,7 +210,7 @@ pub struct LedgerService {
 
 /// The parts a full service is made of.
 pub struct ServiceParts {
-    pub store: Arc<SledStore>,
+    pub ledger: Ledger,
     pub tokens: TokenStore,
     pub read: Option<ReadApi>,
     pub personal: Option<PersonalDataStore>,
@@ -216,11 +219,12 @@ pub struct ServiceParts {
 impl LedgerService {
     pub fn new(parts: ServiceParts) -> LedgerService {
         let ServiceParts {
-            store,
+            ledger,
             tokens,
             read,
             personal,
         } = parts;
+        let store = ledger.store();
         let head = store.head();
         let progress: Arc<dyn ReadModelProgress> = match &read {
             Some(read) => Arc::new(ProjectionProgress::new(read.clone())),
@@ -229,6 +233,7 @@ impl LedgerService {
         let commands = CommandHandler::new(store.clone());
         LedgerService {
             store,
+            ledger,
             tokens,
             progress,
             read,
@@ -245,6 +250,11 @@ impl LedgerService {
     pub fn with_log_key(mut self, log_key: NoteVerifier) -> LedgerService {
         self.log_key = Some(log_key);
         self
+    }
+
+    /// The sled store, for what only it offers yet; `what` names that in the refusal.
+    pub fn sled(&self, what: &'static str) -> Result<Arc<SledStore>, SledOnly> {
+        self.ledger.sled(what)
     }
 
     /// The store as the trait object the core's readers take.

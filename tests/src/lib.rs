@@ -4,4 +4,5 @@
 pub mod conformance;
 pub mod e2e;
 pub mod model;
+pub mod postgres;
 pub mod shapes;

@@ -41,6 +41,12 @@
 //!   queries, unknown ids and bad cursors get clear errors and append nothing.
 //! - `crash`: five rounds of kill -9 during concurrent writes: nothing acknowledged is lost,
 //!   no gap, positions and hashes stable, every read model ready after the restart.
+//! - `postgres`: a sled ledger exported, imported into PostgreSQL (`--ledger`) and exported
+//!   again is byte-identical; served from PostgreSQL it keeps its head hash and takes
+//!   commands; back to sled unchanged; `/readyz` and writes while the database is gone.
+//! - `nodes`: three `serve` nodes on one PostgreSQL ledger, 16 clients, one node killed
+//!   mid-load (its clients retry elsewhere with the same key): each write once, gap-free,
+//!   the same head on the survivors within 1 s, read through another node.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
 //! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy
@@ -94,8 +100,10 @@ mod e2e {
     mod integers;
     mod introspection;
     mod metrics_recompute;
+    mod nodes;
     mod open311;
     mod open311_requests;
+    mod postgres;
     mod protocol;
     mod read_models;
     mod reports;

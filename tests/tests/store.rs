@@ -2,14 +2,22 @@
 //!
 //! Table of contents:
 //! - `conformance`: the backend-agnostic suite (`govledger_tests::conformance`) on the sled
-//!   store and on the in-memory model.
-//! - `property`: random append sequences on sled vs the model: same outcomes, same log.
+//!   store, the PostgreSQL store and the in-memory model (PostgreSQL: a fresh database per
+//!   store on `GOVLEDGER_TEST_POSTGRES`; skipped, saying so, when no server answers, unless
+//!   `GOVLEDGER_TEST_POSTGRES_REQUIRED=1`).
+//! - `property`: random append sequences on sled (and on PostgreSQL) vs the model: same
+//!   outcomes, same log.
 //! - `concurrency`: threads and tasks racing on one stream; many streams in parallel;
-//!   readers racing the stream index's tail stores.
+//!   readers racing the stream index's tail stores; each on sled and on PostgreSQL.
 //! - `crash`: SIGKILL the `crash-writer` child round after round; every acknowledged event
-//!   survives, positions stay gap-free, the chain verifies.
+//!   survives, positions stay gap-free, the chain verifies (on sled, and with the child
+//!   appending to PostgreSQL).
 //! - `tamper`: a changed, truncated or missing stored record is named by `verify` and refused
-//!   by the open check.
+//!   by the open check (the record cases on both backends).
+//! - `nodes`: three PostgreSQL stores on one database, 16 writers: one gap-free log, every
+//!   acknowledged append once, the same head on every node within a second.
+//! - `reconnect`: PostgreSQL drops every connection while writers append: appends commit or
+//!   answer "retry", the store reconnects, nothing acknowledged is lost, no gap.
 //! - `format`: a newer or corrupt store format is refused with the data untouched.
 //! - `restore`: a verbatim restore from stored records is identical, appendable, and refuses
 //!   broken records and non-empty targets.
@@ -23,7 +31,9 @@ mod store {
     mod conformance;
     mod crash;
     mod format;
+    mod nodes;
     mod property;
+    mod reconnect;
     mod restore;
     mod subscription;
     mod tamper;

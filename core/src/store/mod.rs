@@ -1,12 +1,13 @@
 //! The `EventStore` trait: the only way anything above the store touches the ledger.
 //!
-//! Backends (sled today, PostgreSQL later) implement it and must pass the conformance suite in
+//! Backends (sled, and PostgreSQL for several nodes on one log) implement it and must pass the conformance suite in
 //! `tests/` (`govledger_tests::conformance`). The contract:
 //! - `append` is all-or-nothing and returns only once its events are durable.
 //! - Positions start at 1 and are gap-free in commit order; stream versions likewise per stream.
 //! - Readers only ever see durable events: reads are bounded by the published head.
 
 mod chain_check;
+pub mod postgres_store;
 pub mod sled_store;
 mod subscription;
 

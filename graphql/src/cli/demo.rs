@@ -3,19 +3,18 @@
 //! models have caught up.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use govledger_core::domain::demo;
 use govledger_core::domain::role::Role;
 use govledger_core::personal_data::PersonalDataStore;
-use govledger_core::store::EventStore;
-use govledger_core::store::sled_store::SledStore;
 use uuid::Uuid;
 
 use crate::access::{NewGrant, TokenStore};
+use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::serve::{ListenArgs, serve};
 use crate::cli::tlog::CheckpointArgs;
 use crate::cli::{CliError, say};
+use crate::ledger::Ledger;
 use crate::service::DataDir;
 
 /// The seed of the published demo: the same ledger (ids, events, hashes of payloads) every
@@ -28,6 +27,8 @@ pub(super) struct DemoArgs {
     /// existing demo directory is served as it is.
     #[arg(long, env = "GOVLEDGER_DATA")]
     data: Option<PathBuf>,
+    #[command(flatten)]
+    ledger: LedgerArgs,
     #[command(flatten)]
     listen: ListenArgs,
     #[command(flatten)]
@@ -50,7 +51,8 @@ pub(super) fn run(args: DemoArgs) -> Result<(), CliError> {
     let data = DataDir::new(root);
     std::fs::create_dir_all(data.root())
         .map_err(CliError::io(format!("creating {}", data.root().display())))?;
-    let auditor = build_if_empty(&data, args.seed)?;
+    let ledger = args.ledger.open(&data)?;
+    let auditor = build_if_empty(&data, &ledger, args.seed)?;
     let token = {
         let tokens = TokenStore::open(&data.access())?;
         let (_, secret) = tokens.create(NewGrant {
@@ -69,21 +71,24 @@ pub(super) fn run(args: DemoArgs) -> Result<(), CliError> {
         format!("auditor token: {}", token.as_str()),
         "send it as `Authorization: Bearer <token>`; without it you get the public view".into(),
     ];
-    let served = serve(&data, &args.listen, &args.checkpoints, &banner);
+    let served = serve(&data, ledger, &args.listen, &args.checkpoints, &banner);
     drop(temporary);
     served
 }
 
 /// Builds the demo into an empty ledger; returns the auditor's account and organisation.
-fn build_if_empty(data: &DataDir, seed: u64) -> Result<(Uuid, Option<Uuid>), CliError> {
-    let store = Arc::new(SledStore::open(data.ledger())?);
+fn build_if_empty(
+    data: &DataDir,
+    ledger: &Ledger,
+    seed: u64,
+) -> Result<(Uuid, Option<Uuid>), CliError> {
+    let store = ledger.store();
     if store.head().position > 0 {
         say(format!(
             "{} already holds a ledger (head position {}); serving it as it is",
             data.root().display(),
             store.head().position
         ));
-        store.close()?;
         // The directory's auditor is not known here: the token reads, which needs no account.
         return Ok((Uuid::nil(), None));
     }
@@ -97,7 +102,6 @@ fn build_if_empty(data: &DataDir, seed: u64) -> Result<(Uuid, Option<Uuid>), Cli
         summary.commands_executed, summary.events_appended
     ));
     drop(personal);
-    store.close()?;
     let auditor = summary.actors.auditor;
     Ok((auditor.account_id.0, Some(auditor.organisation_id.0)))
 }

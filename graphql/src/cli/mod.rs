@@ -6,6 +6,8 @@ mod backup;
 mod demo;
 mod export;
 mod import;
+mod ledger_args;
+mod migrate;
 mod rebuild;
 mod report;
 mod restore;
@@ -51,8 +53,11 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Write every event as JSON Lines, with the stored bytes and hashes.
     Export(export::ExportArgs),
-    /// Load an export file into a fresh data directory after re-verifying its chain.
+    /// Load an export file into a fresh data directory (or an empty PostgreSQL ledger) after
+    /// re-verifying its chain.
     Import(import::ImportArgs),
+    /// Apply the PostgreSQL ledger's schema migrations.
+    Migrate(migrate::MigrateArgs),
     /// Back up a running server (ledger, idempotency keys, tokens, personal data, encrypted).
     Backup(backup::BackupArgs),
     /// Make an operator's age identity for backups; prints its recipient (`age1…`).
@@ -136,6 +141,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Export(args) => export::run(args),
         Command::Import(args) => import::run(args),
+        Command::Migrate(args) => migrate::run(args),
         Command::Backup(args) => backup::run(args),
         Command::BackupKey(args) => backup::key(args),
         Command::Restore(args) => restore::run(args),

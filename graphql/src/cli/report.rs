@@ -106,7 +106,7 @@ pub(super) fn run(args: ReportArgs) -> Result<(), CliError> {
             .await
             .map_err(failed)?;
         let service = Arc::new(LedgerService::new(ServiceParts {
-            store: Arc::clone(&store),
+            ledger: Arc::clone(&store).into(),
             tokens,
             read: Some(read.clone()),
             personal: None,

@@ -5,16 +5,16 @@ use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
 use govledger_core::personal_data::PersonalDataStore;
-use govledger_core::store::EventStore;
-use govledger_core::store::sled_store::SledStore;
 use govledger_projections::error::ProjectionError;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::RunnerOptions;
 
 use crate::access::TokenStore;
 use crate::checkpoint_signer::sign_checkpoints;
+use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::tlog::{CheckpointArgs, log_signer};
 use crate::cli::{CliError, DataArgs, say};
+use crate::ledger::{Ledger, SledOnly};
 use crate::limits::CONNECTION_INIT_TIMEOUT_DEFAULT;
 use crate::schema::Introspection;
 use crate::server::{CorsOrigins, DocumentPolicy, HttpOptions, ServerConfig, shutdown_signal};
@@ -33,6 +33,8 @@ pub(super) enum Switch {
 pub(super) struct ServeArgs {
     #[command(flatten)]
     data: DataArgs,
+    #[command(flatten)]
+    ledger: LedgerArgs,
     #[command(flatten)]
     listen: ListenArgs,
     #[command(flatten)]
@@ -90,7 +92,10 @@ fn connection_init_timeout_ms_default() -> u64 {
 
 pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
     let data = DataDir::new(args.data.data);
-    serve(&data, &args.listen, &args.checkpoints, &[])
+    std::fs::create_dir_all(data.root())
+        .map_err(CliError::io(format!("creating {}", data.root().display())))?;
+    let ledger = args.ledger.open(&data)?;
+    serve(&data, ledger, &args.listen, &args.checkpoints, &[])
 }
 
 /// Opens `data` and serves it; shared with `demo`. The server answers (`/healthz`, `/readyz`)
@@ -99,6 +104,7 @@ pub(super) fn run(args: ServeArgs) -> Result<(), CliError> {
 /// answers.
 pub(super) fn serve(
     data: &DataDir,
+    ledger: Ledger,
     listen: &ListenArgs,
     checkpoints: &CheckpointArgs,
     banner: &[String],
@@ -110,22 +116,34 @@ pub(super) fn serve(
             "at most {WITNESSES_MAX} witnesses"
         )));
     }
-    let signer = Arc::new(log_signer(data, &checkpoints.key)?);
-    let store = Arc::new(SledStore::open(data.ledger())?);
+    // The log's key signs checkpoints of the sled ledger's tree; PostgreSQL keeps no tree yet.
+    let signer = match &ledger {
+        Ledger::Sled(_) => Some(Arc::new(log_signer(data, &checkpoints.key)?)),
+        Ledger::Postgres(_) => {
+            if !checkpoints.witnesses.is_empty() {
+                return Err(CliError::Failed(
+                    SledOnly { what: "witnessing" }.to_string(),
+                ));
+            }
+            None
+        }
+    };
+    let store = ledger.store();
     let tokens = TokenStore::open(&data.access())?;
     let read = ReadApi::open(RunnerOptions::new(data.projections()), store.clone())
         .map_err(|e| CliError::Failed(format!("opening the read models: {e}")))?;
     let personal = PersonalDataStore::open(data.personal())
         .map_err(|e| CliError::Failed(format!("opening the personal-data store: {e}")))?;
-    let service = Arc::new(
-        LedgerService::new(ServiceParts {
-            store: Arc::clone(&store),
-            tokens,
-            read: Some(read.clone()),
-            personal: Some(personal),
-        })
-        .with_log_key(signer.verifier()),
-    );
+    let service = LedgerService::new(ServiceParts {
+        ledger: ledger.clone(),
+        tokens,
+        read: Some(read.clone()),
+        personal: Some(personal),
+    });
+    let service = Arc::new(match &signer {
+        Some(signer) => service.with_log_key(signer.verifier()),
+        None => service,
+    });
     let config = ServerConfig {
         introspection: match listen.introspection {
             Switch::On => Introspection::Enabled,
@@ -139,7 +157,7 @@ pub(super) fn serve(
             Some(path) => DocumentPolicy::trusted_from_file(path).map_err(CliError::Failed)?,
             None => DocumentPolicy::Automatic,
         },
-        log_verifier_key: Some(signer.verifier().to_text()),
+        log_verifier_key: signer.as_ref().map(|signer| signer.verifier().to_text()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -156,20 +174,22 @@ pub(super) fn serve(
             .map_err(|e| CliError::Failed(format!("starting the read models: {e}")))?;
         let verifier = Arc::clone(&service);
         tokio::task::spawn_blocking(move || verifier.verify_now());
-        let (signed, _) = tokio::sync::watch::channel(None);
-        for target in &checkpoints.witnesses {
-            tokio::spawn(crate::witness_client::witness_checkpoints(
-                Arc::clone(&store),
-                target.clone(),
-                signed.subscribe(),
+        if let (Ledger::Sled(sled), Some(signer)) = (&ledger, &signer) {
+            let (signed, _) = tokio::sync::watch::channel(None);
+            for target in &checkpoints.witnesses {
+                tokio::spawn(crate::witness_client::witness_checkpoints(
+                    Arc::clone(sled),
+                    target.clone(),
+                    signed.subscribe(),
+                ));
+            }
+            tokio::spawn(sign_checkpoints(
+                Arc::clone(sled),
+                Arc::clone(signer),
+                checkpoints.interval(),
+                signed,
             ));
         }
-        tokio::spawn(sign_checkpoints(
-            Arc::clone(&store),
-            Arc::clone(&signer),
-            checkpoints.interval(),
-            signed,
-        ));
         let head = store.head().position;
         let mut serving = tokio::spawn(crate::server::run_with(
             listener,
@@ -202,7 +222,8 @@ pub(super) fn serve(
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     drop(service);
-    store.close()?;
+    drop(store);
+    ledger.close()?;
     tracing::info!("ledger flushed and closed");
     Ok(())
 }

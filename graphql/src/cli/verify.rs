@@ -1,19 +1,37 @@
-//! `govledger verify`: walk the whole chain of a data directory.
+//! `govledger verify`: walk the whole chain of a data directory's ledger, or of the
+//! PostgreSQL ledger (`--ledger`).
 
-use govledger_core::store::EventStore;
+use std::path::PathBuf;
+
+use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::store::sled_store::{OpenCheck, SledOptions, SledStore};
+use govledger_core::store::{EventStore, VerifyReport};
 
-use crate::cli::{CliError, DataArgs, say};
+use crate::cli::ledger_args::LedgerArgs;
+use crate::cli::{CliError, say};
 use crate::service::DataDir;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct VerifyArgs {
+    /// Data directory of the sled ledger; not with --ledger.
+    #[arg(long, env = "GOVLEDGER_DATA", required_unless_present = "ledger_url")]
+    data: Option<PathBuf>,
     #[command(flatten)]
-    data: DataArgs,
+    ledger: LedgerArgs,
 }
 
 pub(super) fn run(args: VerifyArgs) -> Result<(), CliError> {
-    let data = DataDir::new(args.data.data);
+    if let Some(mut options) = args.ledger.postgres()? {
+        options.check = OpenCheck::Skip;
+        let store = PostgresStore::open(&options)?;
+        let report = store.verify()?;
+        store.close()?;
+        return answer(report);
+    }
+    let Some(data) = args.data else {
+        return Err(CliError::Failed("--data or --ledger is required".into()));
+    };
+    let data = DataDir::new(data);
     let path = data.ledger();
     if !path.exists() {
         return Err(CliError::Failed(format!(
@@ -27,6 +45,10 @@ pub(super) fn run(args: VerifyArgs) -> Result<(), CliError> {
     let store = SledStore::open_with(options)?;
     let report = store.verify()?;
     store.close()?;
+    answer(report)
+}
+
+fn answer(report: VerifyReport) -> Result<(), CliError> {
     match report.first_damage {
         None => {
             say(format!(

@@ -1,7 +1,6 @@
 //! The query root.
 
 use async_graphql::{Context, ID, Interface, Object};
-use govledger_core::store::EventStore;
 use govledger_projections::cases::view::CaseKind;
 
 use crate::error::{ErrorCode, api_error, internal_error, store_error};
@@ -119,11 +118,14 @@ impl QueryRoot {
     async fn ledger_head(&self, ctx: &Context<'_>) -> async_graphql::Result<LedgerHead> {
         let service = service(ctx)?;
         let head = service.store.head();
-        let store = service.store.clone();
-        let latest = tokio::task::spawn_blocking(move || store.latest_checkpoint())
-            .await
-            .map_err(|e| internal_error("reading the latest checkpoint", e))?
-            .map_err(store_error)?;
+        // The PostgreSQL ledger signs no checkpoints yet (ADR 0018): none to show.
+        let latest = match service.sled("signed checkpoints") {
+            Ok(store) => tokio::task::spawn_blocking(move || store.latest_checkpoint())
+                .await
+                .map_err(|e| internal_error("reading the latest checkpoint", e))?
+                .map_err(store_error)?,
+            Err(_) => None,
+        };
         Ok(LedgerHead {
             position: head.position.into(),
             hash: head.hash.to_hex(),
@@ -142,7 +144,12 @@ impl QueryRoot {
     ) -> async_graphql::Result<ConsistencyProof> {
         let from_size = from_size.non_negative("fromSize")?;
         let to_size = to_size.non_negative("toSize")?;
-        consistency_proof(service(ctx)?.store.clone(), from_size, to_size).await
+        consistency_proof(
+            service(ctx)?.sled("consistency proofs")?,
+            from_size,
+            to_size,
+        )
+        .await
     }
 
     /// The checkpoints the log signed, newest first.
@@ -152,7 +159,7 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CheckpointConnection> {
-        checkpoints(service(ctx)?.store.clone(), first, after).await
+        checkpoints(service(ctx)?.sled("signed checkpoints")?, first, after).await
     }
 
     /// One event by position; `null` beyond the head.
@@ -346,7 +353,8 @@ impl QueryRoot {
         })
         .await?;
         let checkpoint =
-            checkpoint_at_or_before(service(ctx)?.store.clone(), cited.position).await?;
+            checkpoint_at_or_before(service(ctx)?.sled("signed checkpoints")?, cited.position)
+                .await?;
         Ok(MetricsReportView::cited(cited, checkpoint))
     }
 

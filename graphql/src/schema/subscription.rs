@@ -6,7 +6,6 @@ use govledger_core::domain::ids::{DecisionId, MediationId, RequestId, WorkProjec
 use govledger_core::domain::streams::{
     decision_stream, mediation_stream, request_stream, work_project_stream,
 };
-use govledger_core::store::EventStore;
 
 use crate::schema::context::service;
 use crate::schema::ledger::{EventFilter, EventWindow, LedgerEvent, live_events};

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
@@ -44,6 +45,15 @@ impl IntoResponse for Refused {
         )
             .into_response()
     }
+}
+
+/// Online backups read the sled ledger's own trees; on PostgreSQL, use its tools (pg_dump,
+/// PITR; docs/operations.md).
+fn sled(state: &ServerState) -> Result<Arc<SledStore>, Refused> {
+    state
+        .service
+        .sled("online backup")
+        .map_err(|refused| error(StatusCode::NOT_IMPLEMENTED, &refused.to_string()))
 }
 
 fn error(status: StatusCode, message: &str) -> Refused {
@@ -133,7 +143,7 @@ pub(crate) async fn head(
 ) -> Result<Response, Refused> {
     operator(&state, &headers)?;
     let position = number(&params, "position")?;
-    let store = state.service.store.clone();
+    let store = sled(&state)?;
     let answer = tokio::task::spawn_blocking(move || {
         let head = store.head();
         let (id, _) = fixed_head(&store, head.position)?;
@@ -233,7 +243,7 @@ fn through(
 ) -> Result<(u64, String, Hash256), Refused> {
     let through = number(params, "through")?
         .ok_or_else(|| error(StatusCode::BAD_REQUEST, "`through` is required"))?;
-    let (id, hash) = fixed_head(&state.service.store, through)?;
+    let (id, hash) = fixed_head(sled(state)?.as_ref(), through)?;
     Ok((through, id, hash))
 }
 
@@ -251,11 +261,11 @@ pub(crate) async fn ledger(
     let checkpoints_from = number(&params, "checkpoints_from")?;
     let from = from.unwrap_or(1).max(1);
     let checkpoints_from = checkpoints_from.unwrap_or(if from == 1 { 0 } else { from });
-    let store = state.service.store.clone();
+    let store = sled(&state)?;
     let log_key = state.service.log_key.clone().filter(|_| from == 1);
     Ok(stream("application/jsonl", move |out| {
         write_export(
-            &store,
+            store.as_ref(),
             from,
             through,
             checkpoints_from,
@@ -276,7 +286,7 @@ pub(crate) async fn idempotency(
     operator(&state, &headers)?;
     let after = number(&params, "after")?;
     let (through, id, hash) = through(&state, &params)?;
-    let store = state.service.store.clone();
+    let store = sled(&state)?;
     Ok(stream("application/jsonl", move |out| {
         let header = PartHeader::new(Part::Idempotency, &id, through, &hash);
         out.write_all(header.to_line().as_bytes())

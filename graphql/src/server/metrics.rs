@@ -2,7 +2,6 @@
 //! counts and errors by route, a latency histogram, GraphQL error codes, the ledger head,
 //! projection lag and open WebSockets.
 
-use govledger_core::store::EventStore;
 use govledger_projections::runner::ProjectionStatus;
 use std::collections::BTreeMap;
 use std::fmt::Write;

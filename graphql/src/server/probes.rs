@@ -6,7 +6,6 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use govledger_core::store::EventStore;
 
 use crate::server::ServerState;
 
@@ -29,6 +28,13 @@ pub(crate) async fn readyz(State(state): State<ServerState>) -> impl IntoRespons
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: a read model stopped: {failure}\n"),
+        );
+    }
+    if !state.service.ledger.is_reachable() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the ledger database is unreachable (appends fail and may be retried)\n"
+                .to_string(),
         );
     }
     if let Some(waited) = state.service.store.durability_wait()

@@ -97,7 +97,7 @@ impl Ledger {
             }
         };
         let service = LedgerService::new(ServiceParts {
-            store,
+            ledger: store.into(),
             tokens,
             read: read.clone(),
             personal: None,

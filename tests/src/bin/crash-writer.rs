@@ -8,7 +8,8 @@
 //! intact. Every third append carries three events, to show a multi-event append survives
 //! whole or not at all.
 //!
-//! Usage: `crash-writer <data dir> <writers> [<stream-index tail events>]`: the optional
+//! Usage: `crash-writer <data dir or postgres:// URL> <writers> [<stream-index tail events>]`
+//! (a URL opens the PostgreSQL ledger; the tail argument is sled's): the optional
 //! third argument seals the stream index's tail every that many events and stores one run
 //! per group (default: the store's limits), so kills also land while a tail is half stored.
 
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex};
 
 use govledger_core::error::StoreError;
 use govledger_core::event::{Actor, EventType, NewEvent, StreamId};
+use govledger_core::store::postgres_store::{PostgresOptions, PostgresStore, is_postgres_url};
 use govledger_core::store::sled_store::{SledOptions, SledStore, TailLimits};
 use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion};
 use govledger_core::time::Timestamp;
@@ -51,7 +53,7 @@ fn new_event(stream: &str, version: u64, part: u64, parts: u64) -> Result<NewEve
 }
 
 fn write_forever(
-    store: &SledStore,
+    store: &dyn EventStore,
     writer: usize,
     out: &Mutex<std::io::Stdout>,
 ) -> Result<(), Box<dyn std::error::Error>> {
@@ -113,8 +115,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let store = match SledStore::open_with(options) {
-        Ok(store) => Arc::new(store),
+    let opened: Result<Arc<dyn EventStore>, StoreError> = if is_postgres_url(dir) {
+        PostgresOptions::from_url(dir)
+            .and_then(|options| PostgresStore::open(&options))
+            .map(|store| Arc::new(store) as Arc<dyn EventStore>)
+    } else {
+        SledStore::open_with(options).map(|store| Arc::new(store) as Arc<dyn EventStore>)
+    };
+    let store = match opened {
+        Ok(store) => store,
         Err(error) => {
             eprintln!("crash-writer: opening {dir}: {error}");
             return ExitCode::FAILURE;
@@ -126,7 +135,7 @@ fn main() -> ExitCode {
             let store = Arc::clone(&store);
             let out = Arc::clone(&out);
             std::thread::spawn(move || {
-                write_forever(&store, writer, &out).map_err(|e| e.to_string())
+                write_forever(store.as_ref(), writer, &out).map_err(|e| e.to_string())
             })
         })
         .collect();

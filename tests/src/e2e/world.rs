@@ -89,11 +89,18 @@ pub struct World {
     pub cast: Cast,
     pub organisations: Organisations,
     pub places: Places,
+    /// Flags every `serve` of this world gets (`--ledger postgres://…`, say).
+    serve_args: Vec<String>,
 }
 
 impl World {
     /// Tokens, a server, and the directory built through mutations.
     pub async fn start() -> World {
+        World::start_serving_with(&[]).await
+    }
+
+    /// The same, every `serve` getting `serve_args` too (`--ledger postgres://…`).
+    pub async fn start_serving_with(serve_args: &[&str]) -> World {
         let dir = tempfile::tempdir().expect("a temp dir");
         let data = dir.path().join("data");
         let organisations = Organisations {
@@ -137,6 +144,7 @@ impl World {
             cast,
             organisations,
             places,
+            serve_args: serve_args.iter().map(|arg| arg.to_string()).collect(),
         };
         world.serve();
         world.build_directory().await;
@@ -161,7 +169,9 @@ impl World {
     fn serve(&mut self) {
         let data = self.data();
         let data = data.to_str().expect("temp paths are UTF-8");
-        self.server = Some(Server::start(&["serve", "--data", data], &self.log()));
+        let mut args = vec!["serve", "--data", data];
+        args.extend(self.serve_args.iter().map(String::as_str));
+        self.server = Some(Server::start(&args, &self.log()));
     }
 
     fn server(&self) -> &Server {
@@ -200,6 +210,12 @@ impl World {
             "stop the server before restarting it"
         );
         self.serve();
+    }
+
+    /// Starts the server again on the same data directory, from now on with `serve_args`.
+    pub fn restart_serving_with(&mut self, serve_args: &[&str]) {
+        self.serve_args = serve_args.iter().map(|arg| arg.to_string()).collect();
+        self.restart();
     }
 
     async fn build_directory(&self) {

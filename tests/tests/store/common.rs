@@ -45,6 +45,12 @@ impl SledFactory {
     }
 }
 
+impl govledger_tests::conformance::StoreFactory for SledFactory {
+    fn fresh(&self) -> Arc<dyn EventStore> {
+        self.open_fresh()
+    }
+}
+
 /// Opens the store at `path` without the open check (an auditor's view).
 pub(crate) fn open_unchecked(path: &Path) -> SledStore {
     let mut options = SledOptions::new(path);

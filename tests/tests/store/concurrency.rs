@@ -5,9 +5,18 @@ use std::sync::Arc;
 
 use govledger_core::error::StoreError;
 use govledger_core::store::{EventStore, ExpectedVersion, LogQuery};
-use govledger_tests::conformance::{describe, event, request, stream};
+use govledger_tests::conformance::{StoreFactory, describe, event, request, stream};
+use govledger_tests::postgres::PostgresFactory;
 
 use super::common::{SledFactory, TINY_TAIL};
+
+/// Runs a case on a sled store (made by `sled`) and, where a server answers, on PostgreSQL.
+fn on_sled_and_postgres(name: &str, sled: SledFactory, case: fn(&dyn StoreFactory)) {
+    case(&sled);
+    if let Some(postgres) = PostgresFactory::new(name) {
+        case(&postgres);
+    }
+}
 
 /// Checks the log holds positions 1..=`count` in order and the chain verifies.
 fn assert_gap_free(store: &dyn EventStore, count: u64) {
@@ -29,10 +38,17 @@ fn assert_gap_free(store: &dyn EventStore, count: u64) {
 
 #[test]
 fn threads_racing_on_one_stream_win_each_version_once() {
+    on_sled_and_postgres(
+        "threads_racing_on_one_stream_win_each_version_once",
+        SledFactory::default(),
+        threads_racing_on_one_stream_win_each_version_once_on,
+    );
+}
+
+fn threads_racing_on_one_stream_win_each_version_once_on(factory: &dyn StoreFactory) {
     const THREADS: usize = 8;
     const VERSIONS: u64 = 60;
-    let factory = SledFactory::default();
-    let store = factory.open_fresh();
+    let store = factory.fresh();
     let contested = stream("request-contested");
     let racers: Vec<_> = (0..THREADS)
         .map(|racer| {
@@ -80,10 +96,17 @@ fn threads_racing_on_one_stream_win_each_version_once() {
 
 #[test]
 fn tasks_racing_on_one_stream_exactly_one_wins() {
+    on_sled_and_postgres(
+        "tasks_racing_on_one_stream_exactly_one_wins",
+        SledFactory::default(),
+        tasks_racing_on_one_stream_exactly_one_wins_on,
+    );
+}
+
+fn tasks_racing_on_one_stream_exactly_one_wins_on(factory: &dyn StoreFactory) {
     const TASKS: usize = 16;
     const ROUNDS: u64 = 15;
-    let factory = SledFactory::default();
-    let store = factory.open_fresh();
+    let store = factory.fresh();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
@@ -122,10 +145,17 @@ fn tasks_racing_on_one_stream_exactly_one_wins() {
 
 #[test]
 fn many_streams_in_parallel_all_commit_gap_free() {
+    on_sled_and_postgres(
+        "many_streams_in_parallel_all_commit_gap_free",
+        SledFactory::default(),
+        many_streams_in_parallel_all_commit_gap_free_on,
+    );
+}
+
+fn many_streams_in_parallel_all_commit_gap_free_on(factory: &dyn StoreFactory) {
     const THREADS: u64 = 8;
     const APPENDS: u64 = 30;
-    let factory = SledFactory::default();
-    let store = factory.open_fresh();
+    let store = factory.fresh();
     let writers: Vec<_> = (0..THREADS)
         .map(|writer| {
             let store = Arc::clone(&store);
@@ -170,11 +200,18 @@ fn many_streams_in_parallel_all_commit_gap_free() {
 /// than a version they were already told, or a version out of place.
 #[test]
 fn readers_see_whole_streams_while_the_stream_index_tail_is_stored() {
+    on_sled_and_postgres(
+        "readers_see_whole_streams_while_the_stream_index_tail_is_stored",
+        SledFactory::with_tail(TINY_TAIL),
+        readers_see_whole_streams_while_the_stream_index_tail_is_stored_on,
+    );
+}
+
+fn readers_see_whole_streams_while_the_stream_index_tail_is_stored_on(factory: &dyn StoreFactory) {
     const WRITERS: usize = 4;
     const READERS: usize = 2;
     const APPENDS_PER_WRITER: u64 = 120;
-    let factory = SledFactory::with_tail(TINY_TAIL);
-    let store = factory.open_fresh();
+    let store = factory.fresh();
     let streams: Vec<String> = (0..WRITERS).map(|n| format!("request-{n}")).collect();
     let writing = Arc::new(std::sync::atomic::AtomicUsize::new(WRITERS));
     let readers: Vec<_> = (0..READERS)

@@ -1,10 +1,11 @@
-//! The conformance suite on the sled store and on the in-memory model.
+//! The conformance suite on the sled store, the PostgreSQL store and the in-memory model.
 
 use std::sync::Arc;
 
 use govledger_core::store::EventStore;
 use govledger_tests::conformance;
 use govledger_tests::model::ModelStore;
+use govledger_tests::postgres::PostgresFactory;
 
 use super::common::{SledFactory, TINY_TAIL};
 
@@ -25,4 +26,11 @@ fn sled_store_conforms_with_a_tiny_stream_index_tail() {
 #[test]
 fn model_store_conforms() {
     conformance::run_all(&|| Arc::new(ModelStore::default()) as Arc<dyn EventStore>);
+}
+
+#[test]
+fn postgres_store_conforms() {
+    if let Some(factory) = PostgresFactory::new("postgres_store_conforms") {
+        conformance::run_all(&factory);
+    }
 }

@@ -5,6 +5,8 @@
 //! every other round the child stores its stream-index tail every few events, so kills also
 //! land around tail stores (and the next open replays what followed the last one).
 //!
+//! The same rounds run with the child appending to PostgreSQL (a killed node).
+//!
 //! CI runs a few rounds; `GOVLEDGER_CRASH_ROUNDS=100` for a long run, and
 //! `GOVLEDGER_CRASH_SEED=<n>` replays a failing run's kill timings.
 
@@ -14,8 +16,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use govledger_core::event::RecordedEvent;
+use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::store::{EventStore, LogQuery};
+use govledger_tests::postgres::TestDatabase;
 use uuid::Uuid;
 
 use super::common::env_count;
@@ -64,9 +68,9 @@ impl KillTimer {
 const SMALL_TAIL_EVENTS: &str = "7";
 
 /// Runs the child until a random SIGKILL; returns the acknowledgements it printed.
-fn run_child_until_killed(dir: &Path, delay: Duration, tail: Option<&str>) -> Vec<Ack> {
+fn run_child_until_killed(ledger: &str, delay: Duration, tail: Option<&str>) -> Vec<Ack> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_crash-writer"))
-        .arg(dir)
+        .arg(ledger)
         .arg(CHILD_WRITERS)
         .args(tail)
         .stdout(Stdio::piped())
@@ -108,7 +112,7 @@ fn parse_payload(event: &RecordedEvent) -> Option<(String, u64, u64, u64)> {
     Some((stream, version, part.parse().ok()?, parts.parse().ok()?))
 }
 
-fn all_events(store: &SledStore) -> Vec<RecordedEvent> {
+fn all_events(store: &dyn EventStore) -> Vec<RecordedEvent> {
     let mut events = Vec::new();
     let mut query = LogQuery::forwards(0, 1000);
     loop {
@@ -121,11 +125,21 @@ fn all_events(store: &SledStore) -> Vec<RecordedEvent> {
     }
 }
 
-/// Everything the reopened store must show after a crash.
+/// Everything the reopened sled store must show after a crash.
 fn check_after_crash(dir: &Path, acks: &[Ack], round: u32) {
     let store = SledStore::open(dir)
         .unwrap_or_else(|error| panic!("round {round}: the open check refused: {error}"));
-    let events = all_events(&store);
+    check_log_after_crash(&store, acks, round);
+    // `verify` also recomputed the Merkle tree's stored hashes from the records (ADR 0006):
+    // a crash never leaves the tree ahead of, behind or apart from the log.
+    store
+        .tree_root(store.head().position)
+        .unwrap_or_else(|error| panic!("round {round}: no tree root at the head: {error}"));
+}
+
+/// Everything any reopened store must show after a crash of its writer.
+fn check_log_after_crash(store: &dyn EventStore, acks: &[Ack], round: u32) {
+    let events = all_events(store);
     let head = store.head().position;
     assert_eq!(events.len() as u64, head, "round {round}");
     for (index, event) in events.iter().enumerate() {
@@ -177,19 +191,12 @@ fn check_after_crash(dir: &Path, acks: &[Ack], round: u32) {
             Some(Some(ack.position))
         );
     }
-    // `verify` also recomputes the Merkle tree's stored hashes from the records (ADR 0006):
-    // a crash never leaves the tree ahead of, behind or apart from the log.
     let report = store.verify().expect("verifying");
     assert_eq!(report.first_damage, None, "round {round}");
     assert_eq!(report.events_checked, head, "round {round}");
-    store
-        .tree_root(head)
-        .unwrap_or_else(|error| panic!("round {round}: no tree root at the head: {error}"));
 }
 
-#[test]
-fn acknowledged_appends_survive_sigkill() {
-    let rounds = env_count("GOVLEDGER_CRASH_ROUNDS", CI_ROUNDS);
+fn kill_timer() -> KillTimer {
     let seed = std::env::var("GOVLEDGER_CRASH_SEED")
         .ok()
         .and_then(|seed| seed.parse().ok())
@@ -199,14 +206,48 @@ fn acknowledged_appends_survive_sigkill() {
                 .map_or(1, |elapsed| elapsed.as_nanos() as u64)
         })
         | 1;
-    eprintln!("crash test: {rounds} rounds, GOVLEDGER_CRASH_SEED={seed}");
-    let mut timer = KillTimer(seed);
+    eprintln!("crash test: GOVLEDGER_CRASH_SEED={seed}");
+    KillTimer(seed)
+}
+
+#[test]
+fn acknowledged_appends_survive_sigkill() {
+    let rounds = env_count("GOVLEDGER_CRASH_ROUNDS", CI_ROUNDS);
+    let mut timer = kill_timer();
     let dir = tempfile::tempdir().expect("creating a temp dir");
     let mut acks = Vec::new();
     for round in 1..=rounds {
         let tail = (round % 2 == 0).then_some(SMALL_TAIL_EVENTS);
-        acks.extend(run_child_until_killed(dir.path(), timer.next_delay(), tail));
+        let ledger = dir.path().to_str().expect("temp paths are UTF-8");
+        acks.extend(run_child_until_killed(ledger, timer.next_delay(), tail));
         check_after_crash(dir.path(), &acks, round);
     }
     eprintln!("crash test: {} acknowledged events survived", acks.len());
+}
+
+/// The same with the node appending to PostgreSQL killed: its transaction in flight rolls
+/// back, and the next node (the reopened store) continues the same log.
+#[test]
+fn acknowledged_appends_survive_sigkill_of_a_postgres_node() {
+    let Some(database) = TestDatabase::create("acknowledged_appends_survive_sigkill_postgres")
+    else {
+        return;
+    };
+    let rounds = env_count("GOVLEDGER_CRASH_ROUNDS", CI_ROUNDS);
+    let mut timer = kill_timer();
+    let mut acks = Vec::new();
+    for round in 1..=rounds {
+        acks.extend(run_child_until_killed(
+            database.url(),
+            timer.next_delay(),
+            None,
+        ));
+        let store = PostgresStore::open(&database.options())
+            .unwrap_or_else(|error| panic!("round {round}: the open check refused: {error}"));
+        check_log_after_crash(&store, &acks, round);
+    }
+    eprintln!(
+        "crash test on PostgreSQL: {} acknowledged events survived",
+        acks.len()
+    );
 }

@@ -1,4 +1,4 @@
-//! Random append sequences on the sled store and the in-memory model: every append gets the
+//! Random append sequences on the sled store (and on PostgreSQL) and the in-memory model: every append gets the
 //! same outcome or error, and the two logs end up the same.
 //!
 //! Appends are submitted in bursts without waiting, so the sled writer stages several in one
@@ -16,6 +16,7 @@ use govledger_core::store::{
 };
 use govledger_tests::conformance::{describe, event_of_type};
 use govledger_tests::model::ModelStore;
+use govledger_tests::postgres::TestDatabase;
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -23,6 +24,8 @@ use super::common::env_count;
 
 /// Cases per CI run.
 const CI_CASES: u32 = 64;
+/// Cases per CI run on PostgreSQL.
+const CI_CASES_POSTGRES: u32 = 16;
 const STREAMS: [&str; 3] = ["request-1", "request-2", "mediation-1"];
 const EVENT_TYPES: [&str; 2] = ["RequestReceived", "RequestAccepted"];
 
@@ -170,8 +173,10 @@ fn streams_of(store: &dyn EventStore) -> Vec<String> {
     seen
 }
 
-fn check(dir: &std::path::Path, tail: TailLimits, bursts: &[Vec<Append>]) {
-    let sled = open(dir, tail);
+/// Runs `bursts` on the store `open` opens and on the model; `open` is called again at the
+/// end to reopen the same ledger.
+fn check(open: &dyn Fn() -> Arc<dyn EventStore>, bursts: &[Vec<Append>]) {
+    let sled = open();
     let model = ModelStore::default();
     for (burst_index, burst) in requests(bursts).into_iter().enumerate() {
         let expected: Vec<String> = burst
@@ -205,7 +210,7 @@ fn check(dir: &std::path::Path, tail: TailLimits, bursts: &[Vec<Append>]) {
     assert_eq!(report.first_damage, None);
     assert_eq!(report.head.position, model.head().position);
     drop(sled);
-    let reopened = open(dir, tail);
+    let reopened = open();
     assert_eq!(
         streams_of(reopened.as_ref()),
         streams_of(&model),
@@ -226,6 +231,23 @@ proptest! {
         tail in tail_strategy(),
     ) {
         let dir = tempfile::tempdir().expect("creating a temp dir");
-        check(dir.path(), tail, &bursts);
+        check(&|| open(dir.path(), tail), &bursts);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: env_count("GOVLEDGER_PROPTEST_CASES", CI_CASES_POSTGRES),
+        ..ProptestConfig::default()
+    })]
+
+    /// The same on PostgreSQL (fewer cases in CI: each makes a database).
+    #[test]
+    fn postgres_store_matches_the_model(
+        bursts in prop::collection::vec(prop::collection::vec(append_strategy(), 1..6), 1..8),
+    ) {
+        if let Some(database) = TestDatabase::create("postgres_store_matches_the_model") {
+            check(&|| Arc::new(database.open()) as Arc<dyn EventStore>, &bursts);
+        }
     }
 }

@@ -1,13 +1,18 @@
 //! Tamper evidence: a changed, truncated, rewritten or missing stored record is named by
-//! `verify`, and the open check refuses damage it has not verified before.
+//! `verify`, and the open check refuses damage it has not verified before. The record cases
+//! run on sled and on PostgreSQL; chunks, stream-index runs and the verified marker are
+//! sled's own.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use govledger_core::codec::{self, Placement};
 use govledger_core::event::StreamId;
-use govledger_core::store::sled_store::{SledOptions, SledStore, TailLimits};
+use govledger_core::store::postgres_store::PostgresStore;
+use govledger_core::store::sled_store::{OpenCheck, SledOptions, SledStore, TailLimits};
 use govledger_core::store::{EventStore, ExpectedVersion};
 use govledger_tests::conformance::{describe_error, event, request};
+use govledger_tests::postgres::TestDatabase;
 
 use super::common::{edit_raw, event_key, open_unchecked};
 
@@ -17,7 +22,11 @@ const SEEDED_EVENTS: u64 = 10;
 /// A fresh data dir with `SEEDED_EVENTS` events on two streams; the store is closed.
 fn seeded() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("creating a temp dir");
-    let store = SledStore::open(dir.path()).expect("opening");
+    seed(&SledStore::open(dir.path()).expect("opening"));
+    dir
+}
+
+fn seed(store: &dyn EventStore) {
     for n in 0..SEEDED_EVENTS {
         let stream_id = if n % 2 == 0 { "request-1" } else { "request-2" };
         store
@@ -28,10 +37,10 @@ fn seeded() -> tempfile::TempDir {
             ))
             .expect("seeding");
     }
-    dir
 }
 
 /// What is done to the stored record at one position.
+#[derive(Clone, Copy)]
 enum Tamper {
     FlipPayloadByte,
     FlipTrailingHashByte,
@@ -45,29 +54,86 @@ enum Tamper {
     Reseal,
 }
 
+/// A seeded ledger on one backend, closed, to be tampered with.
+trait SeededLedger {
+    fn tamper(&self, position: u64, how: Tamper);
+    /// Opens without the open check (an auditor's view).
+    fn open_unchecked(&self) -> Arc<dyn EventStore>;
+}
+
+impl SeededLedger for tempfile::TempDir {
+    fn tamper(&self, position: u64, how: Tamper) {
+        tamper(self.path(), position, how);
+    }
+
+    fn open_unchecked(&self) -> Arc<dyn EventStore> {
+        Arc::new(open_unchecked(self.path()))
+    }
+}
+
+/// The PostgreSQL ledger, tampered with through SQL as someone with write access would.
+impl SeededLedger for TestDatabase {
+    fn tamper(&self, position: u64, how: Tamper) {
+        let at = format!("WHERE position = {position}");
+        let set = |value: &str| format!("UPDATE govledger_events SET record = {value} {at}");
+        let sql = match how {
+            Tamper::FlipPayloadByte => set(
+                "set_byte(record, length(record) - 35, get_byte(record, length(record) - 35) # 1)",
+            ),
+            Tamper::FlipTrailingHashByte => set(
+                "set_byte(record, length(record) - 1, get_byte(record, length(record) - 1) # 128)",
+            ),
+            Tamper::FlipFormatTag => set("set_byte(record, 0, 9)"),
+            Tamper::Truncate { keep_bytes } => {
+                set(&format!("substring(record from 1 for {keep_bytes})"))
+            }
+            Tamper::Remove => format!("DELETE FROM govledger_events {at}"),
+            Tamper::Reseal => {
+                let forged = resealed(self.open_unchecked().as_ref(), position);
+                let hex: String = forged.iter().map(|byte| format!("{byte:02x}")).collect();
+                set(&format!("decode('{hex}', 'hex')"))
+            }
+        };
+        self.execute(&sql);
+    }
+
+    fn open_unchecked(&self) -> Arc<dyn EventStore> {
+        let mut options = self.options();
+        options.check = OpenCheck::Skip;
+        Arc::new(PostgresStore::open(&options).expect("opening without the check"))
+    }
+}
+
+/// A seeded PostgreSQL ledger, or `None` (said) without a server.
+fn seeded_postgres(test: &str) -> Option<TestDatabase> {
+    let database = TestDatabase::create(test)?;
+    seed(&database.open());
+    Some(database)
+}
+
+/// The record at `position` re-encoded with a forged payload and a recomputed own hash.
+fn resealed(store: &dyn EventStore, position: u64) -> Vec<u8> {
+    let original = store
+        .read_event(position)
+        .expect("reading")
+        .expect("event exists");
+    let mut forged = event("forged payload");
+    forged.event_id = original.event_id;
+    let placement = Placement {
+        position,
+        stream_id: &original.stream_id,
+        stream_version: original.stream_version,
+        recorded_at: original.recorded_at,
+        prev_hash: original.prev_hash,
+    };
+    codec::seal_record(&forged, &placement)
+        .expect("sealing")
+        .value
+}
+
 fn tamper(path: &Path, position: u64, how: Tamper) {
     let resealed = match how {
-        Tamper::Reseal => {
-            let store = open_unchecked(path);
-            let original = store
-                .read_event(position)
-                .expect("reading")
-                .expect("event exists");
-            let mut forged = event("forged payload");
-            forged.event_id = original.event_id;
-            let placement = Placement {
-                position,
-                stream_id: &original.stream_id,
-                stream_version: original.stream_version,
-                recorded_at: original.recorded_at,
-                prev_hash: original.prev_hash,
-            };
-            Some(
-                codec::seal_record(&forged, &placement)
-                    .expect("sealing")
-                    .value,
-            )
-        }
+        Tamper::Reseal => Some(resealed(&open_unchecked(path), position)),
         _ => None,
     };
     edit_raw(path, |tree| {
@@ -98,45 +164,76 @@ fn tamper(path: &Path, position: u64, how: Tamper) {
     });
 }
 
+/// (tampered position, how, the position verify names, a part of the reason) on any backend.
+fn check_verify_names(
+    seeded: &dyn Fn() -> Option<Box<dyn SeededLedger>>,
+    tampered: u64,
+    how: Tamper,
+    position: u64,
+    expect_reason: &str,
+) {
+    let Some(ledger) = seeded() else {
+        return;
+    };
+    ledger.tamper(tampered, how);
+    let store = ledger.open_unchecked();
+    let report = store.verify().expect("verify runs on a damaged ledger");
+    let damage = report.first_damage.clone().expect("damage is reported");
+    assert_eq!(damage.position, position, "{damage:?}");
+    assert!(
+        damage.reason.contains(expect_reason),
+        "{expect_reason:?} not in {damage:?}"
+    );
+    // Everything before the damage verified (a bad head hash is found after the walk).
+    assert!(report.events_checked >= position - 1, "{report:?}");
+}
+
+/// The cases both backends answer alike.
+const SHARED_CASES: &[(u64, Tamper, u64, &str)] = &[
+    (5, Tamper::FlipPayloadByte, 5, "hash mismatch"),
+    (1, Tamper::FlipPayloadByte, 1, "hash mismatch"),
+    (10, Tamper::FlipPayloadByte, 10, "hash mismatch"),
+    (5, Tamper::FlipTrailingHashByte, 5, "hash mismatch"),
+    (5, Tamper::FlipFormatTag, 5, "hash mismatch"),
+    (5, Tamper::Truncate { keep_bytes: 40 }, 5, "hash mismatch"),
+    (5, Tamper::Truncate { keep_bytes: 20 }, 5, "truncated"),
+    (5, Tamper::Remove, 5, "missing"),
+    (10, Tamper::Remove, 10, "log ends at position 9"),
+];
+
 #[test]
 fn verify_names_the_first_damaged_position() {
-    // (tampered position, how, the position verify names, a part of the reason)
-    let check = |tampered: u64, how: Tamper, position: u64, expect_reason: &str| {
-        let dir = seeded();
-        tamper(dir.path(), tampered, how);
-        let store = open_unchecked(dir.path());
-        let report = store.verify().expect("verify runs on a damaged ledger");
-        let damage = report.first_damage.clone().expect("damage is reported");
-        assert_eq!(damage.position, position, "{damage:?}");
-        assert!(
-            damage.reason.contains(expect_reason),
-            "{expect_reason:?} not in {damage:?}"
-        );
-        // Everything before the damage verified (a bad head hash is found after the walk).
-        assert!(report.events_checked >= position - 1, "{report:?}");
-    };
-    check(5, Tamper::FlipPayloadByte, 5, "hash mismatch");
-    check(1, Tamper::FlipPayloadByte, 1, "hash mismatch");
-    check(10, Tamper::FlipPayloadByte, 10, "hash mismatch");
-    check(5, Tamper::FlipTrailingHashByte, 5, "hash mismatch");
-    check(5, Tamper::FlipFormatTag, 5, "hash mismatch");
-    check(5, Tamper::Truncate { keep_bytes: 40 }, 5, "hash mismatch");
-    check(5, Tamper::Truncate { keep_bytes: 20 }, 5, "truncated");
-    check(5, Tamper::Remove, 5, "missing");
-    check(10, Tamper::Remove, 10, "log ends at position 9");
+    let seeded = || Some(Box::new(seeded()) as Box<dyn SeededLedger>);
+    for (tampered, how, position, reason) in SHARED_CASES {
+        check_verify_names(&seeded, *tampered, *how, *position, reason);
+    }
     // A forged record with a recomputed own hash is consistent in itself, and the next link
     // (or the head marker, for the last record) would name the following position; the
     // Merkle tree's stored hashes (ADR 0006) no longer fit the record itself.
-    check(5, Tamper::Reseal, 5, "Merkle tree");
-    check(10, Tamper::Reseal, 10, "Merkle tree");
+    check_verify_names(&seeded, 5, Tamper::Reseal, 5, "Merkle tree");
+    check_verify_names(&seeded, 10, Tamper::Reseal, 10, "Merkle tree");
 }
 
 #[test]
-fn reads_refuse_damaged_records() {
-    let dir = seeded();
-    tamper(dir.path(), 4, Tamper::FlipFormatTag);
-    tamper(dir.path(), 6, Tamper::Remove);
-    let store = open_unchecked(dir.path());
+fn verify_names_the_first_damaged_position_on_postgres() {
+    let test = "verify_names_the_first_damaged_position_on_postgres";
+    if TestDatabase::create(test).is_none() {
+        return;
+    }
+    let seeded = || seeded_postgres(test).map(|db| Box::new(db) as Box<dyn SeededLedger>);
+    for (tampered, how, position, reason) in SHARED_CASES {
+        check_verify_names(&seeded, *tampered, *how, *position, reason);
+    }
+    // No stored tree hashes on PostgreSQL yet (ADR 0018): the chain names the next link, or
+    // the head row for the last record.
+    check_verify_names(&seeded, 5, Tamper::Reseal, 6, "hash mismatch");
+    check_verify_names(&seeded, 10, Tamper::Reseal, 10, "head hash does not match");
+}
+
+fn check_reads_refuse_damaged_records(ledger: &dyn SeededLedger) {
+    ledger.tamper(4, Tamper::FlipFormatTag);
+    ledger.tamper(6, Tamper::Remove);
+    let store = ledger.open_unchecked();
     let check = |position: u64, expect: &str| {
         let got = match store.read_event(position) {
             Ok(found) => format!("{:?}", found.map(|e| e.position)),
@@ -147,6 +244,34 @@ fn reads_refuse_damaged_records() {
     check(3, "Some(3)");
     check(4, "UnknownRecordFormat(4, tag 9)");
     check(6, "Corrupt(6)");
+}
+
+#[test]
+fn reads_refuse_damaged_records() {
+    check_reads_refuse_damaged_records(&seeded());
+    if let Some(database) = seeded_postgres("reads_refuse_damaged_records") {
+        check_reads_refuse_damaged_records(&database);
+    }
+}
+
+/// PostgreSQL's open check compares the head row with the last stored record (the full walk
+/// is `verify`'s).
+#[test]
+fn postgres_open_check_refuses_a_damaged_head() {
+    let check = |position: u64, how: Tamper, expect: &str| {
+        let Some(database) = seeded_postgres("postgres_open_check_refuses_a_damaged_head") else {
+            return;
+        };
+        database.tamper(position, how);
+        let got = match PostgresStore::open(&database.options()) {
+            Ok(_) => "opened".to_string(),
+            Err(error) => describe_error(&error),
+        };
+        assert_eq!(got, expect, "position {position}");
+    };
+    check(10, Tamper::FlipPayloadByte, "Corrupt(10)");
+    check(10, Tamper::Remove, "Corrupt(10)");
+    check(5, Tamper::FlipPayloadByte, "opened");
 }
 
 #[test]

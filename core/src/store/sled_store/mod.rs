@@ -331,7 +331,8 @@ impl SledStore {
         Ok(())
     }
 
-    fn validate(request: &AppendRequest) -> Result<Option<Hash256>, StoreError> {
+    /// Checks an append's shape and fingerprints it (shared with the PostgreSQL store).
+    pub(crate) fn validate(request: &AppendRequest) -> Result<Option<Hash256>, StoreError> {
         let count = request.events.len();
         if count == 0 || count > EVENTS_PER_APPEND_MAX {
             return Err(StoreError::EventCountOutOfRange {

@@ -2,6 +2,8 @@
 //! concurrent writers, each beside raw sled measured in the same run on the same disk:
 //! insert + flush per value (1 writer) and inserts with one flush per 64 values (64 writers).
 //!
+//! `--backend postgres` (first) runs `append_postgres.rs` instead.
+//!
 //! Options: `--runs N` (default 5; medians are reported), `--appends N` (single writer,
 //! default 2000), `--concurrent-appends N` (64 writers, default 32000), `--dir PATH` (where
 //! the fresh temp dirs go; default the system temp dir).
@@ -68,19 +70,19 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
 }
 
 /// One measured run of one side (store or baseline).
-struct Measured {
-    ops_per_s: f64,
-    latencies: Latencies,
+pub(crate) struct Measured {
+    pub(crate) ops_per_s: f64,
+    pub(crate) latencies: Latencies,
 }
 
-fn measured(ops: usize, elapsed: Duration, samples: Vec<Duration>) -> Measured {
+pub(crate) fn measured(ops: usize, elapsed: Duration, samples: Vec<Duration>) -> Measured {
     Measured {
         ops_per_s: ops as f64 / elapsed.as_secs_f64(),
         latencies: Latencies::new(samples),
     }
 }
 
-fn bench_event(n: usize) -> Result<AppendRequest, BenchError> {
+pub(crate) fn bench_event(n: usize) -> Result<AppendRequest, BenchError> {
     let event = NewEvent {
         event_id: Uuid::now_v7(),
         event_type: EventType::new("RequestReceived")?,
@@ -107,7 +109,7 @@ fn bench_event(n: usize) -> Result<AppendRequest, BenchError> {
 /// (`Uuid::now_v7()` when a command is handled): prepared requests would otherwise carry ids
 /// made long before, all at once, which the ledger's event-id index (bucketed by an id's
 /// millisecond) never sees in service.
-fn stamped(mut request: AppendRequest) -> AppendRequest {
+pub(crate) fn stamped(mut request: AppendRequest) -> AppendRequest {
     for event in &mut request.events {
         event.event_id = Uuid::now_v7();
     }
@@ -115,7 +117,7 @@ fn stamped(mut request: AppendRequest) -> AppendRequest {
 }
 
 /// The size of one stored bench record, so the baseline writes values of the same size.
-fn record_bytes() -> Result<usize, BenchError> {
+pub(crate) fn record_bytes() -> Result<usize, BenchError> {
     let request = bench_event(0)?;
     let placement = Placement {
         position: 1_000_000,
@@ -253,6 +255,20 @@ fn scenario(
 }
 
 pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
+    // `--backend postgres` (first) runs the PostgreSQL ledger's scenarios instead.
+    match args {
+        [flag, backend, rest @ ..] if flag == "--backend" && backend == "postgres" => {
+            crate::append_postgres::run(rest)
+        }
+        [flag, backend, ..] if flag == "--backend" && backend != "sled" => {
+            Err(format!("unknown backend {backend} (sled or postgres)").into())
+        }
+        [flag, _, rest @ ..] if flag == "--backend" => run_sled(rest),
+        _ => run_sled(args),
+    }
+}
+
+fn run_sled(args: &[String]) -> Result<(), BenchError> {
     let options = parse(args)?;
     emit(&json!({
         "machine": machine(),

@@ -4,6 +4,7 @@
 //! line in the `subcommands!` list below. `report` holds what every benchmark prints (machine
 //! info, percentiles, medians, JSON lines).
 
+mod append_postgres;
 mod report;
 mod served;
 
@@ -33,7 +34,7 @@ macro_rules! subcommands {
 }
 
 subcommands! {
-    append: "durable single-event appends, 1 and 64 writers, beside raw sled",
+    append: "durable single-event appends, 1 and 64 writers, beside raw sled (or PostgreSQL)",
     rebuild: "rebuild every projection from a synthetic ledger, beside read + decode",
     query: "concurrent GraphQL queries over HTTP on a synthetic ledger, beside bare axum",
     prove: "inclusion and consistency proofs per second, and a checkpoint's cost",

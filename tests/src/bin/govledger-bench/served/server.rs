@@ -28,7 +28,7 @@ impl RunningServer {
         tokens: TokenStore,
     ) -> Result<RunningServer, BenchError> {
         let service = Arc::new(LedgerService::new(ServiceParts {
-            store: prepared.store.clone(),
+            ledger: prepared.store.clone().into(),
             tokens,
             read: Some(prepared.read.clone()),
             personal: None,

@@ -1,0 +1,156 @@
+//! One connection with the store's statements prepared on it, and the readers' few
+//! connections shared round-robin (ADR 0018: no pool crate).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use futures_util::future::try_join_all;
+use tokio_postgres::{Client, Config, NoTls, Statement};
+
+use crate::error::StoreError;
+use crate::store::postgres_store::db_error;
+
+/// Every statement the store runs, prepared once per connection. The SQL is the schema's
+/// (migrations/0001_ledger.sql).
+pub(super) const STATEMENTS: [&str; 15] = [
+    // 0 HEAD
+    "SELECT position, hash, recorded_at_micros FROM govledger_head WHERE log_id = 1",
+    // 1 HEAD_FOR_UPDATE
+    "SELECT position, hash, recorded_at_micros FROM govledger_head WHERE log_id = 1 FOR UPDATE",
+    // 2 READ_FORWARDS
+    "SELECT position, record FROM govledger_events WHERE position BETWEEN $1 AND $2 \
+     AND (cardinality($3::text[]) = 0 OR event_type = ANY($3)) \
+     AND ($4::text IS NULL OR starts_with(stream_id, $4)) ORDER BY position LIMIT $5",
+    // 3 READ_BACKWARDS
+    "SELECT position, record FROM govledger_events WHERE position BETWEEN $1 AND $2 \
+     AND (cardinality($3::text[]) = 0 OR event_type = ANY($3)) \
+     AND ($4::text IS NULL OR starts_with(stream_id, $4)) ORDER BY position DESC LIMIT $5",
+    // 4 READ_STREAM
+    "SELECT position, record FROM govledger_events WHERE stream_id = $1 \
+     AND stream_version >= $2 AND position <= $3 ORDER BY stream_version LIMIT $4",
+    // 5 READ_EVENT
+    "SELECT record FROM govledger_events WHERE position = $1",
+    // 6 POSITION_OF
+    "SELECT position FROM govledger_events WHERE event_id = $1",
+    // 7 STREAM_VERSION
+    "SELECT coalesce(max(stream_version), 0)::bigint FROM govledger_events \
+     WHERE stream_id = $1 AND position <= $2",
+    // 8 FIND_IDEMPOTENT
+    "SELECT key, fingerprint, first_position, last_position, stream_version, head_hash \
+     FROM govledger_idempotency WHERE key = ANY($1)",
+    // 9 STREAM_VERSIONS
+    "SELECT s.id, coalesce((SELECT max(e.stream_version) FROM govledger_events e \
+     WHERE e.stream_id = s.id), 0)::bigint FROM unnest($1::text[]) AS s(id)",
+    // 10 EXISTING_IDS
+    "SELECT event_id FROM govledger_events WHERE event_id = ANY($1)",
+    // 11 INSERT_EVENTS
+    "INSERT INTO govledger_events \
+     (position, event_id, stream_id, stream_version, event_type, record) \
+     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
+     $6::bytea[])",
+    // 12 WRITE_GROUP: the group's events and idempotency keys, the head moved, the other
+    // nodes notified (on commit): one statement, so the commit can follow in one round trip.
+    "WITH events AS (INSERT INTO govledger_events \
+     (position, event_id, stream_id, stream_version, event_type, record) \
+     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
+     $6::bytea[])), \
+     keys AS (INSERT INTO govledger_idempotency \
+     (key, fingerprint, first_position, last_position, stream_version, head_hash) \
+     SELECT * FROM unnest($7::text[], $8::bytea[], $9::bigint[], $10::bigint[], \
+     $11::bigint[], $12::bytea[])), \
+     head AS (UPDATE govledger_head SET position = $13, hash = $14, recorded_at_micros = $15 \
+     WHERE log_id = 1) \
+     SELECT pg_notify('govledger_head', $16)",
+    // 13 VERIFY_PAGE
+    "SELECT position, event_id, stream_id, stream_version, event_type, record \
+     FROM govledger_events WHERE position BETWEEN $1 AND $2 ORDER BY position",
+    // 14 CHECKPOINTS_FROM
+    "SELECT tree_size, signed_at_micros, note FROM govledger_checkpoints \
+     WHERE tree_size >= $1 ORDER BY tree_size LIMIT $2",
+];
+
+/// Indexes into `STATEMENTS`.
+pub(super) mod sql {
+    pub(in crate::store::postgres_store) const HEAD: usize = 0;
+    pub(in crate::store::postgres_store) const HEAD_FOR_UPDATE: usize = 1;
+    pub(in crate::store::postgres_store) const READ_FORWARDS: usize = 2;
+    pub(in crate::store::postgres_store) const READ_BACKWARDS: usize = 3;
+    pub(in crate::store::postgres_store) const READ_STREAM: usize = 4;
+    pub(in crate::store::postgres_store) const READ_EVENT: usize = 5;
+    pub(in crate::store::postgres_store) const POSITION_OF: usize = 6;
+    pub(in crate::store::postgres_store) const STREAM_VERSION: usize = 7;
+    pub(in crate::store::postgres_store) const FIND_IDEMPOTENT: usize = 8;
+    pub(in crate::store::postgres_store) const STREAM_VERSIONS: usize = 9;
+    pub(in crate::store::postgres_store) const EXISTING_IDS: usize = 10;
+    pub(in crate::store::postgres_store) const INSERT_EVENTS: usize = 11;
+    pub(in crate::store::postgres_store) const WRITE_GROUP: usize = 12;
+    pub(in crate::store::postgres_store) const VERIFY_PAGE: usize = 13;
+    pub(in crate::store::postgres_store) const CHECKPOINTS_FROM: usize = 14;
+}
+
+/// A connection and its prepared statements. Its I/O runs as a task on the store's runtime.
+pub(super) struct Connection {
+    pub(super) client: Client,
+    statements: Vec<Statement>,
+}
+
+impl Connection {
+    /// Connects (on the store's runtime) without preparing anything (migrations).
+    pub(super) async fn open_unprepared(config: &Config) -> Result<Client, StoreError> {
+        let (client, connection) = config
+            .connect(NoTls)
+            .await
+            .map_err(db_error("connecting to the ledger database"))?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "a ledger database connection ended");
+            }
+        });
+        Ok(client)
+    }
+
+    /// Connects (on the store's runtime) and prepares every statement, pipelined.
+    pub(super) async fn open(config: &Config) -> Result<Connection, StoreError> {
+        let client = Connection::open_unprepared(config).await?;
+        let statements = try_join_all(STATEMENTS.iter().map(|text| client.prepare(text)))
+            .await
+            .map_err(db_error("preparing the ledger's statements"))?;
+        Ok(Connection { client, statements })
+    }
+
+    pub(super) fn statement(&self, index: usize) -> &Statement {
+        &self.statements[index]
+    }
+}
+
+/// The readers' connections, used round-robin; a closed one is reopened on next use.
+pub(super) struct ReadConnections {
+    config: Config,
+    slots: Vec<tokio::sync::Mutex<Option<Arc<Connection>>>>,
+    next: AtomicUsize,
+}
+
+impl ReadConnections {
+    pub(super) fn new(config: Config, count: usize) -> ReadConnections {
+        ReadConnections {
+            config,
+            slots: (0..count.max(1))
+                .map(|_| tokio::sync::Mutex::new(None))
+                .collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    pub(super) async fn get(&self) -> Result<Arc<Connection>, StoreError> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let mut slot = self.slots[index].lock().await;
+        if let Some(connection) = slot.as_ref()
+            && !connection.client.is_closed()
+        {
+            return Ok(Arc::clone(connection));
+        }
+        let connection = Arc::new(Connection::open(&self.config).await?);
+        *slot = Some(Arc::clone(&connection));
+        Ok(connection)
+    }
+}
