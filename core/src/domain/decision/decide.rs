@@ -15,6 +15,7 @@ use crate::domain::decision::vocabulary::{
 use crate::domain::error::DomainError;
 use crate::domain::event::DecisionEvent;
 use crate::domain::ids::{AccountId, CompoundId, DecisionId, OrganisationId, PersonId, RequestId};
+use crate::domain::lifecycle::require_status;
 use crate::domain::limits::{
     AUTHORISATIONS_PER_DECISION_MAX, DESCRIPTION_BYTES_MAX, LINKED_REQUESTS_MAX, TITLE_BYTES_MAX,
 };
@@ -350,18 +351,7 @@ impl Decision {
     }
 
     fn require(&self, allowed: &[DecisionStatus], action: &'static str) -> Result<(), DomainError> {
-        if self.status == DecisionStatus::Unknown {
-            return Err(not_found("decision", self.decision_id));
-        }
-        if allowed.contains(&self.status) {
-            Ok(())
-        } else {
-            Err(DomainError::WrongState {
-                aggregate: "decision",
-                state: self.status.as_str(),
-                action,
-            })
-        }
+        require_status(self.status, allowed, "decision", self.decision_id, action)
     }
 
     /// The actor speaks for the body: a member of it, or (for an owners' assembly) a member

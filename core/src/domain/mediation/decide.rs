@@ -6,6 +6,7 @@ use crate::domain::aggregate::{Aggregate, Context, not_found};
 use crate::domain::error::DomainError;
 use crate::domain::event::MediationEvent;
 use crate::domain::ids::{AccountId, MediationId, OrganisationId, PersonId};
+use crate::domain::lifecycle::require_status;
 use crate::domain::limits::{
     COURT_CONFIRMATION_DAYS, DESCRIPTION_BYTES_MAX, MEDIATION_PARTIES_MAX, MEDIATION_TARGET_DAYS,
     TITLE_BYTES_MAX,
@@ -254,18 +255,7 @@ impl Mediation {
         allowed: &[MediationStatus],
         action: &'static str,
     ) -> Result<(), DomainError> {
-        if self.status == MediationStatus::Unknown {
-            return Err(not_found("mediation", self.mediation_id));
-        }
-        if allowed.contains(&self.status) {
-            Ok(())
-        } else {
-            Err(DomainError::WrongState {
-                aggregate: "mediation",
-                state: self.status.as_str(),
-                action,
-            })
-        }
+        require_status(self.status, allowed, "mediation", self.mediation_id, action)
     }
 
     fn require_committee(

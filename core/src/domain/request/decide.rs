@@ -5,6 +5,7 @@ use crate::domain::aggregate::{Aggregate, Context, not_found};
 use crate::domain::error::DomainError;
 use crate::domain::event::RequestEvent;
 use crate::domain::ids::{AccountId, OrganisationId, PersonId, RequestId, WorkProjectId};
+use crate::domain::lifecycle::require_status;
 use crate::domain::limits::{DESCRIPTION_BYTES_MAX, RESOLUTION_DAYS_MAX, TITLE_BYTES_MAX};
 use crate::domain::location::Location;
 use crate::domain::request::events::*;
@@ -342,18 +343,7 @@ impl ServiceRequest {
     }
 
     fn require(&self, allowed: &[RequestStatus], action: &'static str) -> Result<(), DomainError> {
-        if self.status == RequestStatus::Unknown {
-            return Err(not_found("request", self.request_id));
-        }
-        if allowed.contains(&self.status) {
-            Ok(())
-        } else {
-            Err(DomainError::WrongState {
-                aggregate: "request",
-                state: self.status.as_str(),
-                action,
-            })
-        }
+        require_status(self.status, allowed, "request", self.request_id, action)
     }
 
     /// The responsible organisation, which must be the actor's.

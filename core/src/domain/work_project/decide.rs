@@ -8,6 +8,7 @@ use crate::domain::event::WorkProjectEvent;
 use crate::domain::ids::{
     BuildingId, CompoundId, DecisionId, OrganisationId, RequestId, UnitId, WorkProjectId,
 };
+use crate::domain::lifecycle::require_status;
 use crate::domain::limits::{
     DESCRIPTION_BYTES_MAX, LINKED_REQUESTS_MAX, LOCATIONS_PER_PROJECT_MAX,
     QUANTITIES_PER_PROJECT_MAX, TITLE_BYTES_MAX, WARRANTY_MONTHS_MAX,
@@ -383,18 +384,13 @@ impl WorkProject {
         allowed: &[WorkProjectStatus],
         action: &'static str,
     ) -> Result<(), DomainError> {
-        if self.status == WorkProjectStatus::Unknown {
-            return Err(not_found("work project", self.work_project_id));
-        }
-        if allowed.contains(&self.status) {
-            Ok(())
-        } else {
-            Err(DomainError::WrongState {
-                aggregate: "work project",
-                state: self.status.as_str(),
-                action,
-            })
-        }
+        require_status(
+            self.status,
+            allowed,
+            "work project",
+            self.work_project_id,
+            action,
+        )
     }
 
     /// Site work is recorded by the contractor or by the organisation that runs the project.
