@@ -12,7 +12,9 @@
 //! `--compounds N` (default 6), `--batch-events N` (the runner's batch size while building; default
 //! its own), `--cache-bytes N` (the read models' sled page cache; default the runner's),
 //! `--dir PATH` (where the temp dirs go; default the system temp dir), `--span-days N` (the
-//! days the synthetic cases spread over; default four years, 30 for the compressed month).
+//! days the synthetic cases spread over; default four years, 30 for the compressed month),
+//! `--piece-keys N` (most keys per `apply_batch` of a building lane, 0 for one per commit;
+//! default the runner's own).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,6 +55,7 @@ struct Options {
     cache_capacity_bytes: Option<u64>,
     dir: PathBuf,
     span_days: u32,
+    piece_keys_max: Option<usize>,
 }
 
 fn parse(args: &[String]) -> Result<Options, BenchError> {
@@ -64,6 +67,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         cache_capacity_bytes: None,
         dir: std::env::temp_dir(),
         span_days: DEFAULT_SPAN_DAYS,
+        piece_keys_max: None,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -76,6 +80,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--cache-bytes" => options.cache_capacity_bytes = Some(value.parse()?),
             "--dir" => options.dir = PathBuf::from(value),
             "--span-days" => options.span_days = value.parse()?,
+            "--piece-keys" => options.piece_keys_max = Some(value.parse()?),
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -167,6 +172,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "runs": options.runs,
         "projections": ["cases", "directory", "audit", "metrics"],
         "batch_events_max": options.batch_events_max,
+        "build_piece_keys_max": options
+            .piece_keys_max
+            .unwrap_or(govledger_projections::runner::BUILD_PIECE_KEYS_MAX),
         "cache_capacity_bytes": options
             .cache_capacity_bytes
             .unwrap_or_else(|| RunnerOptions::new(&options.dir).cache_capacity_bytes),
@@ -248,6 +256,9 @@ async fn rebuild_all(
     runner_options.build_batch_events_max = options.batch_events_max;
     if let Some(bytes) = options.cache_capacity_bytes {
         runner_options.cache_capacity_bytes = bytes;
+    }
+    if let Some(keys) = options.piece_keys_max {
+        runner_options.build_piece_keys_max = keys;
     }
     let api = ReadApi::open(runner_options, Arc::clone(store))?;
     api.start()?;
