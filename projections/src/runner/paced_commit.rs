@@ -25,12 +25,14 @@ use std::time::Duration;
 use crate::runner::writes::{Change, RUNNER_KEY_PREFIX};
 
 /// Default for `RunnerOptions::build_piece_keys_max`: most keys one `apply_batch` of a
-/// building lane writes (about 15 ms under sled's lock at ~15 µs a key).
-pub const BUILD_PIECE_KEYS_MAX: usize = 1_024;
+/// building lane writes (about 4 ms under sled's lock at ~15 µs a key). Measured on the
+/// 2-core machine (docs/benchmarks.md, `append_during_rebuild`): 1,024 keys with 0.5 ms
+/// pauses left the appends' p99 60 ms above the baseline, 256 keys with 2 ms pauses 49 ms.
+pub const BUILD_PIECE_KEYS_MAX: usize = 256;
 /// Default for `RunnerOptions::build_piece_pause_us`: how long a building lane leaves sled's
 /// lock to others between two pieces of one commit, in microseconds. Long enough for a
 /// woken group commit to be scheduled and take the lock on a loaded 2-core machine.
-pub const BUILD_PIECE_PAUSE_US: u64 = 500;
+pub const BUILD_PIECE_PAUSE_US: u64 = 2_000;
 /// Present while a commit in pieces is part-way written (see the module comment).
 pub(crate) const TORN_KEY: [u8; 2] = [RUNNER_KEY_PREFIX, b't'];
 

@@ -14,7 +14,7 @@
 //! `--dir PATH` (where the temp dirs go; default the system temp dir), `--span-days N` (the
 //! days the synthetic cases spread over; default four years, 30 for the compressed month),
 //! `--piece-keys N` (most keys per `apply_batch` of a building lane, 0 for one per commit;
-//! default the runner's own).
+//! default the runner's own), `--piece-pause-us N` (the pause between two pieces).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +56,7 @@ struct Options {
     dir: PathBuf,
     span_days: u32,
     piece_keys_max: Option<usize>,
+    piece_pause_us: Option<u64>,
 }
 
 fn parse(args: &[String]) -> Result<Options, BenchError> {
@@ -68,6 +69,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         dir: std::env::temp_dir(),
         span_days: DEFAULT_SPAN_DAYS,
         piece_keys_max: None,
+        piece_pause_us: None,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -81,6 +83,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--dir" => options.dir = PathBuf::from(value),
             "--span-days" => options.span_days = value.parse()?,
             "--piece-keys" => options.piece_keys_max = Some(value.parse()?),
+            "--piece-pause-us" => options.piece_pause_us = Some(value.parse()?),
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -175,6 +178,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "build_piece_keys_max": options
             .piece_keys_max
             .unwrap_or(govledger_projections::runner::BUILD_PIECE_KEYS_MAX),
+        "build_piece_pause_us": options
+            .piece_pause_us
+            .unwrap_or(govledger_projections::runner::BUILD_PIECE_PAUSE_US),
         "cache_capacity_bytes": options
             .cache_capacity_bytes
             .unwrap_or_else(|| RunnerOptions::new(&options.dir).cache_capacity_bytes),
@@ -259,6 +265,9 @@ async fn rebuild_all(
     }
     if let Some(keys) = options.piece_keys_max {
         runner_options.build_piece_keys_max = keys;
+    }
+    if let Some(pause_us) = options.piece_pause_us {
+        runner_options.build_piece_pause_us = pause_us;
     }
     let api = ReadApi::open(runner_options, Arc::clone(store))?;
     api.start()?;
