@@ -47,7 +47,7 @@ use catalog::{Catalog, CatalogEntry, Generation};
 use lane::{DecodedEvent, Lane, LaneFailure};
 use slot::Slot;
 
-pub use paced_commit::{BUILD_PIECE_KEYS_MAX, BUILD_PIECE_PAUSE_US};
+pub use paced_commit::{BUILD_PIECE_KEYS_MAX, BUILD_PIECE_KEYS_SUGGESTED, BUILD_PIECE_PAUSE_US};
 pub use read_model::{Entry, ReadModel};
 pub use status::{ProjectionState, ProjectionStatus, WriteStats};
 pub(crate) use writes::{Changes, MEMO_KEY_PREFIX, decode_record_at};

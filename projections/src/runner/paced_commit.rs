@@ -9,7 +9,9 @@
 //! behind one rebuild commit, and behind the other building lanes' commits queued with it.
 //! Paced, a building lane's commit goes to sled in pieces of at most `piece_keys_max` keys,
 //! one building lane's piece at a time (so at most one piece is queued ahead of a group
-//! commit), with a pause between pieces in which a waiting group commit takes the lock.
+//! commit), each lane pausing between its pieces so that a woken group commit takes the lock
+//! before the lane's next piece. Pacing is off by default (`BUILD_PIECE_KEYS_MAX`): see there
+//! for what it measured.
 //!
 //! A commit in pieces is not atomic: a crash between its pieces would leave some of a
 //! batch's changes without its checkpoint, a state no fold can resume from. So the first
@@ -25,14 +27,20 @@ use std::time::Duration;
 use crate::runner::writes::{Change, RUNNER_KEY_PREFIX};
 
 /// Default for `RunnerOptions::build_piece_keys_max`: most keys one `apply_batch` of a
-/// building lane writes (about 4 ms under sled's lock at ~15 µs a key). Measured on the
-/// 2-core machine (docs/benchmarks.md, `append_during_rebuild`): 1,024 keys with 0.5 ms
-/// pauses left the appends' p99 60 ms above the baseline, 256 keys with 2 ms pauses 49 ms.
-pub const BUILD_PIECE_KEYS_MAX: usize = 256;
-/// Default for `RunnerOptions::build_piece_pause_us`: how long a building lane leaves sled's
-/// lock to others between two pieces of one commit, in microseconds. Long enough for a
-/// woken group commit to be scheduled and take the lock on a loaded 2-core machine.
-pub const BUILD_PIECE_PAUSE_US: u64 = 2_000;
+/// building lane writes; 0, one `apply_batch` per commit (pacing off). Off by default because
+/// on the loaded 2-core machine no setting measurably lowered the appends' p99 during a
+/// rebuild while each cost rebuild speed (docs/benchmarks.md, `append_during_rebuild`, medians
+/// of 3 runs): without pieces the p99 rose 44-94 ms above the baseline; with 1,024 keys and
+/// 0.5 ms pauses 60 ms; 256 keys and 2 ms, 49 ms, and the 1M-event rebuild ran at 0.86 of
+/// its speed without pieces; 512 keys and 1 ms, 43 and 68 ms, and 0.92.
+pub const BUILD_PIECE_KEYS_MAX: usize = 0;
+/// Default for `RunnerOptions::build_piece_pause_us`: how long a building lane waits between
+/// two pieces of one commit, in microseconds, so that a group commit woken when the piece
+/// released sled's lock is scheduled and takes it before the lane's next piece.
+pub const BUILD_PIECE_PAUSE_US: u64 = 1_000;
+/// The piece size the measurements above favour, for `build_piece_keys_max` where pacing is
+/// wanted (about 8 ms under sled's lock at ~15 µs a key).
+pub const BUILD_PIECE_KEYS_SUGGESTED: usize = 512;
 /// Present while a commit in pieces is part-way written (see the module comment).
 pub(crate) const TORN_KEY: [u8; 2] = [RUNNER_KEY_PREFIX, b't'];
 

@@ -16,7 +16,8 @@ use govledger_core::time::Timestamp;
 use govledger_projections::error::ApplyError;
 use govledger_projections::projection::{ProjectedEvent, Projection};
 use govledger_projections::runner::{
-    BUILD_COMMIT_KEYS_MIN, BUILD_PIECE_KEYS_MAX, ProjectionRunner, ReadModelWrites, RunnerOptions,
+    BUILD_COMMIT_KEYS_MIN, BUILD_PIECE_KEYS_SUGGESTED, ProjectionRunner, ReadModelWrites,
+    RunnerOptions,
 };
 use uuid::Uuid;
 
@@ -161,7 +162,7 @@ pub fn commit_keys_min_for(batch_events_max: usize) -> usize {
 /// How many keys one `apply_batch` of a building lane writes, varied with the batch size so
 /// property tests cover commits in pieces of one and two keys, and in one piece.
 pub fn piece_keys_max_for(batch_events_max: usize) -> usize {
-    [1, 2, 0, BUILD_PIECE_KEYS_MAX][(batch_events_max / 3) % 4]
+    [1, 2, 0, BUILD_PIECE_KEYS_SUGGESTED][(batch_events_max / 3) % 4]
 }
 
 /// A two-thread runtime, as the 2-core machine has, for tests that drive the runner.

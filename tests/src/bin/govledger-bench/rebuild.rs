@@ -14,7 +14,9 @@
 //! `--dir PATH` (where the temp dirs go; default the system temp dir), `--span-days N` (the
 //! days the synthetic cases spread over; default four years, 30 for the compressed month),
 //! `--piece-keys N` (most keys per `apply_batch` of a building lane, 0 for one per commit;
-//! default the runner's own), `--piece-pause-us N` (the pause between two pieces).
+//! default the runner's own), `--piece-pause-us N` (the pause between two pieces),
+//! `--compare-piece-keys N` (each run also rebuilds with `--piece-keys N`, right after the
+//! rebuild with the options above, and reports its speed and the same-run ratio).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,6 +49,7 @@ const PROGRESS_CHECK: Duration = Duration::from_secs(10);
 /// A rebuild that has not caught up in this long has failed.
 const REBUILD_TIMEOUT: Duration = Duration::from_secs(3_600);
 
+#[derive(Clone)]
 struct Options {
     events: u64,
     runs: usize,
@@ -57,6 +60,7 @@ struct Options {
     span_days: u32,
     piece_keys_max: Option<usize>,
     piece_pause_us: Option<u64>,
+    compare_piece_keys: Option<usize>,
 }
 
 fn parse(args: &[String]) -> Result<Options, BenchError> {
@@ -70,6 +74,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         span_days: DEFAULT_SPAN_DAYS,
         piece_keys_max: None,
         piece_pause_us: None,
+        compare_piece_keys: None,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -84,6 +89,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--span-days" => options.span_days = value.parse()?,
             "--piece-keys" => options.piece_keys_max = Some(value.parse()?),
             "--piece-pause-us" => options.piece_pause_us = Some(value.parse()?),
+            "--compare-piece-keys" => options.compare_piece_keys = Some(value.parse()?),
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -140,6 +146,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
     let mut cpu_rates = Vec::new();
     let mut baseline_cpu_rates = Vec::new();
     let mut last_writes = Vec::new();
+    let mut compared_rates = Vec::new();
+    let mut compared_ratios = Vec::new();
     for run in 0..options.runs {
         let baseline_cpu = process_cpu_seconds();
         let baseline = read_and_decode(store.as_ref())?;
@@ -168,6 +176,24 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         cpu_rates.push(head as f64 / rebuild_cpu.max(f64::EPSILON));
         baseline_cpu_rates.push(baseline.events as f64 / baseline_cpu.max(f64::EPSILON));
         last_writes = rebuild.writes;
+        if let Some(keys) = options.compare_piece_keys {
+            let compared_options = Options {
+                piece_keys_max: Some(keys),
+                ..options.clone()
+            };
+            let models_dir = ledger_dir.path().join(format!("projections-{run}-compared"));
+            let compared = runtime.block_on(rebuild_all(&compared_options, &store, &models_dir))?;
+            std::fs::remove_dir_all(&models_dir)?;
+            let compared_rate = head as f64 / compared.elapsed.as_secs_f64();
+            eprintln!(
+                "run {}: rebuild with --piece-keys {keys}: {compared_rate:.0} events/s, \
+                 ratio to it {:.3}",
+                run + 1,
+                rebuild_rate / compared_rate
+            );
+            compared_rates.push(compared_rate);
+            compared_ratios.push(rebuild_rate / compared_rate);
+        }
     }
     emit(&json!({
         "scenario": "rebuild",
@@ -187,6 +213,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "events_per_s": rounded(median(rebuild_rates), 0),
         "baseline_events_per_s": rounded(median(baseline_rates), 0),
         "ratio": rounded(median(ratios), 3),
+        "compared_piece_keys_max": options.compare_piece_keys,
+        "compared_events_per_s": rounded(median(compared_rates), 0),
+        "ratio_to_compared": rounded(median(compared_ratios), 3),
         "events_per_cpu_s": rounded(median(cpu_rates), 0),
         "baseline_events_per_cpu_s": rounded(median(baseline_cpu_rates), 0),
         "projection_writes": last_writes
