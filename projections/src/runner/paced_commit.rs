@@ -31,8 +31,8 @@ use crate::runner::writes::{Change, RUNNER_KEY_PREFIX};
 /// on the loaded 2-core machine no setting measurably lowered the appends' p99 during a
 /// rebuild while each cost rebuild speed (docs/benchmarks.md, `append_during_rebuild`, medians
 /// of 3 runs): without pieces the p99 rose 44-94 ms above the baseline; with 1,024 keys and
-/// 0.5 ms pauses 60 ms; 256 keys and 2 ms, 49 ms, and the 1M-event rebuild ran at 0.86 of
-/// its speed without pieces; 512 keys and 1 ms, 43 and 68 ms, and 0.92.
+/// 0.5 ms pauses 60 ms; 256 keys and 2 ms, 49 ms; 512 keys and 1 ms, 43 and 68 ms, and the
+/// 1M-event rebuild ran at 0.95 of its speed without pieces (same-run, order alternated).
 pub const BUILD_PIECE_KEYS_MAX: usize = 0;
 /// Default for `RunnerOptions::build_piece_pause_us`: how long a building lane waits between
 /// two pieces of one commit, in microseconds, so that a group commit woken when the piece
