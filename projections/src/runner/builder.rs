@@ -140,6 +140,7 @@ fn build_lane<E: Send + Sync + 'static>(
     mut batches: mpsc::Receiver<Batch<E>>,
 ) -> Option<(&'static str, LaneFailure)> {
     let slot = &shared.slots[build.slot];
+    build.lane.pace_build_commits(shared.build_pacing);
     while let Some((events, reached)) = batches.blocking_recv() {
         if *shared.shutdown.borrow() {
             return None;

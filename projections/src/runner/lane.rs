@@ -10,6 +10,7 @@ use crate::error::{ApplyError, ProjectionError};
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::catalog::Generation;
 use crate::runner::lane_cache::LaneCache;
+use crate::runner::paced_commit::{self, Pacing};
 use crate::runner::read_model::ReadModel;
 use crate::runner::stats::WriteCounters;
 use crate::runner::writes::{
@@ -57,6 +58,8 @@ pub(crate) struct Lane {
     cache: LaneCache,
     /// A folded batch not yet committed (`apply_overlapped`); `applied` is before it.
     folded: Option<FoldedBatch>,
+    /// How the commits of the generation while it is built go to sled (`paced_commit`).
+    pacing: Pacing,
 }
 
 /// A batch folded into its changes, waiting for its commit.
@@ -158,7 +161,13 @@ impl Lane {
             index_upkeep,
             cache,
             folded: None,
+            pacing: Pacing::Whole,
         })
+    }
+
+    /// Paces this lane's commits while it is built (before its indexes are written).
+    pub(crate) fn pace_build_commits(&mut self, pacing: Pacing) {
+        self.pacing = pacing;
     }
 
     /// Writes the indexes a lane left out while it was built (nothing for a lane that kept
@@ -300,7 +309,13 @@ impl Lane {
         let started = std::time::Instant::now();
         let (committed, folded) = std::thread::scope(|scope| {
             let commit = scope.spawn(|| {
-                let committed = write_batch(&self.tree, &previous, self.index_upkeep, self.applied);
+                let committed = write_batch(
+                    &self.tree,
+                    &previous,
+                    self.index_upkeep,
+                    self.applied,
+                    self.pacing,
+                );
                 (committed, started.elapsed())
             });
             let reads = (&self.tree, &self.cache, previous.changes.as_slice());
@@ -425,7 +440,13 @@ impl Lane {
             return Ok(());
         };
         let started = std::time::Instant::now();
-        write_batch(&self.tree, &folded, self.index_upkeep, self.applied)?;
+        write_batch(
+            &self.tree,
+            &folded,
+            self.index_upkeep,
+            self.applied,
+            self.pacing,
+        )?;
         counters.record(
             folded.events,
             stored_keys(&folded.changes),
@@ -451,7 +472,13 @@ impl Lane {
             events: 0,
             fold_time: std::time::Duration::ZERO,
         };
-        write_batch(&self.tree, &batch, self.index_upkeep, self.applied)?;
+        write_batch(
+            &self.tree,
+            &batch,
+            self.index_upkeep,
+            self.applied,
+            self.pacing,
+        )?;
         self.after_commit(batch);
         Ok(())
     }
@@ -501,29 +528,38 @@ fn store_ahead(tree: &sled::Tree, changes: &[Change]) -> Result<(), sled::Error>
 }
 
 /// Writes a folded batch and its checkpoint to the tree in one `apply_batch`; `upkeep_now`
-/// is how the tree keeps its indexes before it, `applied` its checkpoint.
+/// is how the tree keeps its indexes before it, `applied` its checkpoint. A commit of a
+/// generation being built (indexes deferred before and after) goes as `pacing` says.
 fn write_batch(
     tree: &sled::Tree,
     folded: &FoldedBatch,
     upkeep_now: IndexUpkeep,
     applied: u64,
+    pacing: Pacing,
 ) -> Result<(), LaneFailure> {
-    let mut batch = sled::Batch::default();
-    for (key, value) in folded.changes.iter().filter(|(key, _)| !is_memo(key)) {
-        match value {
-            Some(value) => batch.insert(key.clone(), value.clone()),
-            None => batch.remove(key.clone()),
-        }
-    }
+    let writes: Vec<Change> = folded
+        .changes
+        .iter()
+        .filter(|(key, _)| !is_memo(key))
+        .cloned()
+        .collect();
     let (position, hash) = folded.through;
-    batch.insert(&CHECKPOINT_KEY[..], &encode_checkpoint(position, &hash)[..]);
+    let mut ending: Vec<Change> = vec![(
+        CHECKPOINT_KEY[..].into(),
+        Some(encode_checkpoint(position, &hash)[..].into()),
+    )];
     if folded.upkeep != upkeep_now {
-        match folded.upkeep {
-            IndexUpkeep::EveryBatch => batch.remove(&INDEXES_DEFERRED_KEY[..]),
-            IndexUpkeep::BeforeGoingLive => batch.insert(&INDEXES_DEFERRED_KEY[..], &[][..]),
-        }
+        ending.push(match folded.upkeep {
+            IndexUpkeep::EveryBatch => (INDEXES_DEFERRED_KEY[..].into(), None),
+            IndexUpkeep::BeforeGoingLive => {
+                (INDEXES_DEFERRED_KEY[..].into(), Some((&[][..]).into()))
+            }
+        });
     }
-    tree.apply_batch(batch).map_err(|error| LaneFailure {
+    let building =
+        upkeep_now == IndexUpkeep::BeforeGoingLive && folded.upkeep == IndexUpkeep::BeforeGoingLive;
+    let pacing = if building { pacing } else { Pacing::Whole };
+    paced_commit::apply(tree, writes, ending, pacing).map_err(|error| LaneFailure {
         position: applied + 1,
         reason: format!("committing the read model: {error}"),
     })
@@ -664,7 +700,7 @@ mod tests {
         };
         assert_eq!(stored_keys(&batch.changes), 2);
         tree.insert("b", "old").unwrap();
-        write_batch(&tree, &batch, IndexUpkeep::EveryBatch, 6).unwrap();
+        write_batch(&tree, &batch, IndexUpkeep::EveryBatch, 6, Pacing::Whole).unwrap();
         assert_eq!(tree.get(memo).unwrap(), None);
         assert_eq!(tree.get("a").unwrap().as_deref(), Some(&b"1"[..]));
         assert_eq!(tree.get("b").unwrap(), None);

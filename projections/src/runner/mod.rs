@@ -22,6 +22,7 @@ mod catalog;
 mod driver;
 mod lane;
 mod lane_cache;
+mod paced_commit;
 pub(crate) mod read_model;
 pub(crate) mod replay;
 mod slot;
@@ -46,6 +47,7 @@ use catalog::{Catalog, CatalogEntry, Generation};
 use lane::{DecodedEvent, Lane, LaneFailure};
 use slot::Slot;
 
+pub use paced_commit::{BUILD_PIECE_KEYS_MAX, BUILD_PIECE_KEYS_SUGGESTED, BUILD_PIECE_PAUSE_US};
 pub use read_model::{Entry, ReadModel};
 pub use status::{ProjectionState, ProjectionStatus, WriteStats};
 pub(crate) use writes::{Changes, MEMO_KEY_PREFIX, decode_record_at};
@@ -91,6 +93,11 @@ pub struct RunnerOptions {
     /// While building, fold further batches into one commit until it holds this many changed
     /// keys (0: commit every batch).
     pub build_commit_keys_min: usize,
+    /// While building, most keys one `apply_batch` writes; a larger commit goes in pieces
+    /// (`paced_commit`; 0: one `apply_batch` per commit).
+    pub build_piece_keys_max: usize,
+    /// While building, the pause between two pieces of one commit, in microseconds.
+    pub build_piece_pause_us: u64,
     pub cache_capacity_bytes: u64,
 }
 
@@ -101,6 +108,8 @@ impl RunnerOptions {
             batch_events_max: BATCH_EVENTS_MAX,
             build_batch_events_max: BUILD_BATCH_EVENTS_MAX,
             build_commit_keys_min: BUILD_COMMIT_KEYS_MIN,
+            build_piece_keys_max: BUILD_PIECE_KEYS_MAX,
+            build_piece_pause_us: BUILD_PIECE_PAUSE_US,
             cache_capacity_bytes: CACHE_CAPACITY_BYTES_DEFAULT,
         }
     }
@@ -144,6 +153,8 @@ pub(crate) struct Shared<E> {
     batch_events_max: usize,
     build_batch_events_max: usize,
     build_commit_keys_min: usize,
+    /// How building lanes write their commits.
+    build_pacing: paced_commit::Pacing,
     /// Bumped after every batch and state change; `wait_until` listens to it.
     progress: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
@@ -209,6 +220,10 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
             batch_events_max: options.batch_events_max,
             build_batch_events_max: options.build_batch_events_max,
             build_commit_keys_min: options.build_commit_keys_min,
+            build_pacing: paced_commit::Pacing::for_builds(
+                options.build_piece_keys_max,
+                options.build_piece_pause_us,
+            ),
             progress: watch::channel(0).0,
             shutdown: shutdown.clone(),
             pending_builds: Mutex::new(pending_builds),
@@ -475,6 +490,13 @@ fn usable_lane(
         return Ok(None);
     }
     let lane = Lane::open(generation, catalog.open_generation(name, generation)?)?;
+    if paced_commit::is_torn(&lane.tree)? {
+        tracing::warn!(
+            projection = name,
+            "read model holds part of a commit (a crash while it was built); rebuilding"
+        );
+        return Ok(None);
+    }
     if role == GenerationRole::Live && lane.index_upkeep != IndexUpkeep::EveryBatch {
         // Never written so (a generation goes live after its indexes are built); rebuild.
         tracing::warn!(

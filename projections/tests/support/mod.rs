@@ -16,7 +16,8 @@ use govledger_core::time::Timestamp;
 use govledger_projections::error::ApplyError;
 use govledger_projections::projection::{ProjectedEvent, Projection};
 use govledger_projections::runner::{
-    BUILD_COMMIT_KEYS_MIN, ProjectionRunner, ReadModelWrites, RunnerOptions,
+    BUILD_COMMIT_KEYS_MIN, BUILD_PIECE_KEYS_SUGGESTED, ProjectionRunner, ReadModelWrites,
+    RunnerOptions,
 };
 use uuid::Uuid;
 
@@ -143,6 +144,8 @@ impl Ledger {
         options.batch_events_max = batch_events_max;
         options.build_batch_events_max = batch_events_max;
         options.build_commit_keys_min = commit_keys_min_for(batch_events_max);
+        options.build_piece_keys_max = piece_keys_max_for(batch_events_max);
+        options.build_piece_pause_us = 0;
         let runner = ProjectionRunner::open(options, Arc::clone(&self.store), decode, projections)
             .expect("open runner");
         runner.start().expect("start runner");
@@ -154,6 +157,12 @@ impl Ledger {
 /// so property tests cover commits of every batch, of a few batches and of the default.
 pub fn commit_keys_min_for(batch_events_max: usize) -> usize {
     [0, 3, BUILD_COMMIT_KEYS_MIN][batch_events_max % 3]
+}
+
+/// How many keys one `apply_batch` of a building lane writes, varied with the batch size so
+/// property tests cover commits in pieces of one and two keys, and in one piece.
+pub fn piece_keys_max_for(batch_events_max: usize) -> usize {
+    [1, 2, 0, BUILD_PIECE_KEYS_SUGGESTED][(batch_events_max / 3) % 4]
 }
 
 /// A two-thread runtime, as the 2-core machine has, for tests that drive the runner.

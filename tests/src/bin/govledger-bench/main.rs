@@ -35,6 +35,7 @@ macro_rules! subcommands {
 
 subcommands! {
     append: "durable single-event appends, 1 and 64 writers, beside raw sled (or PostgreSQL)",
+    append_during_rebuild: "64 writers' append latency during a live rebuild, beside none",
     rebuild: "rebuild every projection from a synthetic ledger, beside read + decode",
     query: "concurrent GraphQL queries over HTTP on a synthetic ledger, beside bare axum",
     prove: "inclusion and consistency proofs per second, and a checkpoint's cost",

@@ -12,7 +12,12 @@
 //! `--compounds N` (default 6), `--batch-events N` (the runner's batch size while building; default
 //! its own), `--cache-bytes N` (the read models' sled page cache; default the runner's),
 //! `--dir PATH` (where the temp dirs go; default the system temp dir), `--span-days N` (the
-//! days the synthetic cases spread over; default four years, 30 for the compressed month).
+//! days the synthetic cases spread over; default four years, 30 for the compressed month),
+//! `--piece-keys N` (most keys per `apply_batch` of a building lane, 0 for one per commit;
+//! default the runner's own), `--piece-pause-us N` (the pause between two pieces),
+//! `--compare-piece-keys N` (each run also rebuilds with `--piece-keys N`, after the rebuild
+//! with the options above in even runs and before it in odd ones, and reports its speed and
+//! the same-run ratio).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -45,6 +50,7 @@ const PROGRESS_CHECK: Duration = Duration::from_secs(10);
 /// A rebuild that has not caught up in this long has failed.
 const REBUILD_TIMEOUT: Duration = Duration::from_secs(3_600);
 
+#[derive(Clone)]
 struct Options {
     events: u64,
     runs: usize,
@@ -53,6 +59,9 @@ struct Options {
     cache_capacity_bytes: Option<u64>,
     dir: PathBuf,
     span_days: u32,
+    piece_keys_max: Option<usize>,
+    piece_pause_us: Option<u64>,
+    compare_piece_keys: Option<usize>,
 }
 
 fn parse(args: &[String]) -> Result<Options, BenchError> {
@@ -64,6 +73,9 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         cache_capacity_bytes: None,
         dir: std::env::temp_dir(),
         span_days: DEFAULT_SPAN_DAYS,
+        piece_keys_max: None,
+        piece_pause_us: None,
+        compare_piece_keys: None,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -76,6 +88,9 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--cache-bytes" => options.cache_capacity_bytes = Some(value.parse()?),
             "--dir" => options.dir = PathBuf::from(value),
             "--span-days" => options.span_days = value.parse()?,
+            "--piece-keys" => options.piece_keys_max = Some(value.parse()?),
+            "--piece-pause-us" => options.piece_pause_us = Some(value.parse()?),
+            "--compare-piece-keys" => options.compare_piece_keys = Some(value.parse()?),
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -132,15 +147,34 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
     let mut cpu_rates = Vec::new();
     let mut baseline_cpu_rates = Vec::new();
     let mut last_writes = Vec::new();
+    let mut compared_rates = Vec::new();
+    let mut compared_ratios = Vec::new();
     for run in 0..options.runs {
         let baseline_cpu = process_cpu_seconds();
         let baseline = read_and_decode(store.as_ref())?;
         let baseline_cpu = process_cpu_seconds() - baseline_cpu;
+        // The compared rebuild goes first in odd runs: the second rebuild of a run was ~13%
+        // faster than the first with the same options (an A/A comparison), whichever it is.
+        let compare = |order: usize| -> Result<Option<(usize, Duration)>, BenchError> {
+            let Some(keys) = options.compare_piece_keys.filter(|_| run % 2 == order) else {
+                return Ok(None);
+            };
+            let compared_options = Options {
+                piece_keys_max: Some(keys),
+                ..options.clone()
+            };
+            let models_dir = ledger_dir.path().join(format!("projections-{run}-compared"));
+            let compared = runtime.block_on(rebuild_all(&compared_options, &store, &models_dir))?;
+            std::fs::remove_dir_all(&models_dir)?;
+            Ok(Some((keys, compared.elapsed)))
+        };
+        let compared_first = compare(1)?;
         let models_dir = ledger_dir.path().join(format!("projections-{run}"));
         let rebuild_cpu = process_cpu_seconds();
         let rebuild = runtime.block_on(rebuild_all(&options, &store, &models_dir))?;
         let rebuild_cpu = process_cpu_seconds() - rebuild_cpu;
         std::fs::remove_dir_all(&models_dir)?;
+        let compared_after = compare(0)?;
         let baseline_rate = baseline.events as f64 / baseline.elapsed.as_secs_f64();
         let rebuild_rate = head as f64 / rebuild.elapsed.as_secs_f64();
         eprintln!(
@@ -160,6 +194,17 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         cpu_rates.push(head as f64 / rebuild_cpu.max(f64::EPSILON));
         baseline_cpu_rates.push(baseline.events as f64 / baseline_cpu.max(f64::EPSILON));
         last_writes = rebuild.writes;
+        if let Some((keys, compared)) = compared_first.or(compared_after) {
+            let compared_rate = head as f64 / compared.as_secs_f64();
+            eprintln!(
+                "run {}: rebuild with --piece-keys {keys}: {compared_rate:.0} events/s, \
+                 ratio to it {:.3}",
+                run + 1,
+                rebuild_rate / compared_rate
+            );
+            compared_rates.push(compared_rate);
+            compared_ratios.push(rebuild_rate / compared_rate);
+        }
     }
     emit(&json!({
         "scenario": "rebuild",
@@ -167,12 +212,21 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "runs": options.runs,
         "projections": ["cases", "directory", "audit", "metrics"],
         "batch_events_max": options.batch_events_max,
+        "build_piece_keys_max": options
+            .piece_keys_max
+            .unwrap_or(govledger_projections::runner::BUILD_PIECE_KEYS_MAX),
+        "build_piece_pause_us": options
+            .piece_pause_us
+            .unwrap_or(govledger_projections::runner::BUILD_PIECE_PAUSE_US),
         "cache_capacity_bytes": options
             .cache_capacity_bytes
             .unwrap_or_else(|| RunnerOptions::new(&options.dir).cache_capacity_bytes),
         "events_per_s": rounded(median(rebuild_rates), 0),
         "baseline_events_per_s": rounded(median(baseline_rates), 0),
         "ratio": rounded(median(ratios), 3),
+        "compared_piece_keys_max": options.compare_piece_keys,
+        "compared_events_per_s": rounded(median(compared_rates), 0),
+        "ratio_to_compared": rounded(median(compared_ratios), 3),
         "events_per_cpu_s": rounded(median(cpu_rates), 0),
         "baseline_events_per_cpu_s": rounded(median(baseline_cpu_rates), 0),
         "projection_writes": last_writes
@@ -248,6 +302,12 @@ async fn rebuild_all(
     runner_options.build_batch_events_max = options.batch_events_max;
     if let Some(bytes) = options.cache_capacity_bytes {
         runner_options.cache_capacity_bytes = bytes;
+    }
+    if let Some(keys) = options.piece_keys_max {
+        runner_options.build_piece_keys_max = keys;
+    }
+    if let Some(pause_us) = options.piece_pause_us {
+        runner_options.build_piece_pause_us = pause_us;
     }
     let api = ReadApi::open(runner_options, Arc::clone(store))?;
     api.start()?;
