@@ -91,6 +91,8 @@ const RULES: &[Rule] = &[
             "projections/src/runner/lane.rs",
             "projections/src/runner/lane_cache.rs",
             "projections/src/runner/mod.rs",
+            // Paced build commits (ADR 0023): the lane's commit path split out of lane.rs.
+            "projections/src/runner/paced_commit.rs",
             "projections/src/runner/read_model.rs",
             "projections/src/runner/replay.rs",
             "projections/src/runner/slot.rs",
