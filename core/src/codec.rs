@@ -98,6 +98,25 @@ pub struct SealedRecord {
     pub hash: Hash256,
 }
 
+/// `seal_record`, refusing a record that would not fit one entry of a C2SP tile's entry
+/// bundle (ADR 0006): both stores seal through this, so the limit is the same on each.
+pub fn seal_tile_entry(
+    event: &NewEvent,
+    placement: &Placement<'_>,
+) -> Result<SealedRecord, StoreError> {
+    let sealed = seal_record(event, placement)?;
+    // The tile entry is the record less its 32-byte chain hash.
+    let covered_bytes = sealed.value.len().saturating_sub(32);
+    if covered_bytes > crate::limits::TILE_ENTRY_BYTES_MAX {
+        return Err(StoreError::PayloadTooLarge {
+            size_bytes: event.payload.len(),
+            limit_bytes: event.payload.len()
+                - (covered_bytes - crate::limits::TILE_ENTRY_BYTES_MAX),
+        });
+    }
+    Ok(sealed)
+}
+
 /// Encodes one event at its placement and seals it into the chain.
 pub fn seal_record(
     event: &NewEvent,

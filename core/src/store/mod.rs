@@ -139,6 +139,21 @@ pub struct LogQuery {
 }
 
 impl LogQuery {
+    /// The positions a page may examine with `head` the last readable one, as `(start, low,
+    /// high)`: the first position examined, and the inclusive range; nothing when `low > high`.
+    pub fn bounds(&self, head: u64) -> (u64, u64, u64) {
+        match self.direction {
+            Direction::Forwards => {
+                let start = self.start.max(1);
+                (start, start, head)
+            }
+            Direction::Backwards => {
+                let start = self.start.min(head);
+                (start, 1, start)
+            }
+        }
+    }
+
     pub fn forwards(start: u64, limit: usize) -> LogQuery {
         LogQuery {
             start,

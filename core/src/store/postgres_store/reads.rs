@@ -137,16 +137,7 @@ pub(super) async fn log(
     query: LogQuery,
     head: u64,
 ) -> Result<LogPage, StoreError> {
-    let (start, low, high) = match query.direction {
-        Direction::Forwards => {
-            let start = query.start.max(1);
-            (start, start, head)
-        }
-        Direction::Backwards => {
-            let start = query.start.min(head);
-            (start, 1, start)
-        }
-    };
+    let (start, low, high) = query.bounds(head);
     if low > high {
         return Ok(LogPage {
             events: Vec::new(),

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::codec::{self, Placement};
 use crate::error::StoreError;
 use crate::hash::Hash256;
-use crate::limits::{GROUP_COMMIT_APPENDS_MAX, TILE_ENTRY_BYTES_MAX};
+use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::postgres_store::connection::{Connection, sql};
 use crate::store::postgres_store::{from_db_u64, hash_from_db, publish, to_db};
 use crate::store::{AppendOutcome, AppendRequest, Head};
@@ -372,15 +372,7 @@ impl Group {
                 recorded_at,
                 prev_hash: head.hash,
             };
-            let sealed = codec::seal_record(event, &placement)?;
-            // A record must fit one entry of a C2SP tile's entry bundle (ADR 0006).
-            let covered_bytes = sealed.value.len().saturating_sub(32);
-            if covered_bytes > TILE_ENTRY_BYTES_MAX {
-                return Err(StoreError::PayloadTooLarge {
-                    size_bytes: event.payload.len(),
-                    limit_bytes: event.payload.len() - (covered_bytes - TILE_ENTRY_BYTES_MAX),
-                });
-            }
+            let sealed = codec::seal_tile_entry(event, &placement)?;
             sealed_records.push((placement.position, version, sealed.value));
             head = Head {
                 position: placement.position,

@@ -369,16 +369,7 @@ impl SledStore {
         let head = self.published_head();
         let mut events = Vec::new();
         let mut scanned = 0usize;
-        let (mut next_start, low, high) = match query.direction {
-            Direction::Forwards => {
-                let start = query.start.max(1);
-                (start, start, head)
-            }
-            Direction::Backwards => {
-                let start = query.start.min(head);
-                (start, 1, start)
-            }
-        };
+        let (mut next_start, low, high) = query.bounds(head);
         if low > high {
             return Ok(LogPage {
                 events,

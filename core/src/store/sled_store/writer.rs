@@ -42,7 +42,7 @@ use crate::codec::{self, Placement};
 use crate::error::StoreError;
 use crate::event::StreamId;
 use crate::hash::Hash256;
-use crate::limits::{GROUP_COMMIT_APPENDS_MAX, TILE_ENTRY_BYTES_MAX};
+use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::sled_store::id_index::IdIndexWriter;
 use crate::store::sled_store::keys;
 use crate::store::sled_store::stream_index::{IndexEntry, StreamIndex};
@@ -498,15 +498,7 @@ impl Committer {
                 recorded_at,
                 prev_hash: head.hash,
             };
-            let sealed = codec::seal_record(event, &placement)?;
-            // A record must fit one entry of a C2SP tile's entry bundle (ADR 0006).
-            let covered_bytes = sealed.value.len().saturating_sub(32);
-            if covered_bytes > TILE_ENTRY_BYTES_MAX {
-                return Err(StoreError::PayloadTooLarge {
-                    size_bytes: event.payload.len(),
-                    limit_bytes: event.payload.len() - (covered_bytes - TILE_ENTRY_BYTES_MAX),
-                });
-            }
+            let sealed = codec::seal_tile_entry(event, &placement)?;
             records.push(sealed.value);
             index_entries.push(IndexEntry {
                 stream: request.stream.clone(),
