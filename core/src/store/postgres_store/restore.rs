@@ -110,28 +110,7 @@ impl PostgresRestore {
     /// Keeps a checkpoint the log signed for the records pushed so far: its tree size must
     /// be the number pushed and its root theirs (its signature is the caller's to check).
     pub fn keep_checkpoint(&mut self, kept: &StoredCheckpoint) -> Result<(), StoreError> {
-        let refused = |reason: String| StoreError::Corrupt {
-            position: self.merkle.size(),
-            reason,
-        };
-        let Some(checkpoint) = kept.checkpoint() else {
-            return Err(refused("a checkpoint note does not parse".into()));
-        };
-        if kept.tree_size != self.merkle.size() || checkpoint.tree_size != kept.tree_size {
-            return Err(refused(format!(
-                "a checkpoint of {} events comes after {} records",
-                checkpoint.tree_size,
-                self.merkle.size()
-            )));
-        }
-        if checkpoint.root != self.merkle.root() {
-            return Err(refused(format!(
-                "the checkpoint of {} events signs root {}, but the records hash to {}",
-                kept.tree_size,
-                checkpoint.root,
-                self.merkle.root()
-            )));
-        }
+        kept.check_covers(&self.merkle)?;
         self.write_batch()?;
         let client = std::sync::Arc::clone(&self.client);
         let kept = kept.clone();

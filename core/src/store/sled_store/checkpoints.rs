@@ -7,8 +7,8 @@ use crate::error::StoreError;
 use crate::store::EventStore;
 use crate::store::sled_store::SledStore;
 use crate::time::Timestamp;
-use crate::tlog::Checkpoint;
 use crate::tlog::note::NoteSigner;
+use crate::tlog::{Checkpoint, Frontier};
 
 pub(super) const TREE_NAME: &[u8] = b"checkpoints";
 /// Most checkpoints one `checkpoints` call returns.
@@ -50,6 +50,35 @@ impl StoredCheckpoint {
     pub fn checkpoint(&self) -> Option<Checkpoint> {
         let (text, _) = crate::tlog::note::split_note(&self.note).ok()?;
         Checkpoint::parse(text).ok()
+    }
+
+    /// Checks that this checkpoint covers exactly the records a restore has pushed so far:
+    /// its tree size is their number and its root theirs (its signature is the caller's to
+    /// check). Both backends' restores keep a checkpoint only after this.
+    pub fn check_covers(&self, merkle: &Frontier) -> Result<(), StoreError> {
+        let refused = |reason: String| StoreError::Corrupt {
+            position: merkle.size(),
+            reason,
+        };
+        let Some(checkpoint) = self.checkpoint() else {
+            return Err(refused("a checkpoint note does not parse".into()));
+        };
+        if self.tree_size != merkle.size() || checkpoint.tree_size != self.tree_size {
+            return Err(refused(format!(
+                "a checkpoint of {} events comes after {} records",
+                checkpoint.tree_size,
+                merkle.size()
+            )));
+        }
+        if checkpoint.root != merkle.root() {
+            return Err(refused(format!(
+                "the checkpoint of {} events signs root {}, but the records hash to {}",
+                self.tree_size,
+                checkpoint.root,
+                merkle.root()
+            )));
+        }
+        Ok(())
     }
 }
 

@@ -106,34 +106,13 @@ impl SledRestore {
     /// be the number pushed and its root theirs (its signature is the caller's to check).
     /// Stored as given, note bytes and signing time included.
     pub fn keep_checkpoint(&mut self, kept: &StoredCheckpoint) -> Result<(), StoreError> {
-        let refused = |reason: String| StoreError::Corrupt {
-            position: self.merkle.size(),
-            reason,
-        };
-        let Some(checkpoint) = kept.checkpoint() else {
-            return Err(refused("a checkpoint note does not parse".into()));
-        };
-        if kept.tree_size != self.merkle.size() || checkpoint.tree_size != kept.tree_size {
-            return Err(refused(format!(
-                "a checkpoint of {} events comes after {} records",
-                checkpoint.tree_size,
-                self.merkle.size()
-            )));
-        }
-        if checkpoint.root != self.merkle.root() {
-            return Err(refused(format!(
-                "the checkpoint of {} events signs root {}, but the records hash to {}",
-                kept.tree_size,
-                checkpoint.root,
-                self.merkle.root()
-            )));
-        }
+        kept.check_covers(&self.merkle)?;
         let key = kept.tree_size.to_be_bytes();
         if self.checkpoints.contains_key(key)? {
-            return Err(refused(format!(
-                "two checkpoints of {} events",
-                kept.tree_size
-            )));
+            return Err(StoreError::Corrupt {
+                position: self.merkle.size(),
+                reason: format!("two checkpoints of {} events", kept.tree_size),
+            });
         }
         self.checkpoints.insert(key, kept.encode())?;
         Ok(())
