@@ -146,39 +146,11 @@ fn store_single_writer(dir: &Path, appends: usize) -> Result<Measured, BenchErro
 }
 
 fn store_concurrent_writers(dir: &Path, appends: usize) -> Result<Measured, BenchError> {
-    let store = Arc::new(SledStore::open(dir)?);
+    let store: Arc<dyn EventStore> = Arc::new(SledStore::open(dir)?);
     for n in 0..WARMUP_OPS {
         store.append(bench_event(n)?)?;
     }
-    let per_writer = appends.div_ceil(CONCURRENT_WRITERS);
-    let start_line = Arc::new(Barrier::new(CONCURRENT_WRITERS + 1));
-    let writers: Vec<_> = (0..CONCURRENT_WRITERS)
-        .map(|writer| {
-            let store = Arc::clone(&store);
-            let start_line = Arc::clone(&start_line);
-            std::thread::spawn(move || -> Result<Vec<Duration>, String> {
-                let requests = (0..per_writer)
-                    .map(|n| bench_event(writer * per_writer + n))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| e.to_string())?;
-                let mut samples = Vec::with_capacity(per_writer);
-                start_line.wait();
-                for request in requests {
-                    let op = Instant::now();
-                    store.append(stamped(request)).map_err(|e| e.to_string())?;
-                    samples.push(op.elapsed());
-                }
-                Ok(samples)
-            })
-        })
-        .collect();
-    start_line.wait();
-    let started = Instant::now();
-    let mut samples = Vec::with_capacity(per_writer * CONCURRENT_WRITERS);
-    for writer in writers {
-        samples.extend(writer.join().map_err(|_| "a writer panicked")??);
-    }
-    let elapsed = started.elapsed();
+    let (samples, elapsed) = race_writers(&[store], CONCURRENT_WRITERS, appends)?;
     Ok(measured(samples.len(), elapsed, samples))
 }
 
@@ -292,4 +264,43 @@ fn run_sled(args: &[String]) -> Result<(), BenchError> {
         &|dir| raw_sled(dir, concurrent, BASELINE_VALUES_PER_FLUSH),
     )?;
     Ok(())
+}
+
+/// `writers` threads spread over `stores` (one per node), `appends` durable single-event
+/// appends in all, released together: each append's latency, and the time from the release
+/// until the last writer finished.
+pub(crate) fn race_writers(
+    stores: &[Arc<dyn EventStore>],
+    writers: usize,
+    appends: usize,
+) -> Result<(Vec<Duration>, Duration), BenchError> {
+    let per_writer = appends.div_ceil(writers);
+    let start_line = Arc::new(Barrier::new(writers + 1));
+    let threads: Vec<_> = (0..writers)
+        .map(|writer| {
+            let store = Arc::clone(&stores[writer % stores.len()]);
+            let start_line = Arc::clone(&start_line);
+            std::thread::spawn(move || -> Result<Vec<Duration>, String> {
+                let requests = (0..per_writer)
+                    .map(|n| bench_event(writer * per_writer + n))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string())?;
+                let mut samples = Vec::with_capacity(per_writer);
+                start_line.wait();
+                for request in requests {
+                    let op = Instant::now();
+                    store.append(stamped(request)).map_err(|e| e.to_string())?;
+                    samples.push(op.elapsed());
+                }
+                Ok(samples)
+            })
+        })
+        .collect();
+    start_line.wait();
+    let started = Instant::now();
+    let mut samples = Vec::with_capacity(per_writer * writers);
+    for thread in threads {
+        samples.extend(thread.join().map_err(|_| "a writer panicked")??);
+    }
+    Ok((samples, started.elapsed()))
 }

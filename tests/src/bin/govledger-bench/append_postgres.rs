@@ -9,8 +9,8 @@
 //! Options: `--runs N` (default 3; medians), `--appends N` (1 writer, default 1000),
 //! `--concurrent-appends N` (64 writers, default 12800).
 
-use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use govledger_core::store::EventStore;
 use govledger_tests::postgres::TestDatabase;
@@ -18,7 +18,7 @@ use serde_json::json;
 use tokio_postgres::NoTls;
 
 use crate::BenchError;
-use crate::append::{Measured, bench_event, measured, record_bytes, stamped};
+use crate::append::{Measured, bench_event, measured, race_writers, record_bytes};
 use crate::report::{emit, machine, median, rounded};
 
 const DEFAULT_RUNS: usize = 3;
@@ -71,35 +71,7 @@ fn store_side(writers: usize, nodes: usize, appends: usize) -> Result<(Measured,
     for n in 0..WARMUP_OPS {
         stores[n % nodes].append(bench_event(n)?)?;
     }
-    let per_writer = appends.div_ceil(writers);
-    let start_line = Arc::new(Barrier::new(writers + 1));
-    let threads: Vec<_> = (0..writers)
-        .map(|writer| {
-            let store = Arc::clone(&stores[writer % nodes]);
-            let start_line = Arc::clone(&start_line);
-            std::thread::spawn(move || -> Result<Vec<Duration>, String> {
-                let requests = (0..per_writer)
-                    .map(|n| bench_event(writer * per_writer + n))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| e.to_string())?;
-                let mut samples = Vec::with_capacity(per_writer);
-                start_line.wait();
-                for request in requests {
-                    let op = Instant::now();
-                    store.append(stamped(request)).map_err(|e| e.to_string())?;
-                    samples.push(op.elapsed());
-                }
-                Ok(samples)
-            })
-        })
-        .collect();
-    start_line.wait();
-    let started = Instant::now();
-    let mut samples = Vec::with_capacity(per_writer * writers);
-    for thread in threads {
-        samples.extend(thread.join().map_err(|_| "a writer panicked")??);
-    }
-    let elapsed = started.elapsed();
+    let (samples, elapsed) = race_writers(&stores, writers, appends)?;
     let events = stores[0].head().position;
     drop(stores);
     let bytes = relation_bytes(
