@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use govledger_core::error::StoreError;
-use govledger_core::store::{EventStore, ExpectedVersion, LogQuery};
-use govledger_tests::conformance::{event, request};
+use govledger_core::store::{AppendRequest, EventStore, ExpectedVersion, LogQuery};
+use govledger_tests::conformance::{event, keyed, request};
 use govledger_tests::postgres::TestDatabase;
 
 const NODES: usize = 3;
@@ -105,5 +105,113 @@ fn three_nodes_share_one_gap_free_log_and_converge_within_a_second() {
         let report = node.verify().expect("verifying");
         assert_eq!(report.first_damage, None, "node {index}");
         assert_eq!(report.events_checked, total);
+    }
+}
+
+/// A node answers from what its last commit left it knowing (one round trip) only while no
+/// other node has appended since; the write statement's gate checks that, so a stale node,
+/// or one that takes an append's stated version on trust, answers exactly as the locking
+/// path does. Steps run in order on two stores over one database; appends are sent right
+/// after the other node's commit, before the stale node can have heard of it.
+#[test]
+fn a_stale_node_answers_as_the_locking_path_does() {
+    let Some(database) = TestDatabase::create("a_stale_node_answers_as_the_locking_path") else {
+        return;
+    };
+    let nodes = [database.open(), database.open()];
+    // (node, stream, expected, idempotency key, expected answer: Ok(first position,
+    // stream version, replayed) or Err(actual version))
+    type Step = (
+        usize,
+        &'static str,
+        ExpectedVersion,
+        Option<&'static str>,
+        Result<(u64, u64, bool), u64>,
+    );
+    let steps: [Step; 12] = [
+        (
+            0,
+            "request-a",
+            ExpectedVersion::NoStream,
+            None,
+            Ok((1, 1, false)),
+        ),
+        (
+            0,
+            "request-a",
+            ExpectedVersion::Exact(1),
+            Some("k1"),
+            Ok((2, 2, false)),
+        ),
+        // Node 1 moves the head: node 0's knowledge is stale.
+        (
+            1,
+            "request-a",
+            ExpectedVersion::Any,
+            None,
+            Ok((3, 3, false)),
+        ),
+        (0, "request-a", ExpectedVersion::Exact(2), None, Err(3)),
+        (
+            0,
+            "request-a",
+            ExpectedVersion::Any,
+            None,
+            Ok((4, 4, false)),
+        ),
+        // Stated versions node 1 does not know: wrong ones are refused with the actual.
+        (1, "request-b", ExpectedVersion::Exact(3), None, Err(0)),
+        (
+            0,
+            "request-b",
+            ExpectedVersion::NoStream,
+            None,
+            Ok((5, 1, false)),
+        ),
+        (1, "request-b", ExpectedVersion::NoStream, None, Err(1)),
+        (1, "request-a", ExpectedVersion::Exact(2), None, Err(4)),
+        (1, "request-a", ExpectedVersion::Exact(5), None, Err(4)),
+        // A retry of an acknowledged keyed append is a replay on either node.
+        (
+            1,
+            "request-a",
+            ExpectedVersion::Exact(1),
+            Some("k1"),
+            Ok((2, 2, true)),
+        ),
+        (
+            0,
+            "request-a",
+            ExpectedVersion::Exact(1),
+            Some("k1"),
+            Ok((2, 2, true)),
+        ),
+    ];
+    // A keyed retry sends its first append again, byte for byte; anything else is new.
+    let mut sent: std::collections::HashMap<&str, AppendRequest> = Default::default();
+    for (index, (node, stream_id, expected, key, expect)) in steps.into_iter().enumerate() {
+        let fresh = request(stream_id, expected, vec![event(&format!("step {index}"))]);
+        let append = match key {
+            None => fresh,
+            Some(key) => sent.entry(key).or_insert_with(|| keyed(fresh, key)).clone(),
+        };
+        let got = match nodes[node].append(append) {
+            Ok(outcome) => Ok((
+                outcome.first_position,
+                outcome.stream_version,
+                outcome.replayed,
+            )),
+            Err(StoreError::WrongExpectedVersion { actual, .. }) => Err(actual),
+            Err(error) => panic!("step {index}: {error}"),
+        };
+        assert_eq!(
+            got, expect,
+            "step {index}: node {node} {stream_id} {expected:?}"
+        );
+    }
+    for node in &nodes {
+        let report = node.verify().expect("verifying");
+        assert_eq!(report.first_damage, None);
+        assert_eq!(report.events_checked, 5);
     }
 }

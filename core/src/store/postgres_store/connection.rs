@@ -49,18 +49,30 @@ pub(super) const STATEMENTS: [&str; 15] = [
      SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
      $6::bytea[])",
     // 12 WRITE_GROUP: the group's events and idempotency keys, the head moved, the other
-    // nodes notified (on commit): one statement, so the commit can follow in one round trip.
-    "WITH events AS (INSERT INTO govledger_events \
+    // nodes notified (on commit): one statement, so the commit can follow in the same round
+    // trip, or (the one-round-trip path, ADR 0019) so it needs no transaction of its own.
+    // Everything is gated on the head: the head row moves, and anything is written, only
+    // when it is still at $17/$18 and each stream of $19 is exactly at the version in $20
+    // (that version exists, or is 0, and the next does not). It returns one row when the
+    // group was written, none when the gate refused it (nothing written).
+    "WITH head AS (UPDATE govledger_head SET position = $13, hash = $14, \
+     recorded_at_micros = $15 \
+     WHERE log_id = 1 AND position = $17 AND hash = $18 AND NOT EXISTS (\
+     SELECT 1 FROM unnest($19::text[], $20::bigint[]) AS assumed(stream_id, version) \
+     WHERE (assumed.version > 0 AND NOT EXISTS (SELECT 1 FROM govledger_events e \
+     WHERE e.stream_id = assumed.stream_id AND e.stream_version = assumed.version)) \
+     OR EXISTS (SELECT 1 FROM govledger_events e WHERE e.stream_id = assumed.stream_id \
+     AND e.stream_version = assumed.version + 1)) \
+     RETURNING 1), \
+     events AS (INSERT INTO govledger_events \
      (position, event_id, stream_id, stream_version, event_type, record) \
      SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[], \
-     $6::bytea[])), \
+     $6::bytea[]) WHERE EXISTS (SELECT 1 FROM head)), \
      keys AS (INSERT INTO govledger_idempotency \
      (key, fingerprint, first_position, last_position, stream_version, head_hash) \
      SELECT * FROM unnest($7::text[], $8::bytea[], $9::bigint[], $10::bigint[], \
-     $11::bigint[], $12::bytea[])), \
-     head AS (UPDATE govledger_head SET position = $13, hash = $14, recorded_at_micros = $15 \
-     WHERE log_id = 1) \
-     SELECT pg_notify('govledger_head', $16)",
+     $11::bigint[], $12::bytea[]) WHERE EXISTS (SELECT 1 FROM head)) \
+     SELECT pg_notify('govledger_head', $16) FROM head",
     // 13 VERIFY_PAGE
     "SELECT position, event_id, stream_id, stream_version, event_type, record \
      FROM govledger_events WHERE position BETWEEN $1 AND $2 ORDER BY position",

@@ -184,6 +184,8 @@ impl PostgresStore {
             head_tx: Arc::clone(&head_tx),
             connection: None,
             retry: None,
+            known: None,
+            fast_pause: (0, 0),
         };
         let (queue, receiver) = sync_channel(WRITER_QUEUE_APPENDS_MAX);
         let thread = std::thread::Builder::new()

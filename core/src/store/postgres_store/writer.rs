@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use futures_util::future::{join, try_join5};
 use tokio::sync::{oneshot, watch};
 use tokio_postgres::Config;
+use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
 use crate::codec::{self, Placement};
@@ -18,7 +19,7 @@ use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::postgres_store::connection::{Connection, sql};
 use crate::store::postgres_store::{from_db_u64, hash_from_db, publish, to_db};
-use crate::store::{AppendOutcome, AppendRequest, Head};
+use crate::store::{AppendOutcome, AppendRequest, ExpectedVersion, Head};
 use crate::time::Timestamp;
 
 pub(super) type Reply = oneshot::Sender<Result<AppendOutcome, StoreError>>;
@@ -41,7 +42,26 @@ pub(super) struct Writer {
     pub(super) connection: Option<Connection>,
     /// After a failed connect: not before this instant, and the next backoff.
     pub(super) retry: Option<(Instant, Duration)>,
+    /// The ledger as this node's last commit left it, for the one-round-trip path.
+    pub(super) known: Option<KnownHead>,
+    /// Groups still to send the two-round-trip way after the one-round-trip path was refused
+    /// (another node appended): doubles on each refusal in a row, up to `FAST_PAUSE_MAX`.
+    pub(super) fast_pause: (u32, u32),
 }
+
+/// What the writer knows of the ledger after its own last commit: exact for as long as no
+/// other node appends, which the write statement's gate checks (ADR 0019).
+pub(super) struct KnownHead {
+    head: Head,
+    last_recorded_at: Timestamp,
+    /// Versions of the streams this node appended to or read (at most `KNOWN_STREAMS_MAX`).
+    versions: HashMap<String, u64>,
+}
+
+/// Streams whose versions the writer remembers; past it the map starts again.
+const KNOWN_STREAMS_MAX: usize = 100_000;
+/// Longest pause of the one-round-trip path, in groups.
+const FAST_PAUSE_MAX: u32 = 64;
 
 /// Why a group did not commit.
 enum GroupFailed {
@@ -82,7 +102,7 @@ impl Writer {
         }
     }
 
-    async fn connect(&mut self) -> Result<&mut Connection, StoreError> {
+    async fn connect(&mut self) -> Result<(), StoreError> {
         if self
             .connection
             .as_ref()
@@ -114,25 +134,41 @@ impl Writer {
                 }
             }
         }
-        self.connection.as_mut().ok_or(StoreError::Unavailable)
+        Ok(())
     }
 
     async fn commit(&mut self, jobs: Vec<Job>) {
         let head_tx = Arc::clone(&self.head_tx);
-        let connection = match self.connect().await {
-            Ok(connection) => connection,
-            Err(error) => {
-                let message = error.to_string();
-                for job in jobs {
-                    let _ = job.reply.send(Err(StoreError::Storage(message.clone())));
-                }
-                return;
-            }
+        let fast = self.fast_group(&jobs);
+        // Taken for the group: a group that fails leaves none, so the next one reconnects.
+        let mut taken = match self.connect().await {
+            Ok(()) => match self.connection.take() {
+                Some(connection) => connection,
+                None => return answer_all(jobs, &StoreError::Unavailable),
+            },
+            Err(error) => return answer_all(jobs, &error),
         };
-        match commit_group(connection, &jobs).await {
-            Ok((head, results)) => {
-                if let Some(head) = head {
-                    publish(&head_tx, head);
+        let connection = &mut taken;
+        let committed = match fast {
+            Some(fast) => match write_fast(connection, &fast).await {
+                Ok(true) => {
+                    self.fast_pause.1 = 0;
+                    Ok((Some(fast.group), fast.results))
+                }
+                Ok(false) => {
+                    self.refused_fast();
+                    commit_group(connection, &jobs).await
+                }
+                Err(failed) => Err(failed),
+            },
+            None => commit_group(connection, &jobs).await,
+        };
+        match committed {
+            Ok((group, results)) => {
+                self.connection = Some(taken);
+                if let Some(group) = group {
+                    publish(&head_tx, group.head);
+                    self.remember(group);
                 }
                 for (job, result) in jobs.into_iter().zip(results) {
                     let _ = job.reply.send(result);
@@ -150,18 +186,117 @@ impl Writer {
                     ),
                 };
                 tracing::warn!(reason = %message, "a group commit failed");
-                // The connection's state is unknown: the next group reconnects.
-                self.connection = None;
+                // The connection's state is unknown: it is dropped, the next group reconnects.
+                self.known = None;
                 for job in jobs {
                     let _ = job.reply.send(Err(StoreError::Storage(message.clone())));
                 }
             }
         }
     }
+
+    /// The group staged on what this node knows, when that can be sent in one round trip:
+    /// the node knows the head (and no other node's commit has been seen since), the version
+    /// of each stream is known or stated by its append (`Exact`, `NoStream`; the gate checks
+    /// those), and no append with an idempotency key was refused here (its answer may be a
+    /// replay, which only the two-round-trip path reads).
+    fn fast_group(&mut self, jobs: &[Job]) -> Option<FastGroup> {
+        if self.fast_pause.0 > 0 {
+            self.fast_pause.0 -= 1;
+            return None;
+        }
+        let known = self.known.as_ref()?;
+        if self.head_tx.borrow().position != known.head.position {
+            self.known = None;
+            return None;
+        }
+        let mut versions = HashMap::with_capacity(jobs.len());
+        let mut assumed = Assumed::default();
+        for job in jobs {
+            let stream = job.request.stream.as_str();
+            if versions.contains_key(stream) {
+                continue;
+            }
+            let version = match (known.versions.get(stream), job.request.expected) {
+                (Some(version), _) => *version,
+                (None, ExpectedVersion::Exact(version)) => {
+                    assumed.push(stream, version);
+                    version
+                }
+                (None, ExpectedVersion::NoStream) => {
+                    assumed.push(stream, 0);
+                    0
+                }
+                (None, ExpectedVersion::Any) => return None,
+            };
+            versions.insert(stream.to_string(), version);
+        }
+        let mut group = Group::new(known.head, known.last_recorded_at, versions);
+        let mut results = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let result = group.stage(job);
+            if result.is_err() && job.request.idempotency.is_some() {
+                return None;
+            }
+            results.push(result);
+        }
+        if group.rows.positions.is_empty() {
+            return None;
+        }
+        Some(FastGroup {
+            group,
+            results,
+            assumed,
+        })
+    }
+
+    fn refused_fast(&mut self) {
+        self.known = None;
+        let pause = (self.fast_pause.1.max(1) * 2).min(FAST_PAUSE_MAX);
+        self.fast_pause = (pause, pause);
+    }
+
+    /// Keeps what a committed group leaves known.
+    fn remember(&mut self, group: Group) {
+        let known = self.known.get_or_insert_with(|| KnownHead {
+            head: group.head,
+            last_recorded_at: group.last_recorded_at,
+            versions: HashMap::new(),
+        });
+        if known.versions.len() + group.versions.len() > KNOWN_STREAMS_MAX {
+            known.versions.clear();
+        }
+        known.head = group.head;
+        known.last_recorded_at = group.last_recorded_at;
+        known.versions.extend(group.versions);
+    }
+}
+
+/// A group staged without reading the database, and the stream versions it assumed.
+struct FastGroup {
+    group: Group,
+    results: Vec<Result<AppendOutcome, StoreError>>,
+    assumed: Assumed,
+}
+
+/// Stream versions an append stated and the writer did not know: the gate checks them.
+#[derive(Default)]
+struct Assumed {
+    streams: Vec<String>,
+    versions: Vec<i64>,
+}
+
+impl Assumed {
+    fn push(&mut self, stream: &str, version: u64) {
+        self.streams.push(stream.to_string());
+        self.versions.push(to_db(version));
+    }
 }
 
 /// What one group has staged so far: later appends see earlier ones.
 struct Group {
+    /// The head the group was staged on.
+    start: Head,
     head: Head,
     last_recorded_at: Timestamp,
     versions: HashMap<String, u64>,
@@ -191,12 +326,78 @@ struct IdempotencyRows {
     head_hashes: Vec<Vec<u8>>,
 }
 
-type GroupResult = (Option<Head>, Vec<Result<AppendOutcome, StoreError>>);
+/// A group's answers, and the group when it was committed.
+type GroupResult = (Option<Group>, Vec<Result<AppendOutcome, StoreError>>);
 
-/// One transaction in two round trips: `BEGIN`, the head row locked and what the group's
-/// checks need read (pipelined: the server runs the reads once the lock is granted, each
-/// with a fresh snapshot, so they see every commit before it); staged in memory; then the
-/// writes in one statement and `COMMIT` (pipelined).
+fn answer_all(jobs: Vec<Job>, error: &StoreError) {
+    let message = error.to_string();
+    for job in jobs {
+        let _ = job.reply.send(Err(StoreError::Storage(message.clone())));
+    }
+}
+
+/// The one-round-trip path: the staged group written by one statement in a transaction of
+/// its own, gated on the head and the assumed versions. `Ok(false)`: refused, nothing written
+/// (another node appended, or an assumed version, event id or idempotency key was not as
+/// staged): the two-round-trip path then decides each append.
+async fn write_fast(connection: &mut Connection, fast: &FastGroup) -> Result<bool, GroupFailed> {
+    match write_group(connection, &fast.group, &fast.assumed).await {
+        Ok(rows) => Ok(rows == 1),
+        Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
+        Err(error) if error.as_db_error().is_some() => Err(GroupFailed::BeforeCommit(error)),
+        // The connection failed with the statement in flight: it may have committed.
+        Err(error) => Err(GroupFailed::AtCommit(error)),
+    }
+}
+
+/// Runs `WRITE_GROUP` for a staged group: one row when it was written.
+async fn write_group(
+    connection: &Connection,
+    group: &Group,
+    assumed: &Assumed,
+) -> Result<usize, tokio_postgres::Error> {
+    let rows = &group.rows;
+    let keyed = &group.new_keys;
+    let head = group.head;
+    let position = to_db(head.position);
+    let hash = &head.hash.0[..];
+    let recorded_at = group.last_recorded_at.unix_micros();
+    let notified = head.position.to_string();
+    let start_position = to_db(group.start.position);
+    let start_hash = &group.start.hash.0[..];
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 20] = [
+        &rows.positions,
+        &rows.ids,
+        &rows.streams,
+        &rows.versions,
+        &rows.types,
+        &rows.records,
+        &keyed.keys,
+        &keyed.fingerprints,
+        &keyed.first_positions,
+        &keyed.last_positions,
+        &keyed.versions,
+        &keyed.head_hashes,
+        &position,
+        &hash,
+        &recorded_at,
+        &notified,
+        &start_position,
+        &start_hash,
+        &assumed.streams,
+        &assumed.versions,
+    ];
+    let written = connection
+        .client
+        .query(connection.statement(sql::WRITE_GROUP), &params)
+        .await?;
+    Ok(written.len())
+}
+
+/// The two-round-trip path: `BEGIN`, the head row locked and what the group's checks need
+/// read (pipelined: the server runs the reads once the lock is granted, each with a fresh
+/// snapshot, so they see every commit before it); staged in memory; then the writes in one
+/// statement and `COMMIT` (pipelined).
 async fn commit_group(
     connection: &mut Connection,
     jobs: &[Job],
@@ -245,34 +446,21 @@ async fn commit_group(
             .map_err(GroupFailed::BeforeCommit)?;
         return Ok((None, results));
     }
-    let rows = &group.rows;
-    let keyed = &group.new_keys;
-    let head = group.head;
-    let position = to_db(head.position);
-    let hash = &head.hash.0[..];
-    let recorded_at = group.last_recorded_at.unix_micros();
-    let notified = head.position.to_string();
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 16] = [
-        &rows.positions,
-        &rows.ids,
-        &rows.streams,
-        &rows.versions,
-        &rows.types,
-        &rows.records,
-        &keyed.keys,
-        &keyed.fingerprints,
-        &keyed.first_positions,
-        &keyed.last_positions,
-        &keyed.versions,
-        &keyed.head_hashes,
-        &position,
-        &hash,
-        &recorded_at,
-        &notified,
-    ];
-    let write = client.execute(connection.statement(sql::WRITE_GROUP), &params);
+    // The head is locked: the gate (checked against the locked head, no assumed versions)
+    // passes.
+    let locked = Assumed::default();
+    let write = write_group(connection, &group, &locked);
     match join(write, client.batch_execute("COMMIT")).await {
-        (Ok(_), Ok(())) => Ok((Some(head), results)),
+        (Ok(1), Ok(())) => Ok((Some(group), results)),
+        (Ok(_), Ok(())) => {
+            let message = "the ledger's head moved while this node held its lock; nothing was \
+                           appended, retry";
+            let results = jobs
+                .iter()
+                .map(|_| Err(StoreError::Storage(message.into())))
+                .collect();
+            Ok((None, results))
+        }
         // The server refused the write (the `COMMIT` after it then rolled back) or the commit
         // itself: nothing was stored.
         (Err(error), _) | (Ok(_), Err(error)) if error.as_db_error().is_some() => {
@@ -307,15 +495,27 @@ impl Group {
         for row in id_rows {
             taken_ids.insert(row.try_get::<_, Uuid>(0)?);
         }
-        Ok(Group {
+        let mut group = Group::new(
             head,
-            last_recorded_at: Timestamp::from_unix_micros(head_row.try_get(2)?),
+            Timestamp::from_unix_micros(head_row.try_get(2)?),
             versions,
-            idempotency,
-            taken_ids,
+        );
+        group.idempotency = idempotency;
+        group.taken_ids = taken_ids;
+        Ok(group)
+    }
+
+    fn new(head: Head, last_recorded_at: Timestamp, versions: HashMap<String, u64>) -> Group {
+        Group {
+            start: head,
+            head,
+            last_recorded_at,
+            versions,
+            idempotency: HashMap::new(),
+            taken_ids: HashSet::new(),
             rows: EventRows::default(),
             new_keys: IdempotencyRows::default(),
-        })
+        }
     }
 
     /// Stages one append, or rejects it leaving the group untouched (as the sled writer does).
