@@ -75,8 +75,8 @@ const RULES: &[Rule] = &[
             // The ledger store, and its errors' conversion from sled's.
             "core/src/store/sled_store/",
             "core/src/error.rs",
-            // The personal-data store (a sled database beside the ledger).
-            "core/src/personal_data/store.rs",
+            // The personal-data store's sled backend (a sled database beside the ledger).
+            "core/src/personal_data/sled_people.rs",
             // Access tokens: migrating the sled token database of earlier versions.
             "graphql/src/access/legacy_sled.rs",
             "graphql/src/access/token_store.rs",
