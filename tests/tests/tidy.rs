@@ -68,6 +68,12 @@ const RULES: &[Rule] = &[
         allowed: &[],
     },
     Rule {
+        name: "only core (and the tests' databases) talk to PostgreSQL (ADR 0018, 0025)",
+        scope: Scope::Manifests(&["govledger-projections", "govledger-graphql"]),
+        forbidden: Forbidden::Crates(&["tokio-postgres", "postgres", "sqlx"]),
+        allowed: &[],
+    },
+    Rule {
         name: "sled only in the stores and the read models' storage",
         scope: Scope::Sources(&["core/src/", "projections/src/", "graphql/src/"]),
         forbidden: Forbidden::Crates(&["sled"]),
