@@ -13,7 +13,7 @@ use govledger_core::domain::role::Role;
 use govledger_core::personal_data::{
     PersonDetails, PersonLookup, PersonalDataError, PersonalDataStore,
 };
-use govledger_core::store::postgres_store::{JOURNAL_POLL_INTERVAL, PostgresStore};
+use govledger_core::store::postgres_store::{self, JOURNAL_POLL_INTERVAL, PostgresStore};
 use govledger_graphql::access::{AccessError, NewGrant, TokenSecret, TokenStore};
 use govledger_tests::postgres::TestDatabase;
 use uuid::Uuid;
@@ -282,4 +282,37 @@ fn a_data_directorys_people_are_copied_into_an_empty_database() {
             PersonLookup::Erased(ErasureBasis::ConsentWithdrawn)
         );
     }
+}
+
+#[test]
+fn migrations_apply_by_version_and_a_version_this_build_does_not_know_is_refused() {
+    let Some(database) = TestDatabase::create("migrations_by_version") else {
+        return;
+    };
+    let migrated = postgres_store::migrate(&database.options()).expect("migrating");
+    assert_eq!(migrated.applied, vec![1, 3]);
+    assert_eq!(migrated.schema_version, postgres_store::SCHEMA_VERSION);
+    // A database migrated by a build without 0003 gets only that one.
+    database.execute(
+        "DROP TABLE govledger_journal, govledger_people; \
+         DROP FUNCTION govledger_refuse_change; \
+         DELETE FROM govledger_migrations WHERE version = 3",
+    );
+    let migrated = postgres_store::migrate(&database.options()).expect("migrating again");
+    assert_eq!(migrated.applied, vec![3]);
+    database
+        .open()
+        .journal("notes")
+        .expect("the journal table is back");
+    // A version this build does not know (another build's 0002) is refused, not written past.
+    database.execute("INSERT INTO govledger_migrations (version, name) VALUES (2, 'elsewhere')");
+    let refused = PostgresStore::open(&database.options())
+        .err()
+        .map(|e| format!("{e:?}"));
+    assert!(
+        refused
+            .as_deref()
+            .is_some_and(|error| error.contains("UnsupportedStoreFormat")),
+        "{refused:?}"
+    );
 }

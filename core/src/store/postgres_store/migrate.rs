@@ -90,10 +90,12 @@ async fn migrate_locked(client: &mut Client, mode: MigrateAtOpen) -> Result<Migr
         .await
         .map_err(db_error("reading the applied migrations"))?;
     let done: Vec<i32> = rows.iter().map(|row| row.get(0)).collect();
+    // A version this build does not know (a newer build's, or one from a branch this build
+    // lacks) changes what the schema means: refuse rather than write past it.
     if let Some(newer) = done
         .iter()
         .copied()
-        .find(|version| *version > SCHEMA_VERSION)
+        .find(|version| !MIGRATIONS.iter().any(|(known, _, _)| known == version))
     {
         return Err(StoreError::UnsupportedStoreFormat {
             found: u32::try_from(newer).unwrap_or(u32::MAX),
