@@ -17,6 +17,7 @@
 mod sled_people;
 mod store;
 
+pub(crate) use store::PutOutcome;
 pub use store::{PersonDetails, PersonLookup, PersonalDataError, PersonalDataStore, erase_person};
 
 /// Longest name, in bytes.

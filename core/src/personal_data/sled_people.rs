@@ -9,8 +9,7 @@ use sled::transaction::ConflictableTransactionError;
 use crate::codec::{decode_payload, encode_payload};
 use crate::domain::erasure::ErasureBasis;
 use crate::domain::ids::PersonId;
-use crate::personal_data::{PersonDetails, PersonLookup, PersonalDataError};
-use crate::store::postgres_store::PutOutcome;
+use crate::personal_data::{PersonDetails, PersonLookup, PersonalDataError, PutOutcome};
 use crate::store::sled_store::open_waiting_for_lock;
 
 const DETAILS_TREE: &str = "person_details";

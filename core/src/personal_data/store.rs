@@ -14,7 +14,7 @@ use crate::domain::service::envelope::{CommandEnvelope, CommandError, CommandOut
 use crate::error::StoreError;
 use crate::personal_data::sled_people::SledPeople;
 use crate::personal_data::{ID_NUMBER_BYTES_MAX, NAME_BYTES_MAX, PHONE_BYTES_MAX};
-use crate::store::postgres_store::{PEOPLE_PAGE_LEN, PostgresPeople, PostgresStore, PutOutcome};
+use crate::store::postgres_store::{PEOPLE_PAGE_LEN, PostgresPeople, PostgresStore};
 use crate::time::Timestamp;
 
 /// What the community knows about a person. Fictional in demo data.
@@ -56,6 +56,14 @@ impl From<StoreError> for PersonalDataError {
     fn from(error: StoreError) -> PersonalDataError {
         PersonalDataError::Storage(error.to_string())
     }
+}
+
+/// Whether a put wrote the details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PutOutcome {
+    Written,
+    /// The person's details were erased; nothing was written.
+    RefusedErased,
 }
 
 /// The personal-data store: a sled database of its own beside a sled ledger, or rows in the

@@ -40,8 +40,8 @@ pub use journal::{
 };
 pub use listener::HEAD_POLL_INTERVAL;
 pub use migrate::{MigrateAtOpen, Migrated, SCHEMA_VERSION};
+pub(crate) use people::PEOPLE_PAGE_LEN;
 pub use people::PostgresPeople;
-pub(crate) use people::{PEOPLE_PAGE_LEN, PutOutcome};
 pub use restore::{LOG_VERIFIER_KEY_SETTING, PostgresRestore};
 use writer::{Job, Writer};
 

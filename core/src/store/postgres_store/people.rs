@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::domain::erasure::ErasureBasis;
 use crate::domain::ids::{PersonId, UnitId};
 use crate::error::StoreError;
-use crate::personal_data::{PersonDetails, PersonLookup};
+use crate::personal_data::{PersonDetails, PersonLookup, PutOutcome};
 use crate::store::postgres_store::connection::ReadConnections;
 use crate::store::postgres_store::{db_error, spawn_and_wait};
 
@@ -26,14 +26,6 @@ const COLUMNS: &str = "person_id, name, phone, id_number, unit_id, erasure_basis
 pub struct PostgresPeople {
     readers: Arc<ReadConnections>,
     handle: Handle,
-}
-
-/// Whether a put wrote the details.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PutOutcome {
-    Written,
-    /// The person's details were erased; nothing was written.
-    RefusedErased,
 }
 
 impl PostgresPeople {
