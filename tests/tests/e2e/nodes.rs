@@ -6,7 +6,7 @@
 //! last write, and a write made through one node is read through another with its
 //! consistency token. Nodes keep nothing of their own (ADR 0025): a token created with
 //! `govledger token --ledger` works on every node and, revoked, is refused on every node
-//! within a second; personal details erased through either node are gone for both.
+//! within a second (and an open WebSocket on another node is closed within that second); personal details erased through either node are gone for both.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +21,7 @@ use govledger_core::personal_data::{
 };
 use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::time::Timestamp;
+use govledger_tests::e2e::websocket::GraphQlSocket;
 use govledger_tests::e2e::{Client, Server, World, create_token_on, run_cli, token_command_on};
 use govledger_tests::postgres::TestDatabase;
 use serde_json::{Value, json};
@@ -249,10 +250,33 @@ async fn two_nodes_share_their_tokens_and_personal_data_through_the_database() {
     );
     let created_on_b = until_answered(&on_b, (200, None)).await;
     until_answered(&on_a, (200, None)).await;
+    let mut socket_on_b = GraphQlSocket::connect(&node_b.address(), Some(&issued.secret))
+        .await
+        .expect("the new token opens a socket on B");
     let revoked = token_command_on(&operator, &ledger, &["revoke", &issued.token_id]);
+    let revoked_at = Instant::now();
     assert!(revoked.contains(&issued.token_id), "{revoked}");
     let refused_on_b = until_answered(&on_b, (401, Some("UNAUTHENTICATED"))).await;
     until_answered(&on_a, (401, Some("UNAUTHENTICATED"))).await;
+    // B's socket opened before the revoke is closed (4403) within a second of it too.
+    let closed = tokio::time::timeout(TOKENS_SEEN_WITHIN, async {
+        loop {
+            match socket_on_b.next_message().await {
+                Some(message) if message["type"] == "close" => return Some(message),
+                Some(_) => continue,
+                None => return None,
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "B's socket still open {:?} after the revoke",
+            revoked_at.elapsed()
+        )
+    })
+    .expect("the socket ended without a close frame");
+    assert_eq!(closed["code"], 4403, "{closed}");
     eprintln!(
         "a new token worked on B after {created_on_b:?}; revoked, refused after {refused_on_b:?}"
     );
