@@ -2,14 +2,20 @@
 //! machine) or a PostgreSQL database several nodes share (`--ledger postgres://…`, ADR 0018).
 //! The `EventStore` trait covers appends and reads on both; the transparency log's tree
 //! (proofs, tiles, signing checkpoints, witnesses) and online backups are sled's alone for
-//! now and refuse on PostgreSQL with `SledOnly`.
+//! now and refuse on PostgreSQL with `SledOnly`. The ledger also says where the access tokens
+//! and the personal data live: in the data directory beside a sled ledger, in the database
+//! beside a PostgreSQL one, shared by every node (ADR 0025).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use govledger_core::error::StoreError;
+use govledger_core::personal_data::{PersonalDataError, PersonalDataStore};
 use govledger_core::store::EventStore;
 use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::store::sled_store::SledStore;
+
+use crate::access::{AccessError, TokenStore};
 
 #[derive(Clone)]
 pub enum Ledger {
@@ -50,6 +56,43 @@ impl Ledger {
         match self {
             Ledger::Sled(_) => true,
             Ledger::Postgres(store) => store.is_reachable(),
+        }
+    }
+
+    /// The access tokens: the token log in `access_dir` (sled), or the database's, which every
+    /// node shares (PostgreSQL; the log in `access_dir` is copied in while the database holds
+    /// no tokens yet).
+    pub fn tokens(&self, access_dir: &Path) -> Result<TokenStore, AccessError> {
+        match self {
+            Ledger::Sled(_) => TokenStore::open(access_dir),
+            Ledger::Postgres(store) => TokenStore::open_shared(store, access_dir),
+        }
+    }
+
+    /// The personal-data store: its own sled database in `personal_dir` (sled), or the
+    /// database's, which every node shares (PostgreSQL; the people in an existing
+    /// `personal_dir` are copied in while the database holds nobody yet).
+    pub fn personal_data(
+        &self,
+        personal_dir: &Path,
+    ) -> Result<PersonalDataStore, PersonalDataError> {
+        match self {
+            Ledger::Sled(_) => PersonalDataStore::open(personal_dir),
+            Ledger::Postgres(store) => {
+                let shared = PersonalDataStore::on_postgres(store);
+                if personal_dir.exists() && shared.is_empty()? {
+                    let local = PersonalDataStore::open(personal_dir)?;
+                    let copied = shared.copy_from(&local)?;
+                    if copied > 0 {
+                        tracing::info!(
+                            dir = %personal_dir.display(),
+                            people = copied,
+                            "copied the data directory's personal data into the ledger's database"
+                        );
+                    }
+                }
+                Ok(shared)
+            }
         }
     }
 

@@ -18,6 +18,9 @@
 //!   acknowledged append once, the same head on every node within a second.
 //! - `reconnect`: PostgreSQL drops every connection while writers append: appends commit or
 //!   answer "retry", the store reconnects, nothing acknowledged is lost, no gap.
+//! - `shared_state`: what PostgreSQL nodes share besides the log: tokens created or revoked
+//!   on one node count on another within a second (and a node without the database keeps
+//!   those it read), the append-only journal under them, personal data and its erasure.
 //! - `format`: a newer or corrupt store format is refused with the data untouched.
 //! - `restore`: a verbatim restore from stored records is identical, appendable, and refuses
 //!   broken records and non-empty targets.
@@ -35,6 +38,7 @@ mod store {
     mod property;
     mod reconnect;
     mod restore;
+    mod shared_state;
     mod subscription;
     mod tamper;
 }

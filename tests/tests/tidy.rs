@@ -68,6 +68,12 @@ const RULES: &[Rule] = &[
         allowed: &[],
     },
     Rule {
+        name: "only core (and the tests' databases) talk to PostgreSQL (ADR 0018, 0025)",
+        scope: Scope::Manifests(&["govledger-projections", "govledger-graphql"]),
+        forbidden: Forbidden::Crates(&["tokio-postgres", "postgres", "sqlx"]),
+        allowed: &[],
+    },
+    Rule {
         name: "sled only in the stores and the read models' storage",
         scope: Scope::Sources(&["core/src/", "projections/src/", "graphql/src/"]),
         forbidden: Forbidden::Crates(&["sled"]),
@@ -75,8 +81,8 @@ const RULES: &[Rule] = &[
             // The ledger store, and its errors' conversion from sled's.
             "core/src/store/sled_store/",
             "core/src/error.rs",
-            // The personal-data store (a sled database beside the ledger).
-            "core/src/personal_data/store.rs",
+            // The personal-data store's sled backend (a sled database beside the ledger).
+            "core/src/personal_data/sled_people.rs",
             // Access tokens: migrating the sled token database of earlier versions.
             "graphql/src/access/legacy_sled.rs",
             "graphql/src/access/token_store.rs",

@@ -27,6 +27,21 @@ impl ErasureBasis {
             ErasureBasis::LegalOrder => "legal_order",
         }
     }
+
+    /// Every basis, in declaration order.
+    pub const ALL: [ErasureBasis; 4] = [
+        ErasureBasis::DataSubjectRequest,
+        ErasureBasis::ConsentWithdrawn,
+        ErasureBasis::RetentionExpired,
+        ErasureBasis::LegalOrder,
+    ];
+
+    /// The basis `as_str` names.
+    pub fn parse(text: &str) -> Option<ErasureBasis> {
+        ErasureBasis::ALL
+            .into_iter()
+            .find(|basis| basis.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,12 +1,9 @@
-//! The sled-backed personal-data store and the erasure procedure.
+//! The personal-data store (sled or PostgreSQL behind one API) and the erasure procedure.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
 
-use crate::codec::{decode_payload, encode_payload};
 use crate::domain::aggregate::ActingAs;
 use crate::domain::command::Command;
 use crate::domain::erasure::ErasureBasis;
@@ -14,12 +11,11 @@ use crate::domain::error::DomainError;
 use crate::domain::ids::{PersonId, UnitId};
 use crate::domain::service::CommandHandler;
 use crate::domain::service::envelope::{CommandEnvelope, CommandError, CommandOutcome};
+use crate::error::StoreError;
+use crate::personal_data::sled_people::SledPeople;
 use crate::personal_data::{ID_NUMBER_BYTES_MAX, NAME_BYTES_MAX, PHONE_BYTES_MAX};
-use crate::store::sled_store::open_waiting_for_lock;
+use crate::store::postgres_store::{PEOPLE_PAGE_LEN, PostgresPeople, PostgresStore};
 use crate::time::Timestamp;
-
-const DETAILS_TREE: &str = "person_details";
-const ERASED_TREE: &str = "person_erased";
 
 /// What the community knows about a person. Fictional in demo data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,29 +52,45 @@ pub enum PersonalDataError {
     Ledger(#[from] CommandError),
 }
 
-impl From<sled::Error> for PersonalDataError {
-    fn from(error: sled::Error) -> PersonalDataError {
+impl From<StoreError> for PersonalDataError {
+    fn from(error: StoreError) -> PersonalDataError {
         PersonalDataError::Storage(error.to_string())
     }
 }
 
+/// Whether a put wrote the details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PutOutcome {
+    Written,
+    /// The person's details were erased; nothing was written.
+    RefusedErased,
+}
+
+/// The personal-data store: a sled database of its own beside a sled ledger, or rows in the
+/// ledger's PostgreSQL database, which every node sharing that ledger shares (ADR 0025).
 pub struct PersonalDataStore {
-    db: sled::Db,
-    details: sled::Tree,
-    erased: sled::Tree,
+    backend: Backend,
+}
+
+enum Backend {
+    Sled(SledPeople),
+    Postgres(PostgresPeople),
 }
 
 impl PersonalDataStore {
     /// Opens (or creates) the store in its own directory, never the ledger's.
     pub fn open(path: impl AsRef<Path>) -> Result<PersonalDataStore, PersonalDataError> {
-        let db = open_waiting_for_lock(&sled::Config::new().path(path.as_ref()))?;
-        let details = db.open_tree(DETAILS_TREE)?;
-        let erased = db.open_tree(ERASED_TREE)?;
         Ok(PersonalDataStore {
-            db,
-            details,
-            erased,
+            backend: Backend::Sled(SledPeople::open(path.as_ref())?),
         })
+    }
+
+    /// The store in a PostgreSQL ledger's database: every read goes to the database, so what
+    /// one node writes or erases is what every node reads next.
+    pub fn on_postgres(ledger: &PostgresStore) -> PersonalDataStore {
+        PersonalDataStore {
+            backend: Backend::Postgres(ledger.people()),
+        }
     }
 
     /// Records or replaces a person's details (durable on return).
@@ -90,45 +102,30 @@ impl PersonalDataStore {
         check("name", &details.name, NAME_BYTES_MAX)?;
         check("phone", &details.phone, PHONE_BYTES_MAX)?;
         check("id_number", &details.id_number, ID_NUMBER_BYTES_MAX)?;
-        if self.erased.contains_key(person_id.0.as_bytes())? {
-            return Err(PersonalDataError::Erased(person_id));
+        let outcome = match &self.backend {
+            Backend::Sled(people) => people.put(person_id, details)?,
+            Backend::Postgres(people) => people.put(person_id, details)?,
+        };
+        match outcome {
+            PutOutcome::Written => Ok(()),
+            PutOutcome::RefusedErased => Err(PersonalDataError::Erased(person_id)),
         }
-        let bytes =
-            encode_payload(details).map_err(|e| PersonalDataError::Storage(e.to_string()))?;
-        self.details.insert(person_id.0.as_bytes(), bytes)?;
-        self.db.flush()?;
-        Ok(())
     }
 
     pub fn get(&self, person_id: PersonId) -> Result<PersonLookup, PersonalDataError> {
-        if let Some(basis) = self.erased.get(person_id.0.as_bytes())? {
-            let basis =
-                decode_payload(&basis).map_err(|e| PersonalDataError::Storage(e.to_string()))?;
-            return Ok(PersonLookup::Erased(basis));
-        }
-        match self.details.get(person_id.0.as_bytes())? {
-            Some(bytes) => decode_payload(&bytes)
-                .map(PersonLookup::Known)
-                .map_err(|e| PersonalDataError::Storage(e.to_string())),
-            None => Ok(PersonLookup::Unknown),
+        match &self.backend {
+            Backend::Sled(people) => people.get(person_id),
+            Backend::Postgres(people) => Ok(people.get(person_id)?),
         }
     }
 
     /// Removes the details and leaves a tombstone with the basis (durable on return).
     /// Repeating it is harmless.
     pub fn erase(&self, person_id: PersonId, basis: ErasureBasis) -> Result<(), PersonalDataError> {
-        let tombstone =
-            encode_payload(&basis).map_err(|e| PersonalDataError::Storage(e.to_string()))?;
-        let key = person_id.0.as_bytes();
-        (&self.details, &self.erased)
-            .transaction(|(details, erased)| {
-                details.remove(key)?;
-                erased.insert(key, tombstone.as_slice())?;
-                Ok::<(), ConflictableTransactionError<sled::Error>>(())
-            })
-            .map_err(|e| PersonalDataError::Storage(format!("{e:?}")))?;
-        self.db.flush()?;
-        Ok(())
+        match &self.backend {
+            Backend::Sled(people) => people.erase(person_id, basis),
+            Backend::Postgres(people) => Ok(people.erase(person_id, basis)?),
+        }
     }
 
     /// Every person on record, details then tombstones, in id order each (for a backup,
@@ -137,32 +134,62 @@ impl PersonalDataStore {
         &self,
         mut visit: impl FnMut(PersonId, PersonLookup) -> Result<(), E>,
     ) -> Result<(), E> {
-        let decode_error =
-            |e: crate::codec::PayloadCodecError| PersonalDataError::Storage(e.to_string());
-        for item in self.details.iter() {
-            let (key, value) = item.map_err(PersonalDataError::from)?;
-            let details = decode_payload(&value).map_err(decode_error)?;
-            visit(person_id_of(&key)?, PersonLookup::Known(details))?;
+        match &self.backend {
+            Backend::Sled(people) => people.for_each_entry(visit),
+            Backend::Postgres(people) => {
+                for erased in [false, true] {
+                    let mut after = None;
+                    loop {
+                        let page = people
+                            .page(erased, after)
+                            .map_err(PersonalDataError::from)?;
+                        let last_page = page.len() < PEOPLE_PAGE_LEN;
+                        for (person_id, lookup) in page {
+                            after = Some(person_id);
+                            visit(person_id, lookup)?;
+                        }
+                        if last_page {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
         }
-        for item in self.erased.iter() {
-            let (key, value) = item.map_err(PersonalDataError::from)?;
-            let basis = decode_payload(&value).map_err(decode_error)?;
-            visit(person_id_of(&key)?, PersonLookup::Erased(basis))?;
-        }
-        Ok(())
     }
 
     /// How many people have details on record.
-    pub fn known_count(&self) -> usize {
-        self.details.len()
+    pub fn known_count(&self) -> Result<usize, PersonalDataError> {
+        match &self.backend {
+            Backend::Sled(people) => Ok(people.known_count()),
+            Backend::Postgres(people) => Ok(people.known_count()?),
+        }
     }
-}
 
-fn person_id_of(key: &[u8]) -> Result<PersonId, PersonalDataError> {
-    let bytes: [u8; 16] = key
-        .try_into()
-        .map_err(|_| PersonalDataError::Storage("a person key is malformed".into()))?;
-    Ok(PersonId(uuid::Uuid::from_bytes(bytes)))
+    /// Whether no person is on record at all, details or tombstone.
+    pub fn is_empty(&self) -> Result<bool, PersonalDataError> {
+        match &self.backend {
+            Backend::Sled(people) => Ok(people.is_empty()),
+            Backend::Postgres(people) => Ok(people.is_empty()?),
+        }
+    }
+
+    /// Copies every person of `from` (details and tombstones) into this store: how a node
+    /// moving to a shared PostgreSQL ledger brings its data directory's people along. Returns
+    /// how many were copied.
+    pub fn copy_from(&self, from: &PersonalDataStore) -> Result<usize, PersonalDataError> {
+        let mut copied = 0;
+        from.for_each_entry(|person_id, lookup| {
+            match lookup {
+                PersonLookup::Known(details) => self.put(person_id, &details)?,
+                PersonLookup::Erased(basis) => self.erase(person_id, basis)?,
+                PersonLookup::Unknown => return Ok::<(), PersonalDataError>(()),
+            }
+            copied += 1;
+            Ok(())
+        })?;
+        Ok(copied)
+    }
 }
 
 fn check(field: &'static str, value: &str, max_bytes: usize) -> Result<(), PersonalDataError> {

@@ -4,6 +4,7 @@
 mod legacy_sled;
 mod principal;
 mod secret;
+mod shared_tokens;
 mod token_log;
 mod token_store;
 mod token_table;

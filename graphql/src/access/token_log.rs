@@ -20,7 +20,7 @@ pub(super) const LOG_FILE: &str = "tokens.jsonl";
 /// The file writers lock (the log itself may not exist yet, or be replaced by a migration).
 pub(super) const LOCK_FILE: &str = "tokens.lock";
 /// The one format version this build reads and writes.
-const FORMAT_VERSION: u32 = 1;
+pub(super) const FORMAT_VERSION: u32 = 1;
 /// Largest log this build reads: far beyond any real number of tokens, small enough that a
 /// damaged or foreign file cannot exhaust memory.
 const LOG_BYTES_MAX: u64 = 64 * 1024 * 1024;
@@ -58,7 +58,7 @@ impl TokenLogEntry {
         }
     }
 
-    fn to_line(&self) -> Result<String, AccessError> {
+    pub(super) fn to_line(&self) -> Result<String, AccessError> {
         let mut line =
             serde_json::to_string(self).map_err(|e| AccessError::Corrupt(e.to_string()))?;
         line.push('\n');
@@ -108,7 +108,8 @@ pub(super) fn read(dir: &Path) -> Result<LogContents, AccessError> {
     parse(&bytes)
 }
 
-fn parse(bytes: &[u8]) -> Result<LogContents, AccessError> {
+/// Reads a log's bytes: every complete line, checked, and what follows the last one.
+pub(super) fn parse(bytes: &[u8]) -> Result<LogContents, AccessError> {
     let complete = bytes
         .iter()
         .rposition(|b| *b == b'\n')

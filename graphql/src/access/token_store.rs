@@ -1,20 +1,25 @@
-//! The token store over `<data>/access/`: tokens live in the append-only token log
-//! (`token_log.rs`); a running server keeps them folded in memory and re-reads the log when
-//! its size, modification time or inode changed, checked before every authentication, so a
-//! token created or revoked by `govledger token` on the same data directory counts from the
-//! next request on. The secret itself is never stored.
+//! The token store. On a sled ledger, over `<data>/access/`: tokens live in the append-only
+//! token log (`token_log.rs`); a running server keeps them folded in memory and re-reads the
+//! log when its size, modification time or inode changed, checked before every
+//! authentication, so a token created or revoked by `govledger token` on the same data
+//! directory counts from the next request on. On a PostgreSQL ledger, the same lines live in
+//! the ledger's database, shared by every node (`shared_tokens.rs`). The secret itself is
+//! never stored.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use govledger_core::domain::role::Role;
+use govledger_core::error::StoreError;
+use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::access::TokenSecret;
 use crate::access::legacy_sled;
+use crate::access::shared_tokens::SharedTokens;
 use crate::access::token_log::{self, TokenLogEntry};
 use crate::access::token_table::TokenTable;
 
@@ -35,6 +40,12 @@ pub enum AccessError {
     LabelTooLong,
     #[error("could not generate a random token: {0}")]
     Randomness(String),
+}
+
+impl From<StoreError> for AccessError {
+    fn from(error: StoreError) -> AccessError {
+        AccessError::Storage(error.to_string())
+    }
 }
 
 impl From<sled::Error> for AccessError {
@@ -87,11 +98,22 @@ impl TokenRecord {
     }
 }
 
-/// The token store of one access directory; clones share the folded tokens.
+/// The token store: the token log of one access directory (a sled ledger's node), or the
+/// journal in a PostgreSQL ledger's database that every node sharing it reads (ADR 0025).
+/// Clones share the folded tokens.
 #[derive(Clone)]
 pub struct TokenStore {
-    dir: PathBuf,
-    folded: Arc<RwLock<Folded>>,
+    source: TokenSource,
+}
+
+#[derive(Clone)]
+enum TokenSource {
+    LogFile {
+        dir: PathBuf,
+        folded: Arc<RwLock<Folded>>,
+    },
+    /// Boxed: it holds the database's connection settings.
+    Database(Box<SharedTokens>),
 }
 
 /// The tokens as of one version of the log file.
@@ -115,19 +137,37 @@ impl TokenStore {
         std::fs::create_dir_all(dir).map_err(|e| token_log::io_error(dir, "creating", &e))?;
         legacy_sled::migrate_if_present(dir)?;
         let store = TokenStore {
-            dir: dir.to_path_buf(),
-            folded: Arc::new(RwLock::new(Folded {
-                version: None,
-                table: Arc::new(TokenTable::default()),
-            })),
+            source: TokenSource::LogFile {
+                dir: dir.to_path_buf(),
+                folded: Arc::new(RwLock::new(Folded {
+                    version: None,
+                    table: Arc::new(TokenTable::default()),
+                })),
+            },
         };
         store.current()?;
         Ok(store)
     }
 
-    /// The access directory the token log is in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Opens the tokens in a PostgreSQL ledger's database, which every node sharing it reads.
+    /// While the database holds none, the token log in `adopt_from` (a data directory's
+    /// `access/`), if there is one, is copied in first.
+    pub fn open_shared(
+        ledger: &PostgresStore,
+        adopt_from: &Path,
+    ) -> Result<TokenStore, AccessError> {
+        Ok(TokenStore {
+            source: TokenSource::Database(Box::new(SharedTokens::open(ledger, adopt_from)?)),
+        })
+    }
+
+    /// The access directory the token log is in; `None` when the tokens are in the ledger's
+    /// database.
+    pub fn dir(&self) -> Option<&Path> {
+        match &self.source {
+            TokenSource::LogFile { dir, .. } => Some(dir),
+            TokenSource::Database(_) => None,
+        }
     }
 
     /// Creates a token; the returned secret is the only copy that will ever exist.
@@ -146,7 +186,7 @@ impl TokenStore {
             revoked_at: None,
         };
         let entry = TokenLogEntry::created(&record, secret.digest().to_hex());
-        token_log::append(&self.dir, |_| Ok((entry, ())))?;
+        self.append(move |_| Ok((entry, ())))?;
         Ok((record, secret))
     }
 
@@ -155,10 +195,10 @@ impl TokenStore {
         Ok(self.current()?.records().to_vec())
     }
 
-    /// Revokes a token: a running server refuses it from its next request on, and it stays
-    /// listed as revoked.
+    /// Revokes a token: every server refuses it from its next request on (on a PostgreSQL
+    /// ledger, within `JOURNAL_POLL_INTERVAL` on every node), and it stays listed as revoked.
     pub fn revoke(&self, token_id: Uuid) -> Result<TokenRecord, AccessError> {
-        token_log::append(&self.dir, |table| {
+        self.append(move |table| {
             let record = table
                 .by_id(token_id)
                 .ok_or(AccessError::UnknownToken(token_id))?;
@@ -181,7 +221,7 @@ impl TokenStore {
     }
 
     /// The grant of a live token; `None` for an unknown or revoked one. Re-reads the log
-    /// first if it changed.
+    /// first if it changed (on a PostgreSQL ledger: the tokens as this node last read them).
     pub fn authenticate(&self, secret: &TokenSecret) -> Result<Option<Grant>, AccessError> {
         let table = self.current()?;
         match table.by_digest(&secret.digest()) {
@@ -190,46 +230,63 @@ impl TokenStore {
         }
     }
 
-    /// The tokens as the log holds them now: the folded copy while the log is unchanged,
-    /// else a fresh read.
-    fn current(&self) -> Result<Arc<TokenTable>, AccessError> {
-        let version = self.log_version()?;
-        {
-            let folded = read_lock(&self.folded);
-            if folded.version == version {
-                return Ok(Arc::clone(&folded.table));
-            }
+    fn append<T: Send + 'static>(
+        &self,
+        decide: impl FnOnce(&TokenTable) -> Result<(TokenLogEntry, T), AccessError> + Send + 'static,
+    ) -> Result<T, AccessError> {
+        match &self.source {
+            TokenSource::LogFile { dir, .. } => token_log::append(dir, decide),
+            TokenSource::Database(shared) => shared.append(decide),
         }
-        // Versioned by what was seen *before* reading: a write racing the read only causes
-        // one more read next time.
-        let contents = token_log::read(&self.dir)?;
-        let table = Arc::new(TokenTable::fold(&contents.entries)?);
-        let mut folded = self
-            .folded
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        *folded = Folded {
-            version,
-            table: Arc::clone(&table),
-        };
-        Ok(table)
     }
 
-    fn log_version(&self) -> Result<Option<LogVersion>, AccessError> {
-        let path = token_log::log_path(&self.dir);
-        match std::fs::metadata(&path) {
-            Ok(metadata) => Ok(Some(LogVersion {
-                bytes: metadata.len(),
-                modified: metadata.modified().ok(),
-                inode: inode(&metadata),
-            })),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(token_log::io_error(
-                &path,
-                "reading the metadata of",
-                &error,
-            )),
+    /// The tokens as they stand now.
+    fn current(&self) -> Result<Arc<TokenTable>, AccessError> {
+        match &self.source {
+            TokenSource::LogFile { dir, folded } => current_in_file(dir, folded),
+            TokenSource::Database(shared) => shared.current(),
         }
+    }
+}
+
+/// The tokens as the log file holds them now: the folded copy while the log is unchanged,
+/// else a fresh read.
+fn current_in_file(dir: &Path, folded: &RwLock<Folded>) -> Result<Arc<TokenTable>, AccessError> {
+    let version = log_version(dir)?;
+    {
+        let folded = read_lock(folded);
+        if folded.version == version {
+            return Ok(Arc::clone(&folded.table));
+        }
+    }
+    // Versioned by what was seen *before* reading: a write racing the read only causes
+    // one more read next time.
+    let contents = token_log::read(dir)?;
+    let table = Arc::new(TokenTable::fold(&contents.entries)?);
+    let mut folded = folded
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    *folded = Folded {
+        version,
+        table: Arc::clone(&table),
+    };
+    Ok(table)
+}
+
+fn log_version(dir: &Path) -> Result<Option<LogVersion>, AccessError> {
+    let path = token_log::log_path(dir);
+    match std::fs::metadata(&path) {
+        Ok(metadata) => Ok(Some(LogVersion {
+            bytes: metadata.len(),
+            modified: metadata.modified().ok(),
+            inode: inode(&metadata),
+        })),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(token_log::io_error(
+            &path,
+            "reading the metadata of",
+            &error,
+        )),
     }
 }
 

@@ -6,10 +6,9 @@ use std::path::PathBuf;
 
 use govledger_core::domain::demo;
 use govledger_core::domain::role::Role;
-use govledger_core::personal_data::PersonalDataStore;
 use uuid::Uuid;
 
-use crate::access::{NewGrant, TokenStore};
+use crate::access::NewGrant;
 use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::serve::{ListenArgs, serve};
 use crate::cli::tlog::CheckpointArgs;
@@ -54,7 +53,7 @@ pub(super) fn run(args: DemoArgs) -> Result<(), CliError> {
     let ledger = args.ledger.open(&data)?;
     let auditor = build_if_empty(&data, &ledger, args.seed)?;
     let token = {
-        let tokens = TokenStore::open(&data.access())?;
+        let tokens = ledger.tokens(&data.access())?;
         let (_, secret) = tokens.create(NewGrant {
             account_id: auditor.0,
             role: Role::Auditor,
@@ -92,7 +91,8 @@ fn build_if_empty(
         // The directory's auditor is not known here: the token reads, which needs no account.
         return Ok((Uuid::nil(), None));
     }
-    let personal = PersonalDataStore::open(data.personal())
+    let personal = ledger
+        .personal_data(&data.personal())
         .map_err(|e| CliError::Failed(format!("opening the personal-data store: {e}")))?;
     say("building the Wanghai demo ledger…");
     let summary = demo::build(store.clone(), &personal, seed)

@@ -4,12 +4,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
-use govledger_core::personal_data::PersonalDataStore;
 use govledger_projections::error::ProjectionError;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::RunnerOptions;
 
-use crate::access::TokenStore;
 use crate::checkpoint_signer::sign_checkpoints;
 use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::tlog::{CheckpointArgs, log_signer};
@@ -129,10 +127,11 @@ pub(super) fn serve(
         }
     };
     let store = ledger.store();
-    let tokens = TokenStore::open(&data.access())?;
+    let tokens = ledger.tokens(&data.access())?;
     let read = ReadApi::open(RunnerOptions::new(data.projections()), store.clone())
         .map_err(|e| CliError::Failed(format!("opening the read models: {e}")))?;
-    let personal = PersonalDataStore::open(data.personal())
+    let personal = ledger
+        .personal_data(&data.personal())
         .map_err(|e| CliError::Failed(format!("opening the personal-data store: {e}")))?;
     let service = LedgerService::new(ServiceParts {
         ledger: ledger.clone(),

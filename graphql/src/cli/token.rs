@@ -1,13 +1,16 @@
-//! `govledger token create|list|revoke`: API tokens in the token log under `<data>/access/`.
-//! The secret is printed once by `create` and never stored. Works while a server runs on the
-//! same data directory: the server re-reads the log before each authentication, so a new
-//! token works and a revoked one is refused from the next request on.
+//! `govledger token create|list|revoke`: API tokens in the token log under `<data>/access/`,
+//! or with `--ledger postgres://…` in the ledger's database, which every node sharing it reads
+//! (ADR 0025). The secret is printed once by `create` and never stored. Works while servers
+//! run: a new token works and a revoked one is refused from the next request on (on a
+//! PostgreSQL ledger, on every node within a second).
 
 use clap::Subcommand;
 use govledger_core::domain::role::Role;
+use govledger_core::store::postgres_store::PostgresStore;
 use uuid::Uuid;
 
 use crate::access::{NewGrant, TokenStore};
+use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::{CliError, DataArgs, say};
 use crate::service::DataDir;
 
@@ -15,6 +18,8 @@ use crate::service::DataDir;
 pub(super) struct TokenArgs {
     #[command(flatten)]
     data: DataArgs,
+    #[command(flatten)]
+    ledger: LedgerArgs,
     #[command(subcommand)]
     action: TokenAction,
 }
@@ -46,7 +51,16 @@ pub(super) fn run(args: TokenArgs) -> Result<(), CliError> {
     let data = DataDir::new(args.data.data);
     std::fs::create_dir_all(data.root())
         .map_err(CliError::io(format!("creating {}", data.root().display())))?;
-    let tokens = TokenStore::open(&data.access())?;
+    // The PostgreSQL ledger is kept open while the tokens are used (they run on its runtime);
+    // the sled ledger is not opened at all, so this works while a server holds it.
+    let postgres = match args.ledger.postgres()? {
+        Some(options) => Some(PostgresStore::open(&options)?),
+        None => None,
+    };
+    let tokens = match &postgres {
+        Some(ledger) => TokenStore::open_shared(ledger, &data.access())?,
+        None => TokenStore::open(&data.access())?,
+    };
     match args.action {
         TokenAction::Create {
             account,
@@ -93,6 +107,10 @@ pub(super) fn run(args: TokenArgs) -> Result<(), CliError> {
             let record = tokens.revoke(token_id)?;
             say(format!("revoked token {}", record.token_id));
         }
+    }
+    drop(tokens);
+    if let Some(ledger) = postgres {
+        ledger.close()?;
     }
     Ok(())
 }

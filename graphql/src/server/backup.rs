@@ -323,7 +323,17 @@ pub(crate) async fn tokens(
 ) -> Result<Response, Refused> {
     operator(&state, &headers)?;
     let (through, id, hash) = through(&state, &params)?;
-    let dir = state.service.tokens.dir().to_path_buf();
+    let dir = state
+        .service
+        .tokens
+        .dir()
+        .ok_or_else(|| {
+            error(
+                StatusCode::NOT_FOUND,
+                "this server keeps its tokens in the ledger's database",
+            )
+        })?
+        .to_path_buf();
     Ok(stream("application/jsonl", move |out| {
         let log = token_log_copy::snapshot(&dir).map_err(|e| e.to_string())?;
         let header = PartHeader::new(Part::Tokens, &id, through, &hash);

@@ -114,8 +114,10 @@ const CONNECTION_INIT_TIMEOUT_CLOSE_CODE: u16 = 4408;
 /// The close code `graphql-transport-ws` gives a socket that may no longer subscribe.
 const FORBIDDEN_CLOSE_CODE: u16 = 4403;
 /// How often an open socket's token is checked again (a check is a file `stat` and a table
-/// lookup), so a revoke reaches open sockets within this time.
-const TOKEN_RECHECK_INTERVAL: Duration = Duration::from_secs(1);
+/// lookup, or only the lookup on a PostgreSQL ledger), so a revoke reaches open sockets
+/// within this time (plus, on a PostgreSQL ledger, the node's `JOURNAL_POLL_INTERVAL` at
+/// most: within a second in all).
+const TOKEN_RECHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 /// The `Authorization` value a socket authenticated with, once it has.
 type Authorized = Arc<Mutex<Option<String>>>;

@@ -25,5 +25,6 @@ pub use client::{Client, Executed};
 pub use http::{HttpResponse, graphql, request};
 pub use process::{Server, binary_path, run_cli};
 pub use world::{
-    Cast, IssuedToken, Member, Organisations, Places, World, create_token, token_command,
+    Cast, IssuedToken, Member, Organisations, Places, World, create_token, create_token_on,
+    token_command, token_command_on,
 };

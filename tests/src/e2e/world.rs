@@ -336,22 +336,38 @@ pub fn create_token(
     role: Role,
     organisation_id: Uuid,
 ) -> IssuedToken {
+    create_token_on(data, &[], account_id, role, organisation_id)
+}
+
+/// `govledger token --data DIR <ledger…> create …` (`ledger`: `--ledger postgres://…`, say):
+/// its id and the secret it prints once.
+pub fn create_token_on(
+    data: &Path,
+    ledger: &[&str],
+    account_id: Uuid,
+    role: Role,
+    organisation_id: Uuid,
+) -> IssuedToken {
     let data = data.to_str().expect("temp paths are UTF-8");
     let (account, organisation) = (account_id.to_string(), organisation_id.to_string());
-    let output = run_cli(&[
-        "token",
-        "--data",
-        data,
-        "create",
-        "--account",
-        &account,
-        "--role",
-        role.as_str(),
-        "--organisation",
-        &organisation,
-        "--label",
-        "e2e",
-    ]);
+    let output = run_cli(
+        &[
+            &["token", "--data", data],
+            ledger,
+            &[
+                "create",
+                "--account",
+                &account,
+                "--role",
+                role.as_str(),
+                "--organisation",
+                &organisation,
+                "--label",
+                "e2e",
+            ],
+        ]
+        .concat(),
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
@@ -373,8 +389,13 @@ pub fn create_token(
 
 /// `govledger token --data DIR <args…>`; returns its stdout, panicking on failure.
 pub fn token_command(data: &Path, args: &[&str]) -> String {
+    token_command_on(data, &[], args)
+}
+
+/// `govledger token --data DIR <ledger…> <args…>`; returns its stdout, panicking on failure.
+pub fn token_command_on(data: &Path, ledger: &[&str], args: &[&str]) -> String {
     let data = data.to_str().expect("temp paths are UTF-8");
-    let output = run_cli(&[&["token", "--data", data], args].concat());
+    let output = run_cli(&[&["token", "--data", data], ledger, args].concat());
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),

@@ -4,12 +4,25 @@
 //! in the log exactly once at the position it was acknowledged at, positions are gap-free
 //! (`verify --ledger`), the surviving nodes report the same head hash within a second of the
 //! last write, and a write made through one node is read through another with its
-//! consistency token.
+//! consistency token. Nodes keep nothing of their own (ADR 0025): a token created with
+//! `govledger token --ledger` works on every node and, revoked, is refused on every node
+//! within a second (and an open WebSocket on another node is closed within that second); personal details erased through either node are gone for both.
 
-use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use govledger_tests::e2e::{Client, Server, World, run_cli};
+use govledger_core::domain::command::Command;
+use govledger_core::domain::directory::commands::DirectoryCommand;
+use govledger_core::domain::erasure::ErasureBasis;
+use govledger_core::domain::ids::{AccountId, OrganisationId, PersonId, UnitId};
+use govledger_core::domain::role::Role;
+use govledger_core::personal_data::{
+    PersonDetails, PersonLookup, PersonalDataError, PersonalDataStore,
+};
+use govledger_core::store::postgres_store::PostgresStore;
+use govledger_core::time::Timestamp;
+use govledger_tests::e2e::websocket::GraphQlSocket;
+use govledger_tests::e2e::{Client, Server, World, create_token_on, run_cli, token_command_on};
 use govledger_tests::postgres::TestDatabase;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -25,19 +38,6 @@ const KILL_AFTER: Duration = Duration::from_millis(300);
 const CASE_AT: &str = "query($id: ID!, $consistency: Int64) { \
      case(kind: REQUEST, id: $id, consistency: $consistency) { eventCount lastPosition } }";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("creating a copy's directory");
-    for entry in std::fs::read_dir(from).expect("reading a directory") {
-        let entry = entry.expect("a directory entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("a file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copying a file");
-        }
-    }
-}
-
 #[tokio::test]
 async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
     let Some(database) = TestDatabase::create("three_nodes_on_one_postgres_ledger") else {
@@ -46,11 +46,10 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
     let url = database.url().to_string();
     let world = World::start_serving_with(&["--ledger", &url]).await;
     // Two more nodes, each with its own data directory (read models rebuilt from the shared
-    // log) and a copy of the first node's tokens.
+    // log) and no tokens of its own: the first node copied the world's into the database.
     let mut servers = Vec::new();
     for name in ["node-b", "node-c"] {
         let data = world.scratch(name);
-        copy_dir(&world.data().join("access"), &data.join("access"));
         let data = data.to_str().expect("temp paths are UTF-8").to_string();
         servers.push(Server::start(
             &["serve", "--data", &data, "--ledger", &url],
@@ -163,4 +162,193 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
         stdout.contains(&format!("{head_position} events verified")),
         "{stdout}"
     );
+}
+
+/// How soon a token created or revoked through the database counts on every node.
+const TOKENS_SEEN_WITHIN: Duration = Duration::from_secs(1);
+
+/// What a request with `client`'s token gets: the status and the first error's code.
+async fn answer_to(client: &Client) -> (u16, Option<String>) {
+    let response = client.post("{ ledgerHead { position } }", json!({})).await;
+    let code = response.json()["errors"][0]["extensions"]["code"]
+        .as_str()
+        .map(str::to_string);
+    (response.status, code)
+}
+
+/// Waits until `client` gets `expect`; returns how long that took, failing past
+/// `TOKENS_SEEN_WITHIN`.
+async fn until_answered(client: &Client, expect: (u16, Option<&str>)) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (status, code) = answer_to(client).await;
+        if (status, code.as_deref()) == expect {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < TOKENS_SEEN_WITHIN,
+            "still {status} {code:?} after {:?}, expected {expect:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn details(name: &str) -> PersonDetails {
+    PersonDetails {
+        name: name.into(),
+        phone: "138-0000-0000".into(),
+        id_number: "110101199003070000".into(),
+        unit_id: Some(UnitId(Uuid::from_u128(0x3501))),
+    }
+}
+
+#[tokio::test]
+async fn two_nodes_share_their_tokens_and_personal_data_through_the_database() {
+    let Some(database) = TestDatabase::create("two_nodes_share_tokens_and_people") else {
+        return;
+    };
+    let url = database.url().to_string();
+    let ledger = ["--ledger", url.as_str()];
+    let node_a = World::start_serving_with(&ledger).await;
+    let data_b = node_a.scratch("node-b");
+    let node_b = Server::start(
+        &[
+            "serve",
+            "--data",
+            data_b.to_str().expect("temp paths are UTF-8"),
+            "--ledger",
+            &url,
+        ],
+        &node_a.scratch("node-b.log"),
+    );
+    // The tokens made in A's data directory before it first started were copied into the
+    // database: they work on B, which never had them.
+    assert_eq!(
+        answer_to(&Client::new(
+            &node_b.address(),
+            Some(&node_a.cast.auditor.token)
+        ))
+        .await,
+        (200, None)
+    );
+    assert!(!data_b.join("access").join("tokens.jsonl").exists());
+
+    // A token made against the database, from an operator's directory no node uses.
+    let operator = node_a.scratch("operator");
+    let auditor = &node_a.cast.auditor;
+    let issued = create_token_on(
+        &operator,
+        &ledger,
+        auditor.account_id,
+        Role::Auditor,
+        auditor.organisation_id,
+    );
+    let (on_a, on_b) = (
+        Client::new(&node_a.address(), Some(&issued.secret)),
+        Client::new(&node_b.address(), Some(&issued.secret)),
+    );
+    let created_on_b = until_answered(&on_b, (200, None)).await;
+    until_answered(&on_a, (200, None)).await;
+    let mut socket_on_b = GraphQlSocket::connect(&node_b.address(), Some(&issued.secret))
+        .await
+        .expect("the new token opens a socket on B");
+    let revoked = token_command_on(&operator, &ledger, &["revoke", &issued.token_id]);
+    let revoked_at = Instant::now();
+    assert!(revoked.contains(&issued.token_id), "{revoked}");
+    let refused_on_b = until_answered(&on_b, (401, Some("UNAUTHENTICATED"))).await;
+    until_answered(&on_a, (401, Some("UNAUTHENTICATED"))).await;
+    // B's socket opened before the revoke is closed (4403) within a second of it too.
+    let closed = tokio::time::timeout(TOKENS_SEEN_WITHIN, async {
+        loop {
+            match socket_on_b.next_message().await {
+                Some(message) if message["type"] == "close" => return Some(message),
+                Some(_) => continue,
+                None => return None,
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "B's socket still open {:?} after the revoke",
+            revoked_at.elapsed()
+        )
+    })
+    .expect("the socket ended without a close frame");
+    assert_eq!(closed["code"], 4403, "{closed}");
+    eprintln!(
+        "a new token worked on B after {created_on_b:?}; revoked, refused after {refused_on_b:?}"
+    );
+    let listed = token_command_on(&operator, &ledger, &["list"]);
+    assert!(
+        listed
+            .lines()
+            .any(|line| line.starts_with(&issued.token_id) && line.contains("\trevoked ")),
+        "{listed}"
+    );
+    assert!(
+        !operator.join("access").join("tokens.jsonl").exists(),
+        "the CLI wrote to the database, not a local token log"
+    );
+
+    // Personal details recorded in the database (as `demo` or a node's import records them);
+    // a data protection officer erases one through B and one through A.
+    let store = Arc::new(PostgresStore::open(&database.options()).expect("the ledger"));
+    let people = PersonalDataStore::on_postgres(&store);
+    let (erased_via_b, erased_via_a) = (PersonId::new_v7(), PersonId::new_v7());
+    people.put(erased_via_b, &details("Li Hua")).expect("put");
+    people
+        .put(erased_via_a, &details("Wang Fang"))
+        .expect("put");
+    let dpo_account = Uuid::now_v7();
+    let committee = node_a.organisations.community_committee;
+    let admin = node_a.client(&node_a.cast.administrator);
+    for command in [
+        DirectoryCommand::OpenAccount {
+            account_id: AccountId(dpo_account),
+            person_id: None,
+        },
+        DirectoryCommand::GrantRole {
+            account_id: AccountId(dpo_account),
+            organisation_id: OrganisationId(committee),
+            role: Role::DataProtectionOfficer,
+            starts_at: Timestamp::from_civil(2020, 1, 1).expect("date"),
+            ends_at: None,
+        },
+    ] {
+        admin.run(&Command::Directory(command)).await;
+    }
+    let dpo = create_token_on(
+        &operator,
+        &ledger,
+        dpo_account,
+        Role::DataProtectionOfficer,
+        committee,
+    );
+    let (dpo_on_a, dpo_on_b) = (
+        Client::new(&node_a.address(), Some(&dpo.secret)),
+        Client::new(&node_b.address(), Some(&dpo.secret)),
+    );
+    until_answered(&dpo_on_b, (200, None)).await;
+    until_answered(&dpo_on_a, (200, None)).await;
+    for (client, person_id) in [(&dpo_on_b, erased_via_b), (&dpo_on_a, erased_via_a)] {
+        client
+            .run(&Command::ErasePersonalData {
+                person_id,
+                basis: ErasureBasis::DataSubjectRequest,
+            })
+            .await;
+        // The node removed the details before it answered: gone for every node at once.
+        assert_eq!(
+            people.get(person_id).expect("get"),
+            PersonLookup::Erased(ErasureBasis::DataSubjectRequest)
+        );
+        assert!(matches!(
+            people.put(person_id, &details("again")),
+            Err(PersonalDataError::Erased(_))
+        ));
+    }
+    assert_eq!(people.known_count().expect("count"), 0);
+    assert_eq!(node_b.stop(), Some(0));
 }

@@ -6,12 +6,31 @@ use tokio_postgres::Client;
 use crate::error::StoreError;
 use crate::store::postgres_store::db_error;
 
-/// Every migration this build knows, in order: (version, name, SQL).
-const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "ledger", include_str!("migrations/0001_ledger.sql"))];
+/// Every migration this build knows, in version order: (version, name, SQL). Versions may
+/// have gaps; each one missing from a database is applied, in this order.
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "ledger", include_str!("migrations/0001_ledger.sql")),
+    (
+        3,
+        "shared_node_state",
+        include_str!("migrations/0003_shared_node_state.sql"),
+    ),
+];
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+/// The schema version this build writes and reads: its newest migration's.
+pub const SCHEMA_VERSION: i32 = newest_version(MIGRATIONS);
+
+const fn newest_version(migrations: &[(i32, &str, &str)]) -> i32 {
+    let mut newest = 0;
+    let mut index = 0;
+    while index < migrations.len() {
+        if migrations[index].0 > newest {
+            newest = migrations[index].0;
+        }
+        index += 1;
+    }
+    newest
+}
 
 /// The key of the advisory lock migrations hold ("govledgr" in ASCII).
 const MIGRATION_LOCK_KEY: i64 = 0x676f_766c_6564_6772;
@@ -71,10 +90,12 @@ async fn migrate_locked(client: &mut Client, mode: MigrateAtOpen) -> Result<Migr
         .await
         .map_err(db_error("reading the applied migrations"))?;
     let done: Vec<i32> = rows.iter().map(|row| row.get(0)).collect();
+    // A version this build does not know (a newer build's, or one from a branch this build
+    // lacks) changes what the schema means: refuse rather than write past it.
     if let Some(newer) = done
         .iter()
         .copied()
-        .find(|version| *version > SCHEMA_VERSION)
+        .find(|version| !MIGRATIONS.iter().any(|(known, _, _)| known == version))
     {
         return Err(StoreError::UnsupportedStoreFormat {
             found: u32::try_from(newer).unwrap_or(u32::MAX),

@@ -10,8 +10,10 @@
 //! call from any thread, a tokio worker included.
 
 mod connection;
+mod journal;
 mod listener;
 mod migrate;
+mod people;
 mod reads;
 mod restore;
 mod writer;
@@ -33,8 +35,13 @@ use crate::limits::WRITER_QUEUE_APPENDS_MAX;
 use crate::store::sled_store::{OpenCheck, SledStore, StoredCheckpoint};
 use crate::store::{AppendOutcome, AppendRequest, Head, PendingAppend};
 use connection::{Connection, ReadConnections};
+pub use journal::{
+    JOURNAL_ENTRIES_MAX, JOURNAL_ENTRY_BYTES_MAX, JOURNAL_POLL_INTERVAL, Journal, JournalEntries,
+};
 pub use listener::HEAD_POLL_INTERVAL;
 pub use migrate::{MigrateAtOpen, Migrated, SCHEMA_VERSION};
+pub(crate) use people::PEOPLE_PAGE_LEN;
+pub use people::PostgresPeople;
 pub use restore::{LOG_VERIFIER_KEY_SETTING, PostgresRestore};
 use writer::{Job, Writer};
 
@@ -96,6 +103,8 @@ pub fn is_postgres_url(text: &str) -> bool {
 pub struct PostgresStore {
     runtime: Mutex<Option<Runtime>>,
     handle: Handle,
+    /// The session settings every connection opens with.
+    config: Config,
     readers: Arc<ReadConnections>,
     intake: RwLock<Option<SyncSender<Job>>>,
     writer_thread: Mutex<Option<JoinHandle<()>>>,
@@ -195,6 +204,7 @@ impl PostgresStore {
         Ok(PostgresStore {
             runtime: Mutex::new(Some(runtime)),
             handle,
+            config: config.clone(),
             readers: Arc::new(ReadConnections::new(config, options.read_connections)),
             intake: RwLock::new(Some(queue)),
             writer_thread: Mutex::new(Some(thread)),
@@ -207,6 +217,17 @@ impl PostgresStore {
     /// Whether the database answered the head listener recently.
     pub fn is_reachable(&self) -> bool {
         self.reachable.load(Ordering::SeqCst)
+    }
+
+    /// The journal `name` (1 to 64 of a-z, 0-9 and _), read now and followed from now on
+    /// (ADR 0025).
+    pub fn journal(&self, name: &str) -> Result<Journal, StoreError> {
+        Journal::open(self.config.clone(), self.handle.clone(), name)
+    }
+
+    /// The personal-data store's rows in this database (ADR 0025).
+    pub fn people(&self) -> PostgresPeople {
+        PostgresPeople::new(Arc::clone(&self.readers), self.handle.clone())
     }
 
     /// Stops the writer after the queued appends, then the connections. Also done on drop.
