@@ -7,11 +7,17 @@ use crate::error::StoreError;
 use crate::store::postgres_store::db_error;
 
 /// Every migration this build knows, in order: (version, name, SQL).
-const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "ledger", include_str!("migrations/0001_ledger.sql"))];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "ledger", include_str!("migrations/0001_ledger.sql")),
+    (
+        2,
+        "merkle tree",
+        include_str!("migrations/0002_merkle_tree.sql"),
+    ),
+];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The key of the advisory lock migrations hold ("govledgr" in ASCII).
 const MIGRATION_LOCK_KEY: i64 = 0x676f_766c_6564_6772;

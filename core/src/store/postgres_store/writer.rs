@@ -17,6 +17,7 @@ use crate::error::StoreError;
 use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::postgres_store::connection::{Connection, sql};
+use crate::store::postgres_store::tree::{self, GroupTree};
 use crate::store::postgres_store::{from_db_u64, hash_from_db, publish, to_db};
 use crate::store::{AppendOutcome, AppendRequest, Head};
 use crate::time::Timestamp;
@@ -169,6 +170,8 @@ struct Group {
     taken_ids: HashSet<Uuid>,
     rows: EventRows,
     new_keys: IdempotencyRows,
+    /// The Merkle tree's right edge at the head read (`tree.rs`).
+    tree: crate::tlog::Frontier,
 }
 
 #[derive(Default)]
@@ -252,7 +255,8 @@ async fn commit_group(
     let hash = &head.hash.0[..];
     let recorded_at = group.last_recorded_at.unix_micros();
     let notified = head.position.to_string();
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 16] = [
+    let tree = GroupTree::extend(&group.tree, &rows.records);
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 19] = [
         &rows.positions,
         &rows.ids,
         &rows.streams,
@@ -269,6 +273,9 @@ async fn commit_group(
         &hash,
         &recorded_at,
         &notified,
+        &tree.rows.firsts,
+        &tree.rows.hashes,
+        &tree.frontier,
     ];
     let write = client.execute(connection.statement(sql::WRITE_GROUP), &params);
     match join(write, client.batch_execute("COMMIT")).await {
@@ -315,6 +322,7 @@ impl Group {
             taken_ids,
             rows: EventRows::default(),
             new_keys: IdempotencyRows::default(),
+            tree: tree::frontier_at_head(head_row, head.position)?,
         })
     }
 
