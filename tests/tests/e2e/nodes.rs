@@ -45,12 +45,29 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
     };
     let url = database.url().to_string();
     let world = World::start_serving_with(&["--ledger", &url]).await;
+    // A node with a log key of its own is refused: every node signs with one key.
+    let stranger = world.scratch("node-with-another-key");
+    let refused = run_cli(&[
+        "serve",
+        "--data",
+        stranger.to_str().expect("temp paths are UTF-8"),
+        "--ledger",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("the same tlog/log-key"),
+        "{refused:?}"
+    );
     // Two more nodes, each with its own data directory (read models rebuilt from the shared
-    // log) and a copy of the first node's tokens.
+    // log), a copy of the first node's tokens and of its log key.
     let mut servers = Vec::new();
     for name in ["node-b", "node-c"] {
         let data = world.scratch(name);
         copy_dir(&world.data().join("access"), &data.join("access"));
+        copy_dir(&world.data().join("tlog"), &data.join("tlog"));
         let data = data.to_str().expect("temp paths are UTF-8").to_string();
         servers.push(Server::start(
             &["serve", "--data", &data, "--ledger", &url],
