@@ -622,3 +622,24 @@ fn two_postgres_nodes_signing_at_once_keep_one_checkpoint_per_size() {
     let kept = nodes[0].checkpoint_at(size).expect("read").expect("kept");
     assert!(kept.note.contains("witness0.example") && kept.note.contains("witness1.example"));
 }
+
+#[test]
+fn verify_names_a_tampered_tree_hash_on_postgres() {
+    let Some(database) = TestDatabase::create("verify_names_a_tampered_tree_hash") else {
+        return;
+    };
+    let store = database.open();
+    append_rounds(&store, 1);
+    assert_eq!(store.verify().expect("verify").first_damage, None);
+    database.execute(
+        "UPDATE govledger_tree_hashes SET hashes = set_byte(hashes, 40, get_byte(hashes, 40) # 1) \
+         WHERE first = (SELECT first FROM govledger_tree_hashes WHERE length(hashes) > 64 \
+         ORDER BY first LIMIT 1)",
+    );
+    let damage = store
+        .verify()
+        .expect("verify")
+        .first_damage
+        .expect("damage found");
+    assert!(damage.reason.contains("Merkle tree"), "{damage:?}");
+}

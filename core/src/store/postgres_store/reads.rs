@@ -9,6 +9,7 @@ use crate::event::{RecordedEvent, StreamId};
 use crate::hash::Hash256;
 use crate::limits::{READ_PAGE_EVENTS_MAX, READ_SCAN_RECORDS_MAX};
 use crate::store::postgres_store::connection::{ReadConnections, sql};
+use crate::store::postgres_store::tree::TreeCheck;
 use crate::store::postgres_store::{
     Connection, db_error, from_db_u64, hash_from_db, idempotency_from_row, to_db,
 };
@@ -294,18 +295,20 @@ pub(super) async fn claim_setting(
         .ok_or_else(|| StoreError::Storage(format!("the setting {name} vanished")))
 }
 
-/// Walks the chain through `head`: every hash, position and stream version, and that the
-/// index columns agree with each record.
+/// Walks the chain through `head`: every hash, position and stream version, that the
+/// index columns agree with each record, and that the Merkle tree's stored hashes are the
+/// ones the records make.
 pub(super) async fn verify(
     readers: &ReadConnections,
     head: Head,
 ) -> Result<VerifyReport, StoreError> {
     let connection = readers.get().await?;
     let mut check = ChainCheck::from_genesis();
+    let mut tree = TreeCheck::from_genesis();
     let mut events_checked = 0;
     let mut first_damage = None;
     let mut low = 1;
-    'pages: while low <= head.position {
+    while low <= head.position {
         let high = head.position.min(low + VERIFY_PAGE_RECORDS - 1);
         let rows = connection
             .client
@@ -334,9 +337,18 @@ pub(super) async fn verify(
             });
             if let Err(damage) = checked {
                 first_damage = Some(damage);
-                break 'pages;
+                break;
             }
+            tree.push(position, record);
             events_checked += 1;
+        }
+        // The records before a broken link may have tree hashes that do not fit them (a
+        // record forged and re-sealed breaks the next link): the earlier damage is named.
+        if let Some(damage) = tree.check_page(&connection).await? {
+            first_damage = Some(damage);
+        }
+        if first_damage.is_some() {
+            break;
         }
         low = high + 1;
     }

@@ -11,6 +11,8 @@ use tokio_postgres::{Client, Row};
 use crate::codec;
 use crate::error::StoreError;
 use crate::hash::Hash256;
+use crate::store::Damage;
+use crate::store::postgres_store::connection::{Connection, sql};
 use crate::store::postgres_store::{db_error, from_db_u64, to_db};
 use crate::tlog::{Frontier, leaf_hash, stored_hash_count};
 
@@ -221,6 +223,75 @@ async fn build_locked(client: &Client) -> Result<(), StoreError> {
         .await
         .map_err(db_error("moving the Merkle tree's head"))?;
     Ok(())
+}
+
+/// Checks the stored hashes against the records, fed in position order a page at a time:
+/// what each record adds to the tree is recomputed and compared (`verify`).
+pub(super) struct TreeCheck {
+    frontier: Frontier,
+    /// The hashes the page's records add, and the position of the record adding each.
+    added: Vec<Hash256>,
+    added_by: Vec<u64>,
+}
+
+impl TreeCheck {
+    pub(super) fn from_genesis() -> TreeCheck {
+        TreeCheck {
+            frontier: Frontier::empty(),
+            added: Vec::new(),
+            added_by: Vec::new(),
+        }
+    }
+
+    /// Adds the record at `position` (the next one), stored as `record`.
+    pub(super) fn push(&mut self, position: u64, record: &[u8]) {
+        let covered = &record[..record.len().saturating_sub(HASH_BYTES)];
+        let before = self.added.len();
+        self.frontier.append(leaf_hash(covered), &mut self.added);
+        self.added_by.resize(self.added.len(), position);
+        debug_assert!(self.added.len() > before);
+    }
+
+    /// Compares the hashes the records pushed since the last call add with the stored ones;
+    /// the first record whose hashes differ (or are missing) is the damage.
+    pub(super) async fn check_page(
+        &mut self,
+        connection: &Connection,
+    ) -> Result<Option<Damage>, StoreError> {
+        if self.added.is_empty() {
+            return Ok(None);
+        }
+        let first = stored_hash_count(self.frontier.size()) - self.added.len() as u64;
+        let numbers: Vec<i64> = (first..first + self.added.len() as u64)
+            .map(to_db)
+            .collect();
+        let rows = connection
+            .client
+            .query(connection.statement(sql::STORED_HASHES), &[&numbers])
+            .await
+            .map_err(db_error("reading the Merkle tree to verify it"))?;
+        let mut damage = None;
+        for (index, want) in self.added.iter().enumerate() {
+            let stored = rows
+                .get(index)
+                .map(|row| row.try_get::<_, Option<&[u8]>>(0))
+                .transpose()?
+                .flatten();
+            if stored != Some(&want.0[..]) {
+                damage = Some(Damage {
+                    position: self.added_by[index],
+                    reason: format!(
+                        "Merkle tree: stored hash {} does not match the record",
+                        first + index as u64
+                    ),
+                });
+                break;
+            }
+        }
+        self.added.clear();
+        self.added_by.clear();
+        Ok(damage)
+    }
 }
 
 #[cfg(test)]
