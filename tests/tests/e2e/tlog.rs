@@ -146,10 +146,45 @@ async fn tiles_from_the_real_server_on_postgres_recompute_the_signed_root() {
     let Some(database) = TestDatabase::create("tiles_from_the_real_server_on_postgres") else {
         return;
     };
-    tiles_recompute_the_signed_root(
-        &World::start_serving_with(&["--ledger", database.url()]).await,
-    )
-    .await;
+    let world = World::start_serving_with(&["--ledger", database.url()]).await;
+    tiles_recompute_the_signed_root(&world).await;
+    // `tlog checkpoint` and `tlog prove` on the same database, beside the running node.
+    let data = world.data();
+    let data = data.to_str().expect("UTF-8 path");
+    let key = run_cli(&["tlog", "key", "--data", data]);
+    let verifier = NoteVerifier::parse(String::from_utf8_lossy(&key.stdout).trim_end())
+        .expect("a verifier key");
+    let signed = run_cli(&[
+        "tlog",
+        "checkpoint",
+        "--data",
+        data,
+        "--ledger",
+        database.url(),
+    ]);
+    assert!(signed.status.success(), "{signed:?}");
+    let note = format!("{}\n", String::from_utf8_lossy(&signed.stdout).trim_end());
+    let checkpoint =
+        Checkpoint::parse(verifier.open(&note).expect("signed by the log key")).expect("text");
+    let size = checkpoint.tree_size.to_string();
+    let proved = run_cli(&[
+        "tlog",
+        "prove",
+        "--data",
+        data,
+        "--ledger",
+        database.url(),
+        "--tree-size",
+        &size,
+        "--position",
+        "1",
+    ]);
+    assert!(proved.status.success(), "{proved:?}");
+    let printed = String::from_utf8_lossy(&proved.stdout);
+    assert!(
+        printed.contains(&format!("root {}", checkpoint.root.to_hex())),
+        "{printed}"
+    );
 }
 
 async fn tiles_recompute_the_signed_root(world: &World) {
