@@ -556,7 +556,16 @@ fn a_postgres_ledger_written_before_the_tree_gets_it_at_open() {
     drop(store);
     database.execute(BACK_TO_SCHEMA_1);
 
-    let store = database.open();
+    // Two nodes opening at once: one migrates and builds, the other finds it built.
+    let [store, other] = std::thread::scope(|scope| {
+        let opening = [
+            scope.spawn(|| database.open()),
+            scope.spawn(|| database.open()),
+        ];
+        opening.map(|open| open.join().expect("opened"))
+    });
+    assert_eq!(other.tree_root(head).expect("root built at open"), root);
+    drop(other);
     assert_eq!(store.tree_root(head).expect("root built at open"), root);
     check_tree(&store);
     append_rounds(&store, 1);

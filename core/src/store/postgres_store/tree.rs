@@ -173,6 +173,10 @@ async fn build_locked(client: &Client) -> Result<(), StoreError> {
             reason: format!("the Merkle tree covers {size} events, more than the log"),
         });
     }
+    if size == position {
+        // Another node built it while this one waited for the head row.
+        return Ok(());
+    }
     let mut frontier = frontier_from_bytes(size, head.try_get(2)?)?;
     tracing::info!(
         from = size,
