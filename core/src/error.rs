@@ -61,6 +61,13 @@ pub enum StoreError {
          (upgrade govledger; the data was not touched)"
     )]
     UnsupportedStoreFormat { found: u32, supported: u32 },
+    /// Nodes sharing a PostgreSQL ledger sign with one key: copy the key file of the node
+    /// that first signed (docs/operations.md).
+    #[error(
+        "this ledger's checkpoints are signed with the log key {held}, but this node's key is \
+         {offered}: give every node the same tlog/log-key and tlog/origin"
+    )]
+    LogKeyMismatch { held: String, offered: String },
 }
 
 impl StoreError {
@@ -77,7 +84,9 @@ impl StoreError {
             StoreError::WrongExpectedVersion { .. } | StoreError::IdempotencyConflict { .. } => {
                 ErrorKind::Conflict
             }
-            StoreError::Storage(_) | StoreError::Unavailable => ErrorKind::Storage,
+            StoreError::Storage(_)
+            | StoreError::Unavailable
+            | StoreError::LogKeyMismatch { .. } => ErrorKind::Storage,
             StoreError::Corrupt { .. }
             | StoreError::UnknownRecordFormat { .. }
             | StoreError::UnsupportedStoreFormat { .. } => ErrorKind::Corrupt,

@@ -1,11 +1,12 @@
 //! The server's checkpoint signer (ADR 0007): signs a checkpoint of the published head at
-//! start and then within `interval` of every new event, and keeps each one in the store.
+//! start and then within `interval` of every new event, and keeps each one in the store. On
+//! a PostgreSQL ledger every node runs one with the same key; the database keeps one
+//! checkpoint per tree size, whichever node signed it first.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use govledger_core::store::EventStore;
-use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::TransparencyLog;
 use govledger_core::store::sled_store::StoredCheckpoint;
 use govledger_core::tlog::note::NoteSigner;
 use tokio::sync::watch;
@@ -15,7 +16,7 @@ use tokio::time::Instant;
 /// checkpoint kept (a new one, or the one already kept for the head) is sent on `kept_tx`
 /// for the witnesses.
 pub async fn sign_checkpoints(
-    store: Arc<SledStore>,
+    store: Arc<dyn TransparencyLog>,
     signer: Arc<NoteSigner>,
     interval: Duration,
     kept_tx: watch::Sender<Option<StoredCheckpoint>>,

@@ -1,19 +1,21 @@
 //! Which ledger the server and the CLI run on: the sled directory (the default, one
 //! machine) or a PostgreSQL database several nodes share (`--ledger postgres://…`, ADR 0018).
-//! The `EventStore` trait covers appends and reads on both; the transparency log's tree
-//! (proofs, tiles, signing checkpoints, witnesses) and online backups are sled's alone for
-//! now and refuse on PostgreSQL with `SledOnly`. The ledger also says where the access tokens
-//! and the personal data live: in the data directory beside a sled ledger, in the database
-//! beside a PostgreSQL one, shared by every node (ADR 0025).
+//! The `EventStore` trait covers appends and reads on both, and `TransparencyLog` the Merkle
+//! tree (proofs, tiles) and the signed checkpoints (signing, witnesses), with the same bytes
+//! on both (ADR 0024). Online backups read sled's own trees and refuse on PostgreSQL with
+//! `SledOnly` (its own tools back it up, docs/operations.md).
+//! The ledger also says where the access tokens and the personal data live: in the data
+//! directory beside a sled ledger, in the database beside a PostgreSQL one, shared by every
+//! node (ADR 0025).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use govledger_core::error::StoreError;
 use govledger_core::personal_data::{PersonalDataError, PersonalDataStore};
-use govledger_core::store::EventStore;
 use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::store::sled_store::SledStore;
+use govledger_core::store::{EventStore, TransparencyLog};
 
 use crate::access::{AccessError, TokenStore};
 
@@ -23,10 +25,10 @@ pub enum Ledger {
     Postgres(Arc<PostgresStore>),
 }
 
-/// A feature the PostgreSQL ledger does not offer yet.
+/// A feature the PostgreSQL ledger does not offer (online backups).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{what} is not available on the PostgreSQL ledger yet (only on the sled ledger; see \
+    "{what} is not available on the PostgreSQL ledger (only on the sled ledger; see \
      docs/operations.md)"
 )]
 pub struct SledOnly {
@@ -36,6 +38,14 @@ pub struct SledOnly {
 impl Ledger {
     /// The store as the trait object appends and reads go through.
     pub fn store(&self) -> Arc<dyn EventStore> {
+        match self {
+            Ledger::Sled(store) => store.clone(),
+            Ledger::Postgres(store) => store.clone(),
+        }
+    }
+
+    /// The store as the transparency log proofs, tiles, the signer and witnesses use.
+    pub fn tlog(&self) -> Arc<dyn TransparencyLog> {
         match self {
             Ledger::Sled(store) => store.clone(),
             Ledger::Postgres(store) => store.clone(),

@@ -9,7 +9,7 @@ use async_graphql::futures_util::future::BoxFuture;
 use govledger_core::domain::service::CommandHandler;
 use govledger_core::personal_data::PersonalDataStore;
 use govledger_core::store::sled_store::SledStore;
-use govledger_core::store::{Damage, EventStore, Head};
+use govledger_core::store::{Damage, EventStore, Head, TransparencyLog};
 use govledger_core::time::Timestamp;
 use govledger_core::tlog::note::NoteVerifier;
 use govledger_projections::read_api::ReadApi;
@@ -252,7 +252,13 @@ impl LedgerService {
         self
     }
 
-    /// The sled store, for what only it offers yet; `what` names that in the refusal.
+    /// The Merkle tree and the signed checkpoints, on either backend.
+    pub fn tlog(&self) -> Arc<dyn TransparencyLog> {
+        self.ledger.tlog()
+    }
+
+    /// The sled store, for what only it offers (online backups); `what` names that in the
+    /// refusal.
     pub fn sled(&self, what: &'static str) -> Result<Arc<SledStore>, SledOnly> {
         self.ledger.sled(what)
     }

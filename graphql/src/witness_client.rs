@@ -8,7 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use govledger_core::store::sled_store::{SledStore, StoredCheckpoint};
+use govledger_core::store::TransparencyLog;
+use govledger_core::store::sled_store::StoredCheckpoint;
 use govledger_core::tlog::cosignature::CosignatureVerifier;
 use govledger_core::tlog::note::split_note;
 use govledger_core::tlog::witness::{AddCheckpoint, PROOF_LINES_MAX};
@@ -138,7 +139,7 @@ enum Submitted {
 
 /// Submits `kept` to `target`, retrying from the size a 409 names; keeps the cosignature.
 async fn submit(
-    store: &Arc<SledStore>,
+    store: &Arc<dyn TransparencyLog>,
     target: &WitnessTarget,
     witness_size: &mut u64,
     kept: &StoredCheckpoint,
@@ -230,7 +231,7 @@ async fn submit(
 
 /// Submits every newly signed checkpoint to `target`, until the channel closes.
 pub async fn witness_checkpoints(
-    store: Arc<SledStore>,
+    store: Arc<dyn TransparencyLog>,
     target: WitnessTarget,
     mut signed: watch::Receiver<Option<StoredCheckpoint>>,
 ) {

@@ -135,6 +135,31 @@ impl TestDatabase {
         TestDatabase::execute_on(&self.url, sql);
     }
 
+    /// Runs one SQL batch on this database; the server's message if it refuses it.
+    pub fn try_execute(&self, sql: &str) -> Result<(), String> {
+        let url = self.url.clone();
+        let sql = sql.to_string();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async move {
+                let (client, connection) = tokio_postgres::connect(&url, NoTls)
+                    .await
+                    .expect("connecting to the test database");
+                tokio::spawn(connection);
+                client.batch_execute(&sql).await.map_err(|error| {
+                    error
+                        .as_db_error()
+                        .map_or_else(|| error.to_string(), |db| db.message().to_string())
+                })
+            })
+        })
+        .join()
+        .expect("the SQL thread")
+    }
+
     /// Runs one SQL batch on the database at `url`.
     pub fn execute_on(url: &str, sql: &str) {
         let url = url.to_string();

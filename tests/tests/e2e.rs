@@ -42,11 +42,13 @@
 //! - `crash`: five rounds of kill -9 during concurrent writes: nothing acknowledged is lost,
 //!   no gap, positions and hashes stable, every read model ready after the restart.
 //! - `postgres`: a sled ledger exported, imported into PostgreSQL (`--ledger`) and exported
-//!   again is byte-identical; served from PostgreSQL it keeps its head hash and takes
-//!   commands; back to sled unchanged; `/readyz` and writes while the database is gone.
-//! - `nodes`: three `serve` nodes on one PostgreSQL ledger, 16 clients, one node killed
-//!   mid-load (its clients retry elsewhere with the same key): each write once, gap-free,
-//!   the same head on the survivors within 1 s, read through another node.
+//!   again is byte-identical; served from PostgreSQL it keeps its head hash, takes commands
+//!   and signs checkpoints of the grown tree; back to sled unchanged; `/readyz` and writes
+//!   while the database is gone.
+//! - `nodes`: three `serve` nodes on one PostgreSQL ledger (sharing one log key; a node with
+//!   another key is refused), 16 clients, one node killed mid-load (its clients retry
+//!   elsewhere with the same key): each write once, gap-free, the same head on the
+//!   survivors within 1 s, read through another node.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
 //! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy
@@ -54,7 +56,8 @@
 //!   the counts they recorded.
 //! - `tlog`: the real server's `/tlog/` entry bundles and hash tiles recompute the root of
 //!   the checkpoint it signed within a second of new events, verified with the key
-//!   `govledger tlog key` prints; an older checkpoint is a prefix; GraphQL's proofs verify
+//!   `govledger tlog key` prints, on sled and on PostgreSQL, and `tlog verify --log-url`
+//!   accepts them; an older checkpoint is a prefix; GraphQL's proofs verify
 //!   against the signed roots; docs/audit.md's Python check accepts the export and refuses
 //!   a stale checkpoint and a foreign key; a history rewritten and re-sealed with the same
 //!   key passes its own checkpoint but `govledger tlog verify` names the fork against an
@@ -73,8 +76,8 @@
 //!   answers on the demo; refusals are JSON errors.
 //! - `witness`: `govledger witness` cosigns append-only growth over C2SP tlog-witness,
 //!   answers each refusal with the spec's status, refuses a re-sealed rewritten history as a
-//!   fork and remembers what it cosigned across a restart; `serve --witness` serves the
-//!   witness's cosignature with its checkpoint, and a data directory re-sealed after a
+//!   fork and remembers what it cosigned across a restart; `serve --witness` (on sled and on
+//!   PostgreSQL) serves the witness's cosignature with its checkpoint, and a data directory re-sealed after a
 //!   rewrite gets none; `tlog verify --log-url` checks the served tiles, an older checkpoint and
 //!   the cosignature over HTTP, and names the re-sealed log's fork.
 //! - `backup`: `govledger backup` of a running server under concurrent writes restores

@@ -25,6 +25,11 @@
 //! - `restore`: a verbatim restore from stored records is identical, appendable, and refuses
 //!   broken records and non-empty targets.
 //! - `subscription`: a subscriber following many concurrent writers sees every event once.
+//! - `tlog`: the Merkle tree and signed checkpoints through `TransparencyLog` on sled and on
+//!   PostgreSQL: proofs verify against a tree rebuilt from the records; the same records
+//!   make the same roots, proofs and stored hashes on both (restored either way, or written
+//!   by two PostgreSQL nodes at once); a PostgreSQL ledger written before its tree gets it
+//!   at open; two nodes signing at once keep one checkpoint per size.
 //!
 //! Long runs: `GOVLEDGER_PROPTEST_CASES`, `GOVLEDGER_CRASH_ROUNDS`.
 
@@ -41,4 +46,5 @@ mod store {
     mod shared_state;
     mod subscription;
     mod tamper;
+    mod tlog;
 }

@@ -10,6 +10,7 @@ mod chain_check;
 pub mod postgres_store;
 pub mod sled_store;
 mod subscription;
+mod transparency_log;
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -25,6 +26,7 @@ use crate::hash::Hash256;
 
 pub use chain_check::{ChainCheck, Damage};
 pub use subscription::Subscription;
+pub use transparency_log::TransparencyLog;
 
 /// What the writer expects the stream's version to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

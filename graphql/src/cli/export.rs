@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
+use govledger_core::store::TransparencyLog;
 use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::store::sled_store::SledStore;
 use govledger_core::tlog::key_file;
@@ -14,7 +15,7 @@ use govledger_core::tlog::note::NoteVerifier;
 
 use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::{CliError, say};
-use crate::ledger_file::{ExportSource, ExportWriteError, write_export};
+use crate::ledger_file::{ExportWriteError, write_export};
 use crate::service::DataDir;
 
 #[derive(Debug, clap::Args)]
@@ -61,7 +62,7 @@ pub(super) fn run(args: ExportArgs) -> Result<(), CliError> {
 
 /// Writes the whole ledger of `store` to `out` (a new file).
 fn export(
-    store: &dyn ExportSource,
+    store: &dyn TransparencyLog,
     log_key: Option<&NoteVerifier>,
     out: &Path,
 ) -> Result<(), CliError> {
@@ -88,7 +89,7 @@ fn export(
         .sync_all()
         .map_err(CliError::io("syncing the export"))?;
     let head_signed = store
-        .kept_checkpoints(head.position, 1)?
+        .checkpoints_from(head.position, 1)?
         .first()
         .is_some_and(|kept| kept.tree_size == head.position);
     say(format!(

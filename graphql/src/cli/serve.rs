@@ -12,7 +12,7 @@ use crate::checkpoint_signer::sign_checkpoints;
 use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::tlog::{CheckpointArgs, log_signer};
 use crate::cli::{CliError, DataArgs, say};
-use crate::ledger::{Ledger, SledOnly};
+use crate::ledger::Ledger;
 use crate::limits::CONNECTION_INIT_TIMEOUT_DEFAULT;
 use crate::schema::Introspection;
 use crate::server::{CorsOrigins, DocumentPolicy, HttpOptions, ServerConfig, shutdown_signal};
@@ -114,18 +114,12 @@ pub(super) fn serve(
             "at most {WITNESSES_MAX} witnesses"
         )));
     }
-    // The log's key signs checkpoints of the sled ledger's tree; PostgreSQL keeps no tree yet.
-    let signer = match &ledger {
-        Ledger::Sled(_) => Some(Arc::new(log_signer(data, &checkpoints.key)?)),
-        Ledger::Postgres(_) => {
-            if !checkpoints.witnesses.is_empty() {
-                return Err(CliError::Failed(
-                    SledOnly { what: "witnessing" }.to_string(),
-                ));
-            }
-            None
-        }
-    };
+    // The log's key signs checkpoints of the ledger's tree. Nodes sharing a PostgreSQL
+    // ledger must sign with one key: the first to start claims it there, others must match.
+    let signer = Arc::new(log_signer(data, &checkpoints.key)?);
+    if let Ledger::Postgres(store) = &ledger {
+        store.claim_log_key(&signer.verifier().to_text())?;
+    }
     let store = ledger.store();
     let tokens = ledger.tokens(&data.access())?;
     let read = ReadApi::open(RunnerOptions::new(data.projections()), store.clone())
@@ -139,10 +133,7 @@ pub(super) fn serve(
         read: Some(read.clone()),
         personal: Some(personal),
     });
-    let service = Arc::new(match &signer {
-        Some(signer) => service.with_log_key(signer.verifier()),
-        None => service,
-    });
+    let service = Arc::new(service.with_log_key(signer.verifier()));
     let config = ServerConfig {
         introspection: match listen.introspection {
             Switch::On => Introspection::Enabled,
@@ -156,7 +147,7 @@ pub(super) fn serve(
             Some(path) => DocumentPolicy::trusted_from_file(path).map_err(CliError::Failed)?,
             None => DocumentPolicy::Automatic,
         },
-        log_verifier_key: signer.as_ref().map(|signer| signer.verifier().to_text()),
+        log_verifier_key: Some(signer.verifier().to_text()),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -173,22 +164,21 @@ pub(super) fn serve(
             .map_err(|e| CliError::Failed(format!("starting the read models: {e}")))?;
         let verifier = Arc::clone(&service);
         tokio::task::spawn_blocking(move || verifier.verify_now());
-        if let (Ledger::Sled(sled), Some(signer)) = (&ledger, &signer) {
-            let (signed, _) = tokio::sync::watch::channel(None);
-            for target in &checkpoints.witnesses {
-                tokio::spawn(crate::witness_client::witness_checkpoints(
-                    Arc::clone(sled),
-                    target.clone(),
-                    signed.subscribe(),
-                ));
-            }
-            tokio::spawn(sign_checkpoints(
-                Arc::clone(sled),
-                Arc::clone(signer),
-                checkpoints.interval(),
-                signed,
+        let tlog = ledger.tlog();
+        let (signed, _) = tokio::sync::watch::channel(None);
+        for target in &checkpoints.witnesses {
+            tokio::spawn(crate::witness_client::witness_checkpoints(
+                Arc::clone(&tlog),
+                target.clone(),
+                signed.subscribe(),
             ));
         }
+        tokio::spawn(sign_checkpoints(
+            tlog,
+            Arc::clone(&signer),
+            checkpoints.interval(),
+            signed,
+        ));
         let head = store.head().position;
         let mut serving = tokio::spawn(crate::server::run_with(
             listener,

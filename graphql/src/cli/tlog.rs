@@ -3,18 +3,19 @@
 //!   one line (making the key first if the data directory has none). It never prints or
 //!   exports the private key.
 //! - `tlog checkpoint` signs a checkpoint of the ledger's head if none is kept for it yet
-//!   (server stopped) and prints the latest signed checkpoint note.
+//!   (server stopped; on PostgreSQL the nodes may run) and prints the latest signed
+//!   checkpoint note.
 //! - `tlog verify` checks an export against signed checkpoints, offline (`tlog_verify.rs`).
 
 use std::time::Duration;
 
-use govledger_core::store::EventStore;
-use govledger_core::store::sled_store::SledStore;
 use govledger_core::tlog::key_file::{self, NewOrigin};
 use govledger_core::tlog::note::NoteSigner;
 
+use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::tlog_verify::TlogVerifyArgs;
 use crate::cli::{CliError, DataArgs, say};
+use crate::ledger::Ledger;
 use crate::service::DataDir;
 
 #[derive(Debug, clap::Args)]
@@ -28,7 +29,7 @@ enum TlogCommand {
     /// Print the log's note verifier key (made on first use).
     Key(TlogDataArgs),
     /// Sign the head's checkpoint if needed (server stopped) and print the latest one.
-    Checkpoint(TlogDataArgs),
+    Checkpoint(TlogCheckpointArgs),
     /// Check an export (or a served log) against signed checkpoints and witnesses.
     Verify(TlogVerifyArgs),
     /// Print an inclusion or a consistency proof (server stopped), one hex hash a line.
@@ -39,6 +40,8 @@ enum TlogCommand {
 struct TlogProveArgs {
     #[command(flatten)]
     data: DataArgs,
+    #[command(flatten)]
+    ledger: LedgerArgs,
     /// The tree the proof is for (default: the head).
     #[arg(long)]
     tree_size: Option<u64>,
@@ -60,6 +63,16 @@ struct TlogDataArgs {
     data: DataArgs,
     #[command(flatten)]
     log: LogKeyArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct TlogCheckpointArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    log: LogKeyArgs,
+    #[command(flatten)]
+    ledger: LedgerArgs,
 }
 
 /// How the log key is made, the first time (ignored once it exists).
@@ -128,12 +141,17 @@ pub(super) fn run(args: TlogArgs) -> Result<(), CliError> {
         TlogCommand::Checkpoint(args) => {
             let data = DataDir::new(args.data.data);
             let signer = log_signer(&data, &args.log)?;
-            let store = SledStore::open(data.ledger())?;
+            let ledger = args.ledger.open(&data)?;
+            if let Ledger::Postgres(store) = &ledger {
+                store.claim_log_key(&signer.verifier().to_text())?;
+            }
+            let store = ledger.tlog();
             store.sign_checkpoint(&signer)?;
             let latest = store
                 .latest_checkpoint()?
                 .ok_or(CliError::Failed("no checkpoint kept".into()))?;
-            store.close()?;
+            drop(store);
+            ledger.close()?;
             // The note ends in a newline already.
             say(latest.note.trim_end_matches('\n'));
             Ok(())
@@ -144,7 +162,8 @@ pub(super) fn run(args: TlogArgs) -> Result<(), CliError> {
 /// Prints `tree size`, `root` and the proof's hashes (hex, leaf to root), one per line.
 fn prove(args: TlogProveArgs) -> Result<(), CliError> {
     let data = DataDir::new(args.data.data);
-    let store = SledStore::open(data.ledger())?;
+    let ledger = args.ledger.open(&data)?;
+    let store = ledger.tlog();
     let tree_size = args.tree_size.unwrap_or(store.head().position);
     let hashes = match (args.position, args.from_size) {
         (Some(position), _) => {
@@ -168,6 +187,7 @@ fn prove(args: TlogProveArgs) -> Result<(), CliError> {
     for hash in hashes {
         say(hash);
     }
-    store.close()?;
+    drop(store);
+    ledger.close()?;
     Ok(())
 }

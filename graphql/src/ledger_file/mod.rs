@@ -24,7 +24,7 @@ mod write;
 
 pub use checkpoint_lines::{CheckpointLine, LogKeyLine};
 pub use walk::{ExportWalk, LINE_BYTES_MAX, Walked, for_each_line};
-pub use write::{ExportSource, ExportWriteError, ExportWritten, write_export};
+pub use write::{ExportWriteError, ExportWritten, write_export};
 
 /// The first value of `format` on every line; bumped if the line layout changes.
 pub const EXPORT_FORMAT: &str = "govledger-export-2";

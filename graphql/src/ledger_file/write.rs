@@ -6,9 +6,8 @@ use std::io::Write;
 
 use govledger_core::error::StoreError;
 use govledger_core::limits::READ_PAGE_EVENTS_MAX;
-use govledger_core::store::postgres_store::PostgresStore;
-use govledger_core::store::sled_store::{CHECKPOINTS_PAGE_MAX, SledStore, StoredCheckpoint};
-use govledger_core::store::{EventStore, LogQuery};
+use govledger_core::store::sled_store::{CHECKPOINTS_PAGE_MAX, StoredCheckpoint};
+use govledger_core::store::{LogQuery, TransparencyLog};
 use govledger_core::tlog::note::NoteVerifier;
 use serde::Serialize;
 
@@ -31,37 +30,6 @@ pub struct ExportWritten {
     pub checkpoints: u64,
 }
 
-/// A ledger an export can be written from: its events and the checkpoints it keeps.
-pub trait ExportSource: EventStore {
-    /// Kept checkpoints of tree sizes from `tree_size` on, at most `limit`, in size order.
-    fn kept_checkpoints(
-        &self,
-        tree_size: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredCheckpoint>, StoreError>;
-}
-
-impl ExportSource for SledStore {
-    fn kept_checkpoints(
-        &self,
-        tree_size: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        self.checkpoints_from(tree_size, limit)
-    }
-}
-
-/// The checkpoints an import carried (PostgreSQL does not sign new ones yet, ADR 0018).
-impl ExportSource for PostgresStore {
-    fn kept_checkpoints(
-        &self,
-        tree_size: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        self.checkpoints_from(tree_size, limit)
-    }
-}
-
 fn write_line(out: &mut impl Write, line: &impl Serialize) -> Result<(), ExportWriteError> {
     serde_json::to_writer(&mut *out, line).map_err(std::io::Error::from)?;
     out.write_all(b"\n")?;
@@ -72,7 +40,7 @@ fn write_line(out: &mut impl Write, line: &impl Serialize) -> Result<(), ExportW
 /// trees of `checkpoints_from..=through` events (0 for a whole export; a resumed backup part
 /// asks again for the checkpoint of the events it has).
 pub fn write_export(
-    store: &dyn ExportSource,
+    store: &dyn TransparencyLog,
     from: u64,
     through: u64,
     checkpoints_from: u64,
@@ -122,14 +90,14 @@ impl CheckpointQueue {
     /// written, which cannot be: the queue starts at the range's first size).
     fn write_through(
         &mut self,
-        store: &dyn ExportSource,
+        store: &dyn TransparencyLog,
         tree_size: u64,
         out: &mut impl Write,
     ) -> Result<u64, ExportWriteError> {
         let mut count = 0;
         loop {
             if self.page.is_empty() && !self.exhausted {
-                let page = store.kept_checkpoints(self.next_size, CHECKPOINTS_PAGE_MAX)?;
+                let page = store.checkpoints_from(self.next_size, CHECKPOINTS_PAGE_MAX)?;
                 self.exhausted = page.len() < CHECKPOINTS_PAGE_MAX;
                 if let Some(last) = page.last() {
                     self.next_size = last.tree_size + 1;

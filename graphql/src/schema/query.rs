@@ -118,14 +118,11 @@ impl QueryRoot {
     async fn ledger_head(&self, ctx: &Context<'_>) -> async_graphql::Result<LedgerHead> {
         let service = service(ctx)?;
         let head = service.store.head();
-        // The PostgreSQL ledger signs no checkpoints yet (ADR 0018): none to show.
-        let latest = match service.sled("signed checkpoints") {
-            Ok(store) => tokio::task::spawn_blocking(move || store.latest_checkpoint())
-                .await
-                .map_err(|e| internal_error("reading the latest checkpoint", e))?
-                .map_err(store_error)?,
-            Err(_) => None,
-        };
+        let tlog = service.tlog();
+        let latest = tokio::task::spawn_blocking(move || tlog.latest_checkpoint())
+            .await
+            .map_err(|e| internal_error("reading the latest checkpoint", e))?
+            .map_err(store_error)?;
         Ok(LedgerHead {
             position: head.position.into(),
             hash: head.hash.to_hex(),
@@ -144,12 +141,7 @@ impl QueryRoot {
     ) -> async_graphql::Result<ConsistencyProof> {
         let from_size = from_size.non_negative("fromSize")?;
         let to_size = to_size.non_negative("toSize")?;
-        consistency_proof(
-            service(ctx)?.sled("consistency proofs")?,
-            from_size,
-            to_size,
-        )
-        .await
+        consistency_proof(service(ctx)?.tlog(), from_size, to_size).await
     }
 
     /// The checkpoints the log signed, newest first.
@@ -159,7 +151,7 @@ impl QueryRoot {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CheckpointConnection> {
-        checkpoints(service(ctx)?.sled("signed checkpoints")?, first, after).await
+        checkpoints(service(ctx)?.tlog(), first, after).await
     }
 
     /// One event by position; `null` beyond the head.
@@ -352,9 +344,7 @@ impl QueryRoot {
             Some(position) => read.metrics_as_of(&scope, period, position),
         })
         .await?;
-        let checkpoint =
-            checkpoint_at_or_before(service(ctx)?.sled("signed checkpoints")?, cited.position)
-                .await?;
+        let checkpoint = checkpoint_at_or_before(service(ctx)?.tlog(), cited.position).await?;
         Ok(MetricsReportView::cited(cited, checkpoint))
     }
 

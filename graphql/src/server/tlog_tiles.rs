@@ -10,10 +10,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use govledger_core::error::StoreError;
 use govledger_core::limits::TILE_ENTRY_BYTES_MAX;
-use govledger_core::store::EventStore;
 use govledger_core::tlog::tile::{TILE_WIDTH, Tile, TileKind};
 
-use crate::ledger::SledOnly;
 use crate::server::ServerState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -32,23 +30,8 @@ fn failed(error: &StoreError) -> Response {
     )
 }
 
-/// Tiles and checkpoints are not served on PostgreSQL yet (ADR 0018).
-fn not_on_this_ledger(refused: SledOnly) -> Response {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        [(header::CACHE_CONTROL, UNCACHED)],
-        format!("{refused}\n"),
-    )
-        .into_response()
-}
-
-const TILES: &str = "the transparency log's tiles and checkpoints";
-
 pub(crate) async fn checkpoint(State(state): State<ServerState>) -> Response {
-    let store = match state.service.sled(TILES) {
-        Ok(store) => store,
-        Err(refused) => return not_on_this_ledger(refused),
-    };
+    let store = state.service.tlog();
     match tokio::task::spawn_blocking(move || store.latest_checkpoint()).await {
         Ok(Ok(Some(kept))) => (
             [
@@ -71,10 +54,7 @@ pub(crate) async fn tile(State(state): State<ServerState>, Path(path): Path<Stri
     let Some(tile) = Tile::parse(&path) else {
         return plain(StatusCode::NOT_FOUND, "no such tile\n");
     };
-    let store = match state.service.sled(TILES) {
-        Ok(store) => store,
-        Err(refused) => return not_on_this_ledger(refused),
-    };
+    let store = state.service.tlog();
     if !tile.fits(store.head().position) {
         return plain(
             StatusCode::NOT_FOUND,

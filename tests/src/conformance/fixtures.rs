@@ -95,5 +95,6 @@ pub fn describe_error(error: &StoreError) -> String {
         StoreError::UnsupportedStoreFormat { found, .. } => {
             format!("UnsupportedStoreFormat({found})")
         }
+        StoreError::LogKeyMismatch { .. } => "LogKeyMismatch".into(),
     }
 }

@@ -8,6 +8,7 @@
 //! `govledger token --ledger` works on every node and, revoked, is refused on every node
 //! within a second (and an open WebSocket on another node is closed within that second); personal details erased through either node are gone for both.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -38,6 +39,20 @@ const KILL_AFTER: Duration = Duration::from_millis(300);
 const CASE_AT: &str = "query($id: ID!, $consistency: Int64) { \
      case(kind: REQUEST, id: $id, consistency: $consistency) { eventCount lastPosition } }";
 
+/// Copies a directory tree (a node's log key, say).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("creating a copy's directory");
+    for entry in std::fs::read_dir(from).expect("reading a directory") {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copying a file");
+        }
+    }
+}
+
 #[tokio::test]
 async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
     let Some(database) = TestDatabase::create("three_nodes_on_one_postgres_ledger") else {
@@ -45,11 +60,29 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
     };
     let url = database.url().to_string();
     let world = World::start_serving_with(&["--ledger", &url]).await;
+    // A node with a log key of its own is refused: every node signs with one key.
+    let stranger = world.scratch("node-with-another-key");
+    let refused = run_cli(&[
+        "serve",
+        "--data",
+        stranger.to_str().expect("temp paths are UTF-8"),
+        "--ledger",
+        &url,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("the same tlog/log-key"),
+        "{refused:?}"
+    );
     // Two more nodes, each with its own data directory (read models rebuilt from the shared
-    // log) and no tokens of its own: the first node copied the world's into the database.
+    // log), no tokens of its own (the first node copied the world's into the database) and a
+    // copy of the first node's log key.
     let mut servers = Vec::new();
     for name in ["node-b", "node-c"] {
         let data = world.scratch(name);
+        copy_dir(&world.data().join("tlog"), &data.join("tlog"));
         let data = data.to_str().expect("temp paths are UTF-8").to_string();
         servers.push(Server::start(
             &["serve", "--data", &data, "--ledger", &url],
@@ -212,6 +245,8 @@ async fn two_nodes_share_their_tokens_and_personal_data_through_the_database() {
     let ledger = ["--ledger", url.as_str()];
     let node_a = World::start_serving_with(&ledger).await;
     let data_b = node_a.scratch("node-b");
+    // Nothing of node A's but its log key: the tokens and people come from the database.
+    copy_dir(&node_a.data().join("tlog"), &data_b.join("tlog"));
     let node_b = Server::start(
         &[
             "serve",

@@ -1,9 +1,9 @@
 //! The ledger on PostgreSQL through the real binary: a sled ledger exported, imported into
 //! PostgreSQL and exported again is the same file byte for byte; the server on the same data
 //! directory, now with `--ledger postgres://…`, reports the same head hash and takes new
-//! commands; a ledger written on PostgreSQL moves back to sled unchanged; sled-only
-//! features refuse clearly. With the database gone, `/readyz` is not ready and writes answer
-//! `UNAVAILABLE`.
+//! commands, signing checkpoints of its grown tree with the same key (ADR 0024); a ledger
+//! written on PostgreSQL moves back to sled unchanged, checkpoints and all. With the
+//! database gone, `/readyz` is not ready and writes answer `UNAVAILABLE`.
 
 use govledger_tests::e2e::{World, run_cli};
 use govledger_tests::postgres::TestDatabase;
@@ -99,19 +99,39 @@ async fn a_sled_ledger_moves_to_postgres_and_back_with_every_hash_unchanged() {
         grown["ledgerHead"]["position"].as_u64() > Some(position),
         "{grown}"
     );
-    // Sled-only features say so.
-    let refused = world
-        .public()
-        .query(
-            "{ checkpoints(first: 1) { nodes { treeSize } } }",
-            json!({}),
-        )
-        .await;
-    let message = refused["errors"][0]["message"].as_str().unwrap_or_default();
-    assert!(
-        message.contains("not available on the PostgreSQL ledger"),
-        "{refused}"
-    );
+    // It signs the grown tree with the key it signed on sled with, after the imported
+    // checkpoints.
+    let grown_size = grown["ledgerHead"]["position"]
+        .as_u64()
+        .expect("a position");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let listed: Value = world
+            .public()
+            .data(
+                "{ checkpoints(first: 100) { nodes { treeSize } } }",
+                json!({}),
+            )
+            .await;
+        let sizes: Vec<u64> = listed["checkpoints"]["nodes"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|node| node["treeSize"].as_u64())
+            .collect();
+        if sizes.first() >= Some(&grown_size) {
+            assert!(
+                sizes.iter().any(|size| *size <= position),
+                "the checkpoints imported from sled are still listed: {sizes:?}"
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint of {grown_size} events: {sizes:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     assert_eq!(world.stop(), Some(0));
 
     // Back to sled: the grown ledger exports the same from both.

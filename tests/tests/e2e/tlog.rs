@@ -21,6 +21,7 @@ use govledger_core::tlog::{
     Checkpoint, MemoryTree, leaf_hash, node_hash, verify_consistency, verify_inclusion,
 };
 use govledger_tests::e2e::{HttpResponse, World, request, run_cli};
+use govledger_tests::postgres::TestDatabase;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -135,7 +136,58 @@ async fn root_from_hash_tiles(world: &World, tree_size: u64) -> Hash256 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tiles_from_the_real_server_recompute_the_signed_root() {
-    let world = World::start().await;
+    tiles_recompute_the_signed_root(&World::start().await).await;
+}
+
+/// The same over `serve --ledger postgres://…` (ADR 0024): the same tiles, checkpoints and
+/// proofs, and `govledger tlog verify --log-url` accepts them.
+#[tokio::test(flavor = "multi_thread")]
+async fn tiles_from_the_real_server_on_postgres_recompute_the_signed_root() {
+    let Some(database) = TestDatabase::create("tiles_from_the_real_server_on_postgres") else {
+        return;
+    };
+    let world = World::start_serving_with(&["--ledger", database.url()]).await;
+    tiles_recompute_the_signed_root(&world).await;
+    // `tlog checkpoint` and `tlog prove` on the same database, beside the running node.
+    let data = world.data();
+    let data = data.to_str().expect("UTF-8 path");
+    let key = run_cli(&["tlog", "key", "--data", data]);
+    let verifier = NoteVerifier::parse(String::from_utf8_lossy(&key.stdout).trim_end())
+        .expect("a verifier key");
+    let signed = run_cli(&[
+        "tlog",
+        "checkpoint",
+        "--data",
+        data,
+        "--ledger",
+        database.url(),
+    ]);
+    assert!(signed.status.success(), "{signed:?}");
+    let note = format!("{}\n", String::from_utf8_lossy(&signed.stdout).trim_end());
+    let checkpoint =
+        Checkpoint::parse(verifier.open(&note).expect("signed by the log key")).expect("text");
+    let size = checkpoint.tree_size.to_string();
+    let proved = run_cli(&[
+        "tlog",
+        "prove",
+        "--data",
+        data,
+        "--ledger",
+        database.url(),
+        "--tree-size",
+        &size,
+        "--position",
+        "1",
+    ]);
+    assert!(proved.status.success(), "{proved:?}");
+    let printed = String::from_utf8_lossy(&proved.stdout);
+    assert!(
+        printed.contains(&format!("root {}", checkpoint.root.to_hex())),
+        "{printed}"
+    );
+}
+
+async fn tiles_recompute_the_signed_root(world: &World) {
     let data = world.data();
     let output = run_cli(&["tlog", "key", "--data", data.to_str().expect("UTF-8 path")]);
     assert!(output.status.success(), "{output:?}");
@@ -152,22 +204,18 @@ async fn tiles_from_the_real_server_recompute_the_signed_root() {
     assert_eq!(served.body, key_line);
 
     let clerk = world.client(&world.cast.clerk);
-    clerk
-        .run(&receive(&world, Uuid::now_v7(), None, None))
-        .await;
+    clerk.run(&receive(world, Uuid::now_v7(), None, None)).await;
     let old_size = clerk.head_position().await;
-    let (old, _) = checkpoint_reaching(&world, &verifier, old_size).await;
+    let (old, old_note) = checkpoint_reaching(world, &verifier, old_size).await;
 
     for _ in 0..3 {
-        clerk
-            .run(&receive(&world, Uuid::now_v7(), None, None))
-            .await;
+        clerk.run(&receive(world, Uuid::now_v7(), None, None)).await;
     }
     let head = clerk.head_position().await;
-    let (new, _) = checkpoint_reaching(&world, &verifier, head).await;
+    let (new, _) = checkpoint_reaching(world, &verifier, head).await;
     assert_eq!(new.tree_size, head);
 
-    let entries = fetch_entries(&world, new.tree_size).await;
+    let entries = fetch_entries(world, new.tree_size).await;
     let mut tree = MemoryTree::new();
     for (index, entry) in entries.iter().enumerate() {
         tree.push(entry);
@@ -185,7 +233,7 @@ async fn tiles_from_the_real_server_recompute_the_signed_root() {
         new.root,
         "the entries recompute the signed root"
     );
-    assert_eq!(root_from_hash_tiles(&world, new.tree_size).await, new.root);
+    assert_eq!(root_from_hash_tiles(world, new.tree_size).await, new.root);
     let leaf_hashes: Vec<Hash256> = entries.iter().map(|e| leaf_hash(e)).collect();
     assert_eq!(leaf_hashes.len() as u64, new.tree_size);
 
@@ -250,17 +298,37 @@ async fn tiles_from_the_real_server_recompute_the_signed_root() {
         width: new.tree_size + 1,
     };
     assert_eq!(
-        get(&world, &format!("/tlog/tile/{}", beyond.path()))
+        get(world, &format!("/tlog/tile/{}", beyond.path()))
             .await
             .status,
         404
     );
     assert_eq!(
-        get(&world, "/tlog/tile/0/x000/000").await.status,
+        get(world, "/tlog/tile/0/x000/000").await.status,
         404,
         "non-canonical path"
     );
-    assert_eq!(get(&world, "/tlog/tile/9/000").await.status, 404);
+    assert_eq!(get(world, "/tlog/tile/9/000").await.status, 404);
+
+    // An auditor checks the served log over HTTP alone: tiles, root, the older checkpoint.
+    let older = world.scratch("older-checkpoint.txt");
+    std::fs::write(&older, &old_note).expect("write");
+    let log_url = format!("http://{}/tlog/", world.address());
+    let verified = run_cli(&[
+        "tlog",
+        "verify",
+        "--key",
+        key_line.trim_end(),
+        "--log-url",
+        &log_url,
+        "--older",
+        older.to_str().expect("UTF-8"),
+    ]);
+    assert!(verified.status.success(), "{verified:?}");
+    let said = String::from_utf8_lossy(&verified.stdout);
+    for expected in ["exactly the signed tree", "append-only"] {
+        assert!(said.contains(expected), "{expected}: {said}");
+    }
 }
 
 /// The Python check printed in docs/audit.md, as the docs show it.
@@ -338,7 +406,7 @@ async fn the_documented_python_check_accepts_the_export_and_refuses_a_foreign_ch
 }
 
 /// Appends `count` single-event appends of opaque payloads to `store`.
-pub(super) fn append_events(store: &SledStore, count: usize) {
+pub(super) fn append_events(store: &dyn EventStore, count: usize) {
     for i in 0..count {
         let event = NewEvent {
             event_id: Uuid::now_v7(),

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use govledger_core::hash::Hash256;
+use govledger_core::store::postgres_store::PostgresStore;
 use govledger_core::store::sled_store::{SledOptions, SledRestore, SledStore};
 use govledger_core::store::{EventStore, LogQuery};
 use govledger_core::tlog::cosignature::CosignatureVerifier;
@@ -15,6 +16,7 @@ use govledger_core::tlog::note::{NoteSigner, NoteVerifier};
 use govledger_core::tlog::witness::AddCheckpoint;
 use govledger_core::tlog::{Checkpoint, MemoryTree, prove_consistency, tree_root};
 use govledger_tests::e2e::{HttpResponse, Server, request, run_cli};
+use govledger_tests::postgres::TestDatabase;
 
 const ORIGIN: &str = "govledger.local/e2e/log";
 
@@ -224,13 +226,22 @@ async fn cosigned_checkpoint(
 /// How long after the server starts its checkpoint may carry the witness's cosignature.
 const COSIGNED_WITHIN: Duration = Duration::from_secs(15);
 
-/// Appends `count` events with the server stopped (on a thread: the store blocks).
-fn append_offline(data: &std::path::Path, count: usize) {
+/// Appends `count` events with the server stopped (on a thread: the store blocks), to the
+/// sled ledger in `data` or to `postgres`.
+fn append_offline(data: &std::path::Path, postgres: Option<&TestDatabase>, count: usize) {
     let ledger = data.join("ledger");
-    std::thread::spawn(move || {
-        let store = SledStore::open(ledger).expect("open the ledger");
-        crate::e2e::tlog::append_events(&store, count);
-        store.close().expect("close");
+    let postgres = postgres.map(TestDatabase::options);
+    std::thread::spawn(move || match postgres {
+        Some(options) => {
+            let store = PostgresStore::open(&options).expect("open the ledger");
+            crate::e2e::tlog::append_events(&store, count);
+            store.close().expect("close");
+        }
+        None => {
+            let store = SledStore::open(ledger).expect("open the ledger");
+            crate::e2e::tlog::append_events(&store, count);
+            store.close().expect("close");
+        }
     })
     .join()
     .expect("appended");
@@ -238,10 +249,25 @@ fn append_offline(data: &std::path::Path, count: usize) {
 
 #[tokio::test]
 async fn the_server_submits_its_checkpoints_and_serves_the_cosignatures() {
+    submits_its_checkpoints_and_serves_the_cosignatures(None).await;
+}
+
+/// The same with `serve --ledger postgres://…` (ADR 0024).
+#[tokio::test]
+async fn the_server_on_postgres_submits_its_checkpoints_and_serves_the_cosignatures() {
+    let Some(database) = TestDatabase::create("the_server_on_postgres_submits_its_checkpoints")
+    else {
+        return;
+    };
+    submits_its_checkpoints_and_serves_the_cosignatures(Some(&database)).await;
+}
+
+async fn submits_its_checkpoints_and_serves_the_cosignatures(postgres: Option<&TestDatabase>) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let data_arg = data.to_str().expect("UTF-8").to_string();
-    append_offline(&data, 5);
+    std::fs::create_dir_all(&data).expect("the data directory");
+    append_offline(&data, postgres, 5);
     let printed = run_cli(&["tlog", "key", "--data", &data_arg]);
     assert!(printed.status.success(), "{printed:?}");
     let log_key_text = String::from_utf8(printed.stdout).expect("UTF-8");
@@ -262,12 +288,11 @@ async fn the_server_submits_its_checkpoints_and_serves_the_cosignatures() {
         witness.address(),
         witness_key_text.trim_end()
     );
-    let serve = |log_name: &str| {
-        Server::start(
-            &["serve", "--data", &data_arg, "--witness", &target],
-            &dir.path().join(log_name),
-        )
-    };
+    let mut serve_args = vec!["serve", "--data", &data_arg, "--witness", &target];
+    if let Some(database) = postgres {
+        serve_args.extend(["--ledger", database.url()]);
+    }
+    let serve = |log_name: &str| Server::start(&serve_args, &dir.path().join(log_name));
     let log = serve("log.log");
     let first = cosigned_checkpoint(&log, &log_key, &witness_key, 5).await;
     assert_eq!(first.matches('\u{2014}').count(), 2, "{first}");
@@ -275,7 +300,7 @@ async fn the_server_submits_its_checkpoints_and_serves_the_cosignatures() {
 
     // Restarted with more events, the server does not know the witness's size: the witness
     // answers 409 with 5, and the server proves 5 → 8 from there.
-    append_offline(&data, 3);
+    append_offline(&data, postgres, 3);
     let log = serve("log.log");
     let second = cosigned_checkpoint(&log, &log_key, &witness_key, 8).await;
     let text = log_key.open(&second).expect("signed");
@@ -367,7 +392,7 @@ fn forge_copy(honest: &std::path::Path, forged: &std::path::Path) {
 async fn a_log_resealed_after_rewriting_history_gets_no_cosignature() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (honest, forged) = (dir.path().join("honest"), dir.path().join("forged"));
-    append_offline(&honest, 5);
+    append_offline(&honest, None, 5);
     let text = |p: &std::path::Path| p.to_str().expect("UTF-8").to_string();
     let printed = run_cli(&["tlog", "key", "--data", &text(&honest)]);
     let log_key_text = String::from_utf8(printed.stdout).expect("UTF-8");

@@ -224,10 +224,9 @@ fn verify_names_the_first_damaged_position_on_postgres() {
     for (tampered, how, position, reason) in SHARED_CASES {
         check_verify_names(&seeded, *tampered, *how, *position, reason);
     }
-    // No stored tree hashes on PostgreSQL yet (ADR 0018): the chain names the next link, or
-    // the head row for the last record.
-    check_verify_names(&seeded, 5, Tamper::Reseal, 6, "hash mismatch");
-    check_verify_names(&seeded, 10, Tamper::Reseal, 10, "head hash does not match");
+    // As on sled: the stored tree hashes (ADR 0024) no longer fit the forged record itself.
+    check_verify_names(&seeded, 5, Tamper::Reseal, 5, "Merkle tree");
+    check_verify_names(&seeded, 10, Tamper::Reseal, 10, "Merkle tree");
 }
 
 fn check_reads_refuse_damaged_records(ledger: &dyn SeededLedger) {

@@ -11,6 +11,11 @@ use crate::store::postgres_store::db_error;
 const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "ledger", include_str!("migrations/0001_ledger.sql")),
     (
+        2,
+        "merkle tree",
+        include_str!("migrations/0002_merkle_tree.sql"),
+    ),
+    (
         3,
         "shared_node_state",
         include_str!("migrations/0003_shared_node_state.sql"),

@@ -9,13 +9,17 @@
 //! store's own small runtime and the caller waits on a std channel, so the store is safe to
 //! call from any thread, a tokio worker included.
 
+mod checkpoints;
 mod connection;
 mod journal;
 mod listener;
 mod migrate;
 mod people;
+mod proofs;
 mod reads;
 mod restore;
+mod transparency_log;
+mod tree;
 mod writer;
 
 use std::future::Future;
@@ -32,7 +36,7 @@ use tokio_postgres::Config;
 use crate::error::StoreError;
 use crate::hash::Hash256;
 use crate::limits::WRITER_QUEUE_APPENDS_MAX;
-use crate::store::sled_store::{OpenCheck, SledStore, StoredCheckpoint};
+use crate::store::sled_store::{OpenCheck, SledStore};
 use crate::store::{AppendOutcome, AppendRequest, Head, PendingAppend};
 use connection::{Connection, ReadConnections};
 pub use journal::{
@@ -120,7 +124,10 @@ pub fn migrate(options: &PostgresOptions) -> Result<Migrated, StoreError> {
     let runtime = store_runtime()?;
     let migrated = block_on_other_thread(&runtime, async move {
         let mut connection = Connection::open_unprepared(&config).await?;
-        migrate::migrate(&mut connection, MigrateAtOpen::Apply).await
+        let migrated = migrate::migrate(&mut connection, MigrateAtOpen::Apply).await?;
+        reads::ensure_head_row(&connection).await?;
+        tree::build_missing(&connection).await?;
+        Ok(migrated)
     });
     runtime.shutdown_background();
     migrated
@@ -169,6 +176,7 @@ impl PostgresStore {
                 let mut admin = Connection::open_unprepared(&config).await?;
                 migrate::migrate(&mut admin, mode).await?;
                 reads::ensure_head_row(&admin).await?;
+                tree::build_missing(&admin).await?;
                 let checking = Connection::open(&config).await?;
                 reads::checked_head(&checking, check).await
             })
@@ -247,21 +255,29 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// The signed checkpoints kept for tree sizes from `tree_size` on, at most `limit`
-    /// (those an imported export carried; this backend does not sign new ones yet).
-    pub fn checkpoints_from(
-        &self,
-        tree_size: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        let readers = Arc::clone(&self.readers);
-        self.run(async move { reads::checkpoints_from(&readers, tree_size, limit).await })
-    }
-
-    /// The log's verifier key an imported export carried, if any.
+    /// The log's verifier key: the one an imported export carried, or the one the first
+    /// node to sign here claimed (`claim_log_key`); `None` before either.
     pub fn log_verifier_key(&self) -> Result<Option<String>, StoreError> {
         let readers = Arc::clone(&self.readers);
         self.run(async move { reads::setting(&readers, restore::LOG_VERIFIER_KEY_SETTING).await })
+    }
+
+    /// Claims the database's log key for a node that signs checkpoints with `verifier_key`:
+    /// the first claim (or an import) records it, and a node with any other key is refused,
+    /// so every checkpoint in the shared table verifies with one key.
+    pub fn claim_log_key(&self, verifier_key: &str) -> Result<(), StoreError> {
+        let readers = Arc::clone(&self.readers);
+        let key = verifier_key.to_string();
+        let held = self.run(async move {
+            reads::claim_setting(&readers, restore::LOG_VERIFIER_KEY_SETTING, key).await
+        })?;
+        if held != verifier_key {
+            return Err(StoreError::LogKeyMismatch {
+                held,
+                offered: verifier_key.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Runs a query future on the store's runtime and waits for it.

@@ -9,14 +9,14 @@ use crate::event::{RecordedEvent, StreamId};
 use crate::hash::Hash256;
 use crate::limits::{READ_PAGE_EVENTS_MAX, READ_SCAN_RECORDS_MAX};
 use crate::store::postgres_store::connection::{ReadConnections, sql};
+use crate::store::postgres_store::tree::TreeCheck;
 use crate::store::postgres_store::{
     Connection, db_error, from_db_u64, hash_from_db, idempotency_from_row, to_db,
 };
-use crate::store::sled_store::{OpenCheck, StoredCheckpoint};
+use crate::store::sled_store::OpenCheck;
 use crate::store::{
     AppendOutcome, ChainCheck, Damage, Direction, Head, LogPage, LogQuery, VerifyReport,
 };
-use crate::time::Timestamp;
 
 /// Records one verify query reads.
 const VERIFY_PAGE_RECORDS: u64 = 2_000;
@@ -257,31 +257,6 @@ pub(super) async fn idempotent(
         .transpose()
 }
 
-pub(super) async fn checkpoints_from(
-    readers: &ReadConnections,
-    tree_size: u64,
-    limit: usize,
-) -> Result<Vec<StoredCheckpoint>, StoreError> {
-    let connection = readers.get().await?;
-    let rows = connection
-        .client
-        .query(
-            connection.statement(sql::CHECKPOINTS_FROM),
-            &[&to_db(tree_size), &to_db(limit as u64)],
-        )
-        .await
-        .map_err(db_error("reading checkpoints"))?;
-    rows.iter()
-        .map(|row| {
-            Ok(StoredCheckpoint {
-                tree_size: from_db_u64(row.try_get(0)?)?,
-                signed_at: Timestamp::from_unix_micros(row.try_get(1)?),
-                note: row.try_get(2)?,
-            })
-        })
-        .collect()
-}
-
 pub(super) async fn setting(
     readers: &ReadConnections,
     name: &'static str,
@@ -298,18 +273,42 @@ pub(super) async fn setting(
     Ok(row.map(|row| row.try_get(0)).transpose()?)
 }
 
-/// Walks the chain through `head`: every hash, position and stream version, and that the
-/// index columns agree with each record.
+/// Records `value` as setting `name` unless it is set already; returns the value it holds.
+pub(super) async fn claim_setting(
+    readers: &ReadConnections,
+    name: &'static str,
+    value: String,
+) -> Result<String, StoreError> {
+    let connection = readers.get().await?;
+    connection
+        .client
+        .execute(
+            "INSERT INTO govledger_settings (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO NOTHING",
+            &[&name, &value],
+        )
+        .await
+        .map_err(db_error("claiming a setting"))?;
+    // Read in a statement of its own: it sees a claim another node committed meanwhile.
+    setting(readers, name)
+        .await?
+        .ok_or_else(|| StoreError::Storage(format!("the setting {name} vanished")))
+}
+
+/// Walks the chain through `head`: every hash, position and stream version, that the
+/// index columns agree with each record, and that the Merkle tree's stored hashes are the
+/// ones the records make.
 pub(super) async fn verify(
     readers: &ReadConnections,
     head: Head,
 ) -> Result<VerifyReport, StoreError> {
     let connection = readers.get().await?;
     let mut check = ChainCheck::from_genesis();
+    let mut tree = TreeCheck::from_genesis();
     let mut events_checked = 0;
     let mut first_damage = None;
     let mut low = 1;
-    'pages: while low <= head.position {
+    while low <= head.position {
         let high = head.position.min(low + VERIFY_PAGE_RECORDS - 1);
         let rows = connection
             .client
@@ -338,9 +337,18 @@ pub(super) async fn verify(
             });
             if let Err(damage) = checked {
                 first_damage = Some(damage);
-                break 'pages;
+                break;
             }
+            tree.push(position, record);
             events_checked += 1;
+        }
+        // The records before a broken link may have tree hashes that do not fit them (a
+        // record forged and re-sealed breaks the next link): the earlier damage is named.
+        if let Some(damage) = tree.check_page(&connection).await? {
+            first_damage = Some(damage);
+        }
+        if first_damage.is_some() {
+            break;
         }
         low = high + 1;
     }

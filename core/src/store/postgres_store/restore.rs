@@ -1,15 +1,15 @@
 //! A verbatim restore into an empty PostgreSQL ledger (`govledger import --ledger
 //! postgres://…`): the same record bytes at the same positions, checked against the chain as
-//! they are pushed, the checkpoints checked against the records' Merkle roots, all in one
-//! transaction that holds the head row: a restore that stops half-way leaves the ledger
-//! empty.
+//! they are pushed, the Merkle tree's stored hashes written with them, the checkpoints
+//! checked against the records' Merkle roots, all in one transaction that holds the head row:
+//! a restore that stops half-way leaves the ledger empty.
 
 use tokio::runtime::Runtime;
 use tokio_postgres::Client;
 
 use crate::codec;
 use crate::error::StoreError;
-use crate::hash::Hash256;
+use crate::store::postgres_store::tree::{self, RestoredTree};
 use crate::store::postgres_store::{
     Connection, PostgresOptions, block_on_other_thread, db_error, from_db_u64, migrate, reads,
     store_runtime, to_db,
@@ -31,7 +31,7 @@ pub struct PostgresRestore {
     client: std::sync::Arc<Client>,
     check: ChainCheck,
     merkle: Frontier,
-    tree_hashes: Vec<Hash256>,
+    tree_hashes: RestoredTree,
     batch: Vec<(u64, Vec<u8>, crate::event::RecordedEvent)>,
     last_recorded_at: i64,
 }
@@ -79,7 +79,7 @@ impl PostgresRestore {
             client,
             check: ChainCheck::from_genesis(),
             merkle: Frontier::empty(),
-            tree_hashes: Vec::new(),
+            tree_hashes: RestoredTree::default(),
             batch: Vec::new(),
             last_recorded_at: i64::MIN,
         })
@@ -97,8 +97,8 @@ impl PostgresRestore {
                 reason: damage.reason,
             })?;
         let (hashed, _) = codec::split_stored(event.position, &value)?;
-        self.merkle.append(leaf_hash(hashed), &mut self.tree_hashes);
-        self.tree_hashes.clear();
+        self.merkle
+            .append(leaf_hash(hashed), self.tree_hashes.pending());
         self.last_recorded_at = event.recorded_at.unix_micros();
         self.batch.push((event.position, value, event));
         if self.batch.len() >= RESTORE_BATCH_RECORDS {
@@ -154,12 +154,18 @@ impl PostgresRestore {
         let head = self.check.verified();
         let client = std::sync::Arc::clone(&self.client);
         let recorded_at = self.last_recorded_at;
+        let frontier = tree::frontier_bytes(&self.merkle);
         self.run(async move {
             client
                 .execute(
-                    "UPDATE govledger_head SET position = $1, hash = $2, recorded_at_micros = $3 \
-                     WHERE log_id = 1",
-                    &[&to_db(head.position), &&head.hash.0[..], &recorded_at],
+                    "UPDATE govledger_head SET position = $1, hash = $2, recorded_at_micros = $3, \
+                     tree_size = $1, tree_frontier = $4 WHERE log_id = 1",
+                    &[
+                        &to_db(head.position),
+                        &&head.hash.0[..],
+                        &recorded_at,
+                        &frontier,
+                    ],
                 )
                 .await
                 .map_err(db_error("moving the head"))?;
@@ -208,6 +214,7 @@ impl PostgresRestore {
             .map(|(_, _, e)| e.event_type.as_str().to_string())
             .collect();
         let records: Vec<Vec<u8>> = batch.into_iter().map(|(_, value, _)| value).collect();
+        let tree = self.tree_hashes.take_rows();
         let client = std::sync::Arc::clone(&self.client);
         self.run(async move {
             client
@@ -217,6 +224,10 @@ impl PostgresRestore {
                 )
                 .await
                 .map_err(db_error("restoring events"))?;
+            client
+                .execute(tree::INSERT_ROWS, &[&tree.firsts, &tree.hashes])
+                .await
+                .map_err(db_error("restoring the Merkle tree"))?;
             Ok(())
         })
     }

@@ -18,9 +18,11 @@ use crate::error::StoreError;
 use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::postgres_store::connection::{Connection, sql};
+use crate::store::postgres_store::tree::{self, GroupTree};
 use crate::store::postgres_store::{from_db_u64, hash_from_db, publish, to_db};
 use crate::store::{AppendOutcome, AppendRequest, ExpectedVersion, Head};
 use crate::time::Timestamp;
+use crate::tlog::Frontier;
 
 pub(super) type Reply = oneshot::Sender<Result<AppendOutcome, StoreError>>;
 
@@ -54,6 +56,8 @@ pub(super) struct Writer {
 pub(super) struct KnownHead {
     head: Head,
     last_recorded_at: Timestamp,
+    /// The Merkle tree's frontier at `head`.
+    tree: Frontier,
     /// Versions of the streams this node appended to or read (at most `KNOWN_STREAMS_MAX`).
     versions: HashMap<String, u64>,
 }
@@ -150,7 +154,7 @@ impl Writer {
         };
         let connection = &mut taken;
         let committed = match fast {
-            Some(fast) => match write_fast(connection, &fast).await {
+            Some(mut fast) => match write_fast(connection, &mut fast).await {
                 Ok(true) => {
                     self.fast_pause.1 = 0;
                     Ok((Some(fast.group), fast.results))
@@ -231,7 +235,12 @@ impl Writer {
             };
             versions.insert(stream.to_string(), version);
         }
-        let mut group = Group::new(known.head, known.last_recorded_at, versions);
+        let mut group = Group::new(
+            known.head,
+            known.last_recorded_at,
+            known.tree.clone(),
+            versions,
+        );
         let mut results = Vec::with_capacity(jobs.len());
         for job in jobs {
             let result = group.stage(job);
@@ -261,6 +270,7 @@ impl Writer {
         let known = self.known.get_or_insert_with(|| KnownHead {
             head: group.head,
             last_recorded_at: group.last_recorded_at,
+            tree: group.tree.clone(),
             versions: HashMap::new(),
         });
         if known.versions.len() + group.versions.len() > KNOWN_STREAMS_MAX {
@@ -268,6 +278,7 @@ impl Writer {
         }
         known.head = group.head;
         known.last_recorded_at = group.last_recorded_at;
+        known.tree = group.tree;
         known.versions.extend(group.versions);
     }
 }
@@ -304,6 +315,9 @@ struct Group {
     taken_ids: HashSet<Uuid>,
     rows: EventRows,
     new_keys: IdempotencyRows,
+    /// The Merkle tree's right edge: at `start` while staging, after the group once written
+    /// (`tree.rs`).
+    tree: Frontier,
 }
 
 #[derive(Default)]
@@ -340,9 +354,12 @@ fn answer_all(jobs: Vec<Job>, error: &StoreError) {
 /// its own, gated on the head and the assumed versions. `Ok(false)`: refused, nothing written
 /// (another node appended, or an assumed version, event id or idempotency key was not as
 /// staged): the two-round-trip path then decides each append.
-async fn write_fast(connection: &mut Connection, fast: &FastGroup) -> Result<bool, GroupFailed> {
-    match write_group(connection, &fast.group, &fast.assumed).await {
-        Ok(rows) => Ok(rows == 1),
+async fn write_fast(
+    connection: &mut Connection,
+    fast: &mut FastGroup,
+) -> Result<bool, GroupFailed> {
+    match write_group(connection, &mut fast.group, &fast.assumed).await {
+        Ok(written) => Ok(written),
         Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => Ok(false),
         Err(error) if error.as_db_error().is_some() => Err(GroupFailed::BeforeCommit(error)),
         // The connection failed with the statement in flight: it may have committed.
@@ -350,12 +367,13 @@ async fn write_fast(connection: &mut Connection, fast: &FastGroup) -> Result<boo
     }
 }
 
-/// Runs `WRITE_GROUP` for a staged group: one row when it was written.
+/// Runs `WRITE_GROUP` for a staged group: whether it was written (the gate passed); if so,
+/// the group's tree is its frontier after the group.
 async fn write_group(
     connection: &Connection,
-    group: &Group,
+    group: &mut Group,
     assumed: &Assumed,
-) -> Result<usize, tokio_postgres::Error> {
+) -> Result<bool, tokio_postgres::Error> {
     let rows = &group.rows;
     let keyed = &group.new_keys;
     let head = group.head;
@@ -365,7 +383,8 @@ async fn write_group(
     let notified = head.position.to_string();
     let start_position = to_db(group.start.position);
     let start_hash = &group.start.hash.0[..];
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 20] = [
+    let tree = GroupTree::extend(&group.tree, &rows.records);
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 23] = [
         &rows.positions,
         &rows.ids,
         &rows.streams,
@@ -382,6 +401,9 @@ async fn write_group(
         &hash,
         &recorded_at,
         &notified,
+        &tree.rows.firsts,
+        &tree.rows.hashes,
+        &tree.frontier_bytes,
         &start_position,
         &start_hash,
         &assumed.streams,
@@ -391,7 +413,11 @@ async fn write_group(
         .client
         .query(connection.statement(sql::WRITE_GROUP), &params)
         .await?;
-    Ok(written.len())
+    if written.len() != 1 {
+        return Ok(false);
+    }
+    group.tree = tree.frontier;
+    Ok(true)
 }
 
 /// The two-round-trip path: `BEGIN`, the head row locked and what the group's checks need
@@ -449,10 +475,10 @@ async fn commit_group(
     // The head is locked: the gate (checked against the locked head, no assumed versions)
     // passes.
     let locked = Assumed::default();
-    let write = write_group(connection, &group, &locked);
+    let write = write_group(connection, &mut group, &locked);
     match join(write, client.batch_execute("COMMIT")).await {
-        (Ok(1), Ok(())) => Ok((Some(group), results)),
-        (Ok(_), Ok(())) => {
+        (Ok(true), Ok(())) => Ok((Some(group), results)),
+        (Ok(false), Ok(())) => {
             let message = "the ledger's head moved while this node held its lock; nothing was \
                            appended, retry";
             let results = jobs
@@ -498,6 +524,7 @@ impl Group {
         let mut group = Group::new(
             head,
             Timestamp::from_unix_micros(head_row.try_get(2)?),
+            tree::frontier_at_head(head_row, head.position)?,
             versions,
         );
         group.idempotency = idempotency;
@@ -505,11 +532,17 @@ impl Group {
         Ok(group)
     }
 
-    fn new(head: Head, last_recorded_at: Timestamp, versions: HashMap<String, u64>) -> Group {
+    fn new(
+        head: Head,
+        last_recorded_at: Timestamp,
+        tree: Frontier,
+        versions: HashMap<String, u64>,
+    ) -> Group {
         Group {
             start: head,
             head,
             last_recorded_at,
+            tree,
             versions,
             idempotency: HashMap::new(),
             taken_ids: HashSet::new(),

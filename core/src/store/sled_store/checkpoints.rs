@@ -4,6 +4,7 @@
 //! records it covers are durable, outside their group commit.
 
 use crate::error::StoreError;
+use crate::hash::Hash256;
 use crate::store::EventStore;
 use crate::store::sled_store::SledStore;
 use crate::time::Timestamp;
@@ -52,6 +53,49 @@ impl StoredCheckpoint {
         Checkpoint::parse(text).ok()
     }
 
+    /// A checkpoint of the tree of `tree_size` leaves with root `root`, signed now.
+    pub fn sign(
+        signer: &NoteSigner,
+        tree_size: u64,
+        root: Hash256,
+    ) -> Result<StoredCheckpoint, StoreError> {
+        let text = Checkpoint {
+            origin: signer.name().to_string(),
+            tree_size,
+            root,
+        }
+        .to_text();
+        let note = signer
+            .sign(&text)
+            .map_err(|error| StoreError::Storage(format!("signing a checkpoint: {error}")))?;
+        Ok(StoredCheckpoint {
+            tree_size,
+            signed_at: Timestamp::now(),
+            note,
+        })
+    }
+
+    /// This checkpoint with the cosignature `lines` (each `— <name> <base64>\n`, checked by
+    /// the caller) it does not hold yet appended, never past `NOTE_SIGNATURES_MAX` signature
+    /// lines; `None` when there is none to add.
+    pub fn with_cosignatures(&self, lines: &[String]) -> Option<StoredCheckpoint> {
+        let mut kept = self.clone();
+        let held = kept.note.lines().count();
+        let mut added = 0;
+        for line in lines {
+            let line = line.trim_end_matches('\n');
+            let fresh = !line.is_empty()
+                && !line.contains('\n')
+                && !kept.note.lines().any(|held| held == line);
+            if fresh && held + added < crate::tlog::note::NOTE_SIGNATURES_MAX + 4 {
+                kept.note.push_str(line);
+                kept.note.push('\n');
+                added += 1;
+            }
+        }
+        (added > 0).then_some(kept)
+    }
+
     /// Checks that this checkpoint covers exactly the records a restore has pushed so far:
     /// its tree size is their number and its root theirs (its signature is the caller's to
     /// check). Both backends' restores keep a checkpoint only after this.
@@ -82,6 +126,17 @@ impl StoredCheckpoint {
     }
 }
 
+/// Refuses a page of checkpoints outside `1..=CHECKPOINTS_PAGE_MAX`.
+pub(crate) fn check_checkpoints_page(limit: usize) -> Result<(), StoreError> {
+    if limit == 0 || limit > CHECKPOINTS_PAGE_MAX {
+        return Err(StoreError::ReadLimitOutOfRange {
+            requested: limit,
+            limit: CHECKPOINTS_PAGE_MAX,
+        });
+    }
+    Ok(())
+}
+
 impl SledStore {
     /// Signs a checkpoint of the published head with `signer` and keeps it (durably), unless
     /// one of that size is kept already; returns the kept one either way.
@@ -90,20 +145,7 @@ impl SledStore {
         if let Some(kept) = self.checkpoint_at(tree_size)? {
             return Ok(kept);
         }
-        let text = Checkpoint {
-            origin: signer.name().to_string(),
-            tree_size,
-            root: self.tree_root(tree_size)?,
-        }
-        .to_text();
-        let note = signer
-            .sign(&text)
-            .map_err(|error| StoreError::Storage(format!("signing a checkpoint: {error}")))?;
-        let checkpoint = StoredCheckpoint {
-            tree_size,
-            signed_at: Timestamp::now(),
-            note,
-        };
+        let checkpoint = StoredCheckpoint::sign(signer, tree_size, self.tree_root(tree_size)?)?;
         let key = tree_size.to_be_bytes();
         // The first checkpoint of a size is the one kept (a signer racing another keeps theirs).
         match self.checkpoints.compare_and_swap(
@@ -134,23 +176,10 @@ impl SledStore {
             let Some(current) = self.checkpoints.get(key)? else {
                 return Ok(None);
             };
-            let mut kept = StoredCheckpoint::decode(&key, &current)?;
-            let held = kept.note.lines().count();
-            let mut added = 0;
-            for line in lines {
-                let line = line.trim_end_matches('\n');
-                let fresh = !line.is_empty()
-                    && !line.contains('\n')
-                    && !kept.note.lines().any(|held| held == line);
-                if fresh && held + added < crate::tlog::note::NOTE_SIGNATURES_MAX + 4 {
-                    kept.note.push_str(line);
-                    kept.note.push('\n');
-                    added += 1;
-                }
-            }
-            if added == 0 {
-                return Ok(Some(kept));
-            }
+            let held = StoredCheckpoint::decode(&key, &current)?;
+            let Some(kept) = held.with_cosignatures(lines) else {
+                return Ok(Some(held));
+            };
             if self
                 .checkpoints
                 .compare_and_swap(key, Some(current), Some(kept.encode()))?
@@ -185,12 +214,7 @@ impl SledStore {
         from_size: u64,
         limit: usize,
     ) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        if limit == 0 || limit > CHECKPOINTS_PAGE_MAX {
-            return Err(StoreError::ReadLimitOutOfRange {
-                requested: limit,
-                limit: CHECKPOINTS_PAGE_MAX,
-            });
-        }
+        check_checkpoints_page(limit)?;
         self.checkpoints
             .range(from_size.to_be_bytes()..)
             .take(limit)
@@ -208,12 +232,7 @@ impl SledStore {
         before_size: Option<u64>,
         limit: usize,
     ) -> Result<Vec<StoredCheckpoint>, StoreError> {
-        if limit == 0 || limit > CHECKPOINTS_PAGE_MAX {
-            return Err(StoreError::ReadLimitOutOfRange {
-                requested: limit,
-                limit: CHECKPOINTS_PAGE_MAX,
-            });
-        }
+        check_checkpoints_page(limit)?;
         let range = match before_size {
             Some(size) => self.checkpoints.range(..size.to_be_bytes()),
             None => self.checkpoints.range::<&[u8], _>(..),

@@ -18,6 +18,7 @@ mod proofs;
 mod records;
 mod restore;
 mod stream_index;
+mod transparency_log;
 mod tree_hashes;
 mod upgrade;
 mod writer;
@@ -45,6 +46,7 @@ use crate::store::{
     LogQuery, PendingAppend, VerifyReport,
 };
 use crate::time::Timestamp;
+pub(crate) use checkpoints::check_checkpoints_page;
 pub use checkpoints::{CHECKPOINTS_PAGE_MAX, StoredCheckpoint};
 use id_index::IdIndexWriter;
 pub use idempotency::{IDEMPOTENCY_PAGE_MAX, IdempotencyEntry, IdempotencyPage};

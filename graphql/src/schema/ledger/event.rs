@@ -121,11 +121,6 @@ impl LedgerEvent {
         tree_size: Int64,
     ) -> async_graphql::Result<InclusionProof> {
         let tree_size = tree_size.non_negative("treeSize")?;
-        inclusion_proof(
-            service(ctx)?.sled("inclusion proofs")?,
-            self.0.position,
-            tree_size,
-        )
-        .await
+        inclusion_proof(service(ctx)?.tlog(), self.0.position, tree_size).await
     }
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use async_graphql::SimpleObject;
 use govledger_core::error::StoreError;
 use govledger_core::hash::Hash256;
-use govledger_core::store::sled_store::{SledStore, StoredCheckpoint};
+use govledger_core::store::TransparencyLog;
+use govledger_core::store::sled_store::StoredCheckpoint;
 use govledger_core::tlog::leaf_hash;
 
 use crate::error::{ErrorCode, api_error, internal_error, store_error};
@@ -91,7 +92,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 pub(crate) async fn inclusion_proof(
-    store: Arc<SledStore>,
+    store: Arc<dyn TransparencyLog>,
     position: u64,
     tree_size: u64,
 ) -> async_graphql::Result<InclusionProof> {
@@ -114,7 +115,7 @@ pub(crate) async fn inclusion_proof(
 }
 
 pub(crate) async fn consistency_proof(
-    store: Arc<SledStore>,
+    store: Arc<dyn TransparencyLog>,
     from_size: u64,
     to_size: u64,
 ) -> async_graphql::Result<ConsistencyProof> {
@@ -134,7 +135,7 @@ pub(crate) async fn consistency_proof(
 /// The latest checkpoint the log signed with a tree size at most `position` (`None` before
 /// the first): what a figure computed at `position` can cite.
 pub(crate) async fn checkpoint_at_or_before(
-    store: Arc<SledStore>,
+    store: Arc<dyn TransparencyLog>,
     position: u64,
 ) -> async_graphql::Result<Option<CheckpointView>> {
     let kept = blocking(move || store.checkpoints(Some(position.saturating_add(1)), 1)).await?;
@@ -142,7 +143,7 @@ pub(crate) async fn checkpoint_at_or_before(
 }
 
 pub(crate) async fn checkpoints(
-    store: Arc<SledStore>,
+    store: Arc<dyn TransparencyLog>,
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<CheckpointConnection> {

@@ -3,8 +3,9 @@
 //! nodes (three stores, each with its own runtime, connections and writer, as three processes
 //! have), each beside a raw baseline in the same run on the same server: one single-row
 //! `INSERT` transaction per event (synchronous commit on), from as many connections as there
-//! are writers. Also reports the ledger's bytes per event in the database (table, indexes and
-//! TOAST). The server is `GOVLEDGER_TEST_POSTGRES` (a fresh database per side and run).
+//! are writers. Also reports the ledger's bytes per event in the database (events,
+//! idempotency keys and the Merkle tree's stored hashes: tables, indexes and TOAST). The
+//! server is `GOVLEDGER_TEST_POSTGRES` (a fresh database per side and run).
 //!
 //! Options: `--runs N` (default 3; medians), `--appends N` (1 writer, default 1000),
 //! `--concurrent-appends N` (64 writers, default 12800).
@@ -77,7 +78,8 @@ fn store_side(writers: usize, nodes: usize, appends: usize) -> Result<(Measured,
     let bytes = relation_bytes(
         database.url(),
         "SELECT pg_total_relation_size('govledger_events') \
-         + pg_total_relation_size('govledger_idempotency')",
+         + pg_total_relation_size('govledger_idempotency') \
+         + pg_total_relation_size('govledger_tree_hashes')",
     )?;
     Ok((
         measured(samples.len(), elapsed, samples),
