@@ -35,7 +35,7 @@ const WARMUP_OPS: usize = 100;
 /// A typical governance payload: a small structured fact.
 const PAYLOAD_BYTES: usize = 120;
 /// Streams the appends spread over (a community's open cases).
-const STREAMS: usize = 1_024;
+pub(crate) const STREAMS: usize = 1_024;
 
 struct Options {
     runs: usize,

@@ -8,7 +8,9 @@
 //! server is `GOVLEDGER_TEST_POSTGRES` (a fresh database per side and run).
 //!
 //! Options: `--runs N` (default 3; medians), `--appends N` (1 writer, default 1000),
-//! `--concurrent-appends N` (64 writers, default 12800).
+//! `--concurrent-appends N` (64 writers, default 12800), `--store-warmup every_stream|cold`
+//! (default every_stream: one append per stream first, so the node knows each stream's
+//! version, as a running node does; `cold`: 50 appends).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,7 +21,7 @@ use serde_json::json;
 use tokio_postgres::NoTls;
 
 use crate::BenchError;
-use crate::append::{Measured, bench_event, measured, race_writers, record_bytes};
+use crate::append::{Measured, STREAMS, bench_event, measured, race_writers, record_bytes};
 use crate::report::{emit, machine, median, rounded};
 
 const DEFAULT_RUNS: usize = 3;
@@ -33,6 +35,36 @@ struct Options {
     runs: usize,
     single_writer_appends: usize,
     concurrent_appends: usize,
+    warmup: StoreWarmup,
+}
+
+/// What the store side appends before it is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StoreWarmup {
+    /// One append to each of the bench's streams, so each node knows every stream's version,
+    /// as a running node knows the cases it serves: the appends (`Any`) can then take the
+    /// one-round-trip path (ADR 0019). The command service's appends state their version
+    /// (`Exact`, `NoStream`) and take it without any warm-up.
+    EveryStream,
+    /// `WARMUP_OPS` appends: most measured appends touch a stream the node has not seen, and
+    /// their `Any` needs its version read under the head lock (two round trips).
+    Cold,
+}
+
+impl StoreWarmup {
+    fn appends(self) -> usize {
+        match self {
+            StoreWarmup::EveryStream => STREAMS,
+            StoreWarmup::Cold => WARMUP_OPS,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            StoreWarmup::EveryStream => "every_stream",
+            StoreWarmup::Cold => "cold",
+        }
+    }
 }
 
 fn parse(args: &[String]) -> Result<Options, BenchError> {
@@ -40,6 +72,7 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
         runs: DEFAULT_RUNS,
         single_writer_appends: DEFAULT_SINGLE_WRITER_APPENDS,
         concurrent_appends: DEFAULT_CONCURRENT_APPENDS,
+        warmup: StoreWarmup::EveryStream,
     };
     let mut args = args.iter();
     while let Some(flag) = args.next() {
@@ -48,6 +81,13 @@ fn parse(args: &[String]) -> Result<Options, BenchError> {
             "--runs" => options.runs = value.parse()?,
             "--appends" => options.single_writer_appends = value.parse()?,
             "--concurrent-appends" => options.concurrent_appends = value.parse()?,
+            "--store-warmup" => {
+                options.warmup = match value.as_str() {
+                    "every_stream" => StoreWarmup::EveryStream,
+                    "cold" => StoreWarmup::Cold,
+                    _ => return Err("--store-warmup is every_stream or cold".into()),
+                }
+            }
             _ => return Err(format!("unknown option {flag}").into()),
         }
     }
@@ -64,12 +104,17 @@ fn database() -> Result<TestDatabase, BenchError> {
 
 /// The store side: `writers` threads spread over `nodes` stores on one database, `appends`
 /// in all. Returns the measurement and the ledger's bytes per event.
-fn store_side(writers: usize, nodes: usize, appends: usize) -> Result<(Measured, f64), BenchError> {
+fn store_side(
+    writers: usize,
+    nodes: usize,
+    appends: usize,
+    warmup: StoreWarmup,
+) -> Result<(Measured, f64), BenchError> {
     let database = database()?;
     let stores: Vec<Arc<dyn EventStore>> = (0..nodes)
         .map(|_| Arc::new(database.open()) as Arc<dyn EventStore>)
         .collect();
-    for n in 0..WARMUP_OPS {
+    for n in 0..warmup.appends() {
         stores[n % nodes].append(bench_event(n)?)?;
     }
     let (samples, elapsed) = race_writers(&stores, writers, appends)?;
@@ -169,10 +214,11 @@ fn scenario(
     ops: usize,
     writers: usize,
     nodes: usize,
+    warmup: StoreWarmup,
 ) -> Result<(), BenchError> {
     let mut measured_runs = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let (store, bytes_per_event) = store_side(writers, nodes, ops)?;
+        let (store, bytes_per_event) = store_side(writers, nodes, ops, warmup)?;
         let baseline = raw_side(writers, ops)?;
         measured_runs.push((store, baseline, bytes_per_event));
     }
@@ -186,6 +232,7 @@ fn scenario(
         "nodes": nodes,
         "runs": runs,
         "ops_per_run": ops,
+        "store_warmup": warmup.name(),
         "ops_per_s": rounded(of(&|(s, _, _)| s.ops_per_s), 0),
         "p50_us": rounded(of(&|(s, _, _)| s.latencies.quantile_us(0.50)), 1),
         "p99_us": rounded(of(&|(s, _, _)| s.latencies.quantile_us(0.99)), 1),
@@ -211,7 +258,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         "record_bytes": record_bytes()?,
     }))?;
     let single = options.single_writer_appends;
-    scenario("append_postgres_1_writer", options.runs, single, 1, 1)?;
+    let warmup = options.warmup;
+    scenario("append_postgres_1_writer", options.runs, single, 1, 1, warmup)?;
     let concurrent = options.concurrent_appends;
     scenario(
         "append_postgres_64_writers",
@@ -219,6 +267,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         concurrent,
         CONCURRENT_WRITERS,
         1,
+        warmup,
     )?;
     scenario(
         "append_postgres_64_writers_3_nodes",
@@ -226,6 +275,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
         concurrent,
         CONCURRENT_WRITERS,
         NODES,
+        warmup,
     )?;
     Ok(())
 }
