@@ -44,6 +44,10 @@
 //! - `postgres`: a sled ledger exported, imported into PostgreSQL (`--ledger`) and exported
 //!   again is byte-identical; served from PostgreSQL it keeps its head hash and takes
 //!   commands; back to sled unchanged; `/readyz` and writes while the database is gone.
+//! - `postgres_restart`: PostgreSQL itself (a private cluster) stopped immediately and
+//!   restarted under a `serve --ledger` node while clients write and retry `UNAVAILABLE`
+//!   with the same key: `/readyz` follows it down and back, every acknowledged write once,
+//!   gap-free, read back through the read models, `verify --ledger` passes.
 //! - `nodes`: three `serve` nodes on one PostgreSQL ledger, 16 clients, one node killed
 //!   mid-load (its clients retry elsewhere with the same key): each write once, gap-free,
 //!   the same head on the survivors within 1 s, read through another node.
@@ -104,6 +108,7 @@ mod e2e {
     mod open311;
     mod open311_requests;
     mod postgres;
+    mod postgres_restart;
     mod protocol;
     mod read_models;
     mod reports;

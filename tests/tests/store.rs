@@ -18,6 +18,10 @@
 //!   acknowledged append once, the same head on every node within a second.
 //! - `reconnect`: PostgreSQL drops every connection while writers append: appends commit or
 //!   answer "retry", the store reconnects, nothing acknowledged is lost, no gap.
+//! - `postgres_restart`: PostgreSQL itself (a private cluster, `postgres_cluster`) stopped
+//!   immediately and restarted four times while writers append and retry with the same
+//!   idempotency key: every acknowledged append once, no gap, the chain verifies, the store
+//!   reconnected by itself.
 //! - `format`: a newer or corrupt store format is refused with the data untouched.
 //! - `restore`: a verbatim restore from stored records is identical, appendable, and refuses
 //!   broken records and non-empty targets.
@@ -32,6 +36,7 @@ mod store {
     mod crash;
     mod format;
     mod nodes;
+    mod postgres_restart;
     mod property;
     mod reconnect;
     mod restore;
