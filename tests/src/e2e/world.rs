@@ -93,7 +93,7 @@ pub struct World {
     /// Flags every `serve` of this world gets (`--ledger postgres://…`, say).
     serve_args: Vec<String>,
     /// The ledger's PostgreSQL database, if any: dropped after the server.
-    _ledger: Option<BackendLedger>,
+    ledger: Option<BackendLedger>,
 }
 
 impl World {
@@ -164,7 +164,7 @@ impl World {
             organisations,
             places,
             serve_args,
-            _ledger: ledger,
+            ledger,
         };
         world.serve();
         world.build_directory().await;
@@ -174,6 +174,15 @@ impl World {
     /// The data directory (`ledger/`, `projections/`, `personal/`, `access/`).
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// The flags a CLI command needs to open this world's ledger beside `--data`:
+    /// `--ledger <url>` when it is on PostgreSQL (`start_on`), none on sled.
+    pub fn ledger_args(&self) -> Vec<&str> {
+        self.ledger
+            .as_ref()
+            .map(BackendLedger::serve_args)
+            .unwrap_or_default()
     }
 
     /// A scratch path beside the data directory (export files, a second data dir).
