@@ -1,6 +1,13 @@
 //! End-to-end tests: the real `govledger` binary, started on `127.0.0.1:0` over a temp data
 //! dir (harness: `govledger_tests::e2e`), driven over HTTP and WebSocket.
 //!
+//! Most tests that serve a ledger run once per backend (`govledger_tests::on_both_backends!`):
+//! `<test>::on_sled` and `<test>::on_postgres` (a fresh database, `serve --ledger`). Only on
+//! sled: `backup`, `tlog`, `tlog_export`, `witness`, `metrics_recompute` and `explorer` (they
+//! need the tree, checkpoints or online backups, which the PostgreSQL ledger refuses), `crash`
+//! and `shapes` (they work on the sled directory); `introspection`, `graphiql` and `browser`
+//! read no ledger.
+//!
 //! Table of contents:
 //! - `demo`: `govledger demo` prints an auditor token and answers the README's auditor
 //!   queries (the 16 unit doors traced to their decision and requests; rates per
