@@ -6,6 +6,7 @@
 //! at the position it was acknowledged at, read back through the read models, positions are
 //! gap-free and `verify --ledger` passes.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use govledger_tests::e2e::{Client, Places, World, request, run_cli};
@@ -36,6 +37,7 @@ async fn write(
     client: Client,
     places: Places,
     outages: tokio::sync::watch::Receiver<bool>,
+    server_log: PathBuf,
 ) -> (Vec<(Uuid, u64)>, u32) {
     let mut acknowledged = Vec::new();
     let mut retried = 0;
@@ -60,7 +62,13 @@ async fn write(
             if code.is_null() {
                 break executed;
             }
-            assert_eq!(code, "UNAVAILABLE", "{}", executed.body);
+            assert_eq!(
+                code,
+                "UNAVAILABLE",
+                "{}\nthe node's errors:\n{}",
+                executed.body,
+                errors_in(&server_log)
+            );
             assert!(
                 started.elapsed() < RETRY_FOR,
                 "still unavailable after {RETRY_FOR:?}: {}",
@@ -79,6 +87,16 @@ async fn write(
     }
 }
 
+/// The lines of the node's log that report errors (for a failing test's message).
+fn errors_in(server_log: &Path) -> String {
+    std::fs::read_to_string(server_log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains("ERROR"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Polls `/readyz` until its status is `status`.
 async fn wait_for_readyz(world: &World, status: u16, cluster: &PrivateCluster) {
     let deadline = Instant::now() + READYZ_FOLLOWS_WITHIN;
@@ -89,9 +107,11 @@ async fn wait_for_readyz(world: &World, status: u16, cluster: &PrivateCluster) {
         }
         assert!(
             Instant::now() < deadline,
-            "/readyz still {} ({}) after {READYZ_FOLLOWS_WITHIN:?}; the database's log:\n{}",
+            "/readyz still {} ({}) after {READYZ_FOLLOWS_WITHIN:?}; the node's errors:\n{}\n\
+             the database's log:\n{}",
             ready.status,
             ready.body,
+            errors_in(&world.log()),
             cluster.log()
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -115,6 +135,7 @@ async fn writes_survive_immediate_restarts_of_postgres_and_readyz_follows() {
                 world.client(&world.cast.clerk),
                 world.places,
                 outages_rx.clone(),
+                world.log(),
             ))
         })
         .collect();
