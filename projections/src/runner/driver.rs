@@ -3,8 +3,9 @@
 //! waits for new appends once caught up. Reading and decoding happen once per batch for all
 //! lanes; applying runs on the blocking pool, one scoped thread per lane. (Lanes being built
 //! are fed by `builder.rs`.) A ledger that cannot answer for a while (a PostgreSQL ledger
-//! whose server restarts) is read again, with backoff, from the same position: the lanes
-//! lag meanwhile, and are not stopped.
+//! whose server restarts), whether the follower's read or a lane's read of an earlier event
+//! fails, is read again with backoff from where the lanes stand: they lag meanwhile, and
+//! are not stopped.
 
 use std::future::Future;
 use std::pin::pin;
@@ -17,8 +18,8 @@ use govledger_core::event::RecordedEvent;
 use govledger_core::limits::READ_PAGE_EVENTS_MAX;
 use govledger_core::store::{LogFilter, LogQuery, Subscription};
 
-use crate::runner::Shared;
-use crate::runner::lane::{DecodedEvent, LaneFailure};
+use crate::runner::lane::{DecodedEvent, FailureCause, LaneFailure};
+use crate::runner::{BatchApplied, Shared};
 
 /// Shortest and longest wait before the follower reads again after the ledger failed to
 /// answer.
@@ -63,10 +64,7 @@ pub(crate) async fn follow<E: Send + Sync + 'static>(shared: Arc<Shared<E>>) {
             events = next_batch(&mut subscription, shared.batch_events_max, WaitForEvents::UntilOne) => events,
         };
         let events = match events {
-            Ok(events) => {
-                retry_after = LEDGER_RETRY_MIN;
-                events
-            }
+            Ok(events) => events,
             // The subscription's cursor did not move: the next read starts where this one
             // failed, so no event is skipped.
             Err(error) if worth_reading_again(&error) => {
@@ -91,9 +89,28 @@ pub(crate) async fn follow<E: Send + Sync + 'static>(shared: Arc<Shared<E>>) {
         let for_lanes = Arc::clone(&shared);
         let applied =
             tokio::task::spawn_blocking(move || for_lanes.apply_to_live_lanes(events)).await;
-        if let Err(panic) = applied {
-            shared.fail_live_lanes_after_panic(&panic.to_string());
-            return;
+        match applied {
+            Err(panic) => {
+                shared.fail_live_lanes_after_panic(&panic.to_string());
+                return;
+            }
+            Ok(BatchApplied::Applied) => retry_after = LEDGER_RETRY_MIN,
+            // A lane stopped short of the batch's end: after a pause, read again from the
+            // lowest live position (each lane skips what it has applied).
+            Ok(BatchApplied::LedgerUnread) => {
+                shared.notify_progress();
+                tokio::select! {
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                    () = tokio::time::sleep(retry_after) => {}
+                }
+                retry_after = (retry_after * 2).min(LEDGER_RETRY_MAX);
+                let Some(start) = shared.follow_start() else {
+                    return;
+                };
+                subscription =
+                    Subscription::new(Arc::clone(&shared.store), start, LogFilter::default());
+                continue;
+            }
         }
         shared.notify_progress();
     }
@@ -150,6 +167,7 @@ pub(crate) fn read_range<E: Send + Sync + 'static>(
             .store
             .read_log(&LogQuery::forwards(next, limit))
             .map_err(|error| LaneFailure {
+                cause: FailureCause::Event,
                 position: next,
                 reason: format!("reading the ledger: {error}"),
             })?;
