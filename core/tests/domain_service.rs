@@ -5,7 +5,9 @@
 mod domain_support;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU32;
 
+use domain_support::lagging_node::{LaggingNode, LateKeyNode};
 use domain_support::*;
 use govledger_core::domain::aggregate::ActingAs;
 use govledger_core::domain::command::Command;
@@ -126,6 +128,56 @@ fn idempotent_retries_return_the_first_outcome() {
     assert!(matches!(error, CommandError::IdempotencyConflict { .. }));
     assert_eq!(error.kind(), CommandErrorKind::Conflict);
     assert_eq!(ledger.store.head().position, head);
+}
+
+/// A retry that reaches a node which cannot read the first attempt's events yet (it has not
+/// seen the head move) answers "retry", a storage error, not "the ledger is damaged"; once
+/// the node sees them, the retry replays the first outcome.
+#[test]
+fn a_replay_a_node_cannot_read_yet_says_retry_not_damaged() {
+    let ledger = ledger();
+    let before = ledger.store.head().position;
+    let mut first = envelope(CLERK, receive(RequestId(uuid(7)), "Door broken"));
+    first.idempotency_key = Some(IdempotencyKey::new("receive-on-a-lagging-node").unwrap());
+    let outcome = ledger.handler.execute(&first).unwrap();
+    let lagging = CommandHandler::new(Arc::new(LaggingNode {
+        inner: ledger.store.clone(),
+        visible_through: before,
+    }));
+    let error = lagging.execute(&first).unwrap_err();
+    assert_eq!(error.kind(), CommandErrorKind::Storage, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("retry with the same idempotency key"),
+        "{error}"
+    );
+    let again = ledger.handler.execute(&first).unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.first_position, outcome.first_position);
+    assert_eq!(again.event_ids, outcome.event_ids);
+}
+
+/// A retry whose key lookup ran before the node saw its first attempt, and whose case read
+/// after, finds the case already changed by that attempt: it replays the first outcome
+/// instead of answering that the request already exists.
+#[test]
+fn a_retry_that_finds_its_first_attempt_in_the_case_replays_it() {
+    let ledger = ledger();
+    let before = ledger.store.head().position;
+    let mut first = envelope(CLERK, receive(RequestId(uuid(8)), "Door broken"));
+    first.idempotency_key = Some(IdempotencyKey::new("receive-seen-late").unwrap());
+    let outcome = ledger.handler.execute(&first).unwrap();
+    let late = CommandHandler::new(Arc::new(LateKeyNode {
+        inner: ledger.store.clone(),
+        visible_through: before,
+        stale_key_lookups: AtomicU32::new(1),
+    }));
+    let again = late.execute(&first).unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.first_position, outcome.first_position);
+    assert_eq!(again.event_ids, outcome.event_ids);
+    assert_eq!(ledger.store.head().position, outcome.last_position);
 }
 
 #[test]

@@ -7,12 +7,12 @@ mod support;
 
 use serde_json::{Value, json};
 use support::steps::*;
-use support::{Ledger, Member, ReadModels};
+use support::{Backend, Ledger, Member, ReadModels, on_both_backends};
 
 /// The ledger after every step, plus a request with a requester and a unit, and the unit's
 /// owner, so that the public view has personal data to withhold.
-async fn ledger() -> Ledger {
-    let ledger = Ledger::open_with(ReadModels::With);
+async fn ledger(backend: Backend) -> Ledger {
+    let ledger = Ledger::open_with(backend, ReadModels::With);
     let request_stream = format!("request-{}", uuid(REQUEST));
     for (index, step) in steps().iter().enumerate() {
         let facts = Facts {
@@ -175,9 +175,8 @@ fn ids_of(numbers: &[u128]) -> Vec<Value> {
     numbers.iter().map(|n| json!(id(*n))).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_connection_pages_both_ways_over_a_known_list() {
-    let ledger = ledger().await;
+async fn every_connection_pages_both_ways_over_a_known_list(backend: Backend) {
+    let ledger = ledger(backend).await;
     // Organisations and members list in id order (the steps' ids are ascending).
     let organisations = ids_of(&[
         COMMITTEE,
@@ -243,9 +242,8 @@ async fn error_code(ledger: &Ledger, document: &str, variables: Value) -> Option
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cursor_of_one_list_is_refused_by_another() {
-    let ledger = ledger().await;
+async fn a_cursor_of_one_list_is_refused_by_another(backend: Backend) {
+    let ledger = ledger(backend).await;
     let cursor_of = |document: &'static str, field: &'static str| {
         let ledger = &ledger;
         async move {
@@ -297,9 +295,8 @@ async fn a_cursor_of_one_list_is_refused_by_another() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cost_of_a_connection_counts_last_like_first() {
-    let ledger = ledger().await;
+async fn the_cost_of_a_connection_counts_last_like_first(backend: Backend) {
+    let ledger = ledger(backend).await;
     for (document, expect) in [
         (
             "{ cases(filter: { kind: REQUEST }, last: 100) { nodes { history(last: 100) { nodes { position } } } } }",
@@ -371,9 +368,10 @@ async fn data(ledger: &Ledger, caller: Option<Member>, document: &str, variables
     response.data.into_json().expect("JSON data")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_directory_and_case_details_are_typed_and_the_public_view_withholds_residents() {
-    let ledger = ledger().await;
+async fn the_directory_and_case_details_are_typed_and_the_public_view_withholds_residents(
+    backend: Backend,
+) {
+    let ledger = ledger(backend).await;
     let variables = json!({
         "unit": global_id("Unit", UNIT),
         "account": global_id("Account", PARTY_ACCOUNT),
@@ -485,9 +483,8 @@ fn values_at<'a>(data: &'a Value, list: &str, path: &[&str]) -> Vec<&'a Value> {
     found
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_the_demo_the_public_view_names_no_requester_or_inspector() {
-    let ledger = tokio::task::block_in_place(|| Ledger::open_demo(DEMO_SEED));
+async fn on_the_demo_the_public_view_names_no_requester_or_inspector(backend: Backend) {
+    let ledger = tokio::task::block_in_place(|| Ledger::open_demo(backend, DEMO_SEED));
     ledger.caught_up(ADMIN).await;
     let member = data(&ledger, Some(ADMIN), INSPECTORS_AND_REQUESTERS, json!({})).await;
     let public = data(&ledger, None, INSPECTORS_AND_REQUESTERS, json!({})).await;
@@ -544,9 +541,8 @@ fn connection_examples() -> Vec<String> {
     documents
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_guides_connection_examples_run() {
-    let ledger = ledger().await;
+async fn the_guides_connection_examples_run(backend: Backend) {
+    let ledger = ledger(backend).await;
     let examples = connection_examples();
     assert!(examples.len() >= 4, "{examples:?}");
     for example in examples {
@@ -559,3 +555,12 @@ async fn the_guides_connection_examples_run() {
         );
     }
 }
+
+on_both_backends!(
+    every_connection_pages_both_ways_over_a_known_list,
+    a_cursor_of_one_list_is_refused_by_another,
+    the_cost_of_a_connection_counts_last_like_first,
+    the_directory_and_case_details_are_typed_and_the_public_view_withholds_residents,
+    on_the_demo_the_public_view_names_no_requester_or_inspector,
+    the_guides_connection_examples_run,
+);

@@ -11,7 +11,7 @@ use govledger_core::domain::request::commands::RequestCommand;
 use govledger_core::domain::request::vocabulary::{Channel, RequestCategory, RequestKind};
 use serde_json::{Value, json};
 use support::steps::*;
-use support::{Ledger, Member};
+use support::{Backend, Ledger, Member, on_both_backends};
 
 async fn facts(ledger: &Ledger) -> Facts {
     let stream = format!("request-{}", uuid(REQUEST));
@@ -22,9 +22,9 @@ async fn facts(ledger: &Ledger) -> Facts {
 
 /// Both ledgers after every step: one through the typed mutations, one through
 /// `executeCommand`.
-async fn run_steps() -> (Ledger, Ledger) {
-    let typed = Ledger::open();
-    let generic = Ledger::open();
+async fn run_steps(backend: Backend) -> (Ledger, Ledger) {
+    let typed = Ledger::open(backend);
+    let generic = Ledger::open(backend);
     for (index, step) in steps().iter().enumerate() {
         let (input, _) = (step.build)(&facts(&typed).await);
         let mut input = input;
@@ -48,9 +48,8 @@ async fn run_steps() -> (Ledger, Ledger) {
     (typed, generic)
 }
 
-#[tokio::test]
-async fn typed_mutations_append_what_execute_command_appends() {
-    let (typed, generic) = run_steps().await;
+async fn typed_mutations_append_what_execute_command_appends(backend: Backend) {
+    let (typed, generic) = run_steps(backend).await;
     let by_type = typed.events(ADMIN).await;
     let by_json = generic.events(ADMIN).await;
     assert!(by_type.len() >= steps().len(), "every step appended");
@@ -94,9 +93,8 @@ async fn check(ledger: &Ledger, bad: Bad) {
     assert_eq!(ledger.head(ADMIN).await, head, "{} appended", bad.mutation);
 }
 
-#[tokio::test]
-async fn bad_input_comes_back_in_user_errors_and_appends_nothing() {
-    let (ledger, _) = run_steps().await;
+async fn bad_input_comes_back_in_user_errors_and_appends_nothing(backend: Backend) {
+    let (ledger, _) = run_steps(backend).await;
     let receive = |description: &str, unit_id: &str| {
         json!({
             "requestId": id(REQUEST + 1), "kind": "HELP", "category": "REPAIR",
@@ -262,9 +260,8 @@ async fn bad_input_comes_back_in_user_errors_and_appends_nothing() {
     assert_eq!(ledger.head(ADMIN).await, head);
 }
 
-#[tokio::test]
-async fn a_repeated_typed_mutation_is_replayed_and_appends_nothing() {
-    let (ledger, _) = run_steps().await;
+async fn a_repeated_typed_mutation_is_replayed_and_appends_nothing(backend: Backend) {
+    let (ledger, _) = run_steps(backend).await;
     let agreement = |terms: &str| {
         json!({
             "mediationId": id(MEDIATION), "form": "WRITTEN", "terms": terms,
@@ -316,3 +313,9 @@ async fn a_repeated_typed_mutation_is_replayed_and_appends_nothing() {
         "a repeat or a refusal appended"
     );
 }
+
+on_both_backends!(
+    typed_mutations_append_what_execute_command_appends,
+    bad_input_comes_back_in_user_errors_and_appends_nothing,
+    a_repeated_typed_mutation_is_replayed_and_appends_nothing,
+);

@@ -96,6 +96,11 @@ pub enum ApplyError {
     /// Reading the read model failed.
     #[error("read-model storage: {0}")]
     Storage(String),
+    /// Reading an earlier event from the ledger failed for now (its disk or its database: a
+    /// PostgreSQL server restarting, say). The runner applies the event again later instead
+    /// of stopping the projection.
+    #[error("reading the ledger: {0}")]
+    LedgerUnavailable(String),
 }
 
 impl From<sled::Error> for ApplyError {

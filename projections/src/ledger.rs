@@ -9,12 +9,20 @@ use govledger_core::store::EventStore;
 
 use crate::error::ApplyError;
 
+/// What a failed read of the ledger means to the runner: a storage failure may pass (the
+/// event is applied again later), anything else stops the projection.
+pub(crate) fn ledger_read_error(error: StoreError) -> ApplyError {
+    match error {
+        StoreError::Storage(_) => ApplyError::LedgerUnavailable(error.to_string()),
+        other => ApplyError::Storage(format!("reading the ledger: {other}")),
+    }
+}
+
 /// The events of `recorded`'s stream before it, oldest first.
 pub(crate) fn earlier_events(
     ledger: &dyn EventStore,
     recorded: &RecordedEvent,
 ) -> Result<Vec<RecordedEvent>, ApplyError> {
-    let ledger_error = |e: StoreError| ApplyError::Storage(format!("reading the ledger: {e}"));
     let mut events: Vec<RecordedEvent> = Vec::new();
     loop {
         let next_version = events.len() as u64 + 1;
@@ -26,7 +34,7 @@ pub(crate) fn earlier_events(
             .min(READ_PAGE_EVENTS_MAX);
         let page = ledger
             .read_stream(&recorded.stream_id, next_version, wanted)
-            .map_err(ledger_error)?;
+            .map_err(ledger_read_error)?;
         if page.is_empty() {
             return Err(ApplyError::Inconsistent(format!(
                 "stream {} has no version {next_version} before version {}",

@@ -5,4 +5,5 @@ pub mod conformance;
 pub mod e2e;
 pub mod model;
 pub mod postgres;
+pub mod postgres_cluster;
 pub mod shapes;

@@ -71,6 +71,12 @@ fn with_admin<T: Send + 'static>(
     .unwrap_or_else(|_| Err("the admin thread panicked".into()))
 }
 
+/// Whether a test can run on PostgreSQL: the server answers (a database is made and
+/// dropped). Otherwise says the test is skipped, or fails it when the server is required.
+pub fn server_answers(test: &str) -> bool {
+    TestDatabase::create(test).is_some()
+}
+
 /// A fresh, empty database; dropped (with any connection still open to it) on drop.
 pub struct TestDatabase {
     name: String,

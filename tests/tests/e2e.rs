@@ -1,6 +1,13 @@
 //! End-to-end tests: the real `govledger` binary, started on `127.0.0.1:0` over a temp data
 //! dir (harness: `govledger_tests::e2e`), driven over HTTP and WebSocket.
 //!
+//! Most tests that serve a ledger run once per backend (`govledger_tests::on_both_backends!`):
+//! `<test>::on_sled` and `<test>::on_postgres` (a fresh database, `serve --ledger`). Only on
+//! sled: `backup`, `tlog`, `tlog_export`, `witness`, `metrics_recompute` and `explorer` (they
+//! need the tree, checkpoints or online backups, which the PostgreSQL ledger refuses), `crash`
+//! and `shapes` (they work on the sled directory); `introspection`, `graphiql` and `browser`
+//! read no ledger.
+//!
 //! Table of contents:
 //! - `demo`: `govledger demo` prints an auditor token and answers the README's auditor
 //!   queries (the 16 unit doors traced to their decision and requests; rates per
@@ -49,6 +56,10 @@
 //!   another key is refused), 16 clients, one node killed mid-load (its clients retry
 //!   elsewhere with the same key): each write once, gap-free, the same head on the
 //!   survivors within 1 s, read through another node.
+//! - `postgres_restart`: PostgreSQL itself (a private cluster) stopped immediately and
+//!   restarted under a `serve --ledger` node while clients write and retry `UNAVAILABLE`
+//!   with the same key: `/readyz` follows it down and back, every acknowledged write once,
+//!   gap-free, read back through the read models, `verify --ledger` passes.
 //! - `read_models`: `readModels` and `/metrics` report each read model's state; only a
 //!   directory administrator rebuilds one, while queries keep answering.
 //! - `shapes`: issue 13's load shapes (a burst through one station, a hot case, a busy
@@ -107,6 +118,7 @@ mod e2e {
     mod open311;
     mod open311_requests;
     mod postgres;
+    mod postgres_restart;
     mod protocol;
     mod read_models;
     mod reports;

@@ -21,6 +21,10 @@
 //! - `shared_state`: what PostgreSQL nodes share besides the log: tokens created or revoked
 //!   on one node count on another within a second (and a node without the database keeps
 //!   those it read), the append-only journal under them, personal data and its erasure.
+//! - `postgres_restart`: PostgreSQL itself (a private cluster, `postgres_cluster`) stopped
+//!   immediately and restarted four times while writers append and retry with the same
+//!   idempotency key: every acknowledged append once, no gap, the chain verifies, the store
+//!   reconnected by itself.
 //! - `format`: a newer or corrupt store format is refused with the data untouched.
 //! - `restore`: a verbatim restore from stored records is identical, appendable, and refuses
 //!   broken records and non-empty targets.
@@ -40,6 +44,7 @@ mod store {
     mod crash;
     mod format;
     mod nodes;
+    mod postgres_restart;
     mod property;
     mod reconnect;
     mod restore;

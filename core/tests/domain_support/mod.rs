@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod lagging_node;
+
 use govledger_core::domain::aggregate::{ActingAs, Aggregate, Context, Folded, Related};
 use govledger_core::domain::authority;
 use govledger_core::domain::command::Command;

@@ -1,5 +1,6 @@
 //! `govledger report cases|activity|metrics`: the `/reports/<kind>` reports from a data
-//! directory, with the server stopped, written to stdout (or `--output`) row by row as the
+//! directory (its read models and tokens; the ledger there, or the PostgreSQL one `--ledger`
+//! names), with the server stopped, written to stdout (or `--output`) row by row as the
 //! pages are read. Read as the public view, or as the role of `--token`.
 
 use std::collections::HashMap;
@@ -7,12 +8,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use govledger_core::store::EventStore;
-use govledger_core::store::sled_store::SledStore;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::RunnerOptions;
 
 use crate::access::{Principal, TokenStore};
+use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::{CliError, DataArgs};
 use crate::reports::{ReportError, ReportRequest, produce};
 use crate::schema::Introspection;
@@ -28,6 +28,8 @@ pub(super) struct ReportArgs {
     kind: String,
     #[command(flatten)]
     data: DataArgs,
+    #[command(flatten)]
+    ledger: LedgerArgs,
     /// `csv` (default) or `jsonl`.
     #[arg(long)]
     format: Option<String>,
@@ -70,13 +72,14 @@ pub(super) fn run(args: ReportArgs) -> Result<(), CliError> {
     }
     let request = ReportRequest::from_params(&args.kind, &params).map_err(CliError::Failed)?;
     let data = DataDir::new(args.data.data);
-    if !data.ledger().exists() {
+    if args.ledger.ledger_url.is_none() && !data.ledger().exists() {
         return Err(CliError::Failed(format!(
             "no ledger at {}",
             data.ledger().display()
         )));
     }
-    let store = Arc::new(SledStore::open(data.ledger())?);
+    let ledger = args.ledger.open(&data)?;
+    let store = ledger.store();
     let tokens = TokenStore::open(&data.access())?;
     let principal = match &args.token {
         None => Principal::Public,
@@ -106,7 +109,7 @@ pub(super) fn run(args: ReportArgs) -> Result<(), CliError> {
             .await
             .map_err(failed)?;
         let service = Arc::new(LedgerService::new(ServiceParts {
-            ledger: Arc::clone(&store).into(),
+            ledger: ledger.clone(),
             tokens,
             read: Some(read.clone()),
             personal: None,
@@ -134,6 +137,6 @@ pub(super) fn run(args: ReportArgs) -> Result<(), CliError> {
             (Ok(()), _) => flushed.map_err(CliError::io("writing the report")),
         }
     })?;
-    store.close()?;
+    ledger.close()?;
     Ok(())
 }

@@ -1,9 +1,11 @@
-//! An in-process GraphQL service over a temporary data directory, and the accounts that act
-//! on it.
+//! An in-process GraphQL service over a temporary data directory, on either ledger backend
+//! (sled in the data directory, or a fresh PostgreSQL database), and the accounts that act on
+//! it. `on_both_backends!` runs a test body once per backend.
 
 // Each test binary uses its own part of the support.
 #![allow(dead_code)]
 
+pub(crate) mod postgres;
 pub(crate) mod steps;
 
 use std::sync::Arc;
@@ -13,8 +15,11 @@ use async_graphql::{Request, Variables};
 use govledger_core::domain::demo;
 use govledger_core::domain::role::Role;
 use govledger_core::personal_data::PersonalDataStore;
+use govledger_core::store::EventStore;
+use govledger_core::store::postgres_store::{PostgresOptions, PostgresStore};
 use govledger_core::store::sled_store::SledStore;
 use govledger_graphql::access::{Grant, Principal, TokenStore};
+use govledger_graphql::ledger::Ledger as LedgerBackend;
 use govledger_graphql::schema::{Introspection, LedgerSchema, build};
 use govledger_graphql::service::{LedgerService, ServiceParts};
 use govledger_projections::read_api::ReadApi;
@@ -51,28 +56,63 @@ pub(crate) enum ReadModels {
     With,
 }
 
+/// Which store the ledger is kept in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Backend {
+    /// A sled directory in the test's temp dir.
+    Sled,
+    /// A fresh database per ledger on the test server (`support::postgres`).
+    Postgres,
+}
+
+/// Runs each named test body, an `async fn(Backend)`, once per backend, each as a test of its
+/// own: `<name>::on_sled` and `<name>::on_postgres` (skipped, saying so, where no PostgreSQL
+/// server answers, unless `GOVLEDGER_TEST_POSTGRES_REQUIRED=1`).
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            use crate::support::Backend;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sled() {
+                super::$name(Backend::Sled).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                if crate::support::postgres::server_answers(stringify!($name)) {
+                    super::$name(Backend::Postgres).await;
+                }
+            }
+        }
+    )+};
+}
+pub(crate) use on_both_backends;
+
 /// A service over its own empty ledger.
 pub(crate) struct Ledger {
     schema: LedgerSchema,
     read: Option<ReadApi>,
     _dir: tempfile::TempDir,
+    /// Dropped last, after the service's connections.
+    _database: Option<postgres::TestDatabase>,
 }
 
 impl Ledger {
     /// A raw ledger only: no read models.
-    pub(crate) fn open() -> Ledger {
-        Ledger::open_with(ReadModels::Without)
+    pub(crate) fn open(backend: Backend) -> Ledger {
+        Ledger::open_with(backend, ReadModels::Without)
     }
 
     /// Call inside a tokio runtime when `read_models` is `With` (they follow the ledger).
-    pub(crate) fn open_with(read_models: ReadModels) -> Ledger {
-        Ledger::open_filled(read_models, |_, _| {})
+    pub(crate) fn open_with(backend: Backend, read_models: ReadModels) -> Ledger {
+        Ledger::open_filled(backend, read_models, |_, _| {})
     }
 
     /// The Wanghai demo ledger with its read models. It blocks while the demo builds: call
     /// it through `tokio::task::block_in_place`.
-    pub(crate) fn open_demo(seed: u64) -> Ledger {
-        Ledger::open_filled(ReadModels::With, |store, dir| {
+    pub(crate) fn open_demo(backend: Backend, seed: u64) -> Ledger {
+        Ledger::open_filled(backend, ReadModels::With, |store, dir| {
             let people = PersonalDataStore::open(dir.join("people")).expect("personal data");
             demo::build(store, &people, seed).expect("the demo builds");
         })
@@ -80,11 +120,24 @@ impl Ledger {
 
     /// A ledger that `fill` writes to before the read models open.
     fn open_filled(
+        backend: Backend,
         read_models: ReadModels,
-        fill: impl FnOnce(Arc<SledStore>, &std::path::Path),
+        fill: impl FnOnce(Arc<dyn EventStore>, &std::path::Path),
     ) -> Ledger {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let store = Arc::new(SledStore::open(dir.path().join("ledger")).expect("the ledger opens"));
+        let (ledger, database) = match backend {
+            Backend::Sled => {
+                let store = SledStore::open(dir.path().join("ledger")).expect("the ledger opens");
+                (LedgerBackend::Sled(Arc::new(store)), None)
+            }
+            Backend::Postgres => {
+                let database = postgres::TestDatabase::create();
+                let options = PostgresOptions::from_url(database.url()).expect("a database URL");
+                let store = PostgresStore::open(&options).expect("the ledger opens");
+                (LedgerBackend::Postgres(Arc::new(store)), Some(database))
+            }
+        };
+        let store = ledger.store();
         fill(store.clone(), dir.path());
         let tokens = TokenStore::open(&dir.path().join("access")).expect("the token store opens");
         let read = match read_models {
@@ -97,7 +150,7 @@ impl Ledger {
             }
         };
         let service = LedgerService::new(ServiceParts {
-            ledger: store.into(),
+            ledger,
             tokens,
             read: read.clone(),
             personal: None,
@@ -106,6 +159,7 @@ impl Ledger {
             schema: build(Arc::new(service), Introspection::Enabled),
             read,
             _dir: dir,
+            _database: database,
         }
     }
 

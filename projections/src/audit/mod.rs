@@ -22,7 +22,6 @@ mod buckets;
 pub mod query;
 
 use govledger_core::domain::event::{DecisionEvent, DomainEvent, RequestEvent, WorkProjectEvent};
-use govledger_core::error::StoreError;
 use govledger_core::event::RecordedEvent;
 use govledger_core::store::EventStore;
 use uuid::Uuid;
@@ -30,6 +29,7 @@ use uuid::Uuid;
 use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
 use crate::keys::Key;
+use crate::ledger::ledger_read_error;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::{ReadModel, ReadModelWrites};
 
@@ -224,11 +224,13 @@ fn caused_by_previous_of_stream(
     if let Some((stream, version)) = writes.note::<(String, u64)>(&batch_event_note(cause)) {
         return Ok(is_previous(stream, *version));
     }
-    let ledger_error = |e: StoreError| ApplyError::Storage(format!("reading the ledger: {e}"));
-    let Some(position) = ledger.position_of_event(*cause).map_err(ledger_error)? else {
+    let Some(position) = ledger
+        .position_of_event(*cause)
+        .map_err(ledger_read_error)?
+    else {
         return Ok(false); // Caused by something outside the ledger.
     };
-    match ledger.read_event(position).map_err(ledger_error)? {
+    match ledger.read_event(position).map_err(ledger_read_error)? {
         Some(event) => Ok(is_previous(event.stream_id.as_str(), event.stream_version)),
         None => Ok(false),
     }

@@ -2,20 +2,36 @@
 //! lowest live checkpoint, batching whatever is already durable (up to the batch limit), and
 //! waits for new appends once caught up. Reading and decoding happen once per batch for all
 //! lanes; applying runs on the blocking pool, one scoped thread per lane. (Lanes being built
-//! are fed by `builder.rs`.)
+//! are fed by `builder.rs`.) A ledger that cannot answer for a while (a PostgreSQL ledger
+//! whose server restarts), whether the follower's read or a lane's read of an earlier event
+//! fails, is read again with backoff from where the lanes stand: they lag meanwhile, and
+//! are not stopped.
 
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use govledger_core::error::StoreError;
 use govledger_core::event::RecordedEvent;
 use govledger_core::limits::READ_PAGE_EVENTS_MAX;
 use govledger_core::store::{LogFilter, LogQuery, Subscription};
 
-use crate::runner::Shared;
-use crate::runner::lane::{DecodedEvent, LaneFailure};
+use crate::runner::lane::{DecodedEvent, FailureCause, LaneFailure};
+use crate::runner::{BatchApplied, Shared};
+
+/// Shortest and longest wait before the follower reads again after the ledger failed to
+/// answer.
+const LEDGER_RETRY_MIN: Duration = Duration::from_millis(50);
+const LEDGER_RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// Whether the follower reads again after `error` rather than stopping the lanes: a storage
+/// failure (the ledger's disk or database, perhaps for a moment), but not a closed store
+/// (`Unavailable`) nor damaged or unreadable records.
+fn worth_reading_again(error: &StoreError) -> bool {
+    matches!(error, StoreError::Storage(_))
+}
 
 /// Whether a batch read waits for the first event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +57,7 @@ pub(crate) async fn follow<E: Send + Sync + 'static>(shared: Arc<Shared<E>>) {
     };
     let mut subscription =
         Subscription::new(Arc::clone(&shared.store), start, LogFilter::default());
+    let mut retry_after = LEDGER_RETRY_MIN;
     loop {
         let events = tokio::select! {
             _ = shutdown.wait_for(|stop| *stop) => return,
@@ -48,6 +65,22 @@ pub(crate) async fn follow<E: Send + Sync + 'static>(shared: Arc<Shared<E>>) {
         };
         let events = match events {
             Ok(events) => events,
+            // The subscription's cursor did not move: the next read starts where this one
+            // failed, so no event is skipped.
+            Err(error) if worth_reading_again(&error) => {
+                tracing::warn!(
+                    %error,
+                    position = subscription.next_position(),
+                    retry_after_ms = retry_after.as_millis() as u64,
+                    "reading the ledger for the read models failed; reading again"
+                );
+                tokio::select! {
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                    () = tokio::time::sleep(retry_after) => {}
+                }
+                retry_after = (retry_after * 2).min(LEDGER_RETRY_MAX);
+                continue;
+            }
             Err(error) => {
                 shared.fail_live_lanes(subscription.next_position(), &error);
                 return;
@@ -56,15 +89,37 @@ pub(crate) async fn follow<E: Send + Sync + 'static>(shared: Arc<Shared<E>>) {
         let for_lanes = Arc::clone(&shared);
         let applied =
             tokio::task::spawn_blocking(move || for_lanes.apply_to_live_lanes(events)).await;
-        if let Err(panic) = applied {
-            shared.fail_live_lanes_after_panic(&panic.to_string());
-            return;
+        match applied {
+            Err(panic) => {
+                shared.fail_live_lanes_after_panic(&panic.to_string());
+                return;
+            }
+            Ok(BatchApplied::Applied) => retry_after = LEDGER_RETRY_MIN,
+            // A lane stopped short of the batch's end: after a pause, read again from the
+            // lowest live position (each lane skips what it has applied).
+            Ok(BatchApplied::LedgerUnread) => {
+                shared.notify_progress();
+                tokio::select! {
+                    _ = shutdown.wait_for(|stop| *stop) => return,
+                    () = tokio::time::sleep(retry_after) => {}
+                }
+                retry_after = (retry_after * 2).min(LEDGER_RETRY_MAX);
+                let Some(start) = shared.follow_start() else {
+                    return;
+                };
+                subscription =
+                    Subscription::new(Arc::clone(&shared.store), start, LogFilter::default());
+                continue;
+            }
         }
         shared.notify_progress();
     }
 }
 
 /// Reads what is durable after the subscription's cursor, up to `batch_events_max` events.
+/// An error after the first event ends the batch with the events read so far (the next
+/// call meets the error again, at the first event not delivered); an error before it is
+/// returned.
 pub(crate) async fn next_batch(
     subscription: &mut Subscription,
     batch_events_max: usize,
@@ -79,8 +134,9 @@ pub(crate) async fn next_batch(
         // synchronously) and pending only when it would wait for an append; it is
         // cancellation-safe, so dropping the pending future loses nothing.
         match poll_now(subscription.next()) {
-            Some(event) => events.push(event?),
-            None => break,
+            Some(Ok(event)) => events.push(event),
+            Some(Err(error)) if events.is_empty() => return Err(error),
+            Some(Err(_)) | None => break,
         }
     }
     Ok(events)
@@ -111,6 +167,7 @@ pub(crate) fn read_range<E: Send + Sync + 'static>(
             .store
             .read_log(&LogQuery::forwards(next, limit))
             .map_err(|error| LaneFailure {
+                cause: FailureCause::Event,
                 position: next,
                 reason: format!("reading the ledger: {error}"),
             })?;

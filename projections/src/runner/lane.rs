@@ -45,6 +45,17 @@ pub(crate) struct DecodedEvent<E> {
 pub(crate) struct LaneFailure {
     pub position: u64,
     pub reason: String,
+    pub cause: FailureCause,
+}
+
+/// Why a lane did not apply an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureCause {
+    /// The projection cannot apply the event: the lane stops there.
+    Event,
+    /// The ledger could not be read for now (`ApplyError::LedgerUnavailable`): the event
+    /// is applied again later.
+    LedgerUnavailable,
 }
 
 pub(crate) struct Lane {
@@ -185,6 +196,7 @@ impl Lane {
             return Ok(());
         }
         let failed = |reason: String| LaneFailure {
+            cause: FailureCause::Event,
             position: self.applied + 1,
             reason: format!("building the indexes through {}: {reason}", self.applied),
         };
@@ -202,6 +214,7 @@ impl Lane {
             .into_iter()
             .partition(|(key, value)| value.is_some() && !is_memo(key));
         store_ahead(&tree, &ahead).map_err(|error| LaneFailure {
+            cause: FailureCause::Event,
             position: self.applied + 1,
             reason: format!("storing the indexes through {}: {error}", self.applied),
         })?;
@@ -324,6 +337,7 @@ impl Lane {
             let committed = commit.join().unwrap_or_else(|_| {
                 (
                     Err(LaneFailure {
+                        cause: FailureCause::Event,
                         position: self.applied + 1,
                         reason: "committing the read model panicked".into(),
                     }),
@@ -560,6 +574,7 @@ fn write_batch(
         upkeep_now == IndexUpkeep::BeforeGoingLive && folded.upkeep == IndexUpkeep::BeforeGoingLive;
     let pacing = if building { pacing } else { Pacing::Whole };
     paced_commit::apply(tree, writes, ending, pacing).map_err(|error| LaneFailure {
+        cause: FailureCause::Event,
         position: applied + 1,
         reason: format!("committing the read model: {error}"),
     })
@@ -605,6 +620,10 @@ fn fold<E: 'static>(
     let writes = &mut batch;
     for event in events {
         let failed = |error: ApplyError| LaneFailure {
+            cause: match error {
+                ApplyError::LedgerUnavailable(_) => FailureCause::LedgerUnavailable,
+                _ => FailureCause::Event,
+            },
             position: event.recorded.position,
             reason: format!("{} event: {error}", event.recorded.event_type),
         };
@@ -627,6 +646,7 @@ fn fold<E: 'static>(
             .finish_batch(writes)
             .and_then(|()| writes.flush_records())
             .map_err(|error| LaneFailure {
+                cause: FailureCause::Event,
                 position: last.recorded.position,
                 reason: format!(
                     "finishing the batch through {}: {error}",

@@ -44,7 +44,7 @@ use crate::error::ProjectionError;
 use crate::projection::{Decoder, Projection};
 use builder::BuildLane;
 use catalog::{Catalog, CatalogEntry, Generation};
-use lane::{DecodedEvent, Lane, LaneFailure};
+use lane::{DecodedEvent, FailureCause, Lane, LaneFailure};
 use slot::Slot;
 
 pub use paced_commit::{BUILD_PIECE_KEYS_MAX, BUILD_PIECE_KEYS_SUGGESTED, BUILD_PIECE_PAUSE_US};
@@ -561,10 +561,14 @@ impl<E: Send + Sync + 'static> Shared<E> {
             .min()
     }
 
-    pub(crate) fn apply_to_live_lanes(&self, events: Vec<RecordedEvent>) {
+    /// Applies a batch to every live lane. `LedgerUnread` when a lane could not read the
+    /// ledger for now: it applied the events before that one, and the follower feeds it
+    /// again from there.
+    pub(crate) fn apply_to_live_lanes(&self, events: Vec<RecordedEvent>) -> BatchApplied {
         let events = self.decode(events);
         // No lane switches live while this batch is applied (see `switch_gate`).
         let _gate = lock(&self.switch_gate);
+        let ledger_unread = std::sync::atomic::AtomicBool::new(false);
         let apply = |slot: &Slot<E>| {
             if slot.live_failure().is_some() {
                 return;
@@ -580,8 +584,18 @@ impl<E: Send + Sync + 'static> Shared<E> {
                 &slot.writes,
             );
             slot.record_live_applied(lane.applied);
-            if let Err(failure) = outcome {
-                slot.fail_live(failure);
+            match outcome {
+                Ok(()) => {}
+                Err(failure) if failure.cause == FailureCause::LedgerUnavailable => {
+                    tracing::warn!(
+                        projection = slot.name,
+                        position = failure.position,
+                        reason = %failure.reason,
+                        "the ledger could not be read; the event is applied again later"
+                    );
+                    ledger_unread.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                Err(failure) => slot.fail_live(failure),
             }
         };
         if events.len() >= PARALLEL_APPLY_EVENTS_MIN && self.slots.len() > 1 {
@@ -592,6 +606,11 @@ impl<E: Send + Sync + 'static> Shared<E> {
             });
         } else {
             self.slots.iter().for_each(apply);
+        }
+        if ledger_unread.into_inner() {
+            BatchApplied::LedgerUnread
+        } else {
+            BatchApplied::Applied
         }
     }
 
@@ -647,6 +666,7 @@ impl<E: Send + Sync + 'static> Shared<E> {
             if let Err(error) = recorded {
                 drop(live);
                 let failure = LaneFailure {
+                    cause: FailureCause::Event,
                     position: build.lane.applied + 1,
                     reason: format!("recording the switch: {error}"),
                 };
@@ -767,6 +787,7 @@ impl<E: Send + Sync + 'static> Shared<E> {
         for slot in &self.slots {
             if slot.reader().is_some() && slot.live_failure().is_none() {
                 slot.fail_live(LaneFailure {
+                    cause: FailureCause::Event,
                     position: position.max(slot.live_applied() + 1),
                     reason: format!("reading the ledger: {error}"),
                 });
@@ -779,6 +800,7 @@ impl<E: Send + Sync + 'static> Shared<E> {
         for slot in &self.slots {
             if slot.reader().is_some() && slot.live_failure().is_none() {
                 slot.fail_live(LaneFailure {
+                    cause: FailureCause::Event,
                     position: slot.live_applied() + 1,
                     reason: format!("the projection panicked: {panic}"),
                 });
@@ -786,6 +808,15 @@ impl<E: Send + Sync + 'static> Shared<E> {
         }
         self.notify_progress();
     }
+}
+
+/// What `apply_to_live_lanes` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BatchApplied {
+    /// Every live lane applied the batch, or stopped at an event it cannot apply.
+    Applied,
+    /// A lane could not read the ledger for now and applied only part of the batch.
+    LedgerUnread,
 }
 
 /// What `switch_caught_up` did.

@@ -10,7 +10,9 @@
 //! - `tamper`: a proxy that alters one tile or the checkpoint on its way to the browser.
 //! - `bare`: a server over an empty data dir, with extra `serve` flags.
 //! - `world`: tokens, a server and a small directory built through mutations.
+//! - `backend`: the ledger on sled or on a fresh PostgreSQL database; `on_both_backends!`.
 
+pub mod backend;
 pub mod bare;
 pub mod client;
 pub mod http;
@@ -20,6 +22,7 @@ pub mod webdriver;
 pub mod websocket;
 pub mod world;
 
+pub use backend::{Backend, BackendLedger};
 pub use bare::BareServer;
 pub use client::{Client, Executed};
 pub use http::{HttpResponse, graphql, request};

@@ -15,6 +15,7 @@ use govledger_core::time::Timestamp;
 use tempfile::TempDir;
 use uuid::Uuid;
 
+use crate::e2e::backend::{Backend, BackendLedger};
 use crate::e2e::client::Client;
 use crate::e2e::process::{Server, run_cli};
 
@@ -91,6 +92,8 @@ pub struct World {
     pub places: Places,
     /// Flags every `serve` of this world gets (`--ledger postgres://…`, say).
     serve_args: Vec<String>,
+    /// The ledger's PostgreSQL database, if any: dropped after the server.
+    ledger: Option<BackendLedger>,
 }
 
 impl World {
@@ -99,8 +102,24 @@ impl World {
         World::start_serving_with(&[]).await
     }
 
+    /// The same with the ledger on `backend` (a fresh database on PostgreSQL).
+    pub async fn start_on(backend: Backend) -> World {
+        let ledger = BackendLedger::create(backend);
+        let serve_args: Vec<String> = ledger
+            .serve_args()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        World::start_with(serve_args, Some(ledger)).await
+    }
+
     /// The same, every `serve` getting `serve_args` too (`--ledger postgres://…`).
     pub async fn start_serving_with(serve_args: &[&str]) -> World {
+        let serve_args = serve_args.iter().map(|arg| arg.to_string()).collect();
+        World::start_with(serve_args, None).await
+    }
+
+    async fn start_with(serve_args: Vec<String>, ledger: Option<BackendLedger>) -> World {
         let dir = tempfile::tempdir().expect("a temp dir");
         let data = dir.path().join("data");
         let organisations = Organisations {
@@ -144,7 +163,8 @@ impl World {
             cast,
             organisations,
             places,
-            serve_args: serve_args.iter().map(|arg| arg.to_string()).collect(),
+            serve_args,
+            ledger,
         };
         world.serve();
         world.build_directory().await;
@@ -154,6 +174,15 @@ impl World {
     /// The data directory (`ledger/`, `projections/`, `personal/`, `access/`).
     pub fn data(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// The flags a CLI command needs to open this world's ledger beside `--data`:
+    /// `--ledger <url>` when it is on PostgreSQL (`start_on`), none on sled.
+    pub fn ledger_args(&self) -> Vec<&str> {
+        self.ledger
+            .as_ref()
+            .map(BackendLedger::serve_args)
+            .unwrap_or_default()
     }
 
     /// A scratch path beside the data directory (export files, a second data dir).

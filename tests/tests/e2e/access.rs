@@ -8,7 +8,7 @@ use govledger_core::domain::role::Role;
 use govledger_core::domain::work_project::commands::WorkProjectCommand;
 use govledger_core::time::Timestamp;
 use govledger_tests::e2e::websocket::GraphQlSocket;
-use govledger_tests::e2e::{Cast, Client, Member, World, create_token, token_command};
+use govledger_tests::e2e::{Backend, Cast, Client, Member, World, create_token, token_command};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -77,9 +77,8 @@ fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("<none>")
 }
 
-#[tokio::test]
-async fn each_role_is_refused_what_it_may_not_do_and_nothing_is_appended() {
-    let world = World::start().await;
+async fn each_role_is_refused_what_it_may_not_do_and_nothing_is_appended(backend: Backend) {
+    let world = World::start_on(backend).await;
     let repair = Repair::new();
     let steps = repair_steps(&world, &repair);
     // The request is received and accepted; it waits to be dispatched.
@@ -176,9 +175,8 @@ const CASE_PRIVACY: &str = "query($id: ID!, $consistency: Int64) { \
      details { __typename ... on RequestDetails { requestKind requesterId } } } \
      events(last: 1) { nodes { eventType payload payloadHex actor { accountId } } } }";
 
-#[tokio::test]
-async fn without_a_token_reads_withhold_residents_personal_data() {
-    let world = World::start().await;
+async fn without_a_token_reads_withhold_residents_personal_data(backend: Backend) {
+    let world = World::start_on(backend).await;
     let repair = Repair::new();
     let receive = receive(
         &world,
@@ -238,9 +236,10 @@ async fn answer_to(client: &Client) -> (u16, Option<String>) {
 /// second).
 const REVOKED_SOCKET_CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-#[tokio::test]
-async fn a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refused_at_once() {
-    let world = World::start().await;
+async fn a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refused_at_once(
+    backend: Backend,
+) {
+    let world = World::start_on(backend).await;
     let auditor = &world.cast.auditor;
     let issued = create_token(
         &world.data(),
@@ -291,3 +290,9 @@ async fn a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refuse
     // The tokens made before the server started still work.
     assert_eq!(answer_to(&world.client(auditor)).await, (200, None));
 }
+
+govledger_tests::on_both_backends!(
+    each_role_is_refused_what_it_may_not_do_and_nothing_is_appended,
+    without_a_token_reads_withhold_residents_personal_data,
+    a_token_created_while_serving_works_at_once_and_a_revoked_one_is_refused_at_once,
+);

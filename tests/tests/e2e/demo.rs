@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use govledger_tests::e2e::{Client, Server, request};
+use govledger_tests::e2e::{Backend, BackendLedger, Client, Server, request};
 use serde_json::{Value, json};
 
 /// Longest the background verification of the demo ledger may take in a debug build.
@@ -44,12 +44,14 @@ const RATES: &str = "query ($organisationId: ID!) {
   }
 }";
 
-#[tokio::test]
-async fn the_demo_answers_the_readme_auditor_queries() {
+async fn the_demo_answers_the_readme_auditor_queries(backend: Backend) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("demo");
     let data = data.to_str().expect("temp paths are UTF-8");
-    let server = Server::start(&["demo", "--data", data], &dir.path().join("demo.log"));
+    let ledger = BackendLedger::create(backend);
+    let mut args = vec!["demo", "--data", data];
+    args.extend(ledger.serve_args());
+    let server = Server::start(&args, &dir.path().join("demo.log"));
     let token = server
         .banner_value("auditor token: ")
         .unwrap_or_else(|| panic!("no auditor token in {:?}", server.banner));
@@ -144,3 +146,5 @@ async fn wait_until_verified(client: &Client) -> Value {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+govledger_tests::on_both_backends!(the_demo_answers_the_readme_auditor_queries);

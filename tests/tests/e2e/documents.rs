@@ -3,7 +3,7 @@
 //! or by their exact text, over HTTP and over WebSocket alike.
 
 use govledger_tests::e2e::websocket::GraphQlSocket;
-use govledger_tests::e2e::{BareServer, request, run_cli};
+use govledger_tests::e2e::{Backend, BareServer, request, run_cli};
 use serde_json::{Value, json};
 
 const HEAD: &str = "{ ledgerHead { position } }";
@@ -56,10 +56,9 @@ fn code(body: &Value) -> Option<&str> {
     body["errors"][0]["extensions"]["code"].as_str()
 }
 
-#[tokio::test]
-async fn automatic_persisted_queries_send_the_query_once() {
+async fn automatic_persisted_queries_send_the_query_once(backend: Backend) {
     let hash = sha256_hex(HEAD);
-    let server = BareServer::start(&[]);
+    let server = BareServer::start_on(backend, &[]);
     let address = server.address();
     let (status, body) = post(&address, json!({ "extensions": persisted(&hash) })).await;
     assert_eq!(
@@ -93,14 +92,13 @@ async fn automatic_persisted_queries_send_the_query_once() {
     assert!(body.get("errors").is_none(), "{body}");
 }
 
-#[tokio::test]
-async fn with_trusted_documents_only_registered_documents_run() {
+async fn with_trusted_documents_only_registered_documents_run(backend: Backend) {
     let hash = sha256_hex(HEAD);
     let dir = tempfile::tempdir().expect("a temp dir");
     let file = dir.path().join("documents.json");
     std::fs::write(&file, json!({ hash.clone(): HEAD }).to_string()).expect("written");
     let file = file.to_str().expect("UTF-8");
-    let server = BareServer::start(&["--documents", file]);
+    let server = BareServer::start_on(backend, &["--documents", file]);
     let address = server.address();
     for body in [
         json!({ "documentId": format!("sha256:{hash}") }),
@@ -137,13 +135,12 @@ async fn with_trusted_documents_only_registered_documents_run() {
     assert_eq!(code(&body), Some("PERSISTED_QUERY_NOT_FOUND"), "{body}");
 }
 
-#[tokio::test]
-async fn with_trusted_documents_a_websocket_runs_only_registered_documents() {
+async fn with_trusted_documents_a_websocket_runs_only_registered_documents(backend: Backend) {
     let hash = sha256_hex(HEAD);
     let dir = tempfile::tempdir().expect("a temp dir");
     let file = dir.path().join("documents.json");
     std::fs::write(&file, json!({ hash.clone(): HEAD }).to_string()).expect("written");
-    let server = BareServer::start(&["--documents", file.to_str().expect("UTF-8")]);
+    let server = BareServer::start_on(backend, &["--documents", file.to_str().expect("UTF-8")]);
     let mut socket = GraphQlSocket::connect(&server.address(), None)
         .await
         .expect("a socket");
@@ -186,10 +183,9 @@ async fn with_trusted_documents_a_websocket_runs_only_registered_documents() {
     }
 }
 
-#[tokio::test]
-async fn a_websocket_sends_a_known_query_by_hash_alone() {
+async fn a_websocket_sends_a_known_query_by_hash_alone(backend: Backend) {
     let hash = sha256_hex(HEAD);
-    let server = BareServer::start(&[]);
+    let server = BareServer::start_on(backend, &[]);
     let mut socket = GraphQlSocket::connect(&server.address(), None)
         .await
         .expect("a socket");
@@ -242,3 +238,10 @@ fn a_trusted_documents_file_with_a_wrong_hash_is_refused_at_start() {
         "{stderr}"
     );
 }
+
+govledger_tests::on_both_backends!(
+    automatic_persisted_queries_send_the_query_once,
+    with_trusted_documents_only_registered_documents_run,
+    with_trusted_documents_a_websocket_runs_only_registered_documents,
+    a_websocket_sends_a_known_query_by_hash_alone,
+);

@@ -19,7 +19,7 @@ use govledger_core::domain::request::vocabulary::{
 use govledger_core::domain::work_project::commands::WorkProjectCommand;
 use govledger_core::domain::work_project::vocabulary::WorkCategory;
 use govledger_core::time::Timestamp;
-use govledger_tests::e2e::{Cast, Member, Places, World};
+use govledger_tests::e2e::{Backend, Cast, Member, Places, World};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -392,9 +392,8 @@ pub(crate) async fn run_repair(world: &World, repair: &Repair) -> u64 {
     consistency
 }
 
-#[tokio::test]
-async fn a_repair_runs_from_request_to_follow_up_and_reads_back_its_own_writes() {
-    let world = World::start().await;
+async fn a_repair_runs_from_request_to_follow_up_and_reads_back_its_own_writes(backend: Backend) {
+    let world = World::start_on(backend).await;
     let repair = Repair::new();
     let steps = repair_steps(&world, &repair);
     let expected_types: Vec<&str> = steps
@@ -485,9 +484,8 @@ async fn check_metrics(world: &World, consistency: u64) {
     assert_eq!(metrics["metrics"]["works"]["completed"], 1, "{metrics}");
 }
 
-#[tokio::test]
-async fn a_retried_command_with_the_same_idempotency_key_appends_nothing() {
-    let world = World::start().await;
+async fn a_retried_command_with_the_same_idempotency_key_appends_nothing(backend: Backend) {
+    let world = World::start_on(backend).await;
     let repair = Repair::new();
     let receive = repair_steps(&world, &repair).remove(0);
     let resident = world.client(&world.cast.resident);
@@ -504,3 +502,8 @@ async fn a_retried_command_with_the_same_idempotency_key_appends_nothing() {
     );
     assert_eq!(resident.head_position().await, head);
 }
+
+govledger_tests::on_both_backends!(
+    a_repair_runs_from_request_to_follow_up_and_reads_back_its_own_writes,
+    a_retried_command_with_the_same_idempotency_key_appends_nothing,
+);

@@ -3,7 +3,7 @@
 //! the audit's id, so a regression fails CI without node. The audit itself, run against a
 //! server by hand, reports 0 errors and 0 warnings (docs/graphql.md).
 
-use govledger_tests::e2e::{BareServer, HttpResponse, request};
+use govledger_tests::e2e::{Backend, BareServer, HttpResponse, request};
 use serde_json::{Value, json};
 
 const GQL: &str = "application/graphql-response+json";
@@ -135,9 +135,8 @@ fn check(id: &str, raw: &Raw, response: &HttpResponse, expect: &Expect) {
     }
 }
 
-#[tokio::test]
-async fn the_graphql_over_http_audit_cases_pass() {
-    let server = BareServer::start(&[]);
+async fn the_graphql_over_http_audit_cases_pass(backend: Backend) {
+    let server = BareServer::start_on(backend, &[]);
     let typename = json!({ "query": "{ __typename }" });
     let coerce = json!({ "query": "query CoerceFailure($id: ID!){ __typename }",
                          "variables": { "id": null } });
@@ -344,9 +343,8 @@ async fn the_graphql_over_http_audit_cases_pass() {
     }
 }
 
-#[tokio::test]
-async fn a_response_reports_at_most_100_errors() {
-    let server = BareServer::start(&[]);
+async fn a_response_reports_at_most_100_errors(backend: Backend) {
+    let server = BareServer::start_on(backend, &[]);
     let aliases: Vec<String> = (0..1_000).map(|i| format!("a{i}: unknownField")).collect();
     let raw = post(
         Some(GQL),
@@ -382,3 +380,8 @@ impl Raw {
         self
     }
 }
+
+govledger_tests::on_both_backends!(
+    the_graphql_over_http_audit_cases_pass,
+    a_response_reports_at_most_100_errors,
+);

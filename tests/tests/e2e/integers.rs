@@ -2,7 +2,7 @@
 //! amounts, areas and counts are `Int64` (a number or a string of digits), so a position or
 //! a budget past 2³¹ is carried exactly.
 
-use govledger_tests::e2e::{BareServer, graphql};
+use govledger_tests::e2e::{Backend, BareServer, graphql};
 use serde_json::{Value, json};
 
 /// Posts `query` anonymously; returns the status, the first error's message (if any) and
@@ -17,9 +17,8 @@ async fn ask(address: &str, query: &str, variables: Value) -> (u16, String, Valu
     (response.status, message, body["data"].clone())
 }
 
-#[tokio::test]
-async fn int_is_32_bit_and_int64_carries_the_rest() {
-    let server = BareServer::start(&[]);
+async fn int_is_32_bit_and_int64_carries_the_rest(backend: Backend) {
+    let server = BareServer::start_on(backend, &[]);
     let address = server.address();
     // (query, variables, status, a piece of the first error's message or "" for none)
     let cases: [(&str, Value, u16, &str); 9] = [
@@ -92,3 +91,5 @@ async fn int_is_32_bit_and_int64_carries_the_rest() {
         }
     }
 }
+
+govledger_tests::on_both_backends!(int_is_32_bit_and_int64_carries_the_rest,);

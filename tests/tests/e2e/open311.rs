@@ -2,12 +2,11 @@
 //! their definitions, and requests read by id, as JSON and XML, equal to GraphQL's answers;
 //! errors in the spec's format. Creating and listing: `open311_requests.rs`.
 
-use govledger_tests::e2e::{BareServer, request};
+use govledger_tests::e2e::{Backend, BackendLedger, BareServer, request};
 use serde_json::Value;
 
-#[tokio::test]
-async fn an_open311_client_lists_the_services_as_json_and_xml() {
-    let server = BareServer::start(&[]);
+async fn an_open311_client_lists_the_services_as_json_and_xml(backend: Backend) {
+    let server = BareServer::start_on(backend, &[]);
     let address = server.address();
     let get = |path: &str| {
         let address = address.clone();
@@ -108,15 +107,14 @@ async fn an_open311_client_lists_the_services_as_json_and_xml() {
     );
 }
 
-#[tokio::test]
-async fn a_request_reads_the_same_over_open311_as_over_graphql() {
+async fn a_request_reads_the_same_over_open311_as_over_graphql(backend: Backend) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("demo");
     let data = data.to_str().expect("temp paths are UTF-8");
-    let server = govledger_tests::e2e::Server::start(
-        &["demo", "--data", data],
-        &dir.path().join("demo.log"),
-    );
+    let ledger = BackendLedger::create(backend);
+    let mut args = vec!["demo", "--data", data];
+    args.extend(ledger.serve_args());
+    let server = govledger_tests::e2e::Server::start(&args, &dir.path().join("demo.log"));
     let token = server
         .banner_value("auditor token: ")
         .expect("an auditor token");
@@ -199,3 +197,8 @@ async fn a_request_reads_the_same_over_open311_as_over_graphql() {
         assert_eq!(response.json()[0]["code"], status, "{path}");
     }
 }
+
+govledger_tests::on_both_backends!(
+    an_open311_client_lists_the_services_as_json_and_xml,
+    a_request_reads_the_same_over_open311_as_over_graphql,
+);

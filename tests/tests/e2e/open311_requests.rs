@@ -3,7 +3,7 @@
 //! creates nothing; refused input gets the spec's errors and appends nothing; GET `requests`
 //! filters and `tokens/<id>`.
 
-use govledger_tests::e2e::{HttpResponse, World, request};
+use govledger_tests::e2e::{Backend, HttpResponse, World, request};
 use serde_json::{Value, json};
 
 const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
@@ -55,9 +55,8 @@ fn assert_refused(response: &HttpResponse, status: u16, what: &str) {
     assert!(errors[0]["description"].is_string(), "{what}");
 }
 
-#[tokio::test]
-async fn a_request_created_over_open311_is_the_same_request_in_graphql() {
-    let world = World::start().await;
+async fn a_request_created_over_open311_is_the_same_request_in_graphql(backend: Backend) {
+    let world = World::start_on(backend).await;
     let address = world.address();
     let clerk = world.cast.clerk.token.clone();
     let unit = world.places.unit_id;
@@ -214,9 +213,8 @@ async fn a_request_created_over_open311_is_the_same_request_in_graphql() {
     );
 }
 
-#[tokio::test]
-async fn refused_posts_get_the_spec_errors_and_append_nothing() {
-    let world = World::start().await;
+async fn refused_posts_get_the_spec_errors_and_append_nothing(backend: Backend) {
+    let world = World::start_on(backend).await;
     let address = world.address();
     let cast = &world.cast;
     let unit = world.places.unit_id;
@@ -326,9 +324,8 @@ fn input_type(mutation: &str) -> &'static str {
     }
 }
 
-#[tokio::test]
-async fn requests_are_listed_with_the_spec_filters() {
-    let world = World::start().await;
+async fn requests_are_listed_with_the_spec_filters(backend: Backend) {
+    let world = World::start_on(backend).await;
     let address = world.address();
     let clerk = world.cast.clerk.token.clone();
     let building = world.places.building_id;
@@ -437,3 +434,9 @@ async fn requests_are_listed_with_the_spec_filters() {
         assert_refused(&response, 400, what);
     }
 }
+
+govledger_tests::on_both_backends!(
+    a_request_created_over_open311_is_the_same_request_in_graphql,
+    refused_posts_get_the_spec_errors_and_append_nothing,
+    requests_are_listed_with_the_spec_filters,
+);

@@ -4,7 +4,7 @@
 use govledger_core::domain::command::Command;
 use govledger_core::domain::ids::RequestId;
 use govledger_core::domain::request::commands::RequestCommand;
-use govledger_tests::e2e::{Cast, Member, World, request};
+use govledger_tests::e2e::{Backend, Cast, Member, World, request};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -143,9 +143,10 @@ fn over_deep_query() -> String {
     )
 }
 
-#[tokio::test]
-async fn malformed_refused_and_over_limit_requests_get_clear_errors_and_append_nothing() {
-    let world = World::start().await;
+async fn malformed_refused_and_over_limit_requests_get_clear_errors_and_append_nothing(
+    backend: Backend,
+) {
+    let world = World::start_on(backend).await;
     let mutation = "mutation { executeCommand(input: { command: {}, idempotencyKey: \"k\" }) \
                     { positions } }";
     let cases = [
@@ -209,9 +210,8 @@ async fn malformed_refused_and_over_limit_requests_get_clear_errors_and_append_n
     check(&world, not_acceptable, answer(406, "BAD_USER_INPUT")).await;
 }
 
-#[tokio::test]
-async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors() {
-    let world = World::start().await;
+async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors(backend: Backend) {
+    let world = World::start_on(backend).await;
     let unknown = Uuid::now_v7();
     let hex = |text: &str| text.bytes().map(|b| format!("{b:02x}")).collect::<String>();
     let node = "query($id: ID!) { node(id: $id) { id } }";
@@ -316,9 +316,8 @@ async fn unknown_ids_bad_cursors_and_page_sizes_get_clear_errors() {
     }
 }
 
-#[tokio::test]
-async fn refused_commands_name_the_field_or_the_reason_and_append_nothing() {
-    let world = World::start().await;
+async fn refused_commands_name_the_field_or_the_reason_and_append_nothing(backend: Backend) {
+    let world = World::start_on(backend).await;
     let accept_unknown = Command::Request {
         request_id: RequestId(Uuid::now_v7()),
         command: RequestCommand::Accept { category: None },
@@ -390,3 +389,9 @@ async fn refused_commands_name_the_field_or_the_reason_and_append_nothing() {
         );
     }
 }
+
+govledger_tests::on_both_backends!(
+    malformed_refused_and_over_limit_requests_get_clear_errors_and_append_nothing,
+    unknown_ids_bad_cursors_and_page_sizes_get_clear_errors,
+    refused_commands_name_the_field_or_the_reason_and_append_nothing,
+);

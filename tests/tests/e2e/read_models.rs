@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use govledger_tests::e2e::{Client, World, request};
+use govledger_tests::e2e::{Backend, Client, World, request};
 use serde_json::{Value, json};
 
 const READ_MODELS: &str = "{ readModels { name state appliedPosition headPosition lagEvents \
@@ -56,9 +56,8 @@ async fn all_caught_up(public: &Client) {
     }
 }
 
-#[tokio::test]
-async fn read_models_report_their_state_and_an_administrator_rebuilds_one() {
-    let world = World::start().await;
+async fn read_models_report_their_state_and_an_administrator_rebuilds_one(backend: Backend) {
+    let world = World::start_on(backend).await;
     let public = world.public();
     let head = public.head_position().await;
     // `World::start` reads its directory back; the other read models follow within moments.
@@ -108,3 +107,7 @@ async fn read_models_report_their_state_and_an_administrator_rebuilds_one() {
         );
     }
 }
+
+govledger_tests::on_both_backends!(
+    read_models_report_their_state_and_an_administrator_rebuilds_one,
+);

@@ -2,7 +2,9 @@
 //! the cases (every page), an organisation's activity and the accountability metrics, as
 //! CSV and JSON Lines; refused parameters and tokens get the usual JSON errors.
 
-use govledger_tests::e2e::{Client, HttpResponse, Server, request, run_cli};
+use govledger_tests::e2e::{
+    Backend, BackendLedger, Client, HttpResponse, Server, request, run_cli,
+};
 use serde_json::{Value, json};
 
 const CASES: &str = "query($after: String) {
@@ -55,12 +57,14 @@ fn csv_cells(line: &str) -> Vec<String> {
     line.split(',').map(str::to_string).collect()
 }
 
-#[tokio::test]
-async fn reports_equal_the_graphql_answers_on_the_demo() {
+async fn reports_equal_the_graphql_answers_on_the_demo(backend: Backend) {
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("demo");
     let data = data.to_str().expect("temp paths are UTF-8");
-    let server = Server::start(&["demo", "--data", data], &dir.path().join("demo.log"));
+    let ledger = BackendLedger::create(backend);
+    let mut args = vec!["demo", "--data", data];
+    args.extend(ledger.serve_args());
+    let server = Server::start(&args, &dir.path().join("demo.log"));
     let token = server
         .banner_value("auditor token: ")
         .unwrap_or_else(|| panic!("no auditor token in {:?}", server.banner));
@@ -284,6 +288,7 @@ async fn reports_equal_the_graphql_answers_on_the_demo() {
     ] {
         let mut args = args;
         args.extend(["--data", data]);
+        args.extend(ledger.serve_args());
         if let Some(token) = token {
             args.extend(["--token", token]);
         }
@@ -303,3 +308,5 @@ async fn reports_equal_the_graphql_answers_on_the_demo() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("needs `filter`"));
 }
+
+govledger_tests::on_both_backends!(reports_equal_the_graphql_answers_on_the_demo);

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use govledger_tests::e2e::{World, run_cli};
+use govledger_tests::e2e::{Backend, World, run_cli};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -56,9 +56,8 @@ async fn wait_until_verified(world: &World) -> Value {
     }
 }
 
-#[tokio::test]
-async fn after_a_restart_everything_is_still_there_and_verifies() {
-    let mut world = World::start().await;
+async fn after_a_restart_everything_is_still_there_and_verifies(backend: Backend) {
+    let mut world = World::start_on(backend).await;
     let repair = Repair::new();
     run_repair(&world, &repair).await;
     let auditor = world.client(&world.cast.auditor);
@@ -68,7 +67,9 @@ async fn after_a_restart_everything_is_still_there_and_verifies() {
 
     assert_eq!(world.stop(), Some(0), "SIGTERM is a clean exit");
     let data = world.data();
-    let verified = check_cli(&["verify", "--data", path_str(&data)], 0);
+    let mut verify = vec!["verify", "--data", path_str(&data)];
+    verify.extend(world.ledger_args());
+    let verified = check_cli(&verify, 0);
     assert!(verified.contains("ledger intact"), "{verified}");
 
     world.restart();
@@ -98,25 +99,25 @@ async fn after_a_restart_everything_is_still_there_and_verifies() {
     );
 }
 
-#[tokio::test]
-async fn an_export_imports_into_a_fresh_directory_that_verifies_and_a_tampered_one_is_refused() {
-    let mut world = World::start().await;
+async fn an_export_imports_into_a_fresh_directory_that_verifies_and_a_tampered_one_is_refused(
+    backend: Backend,
+) {
+    let mut world = World::start_on(backend).await;
     run_repair(&world, &Repair::new()).await;
     let head = world.public().head_position().await;
     assert_eq!(world.stop(), Some(0));
 
     let data = world.data();
     let export = world.scratch("ledger.jsonl");
-    let exported = check_cli(
-        &[
-            "export",
-            "--data",
-            path_str(&data),
-            "--out",
-            path_str(&export),
-        ],
-        0,
-    );
+    let mut export_args = vec![
+        "export",
+        "--data",
+        path_str(&data),
+        "--out",
+        path_str(&export),
+    ];
+    export_args.extend(world.ledger_args());
+    let exported = check_cli(&export_args, 0);
     assert!(
         exported.contains(&format!("exported {head} events")),
         "{exported}"
@@ -201,3 +202,8 @@ fn tamper(line: &mut Value) -> Option<&'static str> {
     *value = Value::String(text);
     Some(FIELD)
 }
+
+govledger_tests::on_both_backends!(
+    after_a_restart_everything_is_still_there_and_verifies,
+    an_export_imports_into_a_fresh_directory_that_verifies_and_a_tampered_one_is_refused,
+);

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use govledger_tests::e2e::websocket::GraphQlSocket;
-use govledger_tests::e2e::{Server, World};
+use govledger_tests::e2e::{Backend, BackendLedger, Server, World};
 use serde_json::Value;
 
 use crate::e2e::flow::{Repair, repair_steps, run_repair};
@@ -59,9 +59,8 @@ async fn next_events_of_two(
     events
 }
 
-#[tokio::test]
-async fn a_subscriber_receives_the_repair_as_it_happens() {
-    let world = World::start().await;
+async fn a_subscriber_receives_the_repair_as_it_happens(backend: Backend) {
+    let world = World::start_on(backend).await;
     let repair = Repair::new();
     let from = world.public().head_position().await + 1;
     let mut everything = GraphQlSocket::connect(&world.address(), Some(&world.cast.auditor.token))
@@ -131,9 +130,8 @@ async fn a_subscriber_receives_the_repair_as_it_happens() {
     );
 }
 
-#[tokio::test]
-async fn a_public_subscriber_gets_no_payloads_and_a_bad_token_gets_no_connection() {
-    let world = World::start().await;
+async fn a_public_subscriber_gets_no_payloads_and_a_bad_token_gets_no_connection(backend: Backend) {
+    let world = World::start_on(backend).await;
     let from = world.public().head_position().await + 1;
     let mut public = GraphQlSocket::connect(&world.address(), None)
         .await
@@ -159,23 +157,22 @@ async fn a_public_subscriber_gets_no_payloads_and_a_bad_token_gets_no_connection
     assert!(refused.is_err(), "an unknown token must not get an ack");
 }
 
-#[tokio::test]
-async fn a_socket_without_connection_init_is_closed_with_4408() {
+async fn a_socket_without_connection_init_is_closed_with_4408(backend: Backend) {
     /// The timeout this server runs with: short, so the test is quick.
     const INIT_TIMEOUT_MS: u64 = 300;
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("data");
     let timeout = INIT_TIMEOUT_MS.to_string();
-    let server = Server::start(
-        &[
-            "serve",
-            "--data",
-            data.to_str().expect("temp paths are UTF-8"),
-            "--connection-init-timeout-ms",
-            &timeout,
-        ],
-        &dir.path().join("server.log"),
-    );
+    let ledger = BackendLedger::create(backend);
+    let mut args = vec![
+        "serve",
+        "--data",
+        data.to_str().expect("temp paths are UTF-8"),
+        "--connection-init-timeout-ms",
+        &timeout,
+    ];
+    args.extend(ledger.serve_args());
+    let server = Server::start(&args, &dir.path().join("server.log"));
     let started = std::time::Instant::now();
     let mut silent = GraphQlSocket::open(&server.address())
         .await
@@ -217,3 +214,9 @@ async fn a_socket_without_connection_init_is_closed_with_4408() {
         assert_ne!(message["type"], "close", "{message}");
     }
 }
+
+govledger_tests::on_both_backends!(
+    a_subscriber_receives_the_repair_as_it_happens,
+    a_public_subscriber_gets_no_payloads_and_a_bad_token_gets_no_connection,
+    a_socket_without_connection_init_is_closed_with_4408,
+);

@@ -4,7 +4,7 @@
 //! WebSocket: `documents.rs`.)
 
 use govledger_tests::e2e::websocket::GraphQlSocket;
-use govledger_tests::e2e::{BareServer, Client};
+use govledger_tests::e2e::{Backend, BareServer, Client};
 use serde_json::{Value, json};
 
 const INTROSPECTION_QUERY: &str = include_str!("../fixtures/introspection_query.graphql");
@@ -23,9 +23,8 @@ async fn run(socket: &mut GraphQlSocket, id: &str, query: &str) -> Value {
     answer["payload"].clone()
 }
 
-#[tokio::test]
-async fn operations_over_websocket_follow_the_http_rules() {
-    let server = BareServer::start(&[]);
+async fn operations_over_websocket_follow_the_http_rules(backend: Backend) {
+    let server = BareServer::start_on(backend, &[]);
     let address = server.address();
     let mut socket = GraphQlSocket::connect(&address, None)
         .await
@@ -60,3 +59,5 @@ async fn operations_over_websocket_follow_the_http_rules() {
         errors[99]
     );
 }
+
+govledger_tests::on_both_backends!(operations_over_websocket_follow_the_http_rules,);

@@ -215,3 +215,36 @@ fn a_stale_node_answers_as_the_locking_path_does() {
         assert_eq!(report.events_checked, 5);
     }
 }
+
+/// A node that answers a retry as a replay of another node's append can read what it
+/// answered: the head it read under the lock is published even when it wrote nothing.
+#[test]
+fn a_replayed_append_is_readable_on_the_node_that_answered_it() {
+    let Some(database) = TestDatabase::create("a_replayed_append_is_readable") else {
+        return;
+    };
+    let (node_a, node_b) = (database.open(), database.open());
+    for round in 0..200 {
+        let append = keyed(
+            request(
+                &format!("stream-{round}"),
+                ExpectedVersion::Any,
+                vec![event("x")],
+            ),
+            &format!("key-{round}"),
+        );
+        let first = node_a.append(append.clone()).expect("node a appends");
+        let replayed = node_b.append(append).expect("node b replays");
+        assert!(replayed.replayed, "round {round}");
+        assert_eq!(replayed.first_position, first.first_position);
+        assert!(
+            node_b
+                .read_event(replayed.first_position)
+                .expect("reading")
+                .is_some(),
+            "round {round}: node b answered position {} but cannot read it (its head is {})",
+            replayed.first_position,
+            node_b.head().position
+        );
+    }
+}

@@ -31,7 +31,7 @@ use crate::hash::Hash256;
 use crate::store::{AppendRequest, EventStore, ExpectedVersion, Idempotency};
 use crate::time::Timestamp;
 
-use envelope::{CommandEnvelope, CommandError, CommandOutcome};
+use envelope::{CommandEnvelope, CommandError, CommandErrorKind, CommandOutcome};
 use loading::{Loaded, catch_up, load};
 use plans::Plan;
 
@@ -83,20 +83,59 @@ impl CommandHandler {
     /// Executes one command: decides it against its case and appends what it produced.
     pub fn execute(&self, envelope: &CommandEnvelope) -> Result<CommandOutcome, CommandError> {
         let fingerprint = fingerprint(envelope)?;
-        if let Some(key) = &envelope.idempotency_key
-            && let Some((stored, outcome)) = self.store.find_idempotent(key)?
-        {
-            if stored != fingerprint {
-                return Err(CommandError::IdempotencyConflict {
-                    key: key.as_str().to_string(),
-                });
-            }
-            return self.replayed(
-                outcome.first_position,
-                outcome.last_position,
-                outcome.stream_version,
-            );
+        if let Some(replay) = self.stored_outcome(envelope, fingerprint)? {
+            return Ok(replay);
         }
+        match self.decide_and_append(envelope, fingerprint) {
+            // A keyed command refused by its case may be meeting its own first attempt: one
+            // that committed after the key was looked up above (a concurrent retry, or on a
+            // shared PostgreSQL ledger a commit whose answer was lost, which this node saw
+            // between the two reads). The key, looked up again, tells.
+            Err(error)
+                if envelope.idempotency_key.is_some()
+                    && error.kind() != CommandErrorKind::Storage =>
+            {
+                match self.stored_outcome(envelope, fingerprint)? {
+                    Some(replay) => Ok(replay),
+                    None => Err(error),
+                }
+            }
+            result => result,
+        }
+    }
+
+    /// The stored outcome of this command's key, replayed; `None` when the key is unused.
+    fn stored_outcome(
+        &self,
+        envelope: &CommandEnvelope,
+        fingerprint: Hash256,
+    ) -> Result<Option<CommandOutcome>, CommandError> {
+        let Some(key) = &envelope.idempotency_key else {
+            return Ok(None);
+        };
+        let Some((stored, outcome)) = self.store.find_idempotent(key)? else {
+            return Ok(None);
+        };
+        if stored != fingerprint {
+            return Err(CommandError::IdempotencyConflict {
+                key: key.as_str().to_string(),
+            });
+        }
+        self.replayed(
+            outcome.first_position,
+            outcome.last_position,
+            outcome.stream_version,
+        )
+        .map(Some)
+    }
+
+    /// Decides and appends, again after a concurrent write to the case when the command
+    /// expected no particular version.
+    fn decide_and_append(
+        &self,
+        envelope: &CommandEnvelope,
+        fingerprint: Hash256,
+    ) -> Result<CommandOutcome, CommandError> {
         let now = envelope.occurred_at.unwrap_or_else(Timestamp::now);
         let mut attempt = 0;
         loop {
@@ -253,10 +292,7 @@ impl CommandHandler {
             let event = self
                 .store
                 .read_event(position)?
-                .ok_or(StoreError::Corrupt {
-                    position,
-                    reason: "an idempotent outcome names a missing position".into(),
-                })?;
+                .ok_or_else(|| self.replayed_event_missing(position))?;
             event_ids.push(event.event_id);
             stream.get_or_insert(event.stream_id);
         }
@@ -272,6 +308,25 @@ impl CommandHandler {
             event_ids,
             replayed: true,
         })
+    }
+
+    /// Why an event an idempotent outcome names cannot be read. Beyond the head this node
+    /// has published, the append is durable but not yet visible here (on a shared PostgreSQL
+    /// ledger: another node's append, or a commit whose answer was cut off, before this node
+    /// saw the head move): a retry with the same key replays it. At or below the head, the
+    /// log is damaged.
+    fn replayed_event_missing(&self, position: u64) -> StoreError {
+        if position > self.store.head().position {
+            StoreError::Storage(format!(
+                "the append is stored at position {position}, which this node cannot read \
+                 yet; retry with the same idempotency key"
+            ))
+        } else {
+            StoreError::Corrupt {
+                position,
+                reason: "an idempotent outcome names a missing position".into(),
+            }
+        }
     }
 }
 

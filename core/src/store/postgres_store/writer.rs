@@ -340,7 +340,8 @@ struct IdempotencyRows {
     head_hashes: Vec<Vec<u8>>,
 }
 
-/// A group's answers, and the group when it was committed.
+/// A group's answers, and the group when it was committed (or read under the head lock with
+/// nothing to write): what the node then knows.
 type GroupResult = (Option<Group>, Vec<Result<AppendOutcome, StoreError>>);
 
 fn answer_all(jobs: Vec<Job>, error: &StoreError) {
@@ -470,7 +471,9 @@ async fn commit_group(
             .batch_execute("ROLLBACK")
             .await
             .map_err(GroupFailed::BeforeCommit)?;
-        return Ok((None, results));
+        // Only replays and refusals: nothing to write, but the head read under the lock is
+        // published, so this node can read every position a replay answered with.
+        return Ok((Some(group), results));
     }
     // The head is locked: the gate (checked against the locked head, no assumed versions)
     // passes.

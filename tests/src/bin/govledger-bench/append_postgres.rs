@@ -259,7 +259,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), BenchError> {
     }))?;
     let single = options.single_writer_appends;
     let warmup = options.warmup;
-    scenario("append_postgres_1_writer", options.runs, single, 1, 1, warmup)?;
+    scenario(
+        "append_postgres_1_writer",
+        options.runs,
+        single,
+        1,
+        1,
+        warmup,
+    )?;
     let concurrent = options.concurrent_appends;
     scenario(
         "append_postgres_64_writers",
