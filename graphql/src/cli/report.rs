@@ -11,7 +11,7 @@ use std::sync::Arc;
 use govledger_projections::read_api::ReadApi;
 use govledger_projections::runner::RunnerOptions;
 
-use crate::access::{Principal, TokenStore};
+use crate::access::Principal;
 use crate::cli::ledger_args::LedgerArgs;
 use crate::cli::{CliError, DataArgs};
 use crate::reports::{ReportError, ReportRequest, produce};
@@ -80,7 +80,8 @@ pub(super) fn run(args: ReportArgs) -> Result<(), CliError> {
     }
     let ledger = args.ledger.open(&data)?;
     let store = ledger.store();
-    let tokens = TokenStore::open(&data.access())?;
+    // The tokens where the ledger keeps them (the database, beside a PostgreSQL ledger).
+    let tokens = ledger.tokens(&data.access())?;
     let principal = match &args.token {
         None => Principal::Public,
         Some(token) => {
