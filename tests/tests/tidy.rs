@@ -318,6 +318,7 @@ fn check_manifest(crate_name: &str, dependencies: &[(&str, &str)], expect: &[&st
             &[
                 ("govledger-core", "normal"),
                 ("govledger-projections", "normal"),
+                ("tokio-postgres", "dev"),
             ],
         ),
     ];
