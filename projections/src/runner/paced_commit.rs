@@ -10,7 +10,7 @@
 //! Paced, a building lane's commit goes to sled in pieces of at most `piece_keys_max` keys,
 //! one building lane's piece at a time (so at most one piece is queued ahead of a group
 //! commit), each lane pausing between its pieces so that a woken group commit takes the lock
-//! before the lane's next piece. Pacing is off by default (`BUILD_PIECE_KEYS_MAX`): see there
+//! before the lane's next piece. Pacing is on by default (`BUILD_PIECE_KEYS_MAX`): see there
 //! for what it measured.
 //!
 //! A commit in pieces is not atomic: a crash between its pieces would leave some of a
@@ -27,20 +27,20 @@ use std::time::Duration;
 use crate::runner::writes::{Change, RUNNER_KEY_PREFIX};
 
 /// Default for `RunnerOptions::build_piece_keys_max`: most keys one `apply_batch` of a
-/// building lane writes; 0, one `apply_batch` per commit (pacing off). Off by default because
-/// on the loaded 2-core machine no setting measurably lowered the appends' p99 during a
-/// rebuild while each cost rebuild speed (docs/benchmarks.md, `append_during_rebuild`, medians
-/// of 3 runs): without pieces the p99 rose 44-94 ms above the baseline; with 1,024 keys and
-/// 0.5 ms pauses 60 ms; 256 keys and 2 ms, 49 ms; 512 keys and 1 ms, 43 and 68 ms, and the
-/// 1M-event rebuild ran at 0.95 of its speed without pieces (same-run, order alternated).
-pub const BUILD_PIECE_KEYS_MAX: usize = 0;
+/// building lane writes (0: one `apply_batch` per commit, pacing off). Measured on an idle
+/// 2-core machine (docs/benchmarks.md, `append_during_rebuild`, 1M events, medians of 3 runs
+/// per invocation, invocations alternated): the appends' p99 rose 37-57 ms above the
+/// baseline during a rebuild without pieces (median of 5 invocations 50 ms), 22-50 ms with
+/// 256 keys and 2 ms pauses (median of 3: 33 ms), and the rebuild ran at 0.92 of its speed
+/// without pieces (same-run, order alternated).
+pub const BUILD_PIECE_KEYS_MAX: usize = 256;
 /// Default for `RunnerOptions::build_piece_pause_us`: how long a building lane waits between
 /// two pieces of one commit, in microseconds, so that a group commit woken when the piece
 /// released sled's lock is scheduled and takes it before the lane's next piece.
-pub const BUILD_PIECE_PAUSE_US: u64 = 1_000;
-/// The piece size the measurements above favour, for `build_piece_keys_max` where pacing is
-/// wanted (about 8 ms under sled's lock at ~15 µs a key).
-pub const BUILD_PIECE_KEYS_SUGGESTED: usize = 512;
+pub const BUILD_PIECE_PAUSE_US: u64 = 2_000;
+/// The piece size the measurements above favour, for tests that turn pacing on explicitly
+/// (about 4 ms under sled's lock at ~15 µs a key).
+pub const BUILD_PIECE_KEYS_SUGGESTED: usize = BUILD_PIECE_KEYS_MAX;
 /// Present while a commit in pieces is part-way written (see the module comment).
 pub(crate) const TORN_KEY: [u8; 2] = [RUNNER_KEY_PREFIX, b't'];
 
