@@ -8,7 +8,7 @@ use crate::error::StoreError;
 use crate::hash::Hash256;
 use crate::store::TransparencyLog;
 use crate::store::postgres_store::{PostgresStore, checkpoints, proofs};
-use crate::store::sled_store::{StoredCheckpoint, TREE_LEAVES_READ_MAX, check_checkpoints_page};
+use crate::store::sled_store::{StoredCheckpoint, check_checkpoints_page, check_leaves_read};
 use crate::tlog::note::NoteSigner;
 use crate::tlog::{
     ProveError, StoredHashes, prove_consistency, prove_inclusion, stored_hash_count, tree_root,
@@ -77,17 +77,7 @@ impl TransparencyLog for PostgresStore {
     }
 
     fn tree_leaves(&self, first: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        let head = self.published_head();
-        let end = first.saturating_add(count);
-        if end > head {
-            return Err(StoreError::TreeSizeBeyondHead { size: end, head });
-        }
-        if count > TREE_LEAVES_READ_MAX {
-            return Err(StoreError::ReadLimitOutOfRange {
-                requested: usize::try_from(count).unwrap_or(usize::MAX),
-                limit: TREE_LEAVES_READ_MAX as usize,
-            });
-        }
+        check_leaves_read(first, count, self.published_head())?;
         let readers = Arc::clone(&self.readers);
         self.run(async move { proofs::leaves(&readers, first, count).await })
     }

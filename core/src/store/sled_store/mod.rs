@@ -52,6 +52,7 @@ use id_index::IdIndexWriter;
 pub use idempotency::{IDEMPOTENCY_PAGE_MAX, IdempotencyEntry, IdempotencyPage};
 pub use lock::open_waiting_for_lock;
 pub use proofs::TREE_LEAVES_READ_MAX;
+pub(crate) use proofs::check_leaves_read;
 pub use restore::{SledRestore, StoredRecord};
 use stream_index::StreamIndex;
 pub use stream_index::{

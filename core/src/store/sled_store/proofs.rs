@@ -64,22 +64,12 @@ impl SledStore {
     /// record's exact bytes as its chain hash covers them (an export's `record_hex`), for
     /// entry bundles. All within the published head; at most `TREE_LEAVES_READ_MAX`.
     pub fn tree_leaves(&self, first: u64, count: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        let head = self.head().position;
-        let end = first.saturating_add(count);
-        if end > head {
-            return Err(StoreError::TreeSizeBeyondHead { size: end, head });
-        }
-        if count > TREE_LEAVES_READ_MAX {
-            return Err(StoreError::ReadLimitOutOfRange {
-                requested: usize::try_from(count).unwrap_or(usize::MAX),
-                limit: TREE_LEAVES_READ_MAX as usize,
-            });
-        }
+        check_leaves_read(first, count, self.head().position)?;
         let mut leaves = Vec::with_capacity(count as usize);
         if count == 0 {
             return Ok(leaves);
         }
-        for entry in records::scan(&self.tree, first + 1, end, Direction::Forwards)? {
+        for entry in records::scan(&self.tree, first + 1, first + count, Direction::Forwards)? {
             let (position, value) = entry?;
             let (covered, _) = codec::split_stored(position, &value)?;
             leaves.push(covered.to_vec());
@@ -96,6 +86,22 @@ impl SledStore {
 
 /// Most leaves one `tree_leaves` call reads (one full entry bundle).
 pub const TREE_LEAVES_READ_MAX: u64 = 256;
+
+/// Refuses a read of the leaves `first..first + count` that reaches past the published
+/// `head` or is longer than `TREE_LEAVES_READ_MAX` (both backends check the same).
+pub(crate) fn check_leaves_read(first: u64, count: u64, head: u64) -> Result<(), StoreError> {
+    let end = first.saturating_add(count);
+    if end > head {
+        return Err(StoreError::TreeSizeBeyondHead { size: end, head });
+    }
+    if count > TREE_LEAVES_READ_MAX {
+        return Err(StoreError::ReadLimitOutOfRange {
+            requested: usize::try_from(count).unwrap_or(usize::MAX),
+            limit: TREE_LEAVES_READ_MAX as usize,
+        });
+    }
+    Ok(())
+}
 
 fn from_prove(error: ProveError<StoreError>) -> StoreError {
     match error {
