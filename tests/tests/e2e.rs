@@ -4,10 +4,11 @@
 //! Most tests that serve a ledger run once per backend (`govledger_tests::on_both_backends!`):
 //! `<test>::on_sled` and `<test>::on_postgres` (a fresh database, `serve --ledger`). `tlog`
 //! and `witness` have PostgreSQL tests of their own (tiles, `tlog verify --log-url`,
-//! witnessing on `serve --ledger`, ADR 0024). Only on sled: `backup` (online backups read
-//! sled's trees), `tlog_export`, `metrics_recompute` and `explorer` (written before the tree
-//! was on PostgreSQL; their PostgreSQL runs are still to add), `crash` and `shapes` (they
-//! work on the sled directory); `introspection`, `graphiql` and `browser` read no ledger.
+//! witnessing on `serve --ledger`, ADR 0024); `metrics_recompute`'s demo test runs on both.
+//! Only on sled: `backup` (online backups read sled's trees), `tlog_export`, the synthetic
+//! `metrics_recompute` test and `explorer` (written before the tree was on PostgreSQL; their
+//! PostgreSQL runs are still to add), `crash` and `shapes` (they work on the sled
+//! directory); `introspection`, `graphiql` and `browser` read no ledger.
 //!
 //! Table of contents:
 //! - `demo`: `govledger demo` prints an auditor token and answers the README's auditor

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use govledger_core::domain::synthetic::{self, Revisions, SyntheticSpec};
 use govledger_core::store::sled_store::SledStore;
-use govledger_tests::e2e::{Client, Server, request, run_cli};
+use govledger_tests::e2e::{Backend, BackendLedger, Client, Server, request, run_cli};
 use serde_json::{Value, json};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/metrics/recompute.py");
@@ -45,16 +45,23 @@ mediations {
   performanceRate { numerator denominator value }
 }";
 
-#[tokio::test]
-async fn the_script_agrees_with_graphql_on_the_demo() {
+govledger_tests::on_both_backends!(the_script_agrees_with_graphql_on_the_demo);
+
+/// On PostgreSQL too: the export read from the database, the figures served from it.
+async fn the_script_agrees_with_graphql_on_the_demo(backend: Backend) {
+    let ledger = BackendLedger::create(backend);
+    let ledger_args = ledger.serve_args();
     let dir = tempfile::tempdir().expect("a temp dir");
     let data = dir.path().join("demo");
     let data_arg = data.to_str().expect("temp paths are UTF-8");
-    let demo = Server::start(&["demo", "--data", data_arg], &dir.path().join("demo.log"));
+    let demo = Server::start(
+        &[&["demo", "--data", data_arg], ledger_args.as_slice()].concat(),
+        &dir.path().join("demo.log"),
+    );
     assert_eq!(demo.stop(), Some(0));
-    let export = export(&data, dir.path());
+    let export = export(&data, &ledger_args, dir.path());
     let recomputed = recompute(&export);
-    let server = serve(&data, dir.path()).await;
+    let server = serve(&data, &ledger_args, dir.path()).await;
     let checked = compare(&server.address(), &recomputed, None).await;
     // As of a past position (the ledger in mid-2019), the script reading only that far and
     // `metrics(asOf:)` agree too, and both say which position they counted through.
@@ -99,7 +106,7 @@ async fn the_script_agrees_with_graphql_on_a_synthetic_ledger_with_revisions() {
     })
     .await
     .expect("generated");
-    let export = export(&data, dir.path());
+    let export = export(&data, &[], dir.path());
     let text = std::fs::read_to_string(&export).expect("the export");
     for turn in [
         "\"RequestMerged\"",
@@ -111,7 +118,7 @@ async fn the_script_agrees_with_graphql_on_a_synthetic_ledger_with_revisions() {
         assert!(text.contains(turn), "the synthetic ledger has no {turn}");
     }
     let recomputed = recompute(&export);
-    let server = serve(&data, dir.path()).await;
+    let server = serve(&data, &[], dir.path()).await;
     let checked = compare(&server.address(), &recomputed, None).await;
     assert!(checked.months >= 24, "{checked:?}");
     // Printed for docs/metrics.md's record of the run by hand.
@@ -307,15 +314,22 @@ async fn due_times_show_in_rizhao_time(address: &str) {
 }
 
 /// `govledger export` of a stopped data directory.
-fn export(data: &Path, dir: &Path) -> PathBuf {
+/// `govledger export` of the ledger (`ledger`: `--ledger <url>` on PostgreSQL).
+fn export(data: &Path, ledger: &[&str], dir: &Path) -> PathBuf {
     let out = dir.join("export.jsonl");
-    let output = run_cli(&[
-        "export",
-        "--data",
-        data.to_str().expect("UTF-8"),
-        "--out",
-        out.to_str().expect("UTF-8"),
-    ]);
+    let output = run_cli(
+        &[
+            &[
+                "export",
+                "--data",
+                data.to_str().expect("UTF-8"),
+                "--out",
+                out.to_str().expect("UTF-8"),
+            ],
+            ledger,
+        ]
+        .concat(),
+    );
     assert!(
         output.status.success(),
         "export: {}",
@@ -359,9 +373,12 @@ fn recompute_with(export: &Path, extra: &[&str]) -> Recomputed {
         .collect()
 }
 
-async fn serve(data: &Path, dir: &Path) -> Server {
+async fn serve(data: &Path, ledger: &[&str], dir: &Path) -> Server {
     let data_arg = data.to_str().expect("UTF-8");
-    let server = Server::start(&["serve", "--data", data_arg], &dir.join("serve.log"));
+    let server = Server::start(
+        &[&["serve", "--data", data_arg], ledger].concat(),
+        &dir.join("serve.log"),
+    );
     let deadline = tokio::time::Instant::now() + READY_WITHIN;
     while request(&server.address(), "GET", "/readyz", &[], b"")
         .await
