@@ -4,9 +4,10 @@
 //! Most tests that serve a ledger run once per backend (`govledger_tests::on_both_backends!`):
 //! `<test>::on_sled` and `<test>::on_postgres` (a fresh database, `serve --ledger`). `tlog`
 //! and `witness` have PostgreSQL tests of their own (tiles, `tlog verify --log-url`,
-//! witnessing on `serve --ledger`, ADR 0024); `metrics_recompute`'s demo test runs on both.
-//! Only on sled: `backup` (online backups read sled's trees), `tlog_export`, the synthetic
-//! `metrics_recompute` test and `explorer` (written before the tree was on PostgreSQL; their
+//! witnessing on `serve --ledger`, ADR 0024); `metrics_recompute`'s demo test runs on both,
+//! and `explorer` verifies a PostgreSQL-served demo in the browser. Only on sled: `backup`
+//! (online backups read sled's trees), `tlog_export`, the synthetic `metrics_recompute` test
+//! and the explorer's other pages (written before the tree was on PostgreSQL; their
 //! PostgreSQL runs are still to add), `crash` and `shapes` (they work on the sled
 //! directory); `introspection`, `graphiql` and `browser` read no ledger.
 //!

@@ -13,7 +13,7 @@ use govledger_core::personal_data::{PersonLookup, PersonalDataStore};
 use govledger_core::tlog::note::NoteSigner;
 use govledger_tests::e2e::tamper::{Tampering, TamperingProxy};
 use govledger_tests::e2e::webdriver::{Browser, BrowserOptions};
-use govledger_tests::e2e::{Client, Server, create_token, request};
+use govledger_tests::e2e::{Backend, BackendLedger, Client, Server, create_token, request};
 use serde_json::json;
 use tempfile::TempDir;
 
@@ -23,22 +23,38 @@ const ENTER: &str = "\u{E007}";
 
 /// The demo served, with its auditor token.
 struct Demo {
-    /// Stopped before the directory is deleted (fields drop in declaration order).
+    /// Stopped before the directory and the database are deleted (fields drop in
+    /// declaration order).
     server: Server,
     token: String,
     dir: TempDir,
+    _ledger: BackendLedger,
 }
 
 impl Demo {
     fn start() -> Demo {
+        Demo::start_on(Backend::Sled)
+    }
+
+    /// The demo with its ledger on `backend` (`demo --ledger postgres://…` on PostgreSQL).
+    fn start_on(backend: Backend) -> Demo {
+        let ledger = BackendLedger::create(backend);
         let dir = tempfile::tempdir().expect("a temp dir");
         let data = dir.path().join("demo");
         let data = data.to_str().expect("temp paths are UTF-8");
-        let server = Server::start(&["demo", "--data", data], &dir.path().join("demo.log"));
+        let server = Server::start(
+            &[&["demo", "--data", data], ledger.serve_args().as_slice()].concat(),
+            &dir.path().join("demo.log"),
+        );
         let token = server
             .banner_value("auditor token: ")
             .unwrap_or_else(|| panic!("no auditor token in {:?}", server.banner));
-        Demo { server, token, dir }
+        Demo {
+            server,
+            token,
+            dir,
+            _ledger: ledger,
+        }
     }
 
     fn auditor(&self) -> Client {
@@ -659,6 +675,24 @@ async fn show_verdict(browser: &Browser) {
             json!([]),
         )
         .await;
+}
+
+/// The PostgreSQL ledger serves the same tiles and checkpoints (ADR 0024): the page verifies
+/// a demo served from the database as it does one served from sled.
+#[tokio::test]
+async fn verification_in_the_browser_passes_on_a_postgres_ledger() {
+    if !govledger_tests::postgres::server_answers("explorer verification on PostgreSQL") {
+        return;
+    }
+    let demo = Demo::start_on(Backend::Postgres);
+    let browser = Browser::start(BrowserOptions::default()).await;
+    let (verdict, failure, text) = verify_in_browser(&browser, &demo.server.url).await;
+    assert_eq!(
+        (verdict.as_str(), failure.as_str()),
+        ("verified", ""),
+        "{text}"
+    );
+    assert_clean(&browser, "verified on PostgreSQL").await;
 }
 
 /// Clicks "verify in this browser" and returns the verdict, its failure code and its text.
