@@ -39,6 +39,35 @@ const KILL_AFTER: Duration = Duration::from_millis(300);
 const CASE_AT: &str = "query($id: ID!, $consistency: Int64) { \
      case(kind: REQUEST, id: $id, consistency: $consistency) { eventCount lastPosition } }";
 
+/// The request `request_id` was written once, at `position`: `client` reads its case with
+/// that position as the consistency token (read-your-write, on whichever node).
+pub(crate) async fn assert_written_once_at(client: &Client, request_id: Uuid, position: u64) {
+    let case = client
+        .data(
+            CASE_AT,
+            json!({ "id": request_id, "consistency": position }),
+        )
+        .await;
+    assert_eq!(case["case"]["eventCount"], 1, "{request_id}: {case}");
+    assert_eq!(
+        case["case"]["lastPosition"].as_u64(),
+        Some(position),
+        "{case}"
+    );
+}
+
+/// `govledger verify --ledger <url>` passes over exactly `events` events: gap-free, the chain
+/// and the tree intact.
+pub(crate) fn assert_verifies(url: &str, events: u64) {
+    let verified = run_cli(&["verify", "--ledger", url]);
+    let stdout = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{events} events verified")),
+        "{stdout}"
+    );
+}
+
 /// Copies a directory tree (a node's log key, say).
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("creating a copy's directory");
@@ -173,28 +202,11 @@ async fn three_nodes_on_one_postgres_ledger_serve_one_gap_free_log() {
     // A write through one node reads through the next with its token, once.
     for (index, (request_id, position)) in acknowledged.iter().enumerate() {
         let reader = Client::new(&addresses[(index + 1) % addresses.len()], Some(&token));
-        let case = reader
-            .data(
-                CASE_AT,
-                json!({ "id": request_id, "consistency": position }),
-            )
-            .await;
-        assert_eq!(case["case"]["eventCount"], 1, "{request_id}: {case}");
-        assert_eq!(
-            case["case"]["lastPosition"].as_u64(),
-            Some(*position),
-            "{case}"
-        );
+        assert_written_once_at(&reader, *request_id, *position).await;
     }
 
     // The shared log is gap-free and its chain intact.
-    let verified = run_cli(&["verify", "--ledger", &url]);
-    let stdout = String::from_utf8_lossy(&verified.stdout);
-    assert_eq!(verified.status.code(), Some(0), "{stdout}");
-    assert!(
-        stdout.contains(&format!("{head_position} events verified")),
-        "{stdout}"
-    );
+    assert_verifies(&url, head_position);
 }
 
 /// How soon a token created or revoked through the database counts on every node.

@@ -9,12 +9,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use govledger_tests::e2e::{Client, Places, World, request, run_cli};
+use govledger_tests::e2e::{Client, Places, World, request};
 use govledger_tests::postgres_cluster::PrivateCluster;
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::e2e::flow::receive_in;
+use crate::e2e::nodes::{assert_verifies, assert_written_once_at};
 
 const CLIENTS: usize = 4;
 /// Writes each client acknowledges after the last outage: the node works again.
@@ -27,9 +28,6 @@ const DOWN_FOR: Duration = Duration::from_millis(500);
 const RETRY_FOR: Duration = Duration::from_secs(30);
 /// How long `/readyz` may take to follow the database down or back.
 const READYZ_FOLLOWS_WITHIN: Duration = Duration::from_secs(15);
-
-const CASE_AT: &str = "query($id: ID!, $consistency: Int64) { \
-     case(kind: REQUEST, id: $id, consistency: $consistency) { eventCount lastPosition } }";
 
 /// Sends receive commands until the outages are over and it has acknowledged
 /// `WRITES_AFTER_OUTAGES` more; returns each request with the position acknowledged.
@@ -174,24 +172,7 @@ async fn writes_survive_immediate_restarts_of_postgres_and_readyz_follows() {
     assert_eq!(positions, (first..=head).collect::<Vec<_>>());
     let auditor = world.client(&world.cast.auditor);
     for (request_id, position) in &acknowledged {
-        let case = auditor
-            .data(
-                CASE_AT,
-                json!({ "id": request_id, "consistency": position }),
-            )
-            .await;
-        assert_eq!(case["case"]["eventCount"], 1, "{request_id}: {case}");
-        assert_eq!(
-            case["case"]["lastPosition"].as_u64(),
-            Some(*position),
-            "{case}"
-        );
+        assert_written_once_at(&auditor, *request_id, *position).await;
     }
-    let verified = run_cli(&["verify", "--ledger", &url]);
-    let stdout = String::from_utf8_lossy(&verified.stdout);
-    assert_eq!(verified.status.code(), Some(0), "{stdout}");
-    assert!(
-        stdout.contains(&format!("{head} events verified")),
-        "{stdout}"
-    );
+    assert_verifies(&url, head);
 }
