@@ -8,6 +8,7 @@
 
 mod chain_check;
 pub mod postgres_store;
+mod seal;
 pub mod sled_store;
 mod subscription;
 mod transparency_log;

@@ -13,13 +13,13 @@ use tokio_postgres::Config;
 use tokio_postgres::error::SqlState;
 use uuid::Uuid;
 
-use crate::codec::{self, Placement};
 use crate::error::StoreError;
 use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
 use crate::store::postgres_store::connection::{Connection, sql};
 use crate::store::postgres_store::tree::{self, GroupTree};
 use crate::store::postgres_store::{from_db_u64, hash_from_db, publish, to_db};
+use crate::store::seal::seal_append;
 use crate::store::{AppendOutcome, AppendRequest, ExpectedVersion, Head};
 use crate::time::Timestamp;
 use crate::tlog::Frontier;
@@ -593,36 +593,10 @@ impl Group {
                 event_id: taken.event_id,
             });
         }
-        // Seal everything before touching the group, so a failure leaves it untouched.
-        let mut head = self.head;
-        let mut recorded_at = self.last_recorded_at.max(Timestamp::now());
-        let mut version = current_version;
-        let mut sealed_records = Vec::with_capacity(request.events.len());
-        for event in &request.events {
-            version += 1;
-            recorded_at = recorded_at.max(Timestamp::now());
-            let placement = Placement {
-                position: head.position + 1,
-                stream_id: &request.stream,
-                stream_version: version,
-                recorded_at,
-                prev_hash: head.hash,
-            };
-            let sealed = codec::seal_tile_entry(event, &placement)?;
-            sealed_records.push((placement.position, version, sealed.value));
-            head = Head {
-                position: placement.position,
-                hash: sealed.hash,
-            };
-        }
-        let outcome = AppendOutcome {
-            first_position: self.head.position + 1,
-            last_position: head.position,
-            stream_version: version,
-            head_hash: head.hash,
-            replayed: false,
-        };
-        for (event, (position, version, record)) in request.events.iter().zip(sealed_records) {
+        // Sealed before touching the group, so a failure leaves it untouched.
+        let sealed = seal_append(request, self.head, self.last_recorded_at, current_version)?;
+        let outcome = sealed.outcome;
+        for (event, (position, version, record)) in request.events.iter().zip(sealed.records) {
             self.rows.positions.push(to_db(position));
             self.rows.ids.push(event.event_id);
             self.rows.streams.push(request.stream.as_str().to_string());
@@ -642,10 +616,10 @@ impl Group {
             keyed.head_hashes.push(outcome.head_hash.0.to_vec());
             self.idempotency.insert(key, (*fingerprint, outcome));
         }
-        self.head = head;
-        self.last_recorded_at = recorded_at;
+        self.head = sealed.head;
+        self.last_recorded_at = sealed.recorded_at;
         self.versions
-            .insert(request.stream.as_str().to_string(), version);
+            .insert(request.stream.as_str().to_string(), outcome.stream_version);
         Ok(outcome)
     }
 }

@@ -38,11 +38,12 @@ use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use tokio::sync::{oneshot, watch};
 
 use super::flush_watch::FlushWatch;
-use crate::codec::{self, Placement};
+use crate::codec;
 use crate::error::StoreError;
 use crate::event::StreamId;
 use crate::hash::Hash256;
 use crate::limits::GROUP_COMMIT_APPENDS_MAX;
+use crate::store::seal::seal_append;
 use crate::store::sled_store::id_index::IdIndexWriter;
 use crate::store::sled_store::keys;
 use crate::store::sled_store::stream_index::{IndexEntry, StreamIndex};
@@ -482,41 +483,9 @@ impl Committer {
             });
         }
 
-        // Seal everything before touching the group, so a failure leaves it untouched.
-        let mut head = group.head;
-        let mut recorded_at = group.last_recorded_at.max(Timestamp::now());
-        let mut index_entries = Vec::with_capacity(request.events.len());
-        let mut records = Vec::with_capacity(request.events.len());
-        let mut version = current_version;
-        for event in &request.events {
-            version += 1;
-            recorded_at = recorded_at.max(Timestamp::now());
-            let placement = Placement {
-                position: head.position + 1,
-                stream_id: &request.stream,
-                stream_version: version,
-                recorded_at,
-                prev_hash: head.hash,
-            };
-            let sealed = codec::seal_tile_entry(event, &placement)?;
-            records.push(sealed.value);
-            index_entries.push(IndexEntry {
-                stream: request.stream.clone(),
-                version,
-                position: placement.position,
-            });
-            head = Head {
-                position: placement.position,
-                hash: sealed.hash,
-            };
-        }
-        let outcome = AppendOutcome {
-            first_position: group.head.position + 1,
-            last_position: head.position,
-            stream_version: version,
-            head_hash: head.hash,
-            replayed: false,
-        };
+        // Sealed before touching the group, so a failure leaves it untouched.
+        let sealed = seal_append(request, group.head, group.last_recorded_at, current_version)?;
+        let outcome = sealed.outcome;
         // The first change to the group: the index's memory changes only when every id is
         // free (ids staged earlier in this group are in that memory already).
         let claims: Vec<(uuid::Uuid, u64)> = (outcome.first_position..)
@@ -536,14 +505,20 @@ impl Committer {
                 .idempotency
                 .insert(key.to_string(), (*fingerprint, outcome));
         }
-        group.records.extend(records);
-        group.index_entries.extend(index_entries);
+        for (position, version, record) in sealed.records {
+            group.records.push(record);
+            group.index_entries.push(IndexEntry {
+                stream: request.stream.clone(),
+                version,
+                position,
+            });
+        }
         group.staged_events += request.events.len();
-        group.head = head;
-        group.last_recorded_at = recorded_at;
+        group.head = sealed.head;
+        group.last_recorded_at = sealed.recorded_at;
         group
             .stream_versions
-            .insert(request.stream.clone(), version);
+            .insert(request.stream.clone(), outcome.stream_version);
         Ok(outcome)
     }
 
