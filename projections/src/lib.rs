@@ -42,16 +42,13 @@
 //! Errors are `error::ProjectionError`, whose docs say how each maps to a client answer.
 
 pub mod audit;
-mod bucket;
 pub mod cases;
-mod chunks;
 pub mod directory;
 pub mod error;
-mod keys;
 mod ledger;
 pub mod metrics;
 pub mod page;
 pub mod projection;
 pub mod read_api;
 pub mod runner;
-mod split;
+mod storage;

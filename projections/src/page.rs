@@ -3,10 +3,10 @@
 //! says whether the list goes on either side and how many items match in total. Cursors are
 //! opaque (index keys in hex); each item has its own.
 
-use crate::chunks::{self, ScanStart};
 use crate::error::ProjectionError;
-use crate::keys;
 use crate::runner::ReadModel;
+use crate::storage::chunks::{self, ScanStart};
+use crate::storage::keys;
 
 /// Most items one page returns.
 pub const PAGE_SIZE_MAX: usize = 100;

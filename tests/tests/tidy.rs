@@ -88,11 +88,12 @@ const RULES: &[Rule] = &[
             // Access tokens: migrating the sled token database of earlier versions.
             "graphql/src/access/legacy_sled.rs",
             "graphql/src/access/token_store.rs",
-            // The read models' storage. This list must only shrink: issue 16 (item 1) moves
-            // sled behind one read-model storage layer, and a new file that imports sled
-            // fails here.
+            // The read models' storage layer.
+            "projections/src/storage/",
+            // Files outside that layer that still import sled. This list must only shrink:
+            // issue 16 (item 1) moves sled behind the storage layer, and a new file that
+            // imports sled fails here.
             "projections/src/audit/activity.rs",
-            "projections/src/chunks.rs",
             "projections/src/error.rs",
             "projections/src/page.rs",
             "projections/src/runner/catalog.rs",

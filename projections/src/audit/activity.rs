@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use crate::audit::query::AuditEntry;
 use crate::error::{ApplyError, ProjectionError};
-use crate::keys::{self, Key};
 use crate::page::{COUNT_SCAN_KEYS_MAX, Page, PageFrom, PageRequest, Walked};
 use crate::runner::{ReadModel, ReadModelWrites};
+use crate::storage::keys::{self, Key};
 
 /// Log positions one activity bucket covers; offsets within it fit a u16.
 pub const ACTIVITY_BUCKET_POSITIONS: u64 = 4_096;

@@ -7,7 +7,7 @@
 //! - **Buckets.** An entry lives in the bucket of the id it is looked up by (the cause's event
 //!   id, the case's id): `tag ‖ bucket (u16 BE)`, one of `2^BUCKET_BITS` per tag, holding its
 //!   entries sorted and concatenated. A lookup reads one bucket and keeps the entries that
-//!   start with the id. The bucket is a fixed, documented mix of the id's bits (`crate::bucket`),
+//!   start with the id. The bucket is a fixed, documented mix of the id's bits (`crate::storage::bucket`),
 //!   never a library's hash, so the layout never changes under the read model.
 //! - **Live batches** gather each touched bucket's new entries and merge them into the stored
 //!   bucket once, when the batch ends.
@@ -16,7 +16,7 @@
 //!   `build` sorts them into the buckets once, before the generation goes live: a rebuild
 //!   writes each bucket once, not once per batch that touches it.
 //!
-//! - **Splits** (`crate::split`). A bucket that would hold more than `CHUNK_ENTRIES_MAX`
+//! - **Splits** (`crate::storage::split`). A bucket that would hold more than `CHUNK_ENTRIES_MAX`
 //!   entries is split one byte deeper: its key keeps a split mark (`split::SPLIT_MARK`) and its entries move to one chunk
 //!   per value of their next byte, `bucket key ‖ entry[..depth]` (split again while still too
 //!   full). So no stored value grows with the entries: one event that caused 10,000 others, a
@@ -34,11 +34,11 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use crate::bucket::bucket_of;
 use crate::error::{ApplyError, ProjectionError};
-use crate::keys::{self, Key};
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
-use crate::split;
+use crate::storage::bucket::bucket_of;
+use crate::storage::keys::{self, Key};
+use crate::storage::split;
 
 /// Buckets per tag: 16,384.
 pub(crate) const BUCKET_BITS: u32 = 14;

@@ -28,10 +28,10 @@ use uuid::Uuid;
 
 use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
-use crate::keys::Key;
 use crate::ledger::ledger_read_error;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::{ReadModel, ReadModelWrites};
+use crate::storage::keys::Key;
 
 pub const AUDIT_PROJECTION: &str = "audit";
 /// 2: activity in buckets, same-stream causes left to the ledger.

@@ -21,9 +21,9 @@ use crate::audit::{
 use crate::cases::case_of_stream;
 use crate::cases::view::CaseKind;
 use crate::error::ProjectionError;
-use crate::keys::{self, Key};
 use crate::page::{Page, PageFrom, PageRequest, Walked};
 use crate::runner::ReadModel;
+use crate::storage::keys::{self, Key};
 
 /// Most causes followed back from one event.
 pub const TRACE_CAUSES_MAX: usize = 64;

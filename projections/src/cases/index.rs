@@ -20,10 +20,10 @@ use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
-use crate::chunks::{self, ENTRY_BYTES, Entry, WINDOW_BYTES};
 use crate::error::ApplyError;
-use crate::keys::Key;
 use crate::runner::ReadModelWrites;
+use crate::storage::chunks::{self, ENTRY_BYTES, Entry, WINDOW_BYTES};
+use crate::storage::keys::Key;
 
 pub(crate) const CASE_TAG: u8 = b'c';
 pub(crate) const INDEX_TAG: u8 = b'i';
@@ -271,7 +271,7 @@ pub(crate) fn reindex(
     Ok(())
 }
 
-pub(crate) use crate::chunks::KeyValues;
+pub(crate) use crate::storage::chunks::KeyValues;
 
 /// Every index entry and count of a set of cases, gathered in memory and written once: what
 /// `reindex` would have left after adding each case to empty indexes, without a chunk or a

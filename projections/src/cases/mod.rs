@@ -18,10 +18,10 @@ use govledger_core::domain::streams::{StreamRef, parse_stream};
 use govledger_core::event::RecordedEvent;
 use uuid::Uuid;
 
-use crate::chunks;
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
+use crate::storage::chunks;
 use index::IndexState;
 use view::{CaseKind, CaseView};
 

@@ -11,14 +11,14 @@ use crate::cases::index::{
     self, DUE_TAG, IndexField, IndexValue, count_key, due_prefix, index_prefix,
 };
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
-use crate::chunks::{self, ScanStart};
 use crate::error::ProjectionError;
-use crate::keys::{self, Key};
 use crate::page::{
     COUNT_SCAN_KEYS_MAX, EntryIsItem, KeyLayout, KeyRange, PAGE_SCAN_KEYS_MAX, Page, PageRequest,
     walk_keys,
 };
 use crate::runner::ReadModel;
+use crate::storage::chunks::{self, ScanStart};
+use crate::storage::keys::{self, Key};
 
 /// Which cases a list shows. Unset fields do not filter.
 #[derive(Debug, Clone, PartialEq, Eq)]

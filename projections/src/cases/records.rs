@@ -3,7 +3,7 @@
 //! A sled key per case was three quarters of the keys a rebuild wrote, and every key costs a
 //! commit ~15 µs of CPU under sled's process-wide lock, however small its value. So:
 //! - **Buckets.** A case's record lives in the bucket of its id, `CASE_TAG ‖ bucket (u16 BE)`,
-//!   one of `2^RECORD_BUCKET_BITS` (`crate::bucket`), which holds its entries sorted by kind
+//!   one of `2^RECORD_BUCKET_BITS` (`crate::storage::bucket`), which holds its entries sorted by kind
 //!   and id: `kind tag ‖ case id (16 bytes) ‖ record length (u32 BE) ‖ record`. Reading a case
 //!   reads one bucket and decodes only its entry.
 //! - **A batch** keeps the cases it touches decoded under their memo key (`batch_key`, see
@@ -18,7 +18,7 @@
 //!   generation goes live. A memo the cache has forgotten, or that a build resumed after a restart never
 //!   had, is folded again from the case's stream in the ledger (`refold`).
 //!
-//! - **Splits** (`crate::split`). A bucket (or chunk) that would pass `CHUNK_BYTES_MAX` is split
+//! - **Splits** (`crate::storage::split`). A bucket (or chunk) that would pass `CHUNK_BYTES_MAX` is split
 //!   one byte of its entry keys deeper: its key keeps a split mark and its entries move to
 //!   `bucket key ‖ entry key[..depth]`, one chunk per value of their next byte (split again
 //!   while still too big; a chunk of one record is never split). A case's chunk is found by
@@ -37,17 +37,17 @@ use govledger_core::codec::encode_payload;
 use govledger_core::domain::event::DomainEvent;
 use uuid::Uuid;
 
-use crate::bucket::bucket_of;
 use crate::cases::index::{self, CASE_TAG};
 use crate::cases::view::{CaseKind, CaseView};
 use crate::cases::{case_of_stream, fold_event};
 use crate::error::{ApplyError, ProjectionError};
-use crate::keys::Key;
 use crate::ledger::earlier_events;
 use crate::projection::ProjectedEvent;
 use crate::runner::read_model::decode_record;
 use crate::runner::{IndexUpkeep, MEMO_KEY_PREFIX, ReadModel, ReadModelWrites};
-use crate::split;
+use crate::storage::bucket::bucket_of;
+use crate::storage::keys::Key;
+use crate::storage::split;
 
 /// Record buckets: 16,384.
 const RECORD_BUCKET_BITS: u32 = 14;

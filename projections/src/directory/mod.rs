@@ -2,30 +2,46 @@
 //! organisations, accounts and their roles. Places and organisations carry public names;
 //! accounts and owners are ids only (personal data stays outside the ledger).
 //!
-//! | tag | key                          | value              |
-//! |-----|------------------------------|--------------------|
-//! | `y` | community id                 | `CommunityView`    |
-//! | `k` | compound id                  | `CompoundView`     |
-//! | `b` | building id                  | `BuildingView`     |
-//! | `q` | compound id, building id     | empty (buildings of a compound) |
-//! | `u` | unit id                      | `UnitView`         |
-//! | `v` | building id, unit id         | empty (units of a building) |
-//! | `g` | grid id                      | `GridView`         |
-//! | `o` | organisation id              | `OrganisationView` |
-//! | `a` | account id                   | `AccountView`      |
-//! | `r` | account id, organisation id, role | `RoleView`    |
-//! | `m` | organisation id, account id, role | empty (members) |
+//! | tag | table or set                  | by                                | holds              |
+//! |-----|-------------------------------|-----------------------------------|--------------------|
+//! | `y` | `COMMUNITIES`                 | community id                      | `CommunityView`    |
+//! | `k` | `COMPOUNDS`                   | compound id                       | `CompoundView`     |
+//! | `b` | `BUILDINGS`                   | building id                       | `BuildingView`     |
+//! | `q` | `BUILDINGS_OF_COMPOUND` (set) | compound id                       | building ids       |
+//! | `u` | `UNITS`                       | unit id                           | `UnitView`         |
+//! | `v` | `UNITS_OF_BUILDING` (set)     | building id                       | unit ids           |
+//! | `g` | `GRIDS`                       | grid id                           | `GridView`         |
+//! | `o` | `ORGANISATIONS`               | organisation id                   | `OrganisationView` |
+//! | `a` | `ACCOUNTS`                    | account id                        | `AccountView`      |
+//! | `r` | `ROLES`                       | account id, organisation id, role | `RoleView`         |
+//! | `m` | `MEMBERS` (set)               | organisation id                   | account id, role   |
 
 pub mod query;
 pub mod view;
 
 use govledger_core::domain::event::{DirectoryEvent, DomainEvent};
 
+use uuid::Uuid;
+
 use crate::error::ApplyError;
-use crate::keys::Key;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::ReadModelWrites;
+use crate::storage::{Set, Table};
 use view::*;
+
+pub(crate) const COMMUNITIES: Table<Uuid, CommunityView> = Table::new(b'y');
+pub(crate) const COMPOUNDS: Table<Uuid, CompoundView> = Table::new(b'k');
+pub(crate) const BUILDINGS: Table<Uuid, BuildingView> = Table::new(b'b');
+pub(crate) const BUILDINGS_OF_COMPOUND: Set<Uuid, Uuid> = Set::new(b'q', "buildings of a compound");
+pub(crate) const UNITS: Table<Uuid, UnitView> = Table::new(b'u');
+pub(crate) const UNITS_OF_BUILDING: Set<Uuid, Uuid> = Set::new(b'v', "units of a building");
+pub(crate) const GRIDS: Table<Uuid, GridView> = Table::new(b'g');
+pub(crate) const ORGANISATIONS: Table<Uuid, OrganisationView> = Table::new(b'o');
+pub(crate) const ACCOUNTS: Table<Uuid, AccountView> = Table::new(b'a');
+/// By account, organisation and role name.
+pub(crate) const ROLES: Table<(Uuid, Uuid, String), RoleView> = Table::new(b'r');
+/// The accounts holding (or having held) a role in an organisation, with the role's name.
+pub(crate) const MEMBERS: Set<Uuid, (Uuid, String)> = Set::new(b'm', "members of an organisation");
 
 pub const DIRECTORY_PROJECTION: &str = "directory";
 /// 2: the community's time zone (`CommunityTimeZoneSet`).
@@ -52,8 +68,9 @@ impl Projection<DomainEvent> for DirectoryProjection {
         };
         let at = event.recorded.occurred_at;
         match directory {
-            DirectoryEvent::CommunityRegistered(e) => writes.put_record(
-                Key::tag(b'y').uuid(&e.community_id.0).into_bytes(),
+            DirectoryEvent::CommunityRegistered(e) => COMMUNITIES.put(
+                writes,
+                &e.community_id.0,
                 &CommunityView {
                     community_id: e.community_id.0,
                     name: e.name.clone(),
@@ -67,18 +84,16 @@ impl Projection<DomainEvent> for DirectoryProjection {
                 },
             ),
             DirectoryEvent::CommunityTimeZoneSet(e) => {
-                let key = Key::tag(b'y').uuid(&e.community_id.0).into_bytes();
-                let mut view: CommunityView = writes.get_record(&key)?.ok_or_else(|| {
-                    ApplyError::Inconsistent(format!(
-                        "time zone set for unknown community {}",
-                        e.community_id.0
-                    ))
+                let id = &e.community_id.0;
+                let mut view = COMMUNITIES.get(writes, id)?.ok_or_else(|| {
+                    ApplyError::Inconsistent(format!("time zone set for unknown community {id}"))
                 })?;
                 view.time_zone = e.time_zone.clone();
-                writes.put_record(key, &view)
+                COMMUNITIES.put(writes, id, &view)
             }
-            DirectoryEvent::CompoundRegistered(e) => writes.put_record(
-                compound_key(&e.compound_id.0),
+            DirectoryEvent::CompoundRegistered(e) => COMPOUNDS.put(
+                writes,
+                &e.compound_id.0,
                 &CompoundView {
                     compound_id: e.compound_id.0,
                     community_id: e.community_id.0,
@@ -89,24 +104,16 @@ impl Projection<DomainEvent> for DirectoryProjection {
                 },
             ),
             DirectoryEvent::BuildingRegistered(e) => {
-                let compound = compound_key(&e.compound_id.0);
-                let mut view: CompoundView = writes.get_record(&compound)?.ok_or_else(|| {
-                    ApplyError::Inconsistent(format!(
-                        "building in unknown compound {}",
-                        e.compound_id
-                    ))
+                let compound = &e.compound_id.0;
+                let mut view = COMPOUNDS.get(writes, compound)?.ok_or_else(|| {
+                    ApplyError::Inconsistent(format!("building in unknown compound {compound}"))
                 })?;
                 view.building_count += 1;
-                writes.put_record(compound, &view)?;
-                writes.insert(
-                    Key::tag(b'q')
-                        .uuid(&e.compound_id.0)
-                        .uuid(&e.building_id.0)
-                        .into_bytes(),
-                    Vec::new(),
-                );
-                writes.put_record(
-                    building_key(&e.building_id.0),
+                COMPOUNDS.put(writes, compound, &view)?;
+                BUILDINGS_OF_COMPOUND.add(writes, compound, &e.building_id.0);
+                BUILDINGS.put(
+                    writes,
+                    &e.building_id.0,
                     &BuildingView {
                         building_id: e.building_id.0,
                         compound_id: e.compound_id.0,
@@ -117,26 +124,20 @@ impl Projection<DomainEvent> for DirectoryProjection {
                 )
             }
             DirectoryEvent::UnitRegistered(e) => {
-                let building = building_key(&e.building_id.0);
-                let mut view: BuildingView = writes.get_record(&building)?.ok_or_else(|| {
-                    ApplyError::Inconsistent(format!("unit in unknown building {}", e.building_id))
+                let building = &e.building_id.0;
+                let mut view = BUILDINGS.get(writes, building)?.ok_or_else(|| {
+                    ApplyError::Inconsistent(format!("unit in unknown building {building}"))
                 })?;
                 view.unit_count += 1;
-                writes.put_record(building, &view)?;
-                let compound = compound_key(&e.compound_id.0);
-                if let Some(mut view) = writes.get_record::<CompoundView>(&compound)? {
+                BUILDINGS.put(writes, building, &view)?;
+                if let Some(mut view) = COMPOUNDS.get(writes, &e.compound_id.0)? {
                     view.unit_count += 1;
-                    writes.put_record(compound, &view)?;
+                    COMPOUNDS.put(writes, &e.compound_id.0, &view)?;
                 }
-                writes.insert(
-                    Key::tag(b'v')
-                        .uuid(&e.building_id.0)
-                        .uuid(&e.unit_id.0)
-                        .into_bytes(),
-                    Vec::new(),
-                );
-                writes.put_record(
-                    unit_key(&e.unit_id.0),
+                UNITS_OF_BUILDING.add(writes, building, &e.unit_id.0);
+                UNITS.put(
+                    writes,
+                    &e.unit_id.0,
                     &UnitView {
                         unit_id: e.unit_id.0,
                         building_id: e.building_id.0,
@@ -148,15 +149,16 @@ impl Projection<DomainEvent> for DirectoryProjection {
                 )
             }
             DirectoryEvent::UnitOwnersRecorded(e) => {
-                let key = unit_key(&e.unit_id.0);
-                let mut view: UnitView = writes.get_record(&key)?.ok_or_else(|| {
-                    ApplyError::Inconsistent(format!("owners of unknown unit {}", e.unit_id))
+                let unit = &e.unit_id.0;
+                let mut view = UNITS.get(writes, unit)?.ok_or_else(|| {
+                    ApplyError::Inconsistent(format!("owners of unknown unit {unit}"))
                 })?;
                 view.owner_ids = e.owners.iter().map(|p| p.0).collect();
-                writes.put_record(key, &view)
+                UNITS.put(writes, unit, &view)
             }
-            DirectoryEvent::GridRegistered(e) => writes.put_record(
-                Key::tag(b'g').uuid(&e.grid_id.0).into_bytes(),
+            DirectoryEvent::GridRegistered(e) => GRIDS.put(
+                writes,
+                &e.grid_id.0,
                 &GridView {
                     grid_id: e.grid_id.0,
                     community_id: e.community_id.0,
@@ -166,8 +168,9 @@ impl Projection<DomainEvent> for DirectoryProjection {
                     building_ids: e.building_ids.iter().map(|b| b.0).collect(),
                 },
             ),
-            DirectoryEvent::OrganisationRegistered(e) => writes.put_record(
-                organisation_key(&e.organisation_id.0),
+            DirectoryEvent::OrganisationRegistered(e) => ORGANISATIONS.put(
+                writes,
+                &e.organisation_id.0,
                 &OrganisationView {
                     organisation_id: e.organisation_id.0,
                     kind: e.kind.as_str().into(),
@@ -177,8 +180,9 @@ impl Projection<DomainEvent> for DirectoryProjection {
                     grid_id: e.grid_id.map(|g| g.0),
                 },
             ),
-            DirectoryEvent::AccountOpened(e) => writes.put_record(
-                account_key(&e.account_id.0),
+            DirectoryEvent::AccountOpened(e) => ACCOUNTS.put(
+                writes,
+                &e.account_id.0,
                 &AccountView {
                     account_id: e.account_id.0,
                     person_id: e.person_id.map(|p| p.0),
@@ -191,24 +195,23 @@ impl Projection<DomainEvent> for DirectoryProjection {
                 Ok(())
             }
             DirectoryEvent::AccountClosed(e) => {
-                let key = account_key(&e.account_id.0);
-                let mut view: AccountView = writes.get_record(&key)?.ok_or_else(|| {
-                    ApplyError::Inconsistent(format!("closing unknown account {}", e.account_id))
+                let account = &e.account_id.0;
+                let mut view = ACCOUNTS.get(writes, account)?.ok_or_else(|| {
+                    ApplyError::Inconsistent(format!("closing unknown account {account}"))
                 })?;
                 view.closed_at = Some(at);
-                writes.put_record(key, &view)
+                ACCOUNTS.put(writes, account, &view)
             }
             DirectoryEvent::RoleGranted(e) => {
-                writes.insert(
-                    Key::tag(b'm')
-                        .uuid(&e.organisation_id.0)
-                        .uuid(&e.account_id.0)
-                        .text(e.role.as_str())
-                        .into_bytes(),
-                    Vec::new(),
+                let role = e.role.as_str().to_owned();
+                MEMBERS.add(
+                    writes,
+                    &e.organisation_id.0,
+                    &(e.account_id.0, role.clone()),
                 );
-                writes.put_record(
-                    role_key(&e.account_id.0, &e.organisation_id.0, e.role.as_str()),
+                ROLES.put(
+                    writes,
+                    &(e.account_id.0, e.organisation_id.0, role),
                     &RoleView {
                         account_id: e.account_id.0,
                         organisation_id: e.organisation_id.0,
@@ -219,8 +222,12 @@ impl Projection<DomainEvent> for DirectoryProjection {
                 )
             }
             DirectoryEvent::RoleEnded(e) => {
-                let key = role_key(&e.account_id.0, &e.organisation_id.0, e.role.as_str());
-                let mut view: RoleView = writes.get_record(&key)?.ok_or_else(|| {
+                let key = (
+                    e.account_id.0,
+                    e.organisation_id.0,
+                    e.role.as_str().to_owned(),
+                );
+                let mut view = ROLES.get(writes, &key)?.ok_or_else(|| {
                     ApplyError::Inconsistent(format!(
                         "ending role {} never granted to {}",
                         e.role.as_str(),
@@ -228,36 +235,8 @@ impl Projection<DomainEvent> for DirectoryProjection {
                     ))
                 })?;
                 view.ends_at = Some(e.ends_at);
-                writes.put_record(key, &view)
+                ROLES.put(writes, &key, &view)
             }
         }
     }
-}
-
-pub(crate) fn compound_key(id: &uuid::Uuid) -> Vec<u8> {
-    Key::tag(b'k').uuid(id).into_bytes()
-}
-
-pub(crate) fn building_key(id: &uuid::Uuid) -> Vec<u8> {
-    Key::tag(b'b').uuid(id).into_bytes()
-}
-
-pub(crate) fn unit_key(id: &uuid::Uuid) -> Vec<u8> {
-    Key::tag(b'u').uuid(id).into_bytes()
-}
-
-pub(crate) fn organisation_key(id: &uuid::Uuid) -> Vec<u8> {
-    Key::tag(b'o').uuid(id).into_bytes()
-}
-
-pub(crate) fn account_key(id: &uuid::Uuid) -> Vec<u8> {
-    Key::tag(b'a').uuid(id).into_bytes()
-}
-
-fn role_key(account: &uuid::Uuid, organisation: &uuid::Uuid, role: &str) -> Vec<u8> {
-    Key::tag(b'r')
-        .uuid(account)
-        .uuid(organisation)
-        .text(role)
-        .into_bytes()
 }

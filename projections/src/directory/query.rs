@@ -5,33 +5,31 @@
 use uuid::Uuid;
 
 use crate::directory::view::*;
-use crate::directory::{account_key, building_key, compound_key, organisation_key, unit_key};
+use crate::directory::{
+    ACCOUNTS, BUILDINGS, BUILDINGS_OF_COMPOUND, COMMUNITIES, COMPOUNDS, GRIDS, MEMBERS,
+    ORGANISATIONS, ROLES, UNITS, UNITS_OF_BUILDING,
+};
 use crate::error::ProjectionError;
-use crate::keys::{self, Key};
-use crate::page::{Page, PageRequest, page_of_prefix};
+use crate::page::{Page, PageRequest};
 use crate::runner::ReadModel;
-use crate::runner::read_model::decode_record;
 
 pub fn community(model: &ReadModel) -> Result<Option<CommunityView>, ProjectionError> {
-    match model.scan_from(b"y", b"y").next() {
-        Some(entry) => decode_record(&entry?.1).map(Some),
-        None => Ok(None),
-    }
+    COMMUNITIES.first(model)
 }
 
 pub fn compound(model: &ReadModel, id: Uuid) -> Result<Option<CompoundView>, ProjectionError> {
-    model.get_record(&compound_key(&id))
+    COMPOUNDS.read(model, &id)
 }
 
 pub fn compounds(
     model: &ReadModel,
     page: &PageRequest,
 ) -> Result<Page<CompoundView>, ProjectionError> {
-    page_of_prefix(model, b"k", page, |_, value| decode_record(value).map(Some))
+    COMPOUNDS.page(model, page)
 }
 
 pub fn building(model: &ReadModel, id: Uuid) -> Result<Option<BuildingView>, ProjectionError> {
-    model.get_record(&building_key(&id))
+    BUILDINGS.read(model, &id)
 }
 
 pub fn buildings_of(
@@ -39,16 +37,11 @@ pub fn buildings_of(
     compound_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<BuildingView>, ProjectionError> {
-    let prefix = Key::tag(b'q').uuid(&compound_id).into_bytes();
-    page_of_prefix(model, &prefix, page, |key, _| {
-        let id = keys::trailing_uuid(key)
-            .ok_or_else(|| ProjectionError::Corrupt("building index key".into()))?;
-        building(model, id)
-    })
+    BUILDINGS_OF_COMPOUND.page(model, &compound_id, page, |id| building(model, id))
 }
 
 pub fn unit(model: &ReadModel, id: Uuid) -> Result<Option<UnitView>, ProjectionError> {
-    model.get_record(&unit_key(&id))
+    UNITS.read(model, &id)
 }
 
 pub fn units_of(
@@ -56,34 +49,29 @@ pub fn units_of(
     building_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<UnitView>, ProjectionError> {
-    let prefix = Key::tag(b'v').uuid(&building_id).into_bytes();
-    page_of_prefix(model, &prefix, page, |key, _| {
-        let id = keys::trailing_uuid(key)
-            .ok_or_else(|| ProjectionError::Corrupt("unit index key".into()))?;
-        unit(model, id)
-    })
+    UNITS_OF_BUILDING.page(model, &building_id, page, |id| unit(model, id))
 }
 
 pub fn grid(model: &ReadModel, id: Uuid) -> Result<Option<GridView>, ProjectionError> {
-    model.get_record(&Key::tag(b'g').uuid(&id).into_bytes())
+    GRIDS.read(model, &id)
 }
 
 pub fn organisation(
     model: &ReadModel,
     id: Uuid,
 ) -> Result<Option<OrganisationView>, ProjectionError> {
-    model.get_record(&organisation_key(&id))
+    ORGANISATIONS.read(model, &id)
 }
 
 pub fn organisations(
     model: &ReadModel,
     page: &PageRequest,
 ) -> Result<Page<OrganisationView>, ProjectionError> {
-    page_of_prefix(model, b"o", page, |_, value| decode_record(value).map(Some))
+    ORGANISATIONS.page(model, page)
 }
 
 pub fn account(model: &ReadModel, id: Uuid) -> Result<Option<AccountView>, ProjectionError> {
-    model.get_record(&account_key(&id))
+    ACCOUNTS.read(model, &id)
 }
 
 /// The roles an account holds or held, ended ones included (see `ends_at`).
@@ -92,10 +80,7 @@ pub fn roles_of_account(
     account_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<RoleView>, ProjectionError> {
-    let prefix = Key::tag(b'r').uuid(&account_id).into_bytes();
-    page_of_prefix(model, &prefix, page, |_, value| {
-        decode_record(value).map(Some)
-    })
+    ROLES.page_under(model, &account_id, page)
 }
 
 /// The accounts holding (or having held) a role in an organisation.
@@ -104,19 +89,7 @@ pub fn members_of(
     organisation_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<RoleView>, ProjectionError> {
-    let prefix = Key::tag(b'm').uuid(&organisation_id).into_bytes();
-    page_of_prefix(model, &prefix, page, |key, _| {
-        let rest = &key[prefix.len()..];
-        let account = rest
-            .get(..16)
-            .and_then(|bytes| Uuid::from_slice(bytes).ok())
-            .ok_or_else(|| ProjectionError::Corrupt("member index key".into()))?;
-        let role = rest.get(16..).unwrap_or_default();
-        let role_key = Key::tag(b'r')
-            .uuid(&account)
-            .uuid(&organisation_id)
-            .raw(role)
-            .into_bytes();
-        model.get_record(&role_key)
+    MEMBERS.page(model, &organisation_id, page, |(account, role)| {
+        ROLES.read(model, &(account, organisation_id, role))
     })
 }

@@ -15,7 +15,6 @@ use govledger_core::time::MICROS_PER_DAY;
 use uuid::Uuid;
 
 use crate::error::ApplyError;
-use crate::keys::Key;
 use crate::metrics::COUNTERS_TAG;
 use crate::metrics::calendar::{self, When};
 use crate::metrics::counters::{
@@ -24,6 +23,7 @@ use crate::metrics::counters::{
 use crate::metrics::samples;
 use crate::metrics::scope::MetricsScope;
 use crate::runner::ReadModelWrites;
+use crate::storage::keys::Key;
 
 pub(super) const REQUEST_FACTS_TAG: u8 = b's';
 pub(super) const MEDIATION_FACTS_TAG: u8 = b'e';

@@ -14,9 +14,9 @@ use govledger_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ApplyError;
-use crate::keys::Key;
 use crate::metrics::scope::Month;
 use crate::runner::ReadModelWrites;
+use crate::storage::keys::Key;
 
 pub(crate) const ZONES_TAG: u8 = b'z';
 

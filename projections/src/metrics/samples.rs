@@ -1,6 +1,6 @@
 //! Time-to-close samples: per scope and month, the set of `duration ‖ request id` entries
 //! (the duration as u64 BE microseconds from receipt to closing), stored as a chunked sorted
-//! set (`crate::chunks`). A month with 200,000 closings is many bounded chunks, not one list
+//! set (`crate::storage::chunks`). A month with 200,000 closings is many bounded chunks, not one list
 //! rewritten whole by every batch, and a query reads the durations already in order.
 //!
 //! A batch gathers its changes per set in a note (`SampleChanges`, in event order) and stores
@@ -10,12 +10,12 @@
 use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
-use crate::chunks::{self, ENTRY_BYTES, Entry, ScanStart};
 use crate::error::{ApplyError, ProjectionError};
 use crate::metrics::SAMPLES_TAG;
 use crate::metrics::counters::Recount;
 use crate::metrics::scope::{MetricsScope, Month};
 use crate::runner::{ReadModel, ReadModelWrites};
+use crate::storage::chunks::{self, ENTRY_BYTES, Entry, ScanStart};
 
 /// A batch's changes to one scope and month's samples, in order.
 #[derive(Debug, Default)]

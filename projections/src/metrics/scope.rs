@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use crate::keys::Key;
+use crate::storage::keys::Key;
 
 /// What a set of metrics is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
