@@ -1,10 +1,10 @@
 //! The cases' whole index build: every index chunk and count written once, from the cases'
-//! index states, before a generation built from position 1 goes live
+//! index entries, before a generation built from position 1 goes live
 //! (`IndexUpkeep::BeforeGoingLive`).
 
-use crate::cases::index;
 use crate::error::ApplyError;
 use crate::runner::ReadModelWrites;
+use crate::storage::index_entries::BulkLoad;
 
 /// Threads that gather the index entries, each from its own share of the cases.
 const INDEX_BUILD_WORKERS: usize = 2;
@@ -24,7 +24,7 @@ pub(crate) fn index_every_case(
 }
 
 /// The index entries and counts of `cases`, gathered in parallel.
-fn gather_indexes(cases: &[&[u8]]) -> Result<index::WholeIndexes, ApplyError> {
+fn gather_indexes(cases: &[&[u8]]) -> Result<BulkLoad, ApplyError> {
     let share = cases.len().div_ceil(INDEX_BUILD_WORKERS).max(1);
     let gathered = std::thread::scope(|scope| {
         let workers: Vec<_> = cases
@@ -38,9 +38,9 @@ fn gather_indexes(cases: &[&[u8]]) -> Result<index::WholeIndexes, ApplyError> {
                     Err(ApplyError::Storage("indexing the cases panicked".into()))
                 })
             })
-            .collect::<Vec<Result<index::WholeIndexes, ApplyError>>>()
+            .collect::<Vec<Result<BulkLoad, ApplyError>>>()
     });
-    let mut indexes = index::WholeIndexes::default();
+    let mut indexes = BulkLoad::new();
     for part in gathered {
         indexes.merge(part?);
     }
@@ -48,11 +48,11 @@ fn gather_indexes(cases: &[&[u8]]) -> Result<index::WholeIndexes, ApplyError> {
 }
 
 /// The index entries and counts of `cases`, in one pass.
-fn index_cases(cases: &[&[u8]]) -> Result<index::WholeIndexes, ApplyError> {
-    let mut indexes = index::WholeIndexes::default();
+fn index_cases(cases: &[&[u8]]) -> Result<BulkLoad, ApplyError> {
+    let mut indexes = BulkLoad::new();
     for state in cases {
         indexes
-            .add_state(state)
+            .add(state)
             .ok_or_else(|| ApplyError::Storage("a case's index state is malformed".into()))?;
     }
     Ok(indexes)
@@ -61,9 +61,11 @@ fn index_cases(cases: &[&[u8]]) -> Result<index::WholeIndexes, ApplyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cases::index;
     use crate::cases::view::samples::request;
+    use crate::storage::chunks::KeyValues;
 
-    fn sorted(values: index::KeyValues) -> index::KeyValues {
+    fn sorted(values: KeyValues) -> KeyValues {
         let mut values = values;
         values.sort();
         values
@@ -73,14 +75,14 @@ mod tests {
     #[test]
     fn the_parallel_build_equals_one_pass_over_the_cases() {
         let cases = 256 * 5 + 17;
-        let mut one_pass = index::WholeIndexes::default();
+        let mut one_pass = BulkLoad::new();
         let mut encoded = Vec::new();
         for n in 0..cases {
             let case = request(n);
             let mut state = Vec::new();
             index::encode_index_state(&case, &mut state);
+            one_pass.add(&state).unwrap();
             encoded.push(state);
-            one_pass.add(&case);
         }
         let gathered =
             gather_indexes(&encoded.iter().map(Vec::as_slice).collect::<Vec<_>>()).unwrap();

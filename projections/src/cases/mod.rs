@@ -21,8 +21,7 @@ use uuid::Uuid;
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
-use crate::storage::chunks;
-use index::IndexState;
+use crate::storage::index_entries::{self, IndexEntries};
 use view::{CaseKind, CaseView};
 
 pub(crate) use fold_decision::decision_id as decision_id_of;
@@ -42,7 +41,9 @@ pub const CASES_PROJECTION: &str = "cases";
 /// 7: the status is the domain's own (`RequestStatus::after` and its siblings): a sent-back
 /// request is `accepted`, an inspected work `under_warranty` (`in_progress` after a failed
 /// inspection), an accepted mediation `in_mediation`; no `tallied` decision.
-const CASES_VERSION: u32 = 7;
+/// 8: the indexes kept by the storage from each case's `index::index_entries` (the count of
+/// `DUE` moved to its own key).
+const CASES_VERSION: u32 = 8;
 
 pub struct CasesProjection;
 
@@ -68,7 +69,7 @@ impl Projection<DomainEvent> for CasesProjection {
         let old = records::take(writes, kind, &id, &event)?;
         if writes.index_upkeep() == IndexUpkeep::EveryBatch {
             // The batch's first event of this case sees it as stored: remember its index state.
-            writes.note_once(&key, || old.as_ref().map(index::index_state));
+            writes.note_once(&key, || old.as_ref().map(index::index_entries));
         }
         let new = fold_case((kind, id), old, event.event, event.recorded)?;
         writes.keep_record(key, new);
@@ -176,12 +177,12 @@ fn fold_case(
 /// Moves the index entries of every case the batch touched from where they stood before the
 /// batch to where the case stands now.
 fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    for (key, old_index) in writes.take_notes::<Option<IndexState>>() {
+    for (key, old_entries) in writes.take_notes_of::<Option<IndexEntries>>() {
         let new: CaseView = writes.take_batch_record(&key)?.ok_or_else(|| {
             ApplyError::Inconsistent("a case touched by the batch has no record".into())
         })?;
-        index::reindex(writes, old_index, &new)?;
+        index_entries::apply_change(writes, old_entries.as_ref(), &index::index_entries(&new))?;
         writes.keep_record(key, new);
     }
-    chunks::settle_touched(writes)
+    Ok(())
 }

@@ -7,18 +7,13 @@
 use govledger_core::time::{MICROS_PER_HOUR, Timestamp};
 use uuid::Uuid;
 
-use crate::cases::index::{
-    self, DUE_TAG, IndexField, IndexValue, count_key, due_prefix, index_prefix,
-};
+use crate::cases::index::{DUE, LISTED, Listing};
 use crate::cases::view::{CaseDetails, CaseKind, CaseView};
 use crate::error::ProjectionError;
-use crate::page::{
-    COUNT_SCAN_KEYS_MAX, EntryIsItem, KeyLayout, KeyRange, PAGE_SCAN_KEYS_MAX, Page, PageRequest,
-    walk_keys,
-};
+use crate::page::{COUNT_SCAN_KEYS_MAX, Page, PageRequest};
 use crate::runner::ReadModel;
-use crate::storage::chunks::{self, ScanStart};
-use crate::storage::keys::{self, Key};
+use crate::storage::walk::EntryIsItem;
+use crate::storage::{IndexEntry, Order, OrderRange};
 
 /// Which cases a list shows. Unset fields do not filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,29 +82,29 @@ impl CaseFilter {
             && self.overdue_at.is_none_or(|at| view.is_overdue_at(at))
     }
 
-    /// The index values this filter pins.
-    fn pinned(&self) -> Vec<IndexValue> {
+    /// The lists this filter pins.
+    fn pinned(&self) -> Vec<Listing> {
         let mut pinned = Vec::new();
         if let Some(status) = &self.status {
-            pinned.push(IndexValue::text(IndexField::Status, status));
+            pinned.push(Listing::Status(status.clone()));
         }
         if let Some(category) = &self.category {
-            pinned.push(IndexValue::text(IndexField::Category, category));
+            pinned.push(Listing::Category(category.clone()));
         }
-        if let Some(compound) = &self.compound_id {
-            pinned.push(IndexValue::id(IndexField::Compound, compound));
+        if let Some(compound) = self.compound_id {
+            pinned.push(Listing::Compound(compound));
         }
-        if let Some(building) = &self.building_id {
-            pinned.push(IndexValue::id(IndexField::Building, building));
+        if let Some(building) = self.building_id {
+            pinned.push(Listing::Building(building));
         }
-        if let Some(organisation) = &self.organisation_id {
-            pinned.push(IndexValue::id(IndexField::Organisation, organisation));
+        if let Some(organisation) = self.organisation_id {
+            pinned.push(Listing::Organisation(organisation));
         }
         if let Some(satisfaction) = &self.satisfaction {
-            pinned.push(IndexValue::text(IndexField::Satisfaction, satisfaction));
+            pinned.push(Listing::Satisfaction(satisfaction.clone()));
         }
         if let Some(awaiting) = self.awaiting_outcome {
-            pinned.push(IndexValue::flag(IndexField::AwaitingOutcome, awaiting));
+            pinned.push(Listing::AwaitingOutcome(awaiting));
         }
         pinned
     }
@@ -124,28 +119,62 @@ pub fn get_case(
     crate::cases::records::get(model, kind, &id)
 }
 
+/// The index a query reads.
+#[derive(Debug, Clone)]
+enum Source {
+    /// A list (`LISTED`): newest opened first.
+    Listed(Listing),
+    /// `DUE`: earliest due first.
+    Due,
+}
+
 /// The index range a query reads.
 struct Plan {
-    prefix: Vec<u8>,
-    /// Where the scan starts (inclusive) without a cursor.
-    start: Vec<u8>,
-    /// Where the filter's time range ends (exclusive), when it has an end.
-    end: Option<Vec<u8>>,
-    order: Order,
+    source: Source,
+    range: OrderRange,
     /// The count of the whole index range, when the filter is exactly that range.
     exact_total: Option<u64>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Order {
-    /// An `i` index: newest opened first.
-    OpenedDescending,
-    /// The `d` index: earliest due first.
-    DueAscending,
-}
+impl Plan {
+    fn page<T>(
+        &self,
+        model: &ReadModel,
+        kind: CaseKind,
+        request: &PageRequest,
+        entry_is_item: EntryIsItem,
+        item: impl FnMut(IndexEntry) -> Result<Option<T>, ProjectionError>,
+    ) -> Result<crate::page::Walked<T>, ProjectionError> {
+        match &self.source {
+            Source::Listed(listing) => LISTED.page(
+                model,
+                &(kind, listing.clone()),
+                self.range,
+                request,
+                entry_is_item,
+                item,
+            ),
+            Source::Due => DUE.page(model, &kind, self.range, request, entry_is_item, item),
+        }
+    }
 
-fn count_of(model: &ReadModel, key: &[u8]) -> Result<u64, ProjectionError> {
-    Ok(model.get_record::<u64>(key)?.unwrap_or(0))
+    fn scan(
+        &self,
+        model: &ReadModel,
+        kind: CaseKind,
+    ) -> Box<dyn Iterator<Item = Result<IndexEntry, ProjectionError>>> {
+        match &self.source {
+            Source::Listed(listing) => {
+                Box::new(LISTED.scan(model, &(kind, listing.clone()), self.range.from))
+            }
+            Source::Due => Box::new(DUE.scan(model, &kind, self.range.from)),
+        }
+    }
+
+    /// Whether the scan has gone past the range.
+    fn past_range(&self, entry: &IndexEntry) -> bool {
+        self.range.until.is_some_and(|until| entry.order >= until)
+    }
 }
 
 fn plan(
@@ -153,83 +182,57 @@ fn plan(
     filter: &CaseFilter,
     cursor: Option<&[u8]>,
 ) -> Result<Plan, ProjectionError> {
+    let kind = filter.kind;
     let pinned = filter.pinned();
     let has_dates = filter.opened_from.is_some() || filter.opened_before.is_some();
-    let mut candidates: Vec<(Vec<u8>, u64, Order)> = Vec::new();
+    let mut candidates: Vec<(Source, u64)> = Vec::new();
     if filter.overdue_at.is_some() {
-        let due = IndexValue {
-            field: IndexField::Due,
-            value: Vec::new(),
-        };
-        let count = count_of(model, &count_key(filter.kind, &due))?;
-        candidates.push((due_prefix(filter.kind), count, Order::DueAscending));
+        candidates.push((Source::Due, DUE.count(model, &kind)?));
     }
-    for value in pinned.iter().chain([&IndexValue::all()]) {
-        let count = count_of(model, &count_key(filter.kind, value))?;
-        candidates.push((
-            index_prefix(filter.kind, value),
-            count,
-            Order::OpenedDescending,
-        ));
+    for listing in pinned.iter().chain([&Listing::All]) {
+        let count = LISTED.count(model, &(kind, listing.clone()))?;
+        candidates.push((Source::Listed(listing.clone()), count));
     }
     let chosen = match cursor {
         // A cursor keeps the index its first page used, so paging stays consistent.
-        Some(cursor) => candidates
-            .into_iter()
-            .filter(|(prefix, _, _)| cursor.starts_with(prefix))
-            .max_by_key(|(prefix, _, _)| prefix.len()),
-        None => candidates.into_iter().min_by_key(|(_, count, _)| *count),
+        Some(cursor) => candidates.into_iter().find(|(source, _)| match source {
+            Source::Listed(listing) => LISTED.owns_cursor(&(kind, listing.clone()), cursor),
+            Source::Due => DUE.owns_cursor(&kind, cursor),
+        }),
+        None => candidates.into_iter().min_by_key(|(_, count)| *count),
     };
-    let Some((prefix, count, order)) = chosen else {
+    let Some((source, count)) = chosen else {
         return Err(ProjectionError::InvalidQuery(
             "the cursor does not belong to this query".into(),
         ));
     };
-    let single_pin = match order {
-        Order::DueAscending => false,
-        Order::OpenedDescending => pinned.len() <= 1 && filter.overdue_at.is_none(),
+    let single_pin = match source {
+        Source::Due => false,
+        Source::Listed(_) => pinned.len() <= 1 && filter.overdue_at.is_none(),
     };
     let exact_total = (single_pin && !has_dates).then_some(count);
-    let start = match (order, filter.opened_before) {
-        (Order::OpenedDescending, Some(before)) => Key::tag(0)
-            .raw(&prefix[..])
-            .time_desc(before.plus_micros(-1))
-            .into_bytes()[1..]
-            .to_vec(),
-        _ => prefix.clone(),
+    let range = match source {
+        // Newest first: from the last instant before `opened_before`, until the first one
+        // before `opened_from`.
+        Source::Listed(_) => OrderRange {
+            from: filter
+                .opened_before
+                .map(|before| Order::newest_first(before.plus_micros(-1))),
+            until: filter
+                .opened_from
+                .map(|from| Order::newest_first(from.plus_micros(-1))),
+        },
+        // Earliest due first, until the first due at `overdue_at`.
+        Source::Due => OrderRange {
+            from: None,
+            until: filter.overdue_at.map(Order::oldest_first),
+        },
     };
-    // The first key past the time range: opened before `opened_from`, or due at `overdue_at`.
-    let end = match order {
-        Order::OpenedDescending => filter.opened_from.map(|from| from.plus_micros(-1)),
-        Order::DueAscending => filter.overdue_at,
-    }
-    .map(|bound| {
-        let key = Key::tag(0).raw(&prefix[..]);
-        let key = match order {
-            Order::OpenedDescending => key.time_desc(bound),
-            Order::DueAscending => key.time(bound),
-        };
-        key.into_bytes()[1..].to_vec()
-    });
     Ok(Plan {
-        prefix,
-        start,
-        end,
-        order,
+        source,
+        range,
         exact_total,
     })
-}
-
-/// Whether the scan has gone past the filter's time range, read from the key alone.
-fn past_range(plan: &Plan, filter: &CaseFilter, key: &[u8]) -> bool {
-    match plan.order {
-        Order::OpenedDescending => filter.opened_from.is_some_and(|from| {
-            keys::read_time_desc(key, plan.prefix.len()).is_some_and(|opened| opened < from)
-        }),
-        Order::DueAscending => filter
-            .overdue_at
-            .is_some_and(|at| keys::read_time(key, plan.prefix.len()).is_some_and(|due| due >= at)),
-    }
 }
 
 /// A page of cases matching `filter`, newest opened first (most overdue first for an
@@ -239,60 +242,29 @@ pub fn list_cases(
     filter: &CaseFilter,
     page: &PageRequest,
 ) -> Result<Page<CaseView>, ProjectionError> {
-    let kind_prefix = [index::INDEX_TAG, filter.kind.tag()];
-    let due_kind_prefix = [DUE_TAG, filter.kind.tag()];
-    let cursor_of = |prefix: &[u8]| match page.after_key(prefix)? {
-        Some(after) => Ok(Some(after)),
-        None => page.before_key(prefix),
-    };
-    let cursor = match cursor_of(&kind_prefix) {
-        Ok(cursor) => cursor,
-        Err(_) => cursor_of(&due_kind_prefix)?,
+    // Any cursor: `plan` checks that it is one of this query's indexes.
+    let cursor = match page.after_key(&[])? {
+        Some(after) => Some(after),
+        None => page.before_key(&[])?,
     };
     let plan = plan(model, filter, cursor.as_deref())?;
-    let range = KeyRange {
-        prefix: &plan.prefix,
-        start: Some(&plan.start),
-        end: plan.end.as_deref(),
-        layout: KeyLayout::Chunked,
-    };
     // A filter that is exactly the index range matches every entry of it: the look-ahead
     // past the page then reads no case.
     let entry_is_item = match plan.exact_total {
         Some(_) => EntryIsItem::Always,
         None => EntryIsItem::WhenRead,
     };
-    let walked = walk_keys(
-        model,
-        &range,
-        page,
-        PAGE_SCAN_KEYS_MAX,
-        entry_is_item,
-        |key, _| {
-            if past_range(&plan, filter, key) {
-                return Ok(None);
-            }
-            Ok(case_at(model, filter.kind, key)?.filter(|view| filter.matches(view)))
-        },
-    )?;
+    let walked = plan.page(model, filter.kind, page, entry_is_item, |entry| {
+        if plan.past_range(&entry) {
+            return Ok(None);
+        }
+        Ok(get_case(model, filter.kind, entry.id)?.filter(|view| filter.matches(view)))
+    })?;
     let (total_count, total_is_exact) = match plan.exact_total {
         Some(total) => (total, true),
         None => count_matches(model, filter, &plan)?,
     };
     Ok(Page::new(walked, total_count, total_is_exact))
-}
-
-fn case_at(
-    model: &ReadModel,
-    kind: CaseKind,
-    key: &[u8],
-) -> Result<Option<CaseView>, ProjectionError> {
-    let Some(id) = keys::trailing_uuid(key) else {
-        return Err(ProjectionError::Corrupt(
-            "a case index key is truncated".into(),
-        ));
-    };
-    get_case(model, kind, id)
 }
 
 fn count_matches(
@@ -301,16 +273,15 @@ fn count_matches(
     plan: &Plan,
 ) -> Result<(u64, bool), ProjectionError> {
     let mut count = 0;
-    let entries = chunks::scan(model, &plan.prefix, ScanStart::AtOrAfter(&plan.start));
-    for (scanned, entry) in entries.enumerate() {
-        let key = entry?;
-        if past_range(plan, filter, &key) {
+    for (scanned, entry) in plan.scan(model, filter.kind).enumerate() {
+        let entry = entry?;
+        if plan.past_range(&entry) {
             break;
         }
         if scanned == COUNT_SCAN_KEYS_MAX {
             return Ok((count, false));
         }
-        if case_at(model, filter.kind, &key)?.is_some_and(|view| filter.matches(&view)) {
+        if get_case(model, filter.kind, entry.id)?.is_some_and(|view| filter.matches(&view)) {
             count += 1;
         }
     }
@@ -338,16 +309,11 @@ pub fn overdue_backlog(
 ) -> Result<OverdueBacklog, ProjectionError> {
     let mut filter = filter.clone();
     filter.overdue_at = Some(at);
-    let prefix = due_prefix(filter.kind);
     let mut overdue_hours = Vec::new();
     let mut is_exact = true;
-    for entry in chunks::scan(model, &prefix, ScanStart::AtOrAfter(&prefix)) {
-        let key = entry?;
-        let Some(due_at) = keys::read_time(&key, prefix.len()) else {
-            return Err(ProjectionError::Corrupt(
-                "a due index key is truncated".into(),
-            ));
-        };
+    for entry in DUE.scan(model, &filter.kind, None) {
+        let entry = entry?;
+        let due_at = entry.order.oldest_first_time();
         if due_at >= at {
             break;
         }
@@ -355,7 +321,7 @@ pub fn overdue_backlog(
             is_exact = false;
             break;
         }
-        if case_at(&model.clone(), filter.kind, &key)?.is_some_and(|view| filter.matches(&view)) {
+        if get_case(model, filter.kind, entry.id)?.is_some_and(|view| filter.matches(&view)) {
             overdue_hours.push(at.micros_since(due_at) / MICROS_PER_HOUR);
         }
     }

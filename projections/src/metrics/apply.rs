@@ -15,7 +15,7 @@ use govledger_core::time::MICROS_PER_DAY;
 use uuid::Uuid;
 
 use crate::error::ApplyError;
-use crate::metrics::COUNTERS_TAG;
+use crate::metrics::COUNTERS;
 use crate::metrics::calendar::{self, When};
 use crate::metrics::counters::{
     DecisionFacts, MediationFacts, MonthlyCounters, Recount, RequestFacts,
@@ -77,8 +77,7 @@ pub(super) fn bump(
 ) -> Result<(), ApplyError> {
     let month = calendar::month_of(writes, when)?;
     for scope in scopes {
-        let key = month.append_to(scope.key(COUNTERS_TAG)).into_bytes();
-        change(writes.record_or_default::<MonthlyCounters>(&key)?);
+        change(COUNTERS.record_mut(writes, &(scope.clone(), month))?);
     }
     Ok(())
 }
@@ -204,7 +203,7 @@ pub(crate) fn request(
             let month = calendar::month_of(writes, when)?;
             let sample = samples::entry(facts.received_at, at, id);
             for scope in &current {
-                samples::change(writes, samples::prefix(scope, month), Recount::Add, sample)?;
+                samples::change(writes, scope, month, Recount::Add, sample)?;
             }
         }
         RequestEvent::RequestReopened(_) => {

@@ -5,7 +5,7 @@
 //! changes later, and lets a correction's recount fold a case's events in the zones they
 //! were first counted in.
 //!
-//! Stored: the list of changes under one key (`z`), written only when the zone changes. Per
+//! Stored: the list of changes as one record (`ZONES`), written only when the zone changes. Per
 //! batch: the same list with each zone resolved, as a note (never stored), which folds into
 //! blank and scratch batches must be given (`carry`), since they read nothing of the batch.
 
@@ -16,9 +16,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApplyError;
 use crate::metrics::scope::Month;
 use crate::runner::ReadModelWrites;
-use crate::storage::keys::Key;
+use crate::storage::Table;
 
-pub(crate) const ZONES_TAG: u8 = b'z';
+/// The zone changes, one record.
+const ZONES: Table<(), ZoneChanges> = Table::new(b'z');
+/// The note a batch keeps its resolved calendars under.
+const CALENDARS_NOTE: &[u8] = b"calendars";
 
 /// An instant and the ledger position of the event it belongs to: what a month needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,15 +60,10 @@ impl Calendars {
     }
 }
 
-fn zones_key() -> Vec<u8> {
-    Key::tag(ZONES_TAG).into_bytes()
-}
-
 /// The batch's calendars, read from the stored list on first use.
 fn calendars<'w>(writes: &'w mut ReadModelWrites<'_>) -> Result<&'w Calendars, ApplyError> {
-    let key = zones_key();
-    if !writes.has_note(&key) {
-        let stored: ZoneChanges = writes.get_record(&key)?.unwrap_or_default();
+    if !writes.has_note(CALENDARS_NOTE) {
+        let stored = ZONES.get(writes, &())?.unwrap_or_default();
         let mut resolved = Vec::with_capacity(stored.0.len());
         for (position, name) in stored.0 {
             let calendar = CommunityCalendar::of_zone(&name).map_err(|e| {
@@ -73,10 +71,10 @@ fn calendars<'w>(writes: &'w mut ReadModelWrites<'_>) -> Result<&'w Calendars, A
             })?;
             resolved.push((position, calendar));
         }
-        writes.keep_note(key.clone(), Calendars(resolved));
+        writes.keep_note(CALENDARS_NOTE.to_vec(), Calendars(resolved));
     }
     writes
-        .note::<Calendars>(&key)
+        .note::<Calendars>(CALENDARS_NOTE)
         .ok_or_else(|| ApplyError::Inconsistent("the calendars note vanished".into()))
 }
 
@@ -104,12 +102,11 @@ pub(crate) fn set_zone(
     })?;
     // Resolved first: read after the change below, the list would hold it already.
     let mut resolved = calendars(writes)?.clone();
-    let key = zones_key();
-    let mut stored: ZoneChanges = writes.get_record(&key)?.unwrap_or_default();
+    let mut stored = ZONES.get(writes, &())?.unwrap_or_default();
     stored.0.push((position, name.into()));
-    writes.put_record(key.clone(), &stored)?;
+    ZONES.put(writes, &(), &stored)?;
     resolved.0.push((position, calendar));
-    writes.keep_note(key, resolved);
+    writes.keep_note(CALENDARS_NOTE.to_vec(), resolved);
     Ok(())
 }
 
@@ -119,6 +116,6 @@ pub(crate) fn carry(
     to: &mut ReadModelWrites<'_>,
 ) -> Result<(), ApplyError> {
     let calendars = calendars(from)?.clone();
-    to.keep_note(zones_key(), calendars);
+    to.keep_note(CALENDARS_NOTE.to_vec(), calendars);
     Ok(())
 }

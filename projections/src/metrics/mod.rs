@@ -3,10 +3,11 @@
 //! DOMAIN.md. Queries sum months into quarters and years and report every rate with its
 //! numerator and denominator.
 //!
-//! | tag | key                                               | value             |
-//! |-----|---------------------------------------------------|-------------------|
-//! | `g` | scope, year, month                                | `MonthlyCounters` |
-//! | `t` | scope, year, month                                | times to close (u64 µs each) |
+//! | tag | table or index     | by                 | holds                                    |
+//! |-----|--------------------|--------------------|------------------------------------------|
+//! | `g` | `COUNTERS`         | scope, month       | `MonthlyCounters`                        |
+//! | `t` | `SAMPLES` (index)  | scope, month       | requests closed, by time to close (µs)   |
+//! | `z` | `ZONES`            | (one record)       | the community's time zones by position (`calendar.rs`) |
 //!
 //! The facts of each case the counters need between its events are kept for one batch only
 //! and recalled from the ledger when a case's events span batches (`facts.rs`).
@@ -29,6 +30,9 @@ use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::ReadModelWrites;
+use crate::storage::{Index, Table};
+use counters::MonthlyCounters;
+use scope::{MetricsScope, Month};
 
 pub const METRICS_PROJECTION: &str = "metrics";
 /// 2: each work counts once, at its latest completion, and corrections recount it.
@@ -40,8 +44,8 @@ pub const METRICS_PROJECTION: &str = "metrics";
 ///    (`calendar.rs`, ADR 0016).
 const METRICS_VERSION: u32 = 7;
 
-pub(crate) const COUNTERS_TAG: u8 = b'g';
-pub(crate) const SAMPLES_TAG: u8 = b't';
+pub(crate) const COUNTERS: Table<(MetricsScope, Month), MonthlyCounters> = Table::new(b'g');
+pub(crate) const SAMPLES: Index<(MetricsScope, Month)> = Index::new(b't');
 
 pub struct MetricsProjection;
 

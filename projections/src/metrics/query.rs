@@ -1,7 +1,7 @@
 //! The metrics report of one scope over one period.
 
 use crate::error::ProjectionError;
-use crate::metrics::COUNTERS_TAG;
+use crate::metrics::COUNTERS;
 use crate::metrics::counters::{MonthlyCounters, QuantityTotals};
 use crate::metrics::samples;
 use crate::metrics::scope::Month;
@@ -132,8 +132,7 @@ pub fn report(
     })?;
     let mut total = MonthlyCounters::default();
     for month in &months {
-        let key = month.append_to(scope.key(COUNTERS_TAG)).into_bytes();
-        if let Some(counters) = model.get_record::<MonthlyCounters>(&key)? {
+        if let Some(counters) = COUNTERS.read(model, &(scope.clone(), *month))? {
             total.merge(&counters);
         }
     }

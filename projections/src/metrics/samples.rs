@@ -1,7 +1,6 @@
-//! Time-to-close samples: per scope and month, the set of `duration ‖ request id` entries
-//! (the duration as u64 BE microseconds from receipt to closing), stored as a chunked sorted
-//! set (`crate::storage::chunks`). A month with 200,000 closings is many bounded chunks, not one list
-//! rewritten whole by every batch, and a query reads the durations already in order.
+//! Time-to-close samples: per scope and month, an entry per closed request in the `SAMPLES`
+//! index, ordered by its time to close (microseconds from receipt to closing), so a query
+//! reads the durations already in order.
 //!
 //! A batch gathers its changes per set in a note (`SampleChanges`, in event order) and stores
 //! them once, when it ends (`store`): a correction's recount can take back a sample the same
@@ -11,40 +10,47 @@ use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
 use crate::error::{ApplyError, ProjectionError};
-use crate::metrics::SAMPLES_TAG;
+use crate::metrics::SAMPLES;
 use crate::metrics::counters::Recount;
 use crate::metrics::scope::{MetricsScope, Month};
 use crate::runner::{ReadModel, ReadModelWrites};
-use crate::storage::chunks::{self, ENTRY_BYTES, Entry, ScanStart};
+use crate::storage::{IndexEntry, Order};
 
 /// A batch's changes to one scope and month's samples, in order.
-#[derive(Debug, Default)]
-pub(super) struct SampleChanges(Vec<(Recount, Entry)>);
-
-/// The key prefix of a scope and month's samples.
-pub(super) fn prefix(scope: &MetricsScope, month: Month) -> Vec<u8> {
-    month.append_to(scope.key(SAMPLES_TAG)).into_bytes()
+#[derive(Debug)]
+pub(super) struct SampleChanges {
+    set: (MetricsScope, Month),
+    changes: Vec<(Recount, IndexEntry)>,
 }
 
-/// A request's time to close, as a sample entry.
-pub(super) fn entry(received_at: Timestamp, closed_at: Timestamp, request_id: Uuid) -> Entry {
+/// The note a batch keeps a scope and month's sample changes under.
+fn note_key(set: &(MetricsScope, Month)) -> Vec<u8> {
+    SAMPLES.prefix(set)
+}
+
+/// A request's time to close, as a sample entry (a closing recorded before its receipt
+/// counts as 0 s).
+pub(super) fn entry(received_at: Timestamp, closed_at: Timestamp, request_id: Uuid) -> IndexEntry {
     let took_micros = u64::try_from(closed_at.micros_since(received_at)).unwrap_or(0);
-    let mut entry = [0u8; ENTRY_BYTES];
-    entry[..8].copy_from_slice(&took_micros.to_be_bytes());
-    entry[8..].copy_from_slice(request_id.as_bytes());
-    entry
+    IndexEntry::new(Order::ascending(took_micros), request_id)
 }
 
-/// Adds (or takes back) `entry` in the samples under `prefix`, when the batch ends.
+/// Adds (or takes back) `entry` in the samples of `scope` and `month`, when the batch ends.
 pub(super) fn change(
     writes: &mut ReadModelWrites<'_>,
-    prefix: Vec<u8>,
+    scope: &MetricsScope,
+    month: Month,
     how: Recount,
-    entry: Entry,
+    entry: IndexEntry,
 ) -> Result<(), ApplyError> {
-    let mut changes: SampleChanges = writes.take_note(&prefix)?.unwrap_or_default();
-    changes.0.push((how, entry));
-    writes.keep_note(prefix, changes);
+    let set = (scope.clone(), month);
+    let key = note_key(&set);
+    let mut changes: SampleChanges = writes.take_note(&key)?.unwrap_or(SampleChanges {
+        set,
+        changes: Vec::new(),
+    });
+    changes.changes.push((how, entry));
+    writes.keep_note(key, changes);
     Ok(())
 }
 
@@ -55,7 +61,7 @@ pub(super) fn recount(
     from: &mut ReadModelWrites<'_>,
     how: Recount,
 ) -> Result<(), ApplyError> {
-    for (prefix, SampleChanges(changes)) in from.take_notes_of::<SampleChanges>() {
+    for (_, SampleChanges { set, changes }) in from.take_notes_of::<SampleChanges>() {
         for (added, entry) in changes {
             // A blank batch only adds; taking its contribution back turns adds into removals.
             let how = match (how, added) {
@@ -63,7 +69,7 @@ pub(super) fn recount(
                 (Recount::TakeBack, Recount::Add) => Recount::TakeBack,
                 (Recount::TakeBack, Recount::TakeBack) => Recount::Add,
             };
-            change(writes, prefix.clone(), how, entry)?;
+            change(writes, &set.0, set.1, how, entry)?;
         }
     }
     Ok(())
@@ -72,15 +78,15 @@ pub(super) fn recount(
 /// Stores the batch's sample changes (call once, after the batch's last event; it takes the
 /// batch's notes).
 pub(super) fn store(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    for (prefix, SampleChanges(changes)) in writes.take_notes::<SampleChanges>() {
+    for (_, SampleChanges { set, changes }) in writes.take_notes_of::<SampleChanges>() {
         for (how, entry) in changes {
             match how {
-                Recount::Add => chunks::insert(writes, &prefix, entry)?,
-                Recount::TakeBack => chunks::remove(writes, &prefix, entry)?,
+                Recount::Add => SAMPLES.insert(writes, &set, entry)?,
+                Recount::TakeBack => SAMPLES.remove(writes, &set, entry)?,
             }
         }
     }
-    chunks::settle_touched(writes)
+    Ok(())
 }
 
 /// The durations (whole seconds) of a scope and month's samples, shortest first.
@@ -89,19 +95,9 @@ pub(super) fn durations(
     scope: &MetricsScope,
     month: Month,
 ) -> impl Iterator<Item = Result<i64, ProjectionError>> + use<> {
-    let prefix = prefix(scope, month);
-    let start = prefix.len();
-    chunks::scan(model, &prefix, ScanStart::AtOrAfter(&prefix)).map(move |key| {
-        let key = key?;
-        let micros = key
-            .get(start..start + 8)
-            .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-            .map(u64::from_be_bytes)
-            .ok_or_else(|| {
-                ProjectionError::Corrupt("a time-to-close sample is truncated".into())
-            })?;
-        Ok(i64::try_from(micros / 1_000_000).unwrap_or(i64::MAX))
-    })
+    SAMPLES
+        .scan(model, &(scope.clone(), month), None)
+        .map(|entry| Ok(i64::try_from(entry?.order.amount() / 1_000_000).unwrap_or(i64::MAX)))
 }
 
 #[cfg(test)]
@@ -122,7 +118,10 @@ mod tests {
                 Timestamp::from_unix_micros(later_closed),
                 Uuid::from_u128(later_id),
             );
-            assert!(a < b, "{closed} {id} before {later_closed} {later_id}");
+            assert!(
+                a.to_bytes() < b.to_bytes(),
+                "{closed} {id} before {later_closed} {later_id}"
+            );
         };
         check(2_000_000, 9, 3_000_000, 1);
         check(2_000_000, 1, 2_000_000, 2);

@@ -2,6 +2,7 @@
 
 use uuid::Uuid;
 
+use crate::storage::key_part::KeyPart;
 use crate::storage::keys::Key;
 
 /// What a set of metrics is about.
@@ -16,14 +17,24 @@ pub enum MetricsScope {
     Category(String),
 }
 
-impl MetricsScope {
-    pub(crate) fn key(&self, tag: u8) -> Key {
-        let key = Key::tag(tag);
+/// A scope in a key: what it is about, then which one.
+impl KeyPart for MetricsScope {
+    fn write(&self, key: Key) -> Key {
         match self {
-            MetricsScope::All => key.byte(b'a'),
-            MetricsScope::Organisation(id) => key.byte(b'o').uuid(id),
-            MetricsScope::Compound(id) => key.byte(b'p').uuid(id),
-            MetricsScope::Category(name) => key.byte(b'c').text(name),
+            MetricsScope::All => b'a'.write(key),
+            MetricsScope::Organisation(id) => (b'o', *id).write(key),
+            MetricsScope::Compound(id) => (b'p', *id).write(key),
+            MetricsScope::Category(name) => (b'c', name.clone()).write(key),
+        }
+    }
+
+    fn read(bytes: &mut &[u8]) -> Option<MetricsScope> {
+        match u8::read(bytes)? {
+            b'a' => Some(MetricsScope::All),
+            b'o' => Some(MetricsScope::Organisation(Uuid::read(bytes)?)),
+            b'p' => Some(MetricsScope::Compound(Uuid::read(bytes)?)),
+            b'c' => Some(MetricsScope::Category(String::read(bytes)?)),
+            _ => None,
         }
     }
 }
@@ -36,11 +47,20 @@ pub struct Month {
     pub month: u8,
 }
 
-impl Month {
-    pub(crate) fn append_to(self, key: Key) -> Key {
-        // Years 1900..2200 (the ledger's plausible range) fit in a u16.
-        key.u64(u64::from(u16::try_from(self.year).unwrap_or(0)))
-            .byte(self.month)
+/// A month in a key: the year (years 1900..2200, the ledger's plausible range, fit a u16),
+/// then the month.
+impl KeyPart for Month {
+    fn write(&self, key: Key) -> Key {
+        let year = u64::from(u16::try_from(self.year).unwrap_or(0));
+        (year, self.month).write(key)
+    }
+
+    fn read(bytes: &mut &[u8]) -> Option<Month> {
+        let (year, month) = <(u64, u8)>::read(bytes)?;
+        Some(Month {
+            year: i32::try_from(year).ok()?,
+            month,
+        })
     }
 }
 

@@ -430,8 +430,10 @@ impl<'t> ReadModelWrites<'t> {
                 .count()
     }
 
-    /// Encodes the cached records into the overlay (the runner calls it once per batch).
+    /// Settles the index chunks the batch touched and encodes the cached records into the
+    /// overlay (the runner calls it once per batch, after `Projection::finish_batch`).
     pub(crate) fn flush_records(&mut self) -> Result<(), ApplyError> {
+        crate::storage::chunks::settle_touched(self)?;
         for (key, record) in std::mem::take(&mut self.records) {
             let bytes = record.encode()?;
             self.overlay.insert(key, Some(bytes));

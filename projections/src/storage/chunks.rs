@@ -225,10 +225,10 @@ pub(crate) fn encode_whole(key: Vec<u8>, mut entries: Vec<Entry>) -> Result<KeyV
 }
 
 /// Settles every chunk the batch touched: removes those it emptied and splits those it
-/// filled past `CHUNK_ENTRIES_MAX`. Call once, after the batch's last `insert`/`remove` (it
-/// takes the batch's chunk notes).
+/// filled past `CHUNK_ENTRIES_MAX`. The runner calls it when the batch ends
+/// (`ReadModelWrites::flush_records`); it takes the batch's chunk notes.
 pub(crate) fn settle_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    for (key, ChunkTouched { depth }) in writes.take_notes::<ChunkTouched>() {
+    for (key, ChunkTouched { depth }) in writes.take_notes_of::<ChunkTouched>() {
         let Some(mut chunk) = writes.take_batch_record::<ChunkEntries>(&key)? else {
             continue;
         };

@@ -41,6 +41,29 @@ impl KeyPart for u64 {
     }
 }
 
+impl KeyPart for u8 {
+    fn write(&self, key: Key) -> Key {
+        key.byte(*self)
+    }
+
+    fn read(bytes: &mut &[u8]) -> Option<u8> {
+        let (&value, rest) = bytes.split_first()?;
+        *bytes = rest;
+        Some(value)
+    }
+}
+
+/// Nothing: the key of a table of one record.
+impl KeyPart for () {
+    fn write(&self, key: Key) -> Key {
+        key
+    }
+
+    fn read(_: &mut &[u8]) -> Option<()> {
+        Some(())
+    }
+}
+
 impl KeyPart for String {
     fn write(&self, key: Key) -> Key {
         key.text(self)

@@ -3,7 +3,6 @@
 //! bit flipped) keep byte order equal to value order; text parts end with 0x00 (the names
 //! stored in keys are `snake_case` words and never contain it).
 
-use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
 const TEXT_END: u8 = 0x00;
@@ -15,6 +14,11 @@ impl Key {
     pub(crate) fn tag(tag: u8) -> Key {
         let mut bytes = Vec::with_capacity(48);
         bytes.push(tag);
+        Key(bytes)
+    }
+
+    /// A key that continues `bytes` (to write key parts into a buffer of other things).
+    pub(crate) fn continuing(bytes: Vec<u8>) -> Key {
         Key(bytes)
     }
 
@@ -40,16 +44,6 @@ impl Key {
         self
     }
 
-    /// Oldest first.
-    pub(crate) fn time(self, value: Timestamp) -> Key {
-        self.u64(time_ascending(value))
-    }
-
-    /// Newest first.
-    pub(crate) fn time_desc(self, value: Timestamp) -> Key {
-        self.u64(!time_ascending(value))
-    }
-
     pub(crate) fn raw(mut self, bytes: &[u8]) -> Key {
         self.0.extend_from_slice(bytes);
         self
@@ -60,36 +54,10 @@ impl Key {
     }
 }
 
-fn time_ascending(value: Timestamp) -> u64 {
-    (value.unix_micros() as u64) ^ (1 << 63)
-}
-
-/// Reads a timestamp written by `Key::time` at `offset`.
-pub(crate) fn read_time(key: &[u8], offset: usize) -> Option<Timestamp> {
-    let bytes: [u8; 8] = key.get(offset..offset + 8)?.try_into().ok()?;
-    Some(Timestamp::from_unix_micros(
-        (u64::from_be_bytes(bytes) ^ (1 << 63)) as i64,
-    ))
-}
-
-/// Reads a timestamp written by `Key::time_desc` at `offset`.
-pub(crate) fn read_time_desc(key: &[u8], offset: usize) -> Option<Timestamp> {
-    let bytes: [u8; 8] = key.get(offset..offset + 8)?.try_into().ok()?;
-    Some(Timestamp::from_unix_micros(
-        (!u64::from_be_bytes(bytes) ^ (1 << 63)) as i64,
-    ))
-}
-
 /// Reads the big-endian u64 at the end of a key.
 pub(crate) fn trailing_u64(key: &[u8]) -> Option<u64> {
     let start = key.len().checked_sub(8)?;
     Some(u64::from_be_bytes(key[start..].try_into().ok()?))
-}
-
-/// Reads the UUID at the end of a key.
-pub(crate) fn trailing_uuid(key: &[u8]) -> Option<Uuid> {
-    let start = key.len().checked_sub(16)?;
-    Uuid::from_slice(&key[start..]).ok()
 }
 
 /// Opaque cursors are index keys in lowercase hex.
@@ -122,29 +90,6 @@ pub(crate) fn decode_cursor(cursor: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn check(earlier: Timestamp, later: Timestamp) {
-        let a = Key::tag(b't').time(earlier).into_bytes();
-        let b = Key::tag(b't').time(later).into_bytes();
-        assert!(a < b, "{earlier} sorts before {later}");
-        let a = Key::tag(b't').time_desc(earlier).into_bytes();
-        let b = Key::tag(b't').time_desc(later).into_bytes();
-        assert!(a > b, "{later} sorts before {earlier} in descending keys");
-        assert_eq!(read_time_desc(&a, 1), Some(earlier));
-        assert_eq!(
-            read_time(&Key::tag(b't').time(later).into_bytes(), 1),
-            Some(later)
-        );
-    }
-
-    #[test]
-    fn timestamps_sort_like_their_values() {
-        let at = Timestamp::from_unix_micros;
-        check(at(-5), at(3));
-        check(at(0), at(1));
-        check(at(i64::MIN / 2), at(i64::MAX / 2));
-        check(at(1_600_000_000_000_000), at(1_600_000_000_000_001));
-    }
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {

@@ -12,11 +12,15 @@
 
 pub(crate) mod bucket;
 pub(crate) mod chunks;
+pub(crate) mod index;
+pub(crate) mod index_entries;
 pub(crate) mod key_part;
 pub(crate) mod keys;
 mod set;
 pub(crate) mod split;
 mod table;
+pub(crate) mod walk;
 
+pub(crate) use index::{Index, IndexEntry, Order, OrderRange};
 pub(crate) use set::Set;
 pub(crate) use table::Table;

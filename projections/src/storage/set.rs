@@ -5,11 +5,12 @@
 use std::marker::PhantomData;
 
 use crate::error::ProjectionError;
-use crate::page::{Page, PageRequest, page_of_prefix};
+use crate::page::{Page, PageRequest};
 use crate::runner::ReadModel;
 use crate::runner::ReadModelWrites;
 use crate::storage::key_part::{KeyPart, read_exactly};
 use crate::storage::keys::Key;
+use crate::storage::walk::page_of_prefix;
 
 /// Members `M` listed under values `V`. Its tag is the first byte of its keys, unique within
 /// the read model.

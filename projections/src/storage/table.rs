@@ -8,12 +8,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApplyError, ProjectionError};
-use crate::page::{Page, PageRequest, page_of_prefix};
+use crate::page::{Page, PageRequest};
 use crate::runner::ReadModel;
 use crate::runner::ReadModelWrites;
 use crate::runner::read_model::decode_record;
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::Key;
+use crate::storage::walk::page_of_prefix;
 
 /// A table of `V` records by `K`. Its tag is the first byte of its keys, unique within the
 /// read model (each read model's `mod.rs` lists its tables).
@@ -51,6 +52,20 @@ impl<K: KeyPart, V: Serialize + DeserializeOwned> Table<K, V> {
         record: &V,
     ) -> Result<(), ApplyError> {
         writes.put_record(self.key(key), record)
+    }
+
+    /// The record under `key` (its default if there is none), kept decoded for the rest of
+    /// the batch and changed in place: a record many events of a batch change (a month's
+    /// counters) is decoded once and encoded once.
+    pub(crate) fn record_mut<'w>(
+        &self,
+        writes: &'w mut ReadModelWrites<'_>,
+        key: &K,
+    ) -> Result<&'w mut V, ApplyError>
+    where
+        V: Default + Send + 'static,
+    {
+        writes.record_or_default(&self.key(key))
     }
 
     /// The record under `key` in the answering read model.
