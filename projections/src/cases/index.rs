@@ -2,8 +2,8 @@
 //!
 //! | tag | key                                                      | value            |
 //! |-----|----------------------------------------------------------|------------------|
-//! | `c` | bucket of the case id (`records.rs`)                     | entries: kind, case id, `CaseView` |
-//! | `q` | first position of a batch, part (a building generation's, `records.rs`) | entries, as `c` |
+//! | `c` | bucket of the case id (`CASES`, `storage::PackedTable`)  | entries: kind, case id, `CaseView` |
+//! | `q` | first position of a batch, part (a building generation's pending `CASES`) | entries, as `c`, each with its index state |
 //! | `i` | kind, field, value, time window of opened-at (newest first) | entries: opened-at (newest first), case id |
 //! | `n` | kind, field, value                                       | count (u64)      |
 //! | `d` | kind, time window of due-at (oldest first)               | entries: due-at (oldest first), case id |
@@ -26,6 +26,7 @@ use crate::storage::chunks::{self, ENTRY_BYTES, Entry, WINDOW_BYTES};
 use crate::storage::keys::Key;
 
 pub(crate) const CASE_TAG: u8 = b'c';
+pub(crate) const PENDING_TAG: u8 = b'q';
 pub(crate) const INDEX_TAG: u8 = b'i';
 pub(crate) const COUNT_TAG: u8 = b'n';
 pub(crate) const DUE_TAG: u8 = b'd';

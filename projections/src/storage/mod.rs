@@ -2,6 +2,7 @@
 //!
 //! - `Table<K, V>`: records by key (`table.rs`).
 //! - `Set<V, M>`: members listed under a value, paged in member order (`set.rs`).
+//! - `PackedTable<K, V>`: records by kind and id, many to a stored value (`packed_table.rs`).
 //! - `KeyPart`: the ids and names records are looked up by (`key_part.rs`); how they are laid
 //!   out in stored keys (`keys.rs`) is this module's business.
 //!
@@ -14,9 +15,11 @@ pub(crate) mod bucket;
 pub(crate) mod chunks;
 pub(crate) mod key_part;
 pub(crate) mod keys;
+mod packed_table;
 mod set;
 pub(crate) mod split;
 mod table;
 
+pub(crate) use packed_table::{PackedKey, PackedRecord, PackedTable, Refold};
 pub(crate) use set::Set;
 pub(crate) use table::Table;
