@@ -3,7 +3,8 @@
 //!
 //! | tag | table or index      | by                       | holds                                   |
 //! |-----|---------------------|--------------------------|-----------------------------------------|
-//! | `c` | the case records (`records.rs`) | kind, case id  | `CaseView`                              |
+//! | `c` | `CASES` (`mod.rs`, a packed table) | kind, case id | `CaseView`                    |
+//! | `q` | `CASES` while a generation is built | batch        | pending cases with their index entries |
 //! | `i` | `LISTED` (index)    | kind, `Listing`          | cases, newest opened first              |
 //! | `d` | `DUE` (index)       | kind                     | cases awaiting their outcome with a due time, earliest due first |
 //! | `n` | the counts of `LISTED` and `DUE` | as the index | number of cases                      |
@@ -22,6 +23,7 @@ use crate::storage::keys::Key;
 use crate::storage::{Index, IndexEntry, Order};
 
 pub(crate) const CASE_TAG: u8 = b'c';
+pub(crate) const PENDING_TAG: u8 = b'q';
 
 /// The cases of a kind listed under each field value (and all of them), newest opened first.
 pub(crate) const LISTED: Index<(CaseKind, Listing)> = Index::counted(b'i', b'n');

@@ -21,7 +21,10 @@ use uuid::Uuid;
 use crate::error::ApplyError;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
+use crate::storage::PackedTable;
 use crate::storage::index_entries::{self, IndexEntries};
+use index::{CASE_TAG, PENDING_TAG};
+use records::CaseHistory;
 use view::{CaseKind, CaseView};
 
 pub(crate) use fold_decision::decision_id as decision_id_of;
@@ -33,17 +36,21 @@ pub const CASES_PROJECTION: &str = "cases";
 /// 2: index entries stored in chunks, one key per index value and time window.
 /// 3: a generation built from position 1 writes its indexes once, before it goes live (same
 /// layout; the bump keeps an older version from resuming a build that left them out).
-/// 4: records packed into hash buckets (`records.rs`).
+/// 4: records packed into hash buckets (`storage::PackedTable`).
 /// 5: a chunk fuller than `chunks::CHUNK_ENTRIES_MAX` is split one byte deeper (a version 4
 /// chunk could grow past what the decoder reads back and stop the read model for good).
 /// 6: a work project keeps its latest `view::INSPECTIONS_KEPT` inspections and counts them all;
-/// a record bucket past 32 KiB is split one byte deeper (`records.rs`).
+/// a record bucket past 32 KiB is split one byte deeper (`storage::PackedTable`).
 /// 7: the status is the domain's own (`RequestStatus::after` and its siblings): a sent-back
 /// request is `accepted`, an inspected work `under_warranty` (`in_progress` after a failed
 /// inspection), an accepted mediation `in_mediation`; no `tallied` decision.
 /// 8: the indexes kept by the storage from each case's `index::index_entries` (the count of
 /// `DUE` moved to its own key).
 const CASES_VERSION: u32 = 8;
+
+/// One `CaseView` per case, by kind and id (`records.rs`: what the table needs of a case).
+pub(crate) const CASES: PackedTable<CaseRef, CaseView> =
+    PackedTable::new(CASE_TAG, PENDING_TAG, "case");
 
 pub struct CasesProjection;
 
@@ -61,26 +68,23 @@ impl Projection<DomainEvent> for CasesProjection {
         event: ProjectedEvent<'_, DomainEvent>,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        let Some((kind, id)) = case_of(event.event, event.recorded) else {
+        let Some(case) = case_of(event.event, event.recorded) else {
             return Ok(()); // Not an event of a case.
         };
-        records::note_batch_start(writes, event.recorded.position);
-        let key = records::batch_key(kind, &id);
-        let old = records::take(writes, kind, &id, &event)?;
-        if writes.index_upkeep() == IndexUpkeep::EveryBatch {
-            // The batch's first event of this case sees it as stored: remember its index state.
-            writes.note_once(&key, || old.as_ref().map(index::index_entries));
-        }
-        let new = fold_case((kind, id), old, event.event, event.recorded)?;
-        writes.keep_record(key, new);
-        Ok(())
+        let history = CaseHistory {
+            case,
+            event: &event,
+        };
+        CASES.change(writes, &case, &history, |old| {
+            fold_case(case, old, event.event, event.recorded)
+        })
     }
 
     fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
         if writes.index_upkeep() == IndexUpkeep::EveryBatch {
             reindex_touched(writes)?;
         }
-        records::store(writes)
+        CASES.store(writes)
     }
 
     fn build_indexes(
@@ -88,7 +92,7 @@ impl Projection<DomainEvent> for CasesProjection {
         model: &ReadModel,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        records::build(model, writes, index_build::index_every_case)
+        CASES.build(model, writes, index_build::index_every_case)
     }
 }
 
@@ -177,12 +181,15 @@ fn fold_case(
 /// Moves the index entries of every case the batch touched from where they stood before the
 /// batch to where the case stands now.
 fn reindex_touched(writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-    for (key, old_entries) in writes.take_notes_of::<Option<IndexEntries>>() {
-        let new: CaseView = writes.take_batch_record(&key)?.ok_or_else(|| {
-            ApplyError::Inconsistent("a case touched by the batch has no record".into())
-        })?;
-        index_entries::apply_change(writes, old_entries.as_ref(), &index::index_entries(&new))?;
-        writes.keep_record(key, new);
-    }
-    Ok(())
+    CASES.each_changed(writes, reindex)
+}
+
+/// Moves a case's index entries from where they stood before the batch (`old`) to where the
+/// case stands now.
+fn reindex(
+    writes: &mut ReadModelWrites<'_>,
+    old: Option<IndexEntries>,
+    new: &CaseView,
+) -> Result<(), ApplyError> {
+    index_entries::apply_change(writes, old.as_ref(), &index::index_entries(new))
 }

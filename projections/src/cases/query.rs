@@ -116,7 +116,7 @@ pub fn get_case(
     kind: CaseKind,
     id: Uuid,
 ) -> Result<Option<CaseView>, ProjectionError> {
-    crate::cases::records::get(model, kind, &id)
+    crate::cases::CASES.read(model, &(kind, id))
 }
 
 /// The index a query reads.

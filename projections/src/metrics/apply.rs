@@ -20,51 +20,44 @@ use crate::metrics::calendar::{self, When};
 use crate::metrics::counters::{
     DecisionFacts, MediationFacts, MonthlyCounters, Recount, RequestFacts,
 };
+use crate::metrics::facts::{DECISION_FACTS, MEDIATION_FACTS, REQUEST_FACTS};
 use crate::metrics::samples;
 use crate::metrics::scope::MetricsScope;
 use crate::runner::ReadModelWrites;
-use crate::storage::keys::Key;
-
-pub(super) const REQUEST_FACTS_TAG: u8 = b's';
-pub(super) const MEDIATION_FACTS_TAG: u8 = b'e';
-pub(super) const DECISION_FACTS_TAG: u8 = b'x';
-
-pub(super) fn facts_key(tag: u8, id: Uuid) -> Vec<u8> {
-    Key::tag(tag).uuid(&id).into_bytes()
-}
+use crate::storage::{Memos, Remembered};
 
 /// The facts of a case, for reading (see `facts.rs` for where they live).
-fn load<T: Clone + 'static>(
+fn load<T: Clone + Remembered>(
     writes: &ReadModelWrites<'_>,
-    tag: u8,
+    facts: &Memos<Uuid, T>,
     id: Uuid,
     what: &str,
 ) -> Result<T, ApplyError> {
-    writes
-        .note::<T>(&facts_key(tag, id))
+    facts
+        .get(writes, &id)
         .cloned()
         .ok_or_else(|| ApplyError::Inconsistent(format!("{what} {id} has no opening event")))
 }
 
 /// The facts of a case, taken out of the batch to be changed and put back with `store`.
-pub(super) fn take<T: 'static>(
+pub(super) fn take<T: Remembered>(
     writes: &mut ReadModelWrites<'_>,
-    tag: u8,
+    facts: &Memos<Uuid, T>,
     id: Uuid,
     what: &str,
 ) -> Result<T, ApplyError> {
-    writes
-        .take_note(&facts_key(tag, id))?
+    facts
+        .take(writes, &id)?
         .ok_or_else(|| ApplyError::Inconsistent(format!("{what} {id} has no opening event")))
 }
 
-pub(super) fn store<T: Send + 'static>(
+pub(super) fn store<T: Remembered>(
     writes: &mut ReadModelWrites<'_>,
-    tag: u8,
+    memos: &Memos<Uuid, T>,
     id: Uuid,
     facts: T,
 ) -> Result<(), ApplyError> {
-    writes.keep_note(facts_key(tag, id), facts);
+    memos.keep(writes, &id, facts);
     Ok(())
 }
 
@@ -121,10 +114,10 @@ pub(crate) fn request(
             when,
             |c| c.requests_received += 1,
         )?;
-        return store(writes, REQUEST_FACTS_TAG, e.request_id.0, facts);
+        return store(writes, &REQUEST_FACTS, e.request_id.0, facts);
     }
     let id = crate::cases::request_id_of(event);
-    let mut facts: RequestFacts = take(writes, REQUEST_FACTS_TAG, id, "request")?;
+    let mut facts: RequestFacts = take(writes, &REQUEST_FACTS, id, "request")?;
     let current = scopes(&facts.category, facts.compound_id, facts.organisation_id);
     let at_dispatch = facts.dispatched.map(|dispatched| {
         (
@@ -213,7 +206,7 @@ pub(crate) fn request(
             bump(writes, &current, when, |c| c.requests_escalated += 1)?
         }
     }
-    store(writes, REQUEST_FACTS_TAG, id, facts)
+    store(writes, &REQUEST_FACTS, id, facts)
 }
 
 pub(crate) fn mediation(
@@ -239,10 +232,10 @@ pub(crate) fn mediation(
             Some(facts.committee_id),
         );
         bump(writes, &scopes, when, |c| c.mediations_registered += 1)?;
-        return store(writes, MEDIATION_FACTS_TAG, e.mediation_id.0, facts);
+        return store(writes, &MEDIATION_FACTS, e.mediation_id.0, facts);
     }
     let id = crate::cases::mediation_id_of(event);
-    let facts: MediationFacts = load(writes, MEDIATION_FACTS_TAG, id, "mediation")?;
+    let facts: MediationFacts = load(writes, &MEDIATION_FACTS, id, "mediation")?;
     let scopes = scopes(
         &facts.dispute_type,
         facts.compound_id,
@@ -292,10 +285,10 @@ pub(crate) fn decision(
             category: e.matter.as_str().into(),
             decided_at: None,
         };
-        return store(writes, DECISION_FACTS_TAG, e.decision_id.0, facts);
+        return store(writes, &DECISION_FACTS, e.decision_id.0, facts);
     }
     let id = crate::cases::decision_id_of(event);
-    let mut facts: DecisionFacts = load(writes, DECISION_FACTS_TAG, id, "decision")?;
+    let mut facts: DecisionFacts = load(writes, &DECISION_FACTS, id, "decision")?;
     let scopes = scopes(&facts.category, facts.compound_id, Some(facts.body_id));
     match event {
         DecisionEvent::DecisionTallied(e) => {
@@ -327,5 +320,5 @@ pub(crate) fn decision(
         }
         _ => return Ok(()),
     }
-    store(writes, DECISION_FACTS_TAG, id, facts)
+    store(writes, &DECISION_FACTS, id, facts)
 }

@@ -20,12 +20,14 @@ use uuid::Uuid;
 use crate::cases::view::CaseKind;
 use crate::error::ApplyError;
 use crate::ledger::earlier_events;
-use crate::metrics::apply::{self, MEDIATION_FACTS_TAG, REQUEST_FACTS_TAG, facts_key};
-use crate::metrics::counters::{MediationFacts, MonthlyCounters, Recount, RequestFacts};
+use crate::metrics::apply;
+use crate::metrics::counters::{MonthlyCounters, Recount};
+use crate::metrics::facts::{MEDIATION_FACTS, REQUEST_FACTS};
 use crate::metrics::{calendar, samples};
 use crate::projection::ProjectedEvent;
 use crate::runner::Changes;
 use crate::runner::ReadModelWrites;
+use crate::storage::{Memos, Remembered};
 
 /// Recounts request or mediation `id` for `correction` (the event `event` records).
 pub(super) fn recount_case(
@@ -49,22 +51,21 @@ pub(super) fn recount_case(
         recount(writes, &mut after, Recount::Add)?;
     }
     match kind {
-        CaseKind::Request => adopt::<RequestFacts>(&mut after, writes, REQUEST_FACTS_TAG, id),
-        CaseKind::Mediation => adopt::<MediationFacts>(&mut after, writes, MEDIATION_FACTS_TAG, id),
+        CaseKind::Request => adopt(&mut after, writes, &REQUEST_FACTS, id),
+        CaseKind::Mediation => adopt(&mut after, writes, &MEDIATION_FACTS, id),
         CaseKind::WorkProject | CaseKind::Decision => Ok(()),
     }
 }
 
 /// Moves the corrected facts into the batch, for the case's later events.
-fn adopt<T: Send + 'static>(
+fn adopt<T: Remembered>(
     after: &mut ReadModelWrites<'_>,
     writes: &mut ReadModelWrites<'_>,
-    tag: u8,
+    memos: &Memos<Uuid, T>,
     id: Uuid,
 ) -> Result<(), ApplyError> {
-    let key = facts_key(tag, id);
-    if let Some(facts) = after.take_note::<T>(&key)? {
-        writes.keep_note(key, facts);
+    if let Some(facts) = memos.take(after, &id)? {
+        memos.keep(writes, &id, facts);
     }
     Ok(())
 }

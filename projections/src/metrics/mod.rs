@@ -68,7 +68,6 @@ impl Projection<DomainEvent> for MetricsProjection {
     }
 
     fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-        facts::remember(writes)?;
         samples::store(writes)
     }
 }

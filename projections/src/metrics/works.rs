@@ -15,12 +15,11 @@ use govledger_core::time::MICROS_PER_DAY;
 use uuid::Uuid;
 
 use crate::error::ApplyError;
-use crate::metrics::apply::{bump, facts_key, scopes};
+use crate::metrics::apply::{bump, scopes};
 use crate::metrics::calendar::When;
 use crate::metrics::counters::{WorkCompletion, WorkFacts};
+use crate::metrics::facts::WORK_FACTS;
 use crate::runner::ReadModelWrites;
-
-pub(crate) const WORK_FACTS_TAG: u8 = b'w';
 
 /// Whether a work's contribution is added to its month or taken back from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +37,8 @@ fn amounts(quantities: &[Quantity]) -> Vec<(String, i64)> {
 
 /// The work's facts, taken out of the batch; `recount` puts them back.
 fn take(writes: &mut ReadModelWrites<'_>, id: Uuid) -> Result<WorkFacts, ApplyError> {
-    writes
-        .take_note(&facts_key(WORK_FACTS_TAG, id))?
+    WORK_FACTS
+        .take(writes, &id)?
         .ok_or_else(|| ApplyError::Inconsistent(format!("work project {id} has no proposal")))
 }
 
@@ -89,7 +88,7 @@ fn recount(
     count(writes, &facts, Count::TakeBack)?;
     change(&mut facts);
     count(writes, &facts, Count::Add)?;
-    writes.keep_note(facts_key(WORK_FACTS_TAG, id), facts);
+    WORK_FACTS.keep(writes, &id, facts);
     Ok(())
 }
 
@@ -110,7 +109,7 @@ pub(crate) fn work_project(
             contractor_id: None,
             completion: None,
         };
-        writes.keep_note(facts_key(WORK_FACTS_TAG, e.work_project_id.0), facts);
+        WORK_FACTS.keep(writes, &e.work_project_id.0, facts);
         return Ok(());
     }
     let id = crate::cases::work_project_id_of(event);

@@ -1,7 +1,7 @@
 //! Values that split one byte deeper instead of growing: the shared mechanism under the
-//! audit's cause and link buckets (`audit/buckets.rs`) and the cases' record buckets
-//! (`cases/records.rs`). (The cases' index chunks, `chunks.rs`, split the same way with their
-//! own fixed-size entries and merge logic.)
+//! audit's cause and link buckets (`audit/buckets.rs`) and the buckets of packed tables
+//! (`packed_table.rs`, the cases' records). (The cases' index chunks, `chunks.rs`, split the
+//! same way with their own fixed-size entries and merge logic.)
 //!
 //! A value holds sorted entries, each with a key. When a value under `key` would be too big,
 //! `key` keeps a split mark and its entries move to `key ‖ next byte of their keys`, one
