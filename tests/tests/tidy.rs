@@ -95,7 +95,6 @@ const RULES: &[Rule] = &[
             // imports sled fails here.
             "projections/src/audit/activity.rs",
             "projections/src/error.rs",
-            "projections/src/page.rs",
             "projections/src/runner/catalog.rs",
             "projections/src/runner/lane.rs",
             "projections/src/runner/lane_cache.rs",
