@@ -1,17 +1,23 @@
-//! The read models' storage: what a fold writes and a query reads, in the read models' words.
+//! The read models' storage layer: what a fold writes and a query reads, in the read models'
+//! words (ADR 0026). The only code in `projections` that knows sled.
 //!
+//! What read models use:
 //! - `Table<K, V>`: records by key (`table.rs`).
 //! - `Set<V, M>`: members listed under a value, paged in member order (`set.rs`).
-//! - `PackedTable<K, V>`: records by kind and id, many to a stored value (`packed_table.rs`).
+//! - `Index<V>`: entries (an `Order` and an id) under a value, optionally counted, scanned
+//!   and paged both ways (`index.rs`); `IndexEntries`: one record's entries, moved when it
+//!   changes and bulk-loaded when a generation is built (`index_entries.rs`).
+//! - `PackedTable<K, V>`: many small records by kind and id (`packed_table.rs`).
 //! - `Memos<K, V>`: records kept in the lane's memory only, refolded when forgotten
 //!   (`memos.rs`).
-//! - `KeyPart`: the ids and names records are looked up by (`key_part.rs`); how they are laid
-//!   out in stored keys (`keys.rs`) is this module's business.
+//! - `KeyPart`: the ids, names and values records are looked up by (`key_part.rs`).
 //!
-//! A read model declares its tables and sets as constants in its `mod.rs`, with the table of
-//! tags; its fold and queries call only these types. Issue 16 (item 1) moves the remaining
-//! storage techniques (buckets, chunks, pending lists, memos) here; until then `cases/`,
-//! `audit/` and `metrics/` still lay out some keys of their own.
+//! How it is done, which no read model sees: stored keys (`keys.rs`), hash buckets
+//! (`bucket.rs`), values split one byte deeper past their limit (`split.rs`), index chunks and
+//! their virtual keys (`chunks.rs`), the key walk behind cursor pages (`walk.rs`).
+//!
+//! A read model declares its tables, sets and indexes as constants, with the table of tags
+//! in its `mod.rs`; its fold and queries call only these types.
 
 pub(crate) mod bucket;
 pub(crate) mod chunks;
