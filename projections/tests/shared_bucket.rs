@@ -1,7 +1,7 @@
 //! Ids are chosen by clients, so a writer can choose many that share one hash bucket of the
 //! cases' records (`CASES`, a `storage::PackedTable`). Such a bucket splits one byte of its
-//! entry keys deeper once it would pass its size limit, live and rebuilt, so no stored value grows with the
-//! cases sharing it, and every case still reads back.
+//! entry keys deeper once it would pass its size limit, live and rebuilt, so no stored value
+//! grows with the cases sharing it, and every case still reads back.
 
 mod support;
 
