@@ -2,23 +2,26 @@
 //! why. Event bodies are not copied: queries read them from the ledger by position (the
 //! ledger already indexes event id → position and stream → events).
 //!
-//! | tag | key                                                | value |
-//! |-----|----------------------------------------------------|-------|
-//! | `a` | actor account id, bucket (newest first)            | positions (`activity.rs`) |
-//! | `o` | actor organisation id, bucket (newest first)       | positions |
-//! | `c` | bucket of the causation event id (`buckets.rs`)    | entries: cause id, position |
-//! | `l` | bucket of the case id                              | entries: case id, kind, direction (`f`/`b`), other kind, other id, relation code |
-//! | `p` | window of log positions (building generations only) | entries not yet in their buckets |
+//! | tag | list, set or note                 | by                  | holds                    |
+//! |-----|-----------------------------------|---------------------|--------------------------|
+//! | `a` | `ACTIVITY_OF_ACCOUNT` (list)      | account id          | positions of its events  |
+//! | `o` | `ACTIVITY_OF_ORGANISATION` (list) | organisation id     | positions of its events  |
+//! | `c` | `EFFECTS_OF_CAUSE` (packed set)   | cause's event id    | positions of its effects |
+//! | `l` | `LINKS_OF_CASE` (packed set)      | case, direction     | linked case, relation    |
+//! | `p` | `PENDING_TAG` (while building)    | window of positions | entries of the sets      |
+//! | `e` | `BATCH_EVENTS` (note)             | event id            | stream, version          |
 //!
-//! `c` leaves out an event caused by the previous event of its own stream (see
+//! Positions are log positions (events are read from the ledger). A case is its kind tag and
+//! id; a direction is `FORWARD` (`f`) or `BACKWARD` (`b`); a relation is its code. Pending
+//! lists exist only while a generation is built; notes live one batch and are never stored.
+//!
+//! `EFFECTS_OF_CAUSE` leaves out an event caused by the previous event of its own stream (see
 //! `index_cause`); the trace finds those in the ledger.
 //!
-//! A case is its kind tag and id. Links come from payloads: a request raised a work project
-//! or a decision, a decision approved or authorised a work project, a work project resolved
-//! a request, a request was merged into another.
+//! Links come from payloads: a request raised a work project or a decision, a decision
+//! approved or authorised a work project, a work project resolved a request, a request was
+//! merged into another.
 
-pub mod activity;
-mod buckets;
 pub mod query;
 
 use govledger_core::domain::event::{DecisionEvent, DomainEvent, RequestEvent, WorkProjectEvent};
@@ -31,35 +34,40 @@ use crate::error::ApplyError;
 use crate::ledger::ledger_read_error;
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::{ReadModel, ReadModelWrites};
-use crate::storage::keys::Key;
+use crate::storage::{Note, PackedSet, PackedSets, PositionList};
+
+pub(crate) const ACTIVITY_OF_ACCOUNT: PositionList<Uuid> =
+    PositionList::new(b'a', "activity of an account");
+pub(crate) const ACTIVITY_OF_ORGANISATION: PositionList<Uuid> =
+    PositionList::new(b'o', "activity of an organisation");
+/// The positions of the events each event caused (in other streams, see `index_cause`).
+pub(crate) const EFFECTS_OF_CAUSE: PackedSet<Uuid, u64> =
+    PackedSet::new(b'c', PENDING_TAG, "effects of a cause");
+/// The cases linked to a case in one direction.
+pub(crate) const LINKS_OF_CASE: PackedSet<LinksOf, LinkedCase> =
+    PackedSet::new(b'l', PENDING_TAG, "links of a case");
+/// Where a building generation's causes and links wait until `build_indexes`.
+const PENDING_TAG: u8 = b'p';
+const PACKED_SETS: PackedSets =
+    PackedSets::new(&[EFFECTS_OF_CAUSE.packing(), LINKS_OF_CASE.packing()]);
+/// An event of this batch by id: its stream and version.
+const BATCH_EVENTS: Note<Uuid, (String, u64)> = Note::new(b'e');
+
+/// What a case's links in one direction are listed under: the case's id and kind tag, and
+/// `FORWARD` or `BACKWARD`.
+pub(crate) type LinksOf = (Uuid, u8, u8);
+/// A link as listed: the other case's kind tag and id, and the relation's code.
+pub(crate) type LinkedCase = (u8, Uuid, u8);
 
 pub const AUDIT_PROJECTION: &str = "audit";
 /// 2: activity in buckets, same-stream causes left to the ledger.
 /// 3: no per-stream last-event key (the previous event is found in the batch or the ledger).
-/// 4: causes and links packed into hash buckets, built once by a rebuild (`buckets.rs`).
-/// 5: a bucket fuller than `buckets::CHUNK_ENTRIES_MAX` entries is split one byte deeper.
+/// 4: causes and links packed into hash buckets, built once by a rebuild (`PackedSet`).
+/// 5: a bucket fuller than its chunk limit is split one byte deeper.
 const AUDIT_VERSION: u32 = 5;
 
-pub(crate) const ACTOR_TAG: u8 = b'a';
-pub(crate) const ORGANISATION_TAG: u8 = b'o';
-pub(crate) const CAUSATION_TAG: u8 = b'c';
-pub(crate) const LINK_TAG: u8 = b'l';
-/// Batch notes (never stored): an event of this batch by id, with its stream and version.
-const BATCH_EVENT_NOTE_TAG: u8 = b'e';
 pub(crate) const FORWARD: u8 = b'f';
 pub(crate) const BACKWARD: u8 = b'b';
-/// A cause entry: the cause's event id, the effect's position (u64 BE).
-pub(crate) const CAUSE_ENTRY_BYTES: usize = 16 + 8;
-/// A link entry: case id, case kind tag, direction, other kind tag, other id, relation code.
-pub(crate) const LINK_ENTRY_BYTES: usize = 16 + 1 + 1 + 1 + 16 + 1;
-
-fn entry_size(tag: u8) -> Option<usize> {
-    match tag {
-        CAUSATION_TAG => Some(CAUSE_ENTRY_BYTES),
-        LINK_TAG => Some(LINK_ENTRY_BYTES),
-        _ => None,
-    }
-}
 
 /// How two cases are linked (`from` → `to`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,14 +155,9 @@ impl Projection<DomainEvent> for AuditProjection {
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
         let recorded = event.recorded;
-        activity::record(
-            writes,
-            ACTOR_TAG,
-            &recorded.actor.account_id,
-            recorded.position,
-        )?;
+        ACTIVITY_OF_ACCOUNT.record(writes, &recorded.actor.account_id, recorded.position)?;
         if let Some(organisation) = &recorded.actor.organisation_id {
-            activity::record(writes, ORGANISATION_TAG, organisation, recorded.position)?;
+            ACTIVITY_OF_ORGANISATION.record(writes, organisation, recorded.position)?;
         }
         index_cause(writes, recorded, event.ledger)?;
         for (from, relation, to) in links(event.event) {
@@ -164,7 +167,7 @@ impl Projection<DomainEvent> for AuditProjection {
     }
 
     fn finish_batch(&self, writes: &mut ReadModelWrites<'_>) -> Result<(), ApplyError> {
-        buckets::finish_batch(writes, entry_size)
+        PACKED_SETS.finish_batch(writes)
     }
 
     fn build_indexes(
@@ -172,7 +175,7 @@ impl Projection<DomainEvent> for AuditProjection {
         model: &ReadModel,
         writes: &mut ReadModelWrites<'_>,
     ) -> Result<(), ApplyError> {
-        buckets::build(model, writes, entry_size)
+        PACKED_SETS.build(model, writes)
     }
 }
 
@@ -184,7 +187,7 @@ fn index_cause(
     recorded: &RecordedEvent,
     ledger: &dyn EventStore,
 ) -> Result<(), ApplyError> {
-    writes.note_once(&batch_event_note(&recorded.event_id), || {
+    BATCH_EVENTS.note_once(writes, &recorded.event_id, || {
         (
             recorded.stream_id.as_str().to_owned(),
             recorded.stream_version,
@@ -194,16 +197,9 @@ fn index_cause(
         return Ok(());
     };
     if !caused_by_previous_of_stream(writes, recorded, cause, ledger)? {
-        let mut entry = Vec::with_capacity(CAUSE_ENTRY_BYTES);
-        entry.extend_from_slice(cause.as_bytes());
-        entry.extend_from_slice(&recorded.position.to_be_bytes());
-        buckets::add(writes, CAUSATION_TAG, cause, entry, recorded.position)?;
+        EFFECTS_OF_CAUSE.add(writes, cause, &recorded.position, recorded.position)?;
     }
     Ok(())
-}
-
-fn batch_event_note(event_id: &Uuid) -> Vec<u8> {
-    Key::tag(BATCH_EVENT_NOTE_TAG).uuid(event_id).into_bytes()
 }
 
 /// Whether `cause` is the event just before `recorded` in its stream: found among the batch's
@@ -221,7 +217,7 @@ fn caused_by_previous_of_stream(
     let is_previous = |stream: &str, version: u64| {
         stream == recorded.stream_id.as_str() && version + 1 == recorded.stream_version
     };
-    if let Some((stream, version)) = writes.note::<(String, u64)>(&batch_event_note(cause)) {
+    if let Some((stream, version)) = BATCH_EVENTS.get(writes, cause) {
         return Ok(is_previous(stream, *version));
     }
     let Some(position) = ledger
@@ -309,21 +305,9 @@ fn links(event: &DomainEvent) -> Vec<(CaseRef, CaseRelation, CaseRef)> {
     }
 }
 
-/// The start of `case`'s link entries in one direction: what a lookup of them matches.
-pub(crate) fn link_prefix(case: CaseRef, direction: u8) -> Vec<u8> {
-    let mut prefix = Vec::with_capacity(LINK_ENTRY_BYTES);
-    prefix.extend_from_slice(case.1.as_bytes());
-    prefix.push(case.0.tag());
-    prefix.push(direction);
-    prefix
-}
-
-fn link_entry(case: CaseRef, direction: u8, other: CaseRef, relation: CaseRelation) -> Vec<u8> {
-    let mut entry = link_prefix(case, direction);
-    entry.push(other.0.tag());
-    entry.extend_from_slice(other.1.as_bytes());
-    entry.push(relation.code());
-    entry
+/// What the links of `case` in `direction` are listed under.
+pub(crate) fn links_under(case: CaseRef, direction: u8) -> LinksOf {
+    (case.1, case.0.tag(), direction)
 }
 
 fn link(
@@ -333,10 +317,11 @@ fn link(
     to: CaseRef,
     position: u64,
 ) -> Result<(), ApplyError> {
-    let forward = link_entry(from, FORWARD, to, relation);
-    buckets::add(writes, LINK_TAG, &from.1, forward, position)?;
-    let backward = link_entry(to, BACKWARD, from, relation);
-    buckets::add(writes, LINK_TAG, &to.1, backward, position)
+    let code = relation.code();
+    let forward = (to.0.tag(), to.1, code);
+    LINKS_OF_CASE.add(writes, &links_under(from, FORWARD), &forward, position)?;
+    let backward = (from.0.tag(), from.1, code);
+    LINKS_OF_CASE.add(writes, &links_under(to, BACKWARD), &backward, position)
 }
 
 #[cfg(test)]

@@ -15,15 +15,15 @@ use govledger_core::time::Timestamp;
 use uuid::Uuid;
 
 use crate::audit::{
-    ACTOR_TAG, BACKWARD, CAUSATION_TAG, CAUSE_ENTRY_BYTES, CaseRelation, FORWARD, LINK_ENTRY_BYTES,
-    LINK_TAG, ORGANISATION_TAG, activity, buckets, link_prefix,
+    ACTIVITY_OF_ACCOUNT, ACTIVITY_OF_ORGANISATION, BACKWARD, CaseRelation, EFFECTS_OF_CAUSE,
+    FORWARD, LINKS_OF_CASE, links_under,
 };
 use crate::cases::case_of_stream;
 use crate::cases::view::CaseKind;
 use crate::error::ProjectionError;
 use crate::page::{Page, PageFrom, PageRequest, Walked};
 use crate::runner::ReadModel;
-use crate::storage::keys::{self, Key};
+use crate::storage::NumberCursors;
 
 /// Most causes followed back from one event.
 pub const TRACE_CAUSES_MAX: usize = 64;
@@ -83,21 +83,8 @@ pub(crate) fn stream_of_case(kind: CaseKind, id: Uuid) -> StreamId {
     }
 }
 
-/// Tag of the cursor of a case history (a stream version).
-const HISTORY_CURSOR_TAG: u8 = b'v';
-
-fn history_cursor(version: u64) -> String {
-    keys::encode_cursor(&Key::tag(HISTORY_CURSOR_TAG).u64(version).into_bytes())
-}
-
-fn history_cursor_version(key: Option<Vec<u8>>) -> Result<Option<u64>, ProjectionError> {
-    key.map(|key| {
-        keys::trailing_u64(&key)
-            .filter(|_| key.len() == 1 + 8)
-            .ok_or_else(|| ProjectionError::InvalidQuery("malformed cursor".into()))
-    })
-    .transpose()
-}
+/// The cursors of a case history: stream versions.
+const HISTORY_CURSORS: NumberCursors = NumberCursors::new(b'v');
 
 /// Every event of a case, oldest first. A cursor is an entry's stream version; versions run
 /// 1..=the stream's version without gaps, so a page is a version range.
@@ -109,8 +96,8 @@ pub fn case_history(
 ) -> Result<Page<AuditEntry>, ProjectionError> {
     let (size, from) = page.size_and_from()?;
     let stream = stream_of_case(kind, id);
-    let after = history_cursor_version(page.after_key(&[HISTORY_CURSOR_TAG])?)?;
-    let before = history_cursor_version(page.before_key(&[HISTORY_CURSOR_TAG])?)?;
+    let after = HISTORY_CURSORS.after(page)?;
+    let before = HISTORY_CURSORS.before(page)?;
     let total_count = store.stream_version(&stream)?;
     // The window the cursors leave, as an inclusive version range (empty when low > high).
     let low = after.map_or(1, |v| v.saturating_add(1));
@@ -132,7 +119,7 @@ pub fn case_history(
     let walked = Walked {
         cursors: events
             .iter()
-            .map(|e| history_cursor(e.stream_version))
+            .map(|e| HISTORY_CURSORS.cursor(e.stream_version))
             .collect(),
         items: events.iter().map(AuditEntry::from).collect(),
         has_next_page,
@@ -150,7 +137,7 @@ pub fn activity_of_account(
     account_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, ProjectionError> {
-    activity::page(model, store, ACTOR_TAG, &account_id, page)
+    entries_at(store, ACTIVITY_OF_ACCOUNT.page(model, &account_id, page)?)
 }
 
 /// What accounts acting for an organisation recorded, newest first.
@@ -160,7 +147,48 @@ pub fn activity_of_organisation(
     organisation_id: Uuid,
     page: &PageRequest,
 ) -> Result<Page<AuditEntry>, ProjectionError> {
-    activity::page(model, store, ORGANISATION_TAG, &organisation_id, page)
+    entries_at(
+        store,
+        ACTIVITY_OF_ORGANISATION.page(model, &organisation_id, page)?,
+    )
+}
+
+/// The events at a page's positions, read from the ledger, with the page's cursors.
+fn entries_at(
+    store: &dyn EventStore,
+    positions: Page<u64>,
+) -> Result<Page<AuditEntry>, ProjectionError> {
+    let mut items = Vec::with_capacity(positions.items.len());
+    for position in &positions.items {
+        let event = store.read_event(*position)?.ok_or_else(|| {
+            ProjectionError::Corrupt(format!(
+                "activity names position {position} beyond the ledger"
+            ))
+        })?;
+        items.push(AuditEntry::from(&event));
+    }
+    let Page {
+        items: _,
+        cursors,
+        has_next_page,
+        has_previous_page,
+        start_cursor,
+        end_cursor,
+        next_cursor,
+        total_count,
+        total_is_exact,
+    } = positions;
+    Ok(Page {
+        items,
+        cursors,
+        has_next_page,
+        has_previous_page,
+        start_cursor,
+        end_cursor,
+        next_cursor,
+        total_count,
+        total_is_exact,
+    })
 }
 
 /// Two linked cases.
@@ -248,13 +276,10 @@ pub fn trace(
         .filter(|next| next.causation_id == Some(event_id))
         .map(AuditEntry::from)
         .collect();
-    let caused = buckets::lookup(model, CAUSATION_TAG, event_id.as_bytes(), CAUSE_ENTRY_BYTES)?;
-    for entry in caused.iter().take(TRACE_EFFECTS_MAX - effects.len()) {
-        if let Some(effect) = buckets::trailing_position(entry)
-            .map(|p| store.read_event(p))
-            .transpose()?
-        {
-            effects.extend(effect.as_ref().map(AuditEntry::from));
+    let caused = EFFECTS_OF_CAUSE.members(model, &event_id)?;
+    for position in caused.iter().take(TRACE_EFFECTS_MAX - effects.len()) {
+        if let Some(effect) = store.read_event(*position)? {
+            effects.push(AuditEntry::from(&effect));
         }
     }
     effects.sort_by_key(|effect| effect.position);
@@ -283,23 +308,11 @@ fn links_of(
     case: CaseRef,
     direction: u8,
 ) -> Result<Vec<(CaseRef, CaseRelation)>, ProjectionError> {
-    let prefix = link_prefix(case, direction);
     let mut links = Vec::new();
-    for entry in buckets::lookup(model, LINK_TAG, &prefix, LINK_ENTRY_BYTES)? {
-        let rest = &entry[prefix.len()..];
+    for (kind_tag, id, code) in LINKS_OF_CASE.members(model, &links_under(case, direction))? {
         let corrupt = || ProjectionError::Corrupt("case link entry".into());
-        let kind = rest
-            .first()
-            .and_then(|tag| kind_of_tag(*tag))
-            .ok_or_else(corrupt)?;
-        let id = rest
-            .get(1..17)
-            .and_then(|b| Uuid::from_slice(b).ok())
-            .ok_or_else(corrupt)?;
-        let relation = rest
-            .get(17)
-            .and_then(|code| CaseRelation::from_code(*code))
-            .ok_or_else(corrupt)?;
+        let kind = kind_of_tag(kind_tag).ok_or_else(corrupt)?;
+        let relation = CaseRelation::from_code(code).ok_or_else(corrupt)?;
         links.push(((kind, id), relation));
     }
     Ok(links)

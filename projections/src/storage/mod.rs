@@ -10,6 +10,13 @@
 //! - `PackedTable<K, V>`: many small records by kind and id (`packed_table.rs`).
 //! - `Memos<K, V>`: records kept in the lane's memory only, refolded when forgotten
 //!   (`memos.rs`).
+//! - `PositionList<K>`: log positions filed under a key, paged newest first
+//!   (`position_list.rs`).
+//! - `PackedSet<V, M>`: small fixed-size members under values that begin with an id, packed
+//!   into hash buckets and read whole (`packed_set.rs`); `PackedSets` finishes a read
+//!   model's batches and builds its generations.
+//! - `Note<K, T>`: values a fold keeps for one batch, never stored (`note.rs`).
+//! - `NumberCursors`: cursors of lists of numbered items (`number_cursor.rs`).
 //! - `KeyPart`: the ids, names and values records are looked up by (`key_part.rs`).
 //!
 //! How it is done, which no read model sees: stored keys (`keys.rs`), hash buckets
@@ -26,7 +33,11 @@ pub(crate) mod index_entries;
 pub(crate) mod key_part;
 pub(crate) mod keys;
 mod memos;
+mod note;
+mod number_cursor;
+mod packed_set;
 mod packed_table;
+mod position_list;
 mod set;
 pub(crate) mod split;
 mod table;
@@ -34,6 +45,10 @@ pub(crate) mod walk;
 
 pub(crate) use index::{Index, IndexEntry, Order, OrderRange};
 pub(crate) use memos::{Memos, Remembered};
+pub(crate) use note::Note;
+pub(crate) use number_cursor::NumberCursors;
+pub(crate) use packed_set::{PackedSet, PackedSets};
 pub(crate) use packed_table::{PackedKey, PackedRecord, PackedTable, Refold};
+pub(crate) use position_list::PositionList;
 pub(crate) use set::Set;
 pub(crate) use table::Table;
