@@ -7,6 +7,9 @@
 //! - `Rebuilding`, `WaitTimedOut`: try again later; the read model is being built.
 //! - `Stopped`: a projection met an event it cannot apply; an operator must look.
 //! - `Storage`, `Store`, `Corrupt`, `ShutDown`: the service is unwell.
+//!
+//! The read-model database's own errors become `Storage` in the storage layer
+//! (`storage/error.rs`), so this module names no storage engine.
 
 use govledger_core::error::StoreError;
 
@@ -63,7 +66,7 @@ impl ProjectionError {
     pub(crate) fn at_key(self, key: &[u8], value_bytes: usize) -> ProjectionError {
         let place = format!(
             "under key {} ({value_bytes} bytes)",
-            crate::runner::read_model::key_hex(key)
+            crate::storage::read_model::key_hex(key)
         );
         match self {
             ProjectionError::Corrupt(reason) => {
@@ -74,12 +77,6 @@ impl ProjectionError {
             }
             other => other,
         }
-    }
-}
-
-impl From<sled::Error> for ProjectionError {
-    fn from(error: sled::Error) -> ProjectionError {
-        ProjectionError::Storage(error.to_string())
     }
 }
 
@@ -101,10 +98,4 @@ pub enum ApplyError {
     /// of stopping the projection.
     #[error("reading the ledger: {0}")]
     LedgerUnavailable(String),
-}
-
-impl From<sled::Error> for ApplyError {
-    fn from(error: sled::Error) -> ApplyError {
-        ApplyError::Storage(error.to_string())
-    }
 }

@@ -10,8 +10,9 @@ use govledger_core::codec::{decode_payload, encode_payload};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ProjectionError;
+use crate::storage::{ReadModelDatabase, StoredTree};
 
-const CATALOG_TREE: &[u8] = b"catalog";
+const CATALOG_TREE: &str = "catalog";
 const READ_MODEL_TREE_PREFIX: &str = "read_model/";
 
 /// One build of a projection's read model.
@@ -46,12 +47,12 @@ impl CatalogEntry {
 
 #[derive(Clone)]
 pub(crate) struct Catalog {
-    db: sled::Db,
-    tree: sled::Tree,
+    db: ReadModelDatabase,
+    tree: StoredTree,
 }
 
 impl Catalog {
-    pub(crate) fn open(db: sled::Db) -> Result<Catalog, ProjectionError> {
+    pub(crate) fn open(db: ReadModelDatabase) -> Result<Catalog, ProjectionError> {
         let tree = db.open_tree(CATALOG_TREE)?;
         Ok(Catalog { db, tree })
     }
@@ -73,7 +74,7 @@ impl Catalog {
     ) -> Result<(), ProjectionError> {
         let bytes = encode_payload(entry)
             .map_err(|e| ProjectionError::Storage(format!("encoding the catalog: {e}")))?;
-        self.tree.insert(projection.as_bytes(), bytes)?;
+        self.tree.insert(projection.as_bytes(), &bytes)?;
         self.db.flush()?;
         Ok(())
     }
@@ -82,10 +83,10 @@ impl Catalog {
         &self,
         projection: &str,
         generation: Generation,
-    ) -> Result<sled::Tree, ProjectionError> {
+    ) -> Result<StoredTree, ProjectionError> {
         Ok(self
             .db
-            .open_tree(tree_name(projection, generation.number))?)
+            .open_tree(&tree_name(projection, generation.number))?)
     }
 
     /// Drops every tree of `projection` that `entry` does not name.
@@ -101,12 +102,12 @@ impl Catalog {
             .map(|generation| tree_name(projection, generation.number))
             .collect();
         for name in self.db.tree_names() {
-            let Ok(name) = std::str::from_utf8(&name) else {
-                continue;
-            };
-            if name.starts_with(&prefix) && !keep.iter().any(|kept| kept == name) {
-                tracing::info!(tree = name, "dropping a retired read-model generation");
-                self.db.drop_tree(name.as_bytes())?;
+            if name.starts_with(&prefix) && !keep.contains(&name) {
+                tracing::info!(
+                    tree = name.as_str(),
+                    "dropping a retired read-model generation"
+                );
+                self.db.drop_tree(&name)?;
             }
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! A lane: one generation of one projection's tree and the position it has applied. Applying
 //! a batch to a lane is synchronous and atomic: the batch's writes and the new checkpoint go
-//! to sled in one `apply_batch`, so the tree never holds half a batch.
+//! to the tree in one commit (`StoredTree::commit`), so the tree never holds half a batch.
 
 use govledger_core::event::RecordedEvent;
 use govledger_core::hash::Hash256;
@@ -9,11 +9,11 @@ use govledger_core::store::EventStore;
 use crate::error::{ApplyError, ProjectionError};
 use crate::projection::{ProjectedEvent, Projection};
 use crate::runner::catalog::Generation;
-use crate::runner::lane_cache::LaneCache;
-use crate::runner::paced_commit::{self, Pacing};
-use crate::runner::read_model::ReadModel;
 use crate::runner::stats::WriteCounters;
-use crate::runner::writes::{
+use crate::storage::StoredTree;
+use crate::storage::lane_cache::LaneCache;
+use crate::storage::paced_commit::Pacing;
+use crate::storage::writes::{
     Change, IndexUpkeep, RUNNER_KEY_PREFIX, ReadModelWrites, is_memo, stored_keys,
 };
 
@@ -60,7 +60,7 @@ pub(crate) enum FailureCause {
 
 pub(crate) struct Lane {
     pub generation: Generation,
-    pub tree: sled::Tree,
+    pub tree: StoredTree,
     pub applied: u64,
     /// The hash of the event at `applied` (`GENESIS` at 0).
     pub applied_hash: Hash256,
@@ -69,7 +69,8 @@ pub(crate) struct Lane {
     cache: LaneCache,
     /// A folded batch not yet committed (`apply_overlapped`); `applied` is before it.
     folded: Option<FoldedBatch>,
-    /// How the commits of the generation while it is built go to sled (`paced_commit`).
+    /// How the commits of the generation while it is built go to the tree
+    /// (`storage::paced_commit`).
     pacing: Pacing,
 }
 
@@ -142,23 +143,23 @@ fn merge_changes(earlier: Vec<Change>, later: Vec<Change>) -> Vec<Change> {
 impl Lane {
     /// Begins a generation in an empty tree, to be built from position 1 with its indexes
     /// left for the end.
-    pub(crate) fn begin(generation: Generation, tree: sled::Tree) -> Result<Lane, ProjectionError> {
-        tree.insert(INDEXES_DEFERRED_KEY, &[])?;
+    pub(crate) fn begin(generation: Generation, tree: StoredTree) -> Result<Lane, ProjectionError> {
+        tree.insert(&INDEXES_DEFERRED_KEY, &[])?;
         Lane::open(generation, tree)
     }
 
-    pub(crate) fn open(generation: Generation, tree: sled::Tree) -> Result<Lane, ProjectionError> {
-        let (applied, applied_hash) = match tree.get(CHECKPOINT_KEY)? {
+    pub(crate) fn open(generation: Generation, tree: StoredTree) -> Result<Lane, ProjectionError> {
+        let (applied, applied_hash) = match tree.get(&CHECKPOINT_KEY)? {
             None => (0, Hash256::GENESIS),
             Some(bytes) => decode_checkpoint(&bytes)
                 .ok_or_else(|| ProjectionError::Corrupt("checkpoint is malformed".into()))?,
         };
-        let index_upkeep = if tree.contains_key(INDEXES_DEFERRED_KEY)? {
+        let index_upkeep = if tree.contains(&INDEXES_DEFERRED_KEY)? {
             IndexUpkeep::BeforeGoingLive
         } else {
             IndexUpkeep::EveryBatch
         };
-        let holds_projection_keys = tree.range([RUNNER_KEY_PREFIX + 1]..).next().is_some();
+        let holds_projection_keys = tree.holds_read_model_keys();
         let cache = if applied == 0 && !holds_projection_keys {
             LaneCache::for_empty_tree()
         } else {
@@ -204,7 +205,7 @@ impl Lane {
         let tree = self.tree.clone();
         let mut writes = ReadModelWrites::new(&tree, &self.cache, IndexUpkeep::EveryBatch, &[]);
         projection
-            .build_indexes(&ReadModel::new(tree.clone()), &mut writes)
+            .build_indexes(&tree.read_model(), &mut writes)
             .and_then(|()| writes.flush_records())
             .map_err(|error| failed(error.to_string()))?;
         let changes = writes.into_changes();
@@ -213,7 +214,7 @@ impl Lane {
         let (ahead, rest): (Vec<Change>, Vec<Change>) = changes
             .into_iter()
             .partition(|(key, value)| value.is_some() && !is_memo(key));
-        store_ahead(&tree, &ahead).map_err(|error| LaneFailure {
+        tree.store_ahead(&ahead).map_err(|error| LaneFailure {
             cause: FailureCause::Event,
             position: self.applied + 1,
             reason: format!("storing the indexes through {}: {error}", self.applied),
@@ -507,56 +508,16 @@ impl Lane {
     }
 }
 
-/// Threads that store a lane's indexes ahead of the commit that ends their deferral.
-const STORE_AHEAD_THREADS: usize = 2;
-
-/// Stores the `changes` (values only, sorted by key) with plain inserts, by
-/// `STORE_AHEAD_THREADS` threads on contiguous ranges of keys. Why: sled 0.34 holds a
-/// process-wide lock for the whole of an `apply_batch`, so the ~30,000 keys the cases' index
-/// build of a 1M-event rebuild writes took one core ~0.7 s at the very end of the rebuild;
-/// inserts only share that lock, and run side by side.
-fn store_ahead(tree: &sled::Tree, changes: &[Change]) -> Result<(), sled::Error> {
-    let per_thread = changes.len().div_ceil(STORE_AHEAD_THREADS).max(1);
-    let store = |part: &[Change]| -> Result<(), sled::Error> {
-        for (key, value) in part {
-            if let Some(value) = value {
-                tree.insert(key.clone(), value.clone())?;
-            }
-        }
-        Ok(())
-    };
-    std::thread::scope(|scope| {
-        let others: Vec<_> = changes
-            .chunks(per_thread)
-            .skip(1)
-            .map(|part| scope.spawn(move || store(part)))
-            .collect();
-        let first = changes.chunks(per_thread).next().map_or(Ok(()), store);
-        others.into_iter().fold(first, |result, other| {
-            let stored = other.join().unwrap_or_else(|_| {
-                Err(sled::Error::ReportableBug("storing ahead panicked".into()))
-            });
-            result.and(stored)
-        })
-    })
-}
-
-/// Writes a folded batch and its checkpoint to the tree in one `apply_batch`; `upkeep_now`
+/// Writes a folded batch and its checkpoint to the tree in one commit; `upkeep_now`
 /// is how the tree keeps its indexes before it, `applied` its checkpoint. A commit of a
 /// generation being built (indexes deferred before and after) goes as `pacing` says.
 fn write_batch(
-    tree: &sled::Tree,
+    tree: &StoredTree,
     folded: &FoldedBatch,
     upkeep_now: IndexUpkeep,
     applied: u64,
     pacing: Pacing,
 ) -> Result<(), LaneFailure> {
-    let writes: Vec<Change> = folded
-        .changes
-        .iter()
-        .filter(|(key, _)| !is_memo(key))
-        .cloned()
-        .collect();
     let (position, hash) = folded.through;
     let mut ending: Vec<Change> = vec![(
         CHECKPOINT_KEY[..].into(),
@@ -573,11 +534,12 @@ fn write_batch(
     let building =
         upkeep_now == IndexUpkeep::BeforeGoingLive && folded.upkeep == IndexUpkeep::BeforeGoingLive;
     let pacing = if building { pacing } else { Pacing::Whole };
-    paced_commit::apply(tree, writes, ending, pacing).map_err(|error| LaneFailure {
-        cause: FailureCause::Event,
-        position: applied + 1,
-        reason: format!("committing the read model: {error}"),
-    })
+    tree.commit(&folded.changes, ending, pacing)
+        .map_err(|error| LaneFailure {
+            cause: FailureCause::Event,
+            position: applied + 1,
+            reason: format!("committing the read model: {error}"),
+        })
 }
 
 /// The events of `events` after `position`, in order.
@@ -613,7 +575,7 @@ fn fold<E: 'static>(
     projection: &dyn Projection<E>,
     events: &[&DecodedEvent<E>],
     ledger: &dyn EventStore,
-    (tree, cache, committing): (&sled::Tree, &LaneCache, &[Change]),
+    (tree, cache, committing): (&StoredTree, &LaneCache, &[Change]),
     upkeep: IndexUpkeep,
 ) -> Result<Vec<Change>, LaneFailure> {
     let mut batch = ReadModelWrites::new(tree, cache, upkeep, committing);
@@ -660,6 +622,7 @@ fn fold<E: 'static>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::ReadModelDatabase;
 
     /// `(key, value)`; a value of `None` is a removal.
     type Row = (&'static str, Option<&'static str>);
@@ -704,9 +667,9 @@ mod tests {
     /// values are written.
     #[test]
     fn memos_are_never_stored() {
-        let db = sled::Config::new().temporary(true).open().unwrap();
+        let db = ReadModelDatabase::temporary().unwrap();
         let tree = db.open_tree("lane").unwrap();
-        let memo = [crate::runner::MEMO_KEY_PREFIX, b'm'];
+        let memo = [crate::storage::writes::MEMO_KEY_PREFIX, b'm'];
         let batch = FoldedBatch {
             changes: vec![
                 (memo[..].into(), Some(b"kept in memory"[..].into())),
@@ -719,16 +682,16 @@ mod tests {
             fold_time: std::time::Duration::ZERO,
         };
         assert_eq!(stored_keys(&batch.changes), 2);
-        tree.insert("b", "old").unwrap();
+        tree.insert(b"b", b"old").unwrap();
         write_batch(&tree, &batch, IndexUpkeep::EveryBatch, 6, Pacing::Whole).unwrap();
-        assert_eq!(tree.get(memo).unwrap(), None);
-        assert_eq!(tree.get("a").unwrap().as_deref(), Some(&b"1"[..]));
-        assert_eq!(tree.get("b").unwrap(), None);
-        let checkpoint = tree.get(CHECKPOINT_KEY).unwrap().unwrap();
+        assert_eq!(tree.get(&memo).unwrap(), None);
+        assert_eq!(tree.get(b"a").unwrap().as_deref(), Some(&b"1"[..]));
+        assert_eq!(tree.get(b"b").unwrap(), None);
+        let checkpoint = tree.get(&CHECKPOINT_KEY).unwrap().unwrap();
         assert_eq!(decode_checkpoint(&checkpoint), Some((7, Hash256::GENESIS)));
 
         let ahead = changes(&[("c", Some("3")), ("d", Some("4")), ("e", Some("5"))]);
-        store_ahead(&tree, &ahead).unwrap();
+        tree.store_ahead(&ahead).unwrap();
         for (key, value) in &ahead {
             assert_eq!(tree.get(key).unwrap().as_ref(), value.as_ref());
         }

@@ -1,12 +1,13 @@
 //! The runner: keeps every projection's read model in step with the ledger.
 //!
-//! Storage: a sled database of its own (`RunnerOptions::path`, e.g. `<data>/projections`).
+//! Storage: a database of its own (`RunnerOptions::path`, e.g. `<data>/projections`), which
+//! only the storage layer opens and writes (`storage::ReadModelDatabase`, `StoredTree`).
 //! Each projection writes to one tree per generation; a `catalog` tree names the live and the
 //! building generation of each projection (see `catalog.rs`).
 //!
 //! Guarantees:
 //! - A batch's read-model writes and the projection's checkpoint (position and hash of the
-//!   last applied event) are one atomic `apply_batch`: after a crash a projection resumes
+//!   last applied event) are one atomic commit: after a crash a projection resumes
 //!   right after its last committed event, neither skipping nor applying an event twice.
 //! - An event a projection cannot apply stops that projection at that event's position
 //!   (`ProjectionState::Failed`); the others carry on. Nothing is skipped.
@@ -21,14 +22,10 @@ mod builder;
 mod catalog;
 mod driver;
 mod lane;
-mod lane_cache;
-mod paced_commit;
-pub(crate) mod read_model;
 pub(crate) mod replay;
 mod slot;
 mod stats;
 mod status;
-mod writes;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -47,11 +44,15 @@ use catalog::{Catalog, CatalogEntry, Generation};
 use lane::{DecodedEvent, FailureCause, Lane, LaneFailure};
 use slot::Slot;
 
-pub use paced_commit::{BUILD_PIECE_KEYS_MAX, BUILD_PIECE_KEYS_SUGGESTED, BUILD_PIECE_PAUSE_US};
-pub use read_model::{Entry, ReadModel};
+use crate::storage::ReadModelDatabase;
+use crate::storage::paced_commit::Pacing;
+pub use crate::storage::paced_commit::{
+    BUILD_PIECE_KEYS_MAX, BUILD_PIECE_KEYS_SUGGESTED, BUILD_PIECE_PAUSE_US,
+};
+pub use crate::storage::read_model::{Entry, ReadModel};
+pub(crate) use crate::storage::writes::Changes;
+pub use crate::storage::writes::{IndexUpkeep, ReadModelWrites};
 pub use status::{ProjectionState, ProjectionStatus, WriteStats};
-pub(crate) use writes::{Changes, MEMO_KEY_PREFIX, decode_record_at};
-pub use writes::{IndexUpkeep, ReadModelWrites};
 
 /// Default for `RunnerOptions::batch_events_max`: most events one batch applies and commits.
 /// Large enough that catching up collapses repeated updates of hot keys, small enough that a
@@ -154,7 +155,7 @@ pub(crate) struct Shared<E> {
     build_batch_events_max: usize,
     build_commit_keys_min: usize,
     /// How building lanes write their commits.
-    build_pacing: paced_commit::Pacing,
+    build_pacing: Pacing,
     /// Bumped after every batch and state change; `wait_until` listens to it.
     progress: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
@@ -186,13 +187,7 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
                 "batch_events_max and build_batch_events_max must be at least 1".into(),
             ));
         }
-        let config = sled::Config::new()
-            .path(&options.path)
-            .cache_capacity(options.cache_capacity_bytes);
-        let db =
-            govledger_core::store::sled_store::open_waiting_for_lock(&config).map_err(|e| {
-                ProjectionError::Storage(format!("opening {}: {e}", options.path.display()))
-            })?;
+        let db = ReadModelDatabase::open(&options.path, options.cache_capacity_bytes)?;
         let catalog = Catalog::open(db)?;
         let mut slots = Vec::with_capacity(projections.len());
         let mut pending_builds = Vec::new();
@@ -220,7 +215,7 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
             batch_events_max: options.batch_events_max,
             build_batch_events_max: options.build_batch_events_max,
             build_commit_keys_min: options.build_commit_keys_min,
-            build_pacing: paced_commit::Pacing::for_builds(
+            build_pacing: Pacing::for_builds(
                 options.build_piece_keys_max,
                 options.build_piece_pause_us,
             ),
@@ -355,7 +350,7 @@ impl<E: Send + Sync + 'static> ProjectionRunner<E> {
     pub fn read_model(&self, name: &str) -> Result<ReadModel, ProjectionError> {
         let slot = &self.shared.slots[self.slot_index(name)?];
         match slot.reader() {
-            Some(tree) => Ok(ReadModel::new(tree)),
+            Some(tree) => Ok(tree.read_model()),
             None => Err(ProjectionError::Rebuilding {
                 name: slot.name,
                 applied_position: slot.rebuilt_position(),
@@ -490,7 +485,7 @@ fn usable_lane(
         return Ok(None);
     }
     let lane = Lane::open(generation, catalog.open_generation(name, generation)?)?;
-    if paced_commit::is_torn(&lane.tree)? {
+    if lane.tree.holds_torn_commit()? {
         tracing::warn!(
             projection = name,
             "read model holds part of a commit (a crash while it was built); rebuilding"

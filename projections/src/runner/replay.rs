@@ -1,6 +1,6 @@
 //! A read model as it stood at a past ledger position: one projection folded over events
-//! 1..=position into a temporary tree (in memory and a temporary directory sled removes when
-//! the model is dropped), with the same lane code as a rebuild, so a past answer is computed
+//! 1..=position into a temporary tree (in memory and a temporary directory removed when the
+//! model is dropped: `ReadModelDatabase::temporary`), with the same lane code as a rebuild, so a past answer is computed
 //! exactly as the live one was. Used for `metrics(asOf:)`; the caller limits `through`.
 
 use govledger_core::event::RecordedEvent;
@@ -10,8 +10,9 @@ use crate::error::{ApplyError, ProjectionError};
 use crate::projection::Projection;
 use crate::runner::catalog::Generation;
 use crate::runner::lane::{DecodedEvent, Lane, LaneFailure};
-use crate::runner::read_model::ReadModel;
 use crate::runner::stats::WriteCounters;
+use crate::storage::ReadModelDatabase;
+use crate::storage::read_model::ReadModel;
 
 /// Events read from the ledger and folded per batch.
 const REPLAY_BATCH_EVENTS: usize = 1_000;
@@ -23,7 +24,7 @@ pub(crate) fn replay<E: 'static>(
     ledger: &dyn EventStore,
     through: u64,
 ) -> Result<ReadModel, ProjectionError> {
-    let db = sled::Config::new().temporary(true).open()?;
+    let db = ReadModelDatabase::temporary()?;
     let tree = db.open_tree(projection.name())?;
     let generation = Generation {
         number: 1,
@@ -52,7 +53,7 @@ pub(crate) fn replay<E: 'static>(
     }
     lane.settle(&counters)
         .map_err(|failure| stopped(projection, failure))?;
-    Ok(ReadModel::new(tree))
+    Ok(tree.read_model())
 }
 
 fn stopped<E: 'static>(projection: &dyn Projection<E>, failure: LaneFailure) -> ProjectionError {

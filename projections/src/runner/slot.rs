@@ -9,12 +9,13 @@ use crate::projection::Projection;
 use crate::runner::lane::{Lane, LaneFailure};
 use crate::runner::stats::WriteCounters;
 use crate::runner::status::{ProjectionState, ProjectionStatus};
+use crate::storage::StoredTree;
 
 pub(crate) struct Slot<E> {
     pub projection: Arc<dyn Projection<E>>,
     pub name: &'static str,
     pub live: Mutex<Option<Lane>>,
-    reader: RwLock<Option<sled::Tree>>,
+    reader: RwLock<Option<StoredTree>>,
     /// Mirrors the live lane's checkpoint for status and waits without taking `live`.
     live_applied: AtomicU64,
     progress: Mutex<SlotProgress>,
@@ -53,7 +54,7 @@ impl<E: 'static> Slot<E> {
     }
 
     /// The tree queries read, if a generation answers.
-    pub(crate) fn reader(&self) -> Option<sled::Tree> {
+    pub(crate) fn reader(&self) -> Option<StoredTree> {
         self.reader
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -171,7 +172,7 @@ fn log_failure(name: &'static str, failure: &LaneFailure) {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A poisoned lock means a projection panicked mid-apply; the lane's committed state is
-    // still consistent (nothing of the batch reached sled), so keep going.
+    // still consistent (nothing of the batch reached its tree), so keep going.
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -39,7 +39,8 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::error::{ApplyError, ProjectionError};
-use crate::runner::{ReadModel, ReadModelWrites};
+use crate::storage::read_model::ReadModel;
+use crate::storage::writes::ReadModelWrites;
 
 /// Bytes of one entry: a timestamp (8) and a case id (16).
 pub(crate) const ENTRY_BYTES: usize = 24;
@@ -148,7 +149,7 @@ fn chunk_of(
                 depth += 1;
                 continue;
             }
-            Some(value) => crate::runner::decode_record_at::<ChunkEntries>(&key, &value)?,
+            Some(value) => crate::storage::writes::decode_record_at::<ChunkEntries>(&key, &value)?,
             None => ChunkEntries::default(),
         };
         writes.keep_record(key.clone(), chunk);
@@ -342,7 +343,7 @@ fn flatten(
 ) -> impl Iterator<Item = Result<Vec<u8>, ProjectionError>> {
     chunks.flat_map(move |chunk| {
         let entries: Vec<Result<Vec<u8>, ProjectionError>> = match chunk.and_then(|(key, value)| {
-            crate::runner::read_model::decode_record::<FlatEntries>(&value)
+            crate::storage::read_model::decode_record::<FlatEntries>(&value)
                 .map_err(|e| e.at_key(&key, value.len()))
         }) {
             Err(error) => vec![Err(error)],

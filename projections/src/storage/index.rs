@@ -13,11 +13,12 @@ use uuid::Uuid;
 
 use crate::error::{ApplyError, ProjectionError};
 use crate::page::{PageRequest, Walked};
-use crate::runner::{ReadModel, ReadModelWrites};
 use crate::storage::chunks::{self, ENTRY_BYTES, Entry, ScanStart};
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::{self, Key};
+use crate::storage::read_model::ReadModel;
 use crate::storage::walk::{EntryIsItem, KeyLayout, KeyRange, PAGE_SCAN_KEYS_MAX, walk_keys};
+use crate::storage::writes::ReadModelWrites;
 
 /// What an index entry sorts by: a time (either way) or an amount, as 8 bytes whose byte
 /// order is the order wanted.

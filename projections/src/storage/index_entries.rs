@@ -13,11 +13,11 @@
 use foldhash::{HashMap, HashMapExt};
 
 use crate::error::ApplyError;
-use crate::runner::ReadModelWrites;
 use crate::storage::chunks::{self, ENTRY_BYTES, Entry, KeyValues, WINDOW_BYTES};
 use crate::storage::index::{Index, IndexEntry};
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::Key;
+use crate::storage::writes::ReadModelWrites;
 
 /// The counts' tag of an index that keeps none (tags are never 0: that byte is the runner's).
 const NOT_COUNTED: u8 = 0;

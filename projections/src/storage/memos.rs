@@ -1,5 +1,5 @@
 //! `Memos`: records a read model keeps in its lane's memory only, never stored
-//! (`runner::MEMO_KEY_PREFIX`): what its fold needs of a case between the case's events (the
+//! (`writes::MEMO_KEY_PREFIX`): what its fold needs of a case between the case's events (the
 //! metrics' facts of a case). A batch keeps them decoded; when it ends they are encoded once
 //! into the lane's memory (`ReadModelWrites::flush_records`), which later batches read. One
 //! the lane has forgotten, or never had (after a restart), reads as absent, and the read model
@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApplyError;
-use crate::runner::{MEMO_KEY_PREFIX, ReadModelWrites};
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::Key;
+use crate::storage::writes::{MEMO_KEY_PREFIX, ReadModelWrites};
 
 /// A record a batch can keep and the lane remember: the codec encodes and decodes it.
 pub(crate) trait Remembered: Serialize + DeserializeOwned + Send + 'static {}

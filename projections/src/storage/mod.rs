@@ -23,26 +23,41 @@
 //! (`bucket.rs`), values split one byte deeper past their limit (`split.rs`), index chunks and
 //! their virtual keys (`chunks.rs`), the key walk behind cursor pages (`walk.rs`).
 //!
+//! What the runner uses: the batch a fold writes to (`ReadModelWrites`, `writes.rs`) and the
+//! reader queries get (`ReadModel`, `read_model.rs`); a lane's cache of what it committed
+//! (`lane_cache.rs`); the database and its trees (`ReadModelDatabase`, `StoredTree`:
+//! `database.rs`, `stored_tree.rs`), committed atomically or, while a generation is built, in
+//! paced pieces (`paced_commit.rs`, ADR 0023). sled's errors become the crate's in `error.rs`.
+//!
 //! A read model declares its tables, sets and indexes as constants, with the table of tags
 //! in its `mod.rs`; its fold and queries call only these types.
 
 pub(crate) mod bucket;
 pub(crate) mod chunks;
+mod database;
+mod error;
 pub(crate) mod index;
 pub(crate) mod index_entries;
 pub(crate) mod key_part;
 pub(crate) mod keys;
+pub(crate) mod lane_cache;
 mod memos;
 mod note;
 mod number_cursor;
+pub(crate) mod paced_commit;
 mod packed_set;
 mod packed_table;
 mod position_list;
+pub(crate) mod read_model;
 mod set;
 pub(crate) mod split;
+mod stored_tree;
 mod table;
 pub(crate) mod walk;
+pub(crate) mod writes;
 
+pub(crate) use database::ReadModelDatabase;
+pub(crate) use error::StorageError;
 pub(crate) use index::{Index, IndexEntry, Order, OrderRange};
 pub(crate) use memos::{Memos, Remembered};
 pub(crate) use note::Note;
@@ -51,4 +66,5 @@ pub(crate) use packed_set::{PackedSet, PackedSets};
 pub(crate) use packed_table::{PackedKey, PackedRecord, PackedTable, Refold};
 pub(crate) use position_list::PositionList;
 pub(crate) use set::Set;
+pub(crate) use stored_tree::StoredTree;
 pub(crate) use table::Table;

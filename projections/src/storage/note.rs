@@ -4,9 +4,9 @@
 
 use std::marker::PhantomData;
 
-use crate::runner::ReadModelWrites;
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::Key;
+use crate::storage::writes::ReadModelWrites;
 
 /// Notes of `T` by `K`. Its tag is the first byte of their keys, unique within the read
 /// model's notes and stored keys.

@@ -35,11 +35,12 @@ use std::marker::PhantomData;
 use uuid::Uuid;
 
 use crate::error::{ApplyError, ProjectionError};
-use crate::runner::{IndexUpkeep, ReadModel, ReadModelWrites};
 use crate::storage::bucket::bucket_of;
 use crate::storage::key_part::{KeyPart, read_exactly};
 use crate::storage::keys::Key;
+use crate::storage::read_model::ReadModel;
 use crate::storage::split;
+use crate::storage::writes::{IndexUpkeep, ReadModelWrites};
 
 /// Buckets per set: 16,384.
 const BUCKET_BITS: u32 = 14;

@@ -9,7 +9,7 @@
 //!   and id: `kind tag ‖ id (16 bytes) ‖ record length (u32 BE) ‖ record`. Reading a record
 //!   reads one bucket and decodes only its entry.
 //! - **A batch** keeps the records it changes decoded under their memo key (`batch_key`, see
-//!   `runner::MEMO_KEY_PREFIX`). When a live batch ends, each bucket it touched is rewritten
+//!   `writes::MEMO_KEY_PREFIX`). When a live batch ends, each bucket it touched is rewritten
 //!   once, with its changed records (`store_live`). A live batch also keeps what the read
 //!   model derives from each record as it stood before the batch (`PackedRecord::before`),
 //!   for it to move its index entries (`each_changed`).
@@ -45,11 +45,12 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::error::{ApplyError, ProjectionError};
-use crate::runner::read_model::decode_record;
-use crate::runner::{IndexUpkeep, MEMO_KEY_PREFIX, ReadModel, ReadModelWrites};
 use crate::storage::bucket::bucket_of;
 use crate::storage::keys::Key;
+use crate::storage::read_model::ReadModel;
+use crate::storage::read_model::decode_record;
 use crate::storage::split;
+use crate::storage::writes::{IndexUpkeep, MEMO_KEY_PREFIX, ReadModelWrites};
 
 /// Record buckets: 16,384.
 const RECORD_BUCKET_BITS: u32 = 14;

@@ -12,10 +12,11 @@ use std::marker::PhantomData;
 
 use crate::error::{ApplyError, ProjectionError};
 use crate::page::{COUNT_SCAN_KEYS_MAX, Page, PageFrom, PageRequest, Walked};
-use crate::runner::{ReadModel, ReadModelWrites};
 use crate::storage::NumberCursors;
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::{self, Key};
+use crate::storage::read_model::ReadModel;
+use crate::storage::writes::ReadModelWrites;
 
 /// Log positions one span covers; offsets within it fit a u16.
 pub(crate) const SPAN_POSITIONS: u64 = 4_096;

@@ -6,11 +6,11 @@ use std::marker::PhantomData;
 
 use crate::error::ProjectionError;
 use crate::page::{Page, PageRequest};
-use crate::runner::ReadModel;
-use crate::runner::ReadModelWrites;
 use crate::storage::key_part::{KeyPart, read_exactly};
 use crate::storage::keys::Key;
+use crate::storage::read_model::ReadModel;
 use crate::storage::walk::page_of_prefix;
+use crate::storage::writes::ReadModelWrites;
 
 /// Members `M` listed under values `V`. Its tag is the first byte of its keys, unique within
 /// the read model.

@@ -12,7 +12,7 @@
 //! keys under a prefix in order, skipping marks, yields the entries in order.
 
 use crate::error::ApplyError;
-use crate::runner::ReadModelWrites;
+use crate::storage::writes::ReadModelWrites;
 
 /// The value of a key whose entries were split one byte deeper (never a valid value of
 /// entries: every entry is longer than one byte).

@@ -9,12 +9,12 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ApplyError, ProjectionError};
 use crate::page::{Page, PageRequest};
-use crate::runner::ReadModel;
-use crate::runner::ReadModelWrites;
-use crate::runner::read_model::decode_record;
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::Key;
+use crate::storage::read_model::ReadModel;
+use crate::storage::read_model::decode_record;
 use crate::storage::walk::page_of_prefix;
+use crate::storage::writes::ReadModelWrites;
 
 /// A table of `V` records by `K`. Its tag is the first byte of its keys, unique within the
 /// read model (each read model's `mod.rs` lists its tables).

@@ -7,9 +7,9 @@ pub(crate) use crate::page::PAGE_SCAN_KEYS_MAX;
 #[cfg(test)]
 use crate::page::PAGE_SIZE_MAX;
 use crate::page::{COUNT_SCAN_KEYS_MAX, Page, PageFrom, PageRequest, Walked};
-use crate::runner::ReadModel;
 use crate::storage::chunks::{self, ScanStart};
 use crate::storage::keys;
+use crate::storage::read_model::ReadModel;
 
 /// The keys a list covers, in key order: under `prefix`, from `start` (inclusive, the prefix
 /// when `None`) up to `end` (exclusive, the prefix's end when `None`).

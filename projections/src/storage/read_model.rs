@@ -7,7 +7,7 @@ use govledger_core::codec::decode_payload;
 use serde::de::DeserializeOwned;
 
 use crate::error::ProjectionError;
-use crate::runner::writes::RUNNER_KEY_PREFIX;
+use crate::storage::writes::RUNNER_KEY_PREFIX;
 
 /// A stored key and value.
 pub type Entry = (Vec<u8>, Vec<u8>);

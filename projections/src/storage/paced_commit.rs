@@ -16,15 +16,17 @@
 //! A commit in pieces is not atomic: a crash between its pieces would leave some of a
 //! batch's changes without its checkpoint, a state no fold can resume from. So the first
 //! piece also writes `TORN_KEY` and the last piece, the one with the checkpoint, removes it;
-//! a generation found with it at open is built again from position 1 (`usable_lane`). Only
-//! generations being built are paced: they answer no query, and a crash in a commit costs
-//! that projection's rebuild so far. A live lane keeps one `apply_batch` per batch (its
-//! batches are small, and a crash must not lose the read model that answers).
+//! a generation found with it at open is built again from position 1 (the runner's
+//! `usable_lane`). Only generations being built are paced: they answer no query, and a crash
+//! in a commit costs that projection's rebuild so far. A live lane keeps one `apply_batch`
+//! per batch (its batches are small, and a crash must not lose the read model that answers).
+//!
+//! The runner reaches this through `StoredTree::commit` (`stored_tree.rs`).
 
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::runner::writes::{Change, RUNNER_KEY_PREFIX};
+use crate::storage::writes::{Change, RUNNER_KEY_PREFIX};
 
 /// Default for `RunnerOptions::build_piece_keys_max`: most keys one `apply_batch` of a
 /// building lane writes (0: one `apply_batch` per commit, pacing off). Measured on an idle

@@ -23,7 +23,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApplyError;
-use crate::runner::lane_cache::{Cached, LaneCache};
+use crate::storage::StoredTree;
+use crate::storage::lane_cache::{Cached, LaneCache};
 
 /// Keys starting with this byte belong to the runner (the checkpoint); a projection's keys
 /// start with any other byte.
@@ -105,7 +106,7 @@ pub(crate) enum Changes {
 }
 
 pub struct ReadModelWrites<'t> {
-    tree: &'t sled::Tree,
+    tree: &'t StoredTree,
     reads: Reads,
     changes: Changes,
     index_upkeep: IndexUpkeep,
@@ -126,7 +127,7 @@ pub struct ReadModelWrites<'t> {
 impl<'t> ReadModelWrites<'t> {
     /// Writes that read through `cache` before the tree.
     pub(crate) fn new(
-        tree: &'t sled::Tree,
+        tree: &'t StoredTree,
         cache: &'t LaneCache,
         index_upkeep: IndexUpkeep,
         committing: &'t [Change],
@@ -465,7 +466,7 @@ pub(crate) fn decode_record_at<T: DeserializeOwned>(
     decode_payload(bytes).map_err(|e| {
         ApplyError::Storage(format!(
             "read-model record under key {} ({} bytes) does not decode: {e}",
-            crate::runner::read_model::key_hex(key),
+            crate::storage::read_model::key_hex(key),
             bytes.len()
         ))
     })
