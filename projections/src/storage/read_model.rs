@@ -22,11 +22,11 @@ impl ReadModel {
         ReadModel { tree }
     }
 
-    pub fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>, ProjectionError> {
+    pub(crate) fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>, ProjectionError> {
         Ok(self.tree.get(key)?)
     }
 
-    pub fn get_record<T: DeserializeOwned>(
+    pub(crate) fn get_record<T: DeserializeOwned>(
         &self,
         key: &[u8],
     ) -> Result<Option<T>, ProjectionError> {
@@ -40,7 +40,7 @@ impl ReadModel {
 
     /// Keys and values under `prefix` from `after` (exclusive; `None` starts at the prefix),
     /// in key order.
-    pub fn scan_after(
+    pub(crate) fn scan_after(
         &self,
         prefix: &[u8],
         after: Option<&[u8]>,
@@ -60,7 +60,7 @@ impl ReadModel {
     }
 
     /// Keys and values under `prefix` from `start` (inclusive), in key order.
-    pub fn scan_from(
+    pub(crate) fn scan_from(
         &self,
         prefix: &[u8],
         start: &[u8],
@@ -77,7 +77,7 @@ impl ReadModel {
 
     /// Keys and values under `prefix` before `before` (exclusive; `None` starts at the
     /// prefix's end), in descending key order (backward paging).
-    pub fn scan_before(
+    pub(crate) fn scan_before(
         &self,
         prefix: &[u8],
         before: Option<&[u8]>,
@@ -98,16 +98,6 @@ impl ReadModel {
                 Err(_) => true,
             })
             .map(|entry| entry.map_err(ProjectionError::from))
-    }
-
-    /// Number of keys under `prefix` (a count index is cheaper; use this for small sets).
-    pub fn count_prefix(&self, prefix: &[u8]) -> Result<u64, ProjectionError> {
-        let mut count = 0;
-        for entry in self.tree.scan_prefix(prefix) {
-            entry?;
-            count += 1;
-        }
-        Ok(count)
     }
 
     /// Every key and value the projection wrote, in key order (tests and diagnostics: it
