@@ -292,6 +292,49 @@ pub(crate) fn scan(
     })
 }
 
+/// The entries of the index under `prefix`, in order, from the first at or after `from` (the
+/// leading bytes of an entry; empty: from the first). What a scan that needs no cursors
+/// reads: no virtual key is made per entry.
+pub(crate) fn scan_entries(
+    model: &ReadModel,
+    prefix: &[u8],
+    from: &[u8],
+) -> impl Iterator<Item = Result<Entry, ProjectionError>> + use<> {
+    let mut first_chunk = prefix.to_vec();
+    first_chunk.extend_from_slice(&from[..from.len().min(WINDOW_BYTES)]);
+    let from = from.to_vec();
+    model
+        .scan_from(prefix, &first_chunk)
+        .flat_map(|chunk| {
+            let entries: Vec<Result<Entry, ProjectionError>> =
+                match chunk.and_then(|(key, value)| {
+                    crate::storage::read_model::decode_record::<FlatEntries>(&value)
+                        .map_err(|e| e.at_key(&key, value.len()))
+                }) {
+                    Err(error) => vec![Err(error)],
+                    Ok(FlatEntries(bytes)) if bytes == [SPLIT_MARK] => Vec::new(),
+                    Ok(FlatEntries(bytes)) if bytes.len() % ENTRY_BYTES != 0 => {
+                        vec![Err(ProjectionError::Corrupt(
+                            "an index chunk is not a whole number of entries".into(),
+                        ))]
+                    }
+                    Ok(FlatEntries(bytes)) => bytes
+                        .chunks_exact(ENTRY_BYTES)
+                        .map(|entry| {
+                            let mut whole = [0u8; ENTRY_BYTES];
+                            whole.copy_from_slice(entry);
+                            Ok(whole)
+                        })
+                        .collect(),
+                };
+            entries
+        })
+        .filter(move |entry| match entry {
+            Ok(entry) => entry[..] >= from[..],
+            Err(_) => true,
+        })
+}
+
 /// The virtual keys of the index under `prefix`, in reverse order, from the last one before
 /// `before` (from the last one of all when `None`).
 pub(crate) fn scan_rev(

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::error::{ApplyError, ProjectionError};
 use crate::page::{PageRequest, Walked};
-use crate::storage::chunks::{self, ENTRY_BYTES, Entry, ScanStart};
+use crate::storage::chunks::{self, ENTRY_BYTES, Entry};
 use crate::storage::key_part::KeyPart;
 use crate::storage::keys::{self, Key};
 use crate::storage::read_model::ReadModel;
@@ -73,6 +73,17 @@ impl IndexEntry {
         entry[..8].copy_from_slice(&self.order.0.to_be_bytes());
         entry[8..].copy_from_slice(self.id.as_bytes());
         entry
+    }
+
+    fn from_entry(entry: &Entry) -> IndexEntry {
+        let mut order = [0u8; 8];
+        order.copy_from_slice(&entry[..8]);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&entry[8..]);
+        IndexEntry {
+            order: Order(u64::from_be_bytes(order)),
+            id: Uuid::from_bytes(id),
+        }
     }
 
     pub(crate) fn from_bytes(bytes: &[u8]) -> Option<IndexEntry> {
@@ -175,14 +186,13 @@ impl<V: KeyPart> Index<V> {
         value: &V,
         from: Option<Order>,
     ) -> impl Iterator<Item = Result<IndexEntry, ProjectionError>> + use<V> {
-        let prefix = self.prefix(value);
-        let start = match from {
-            Some(order) => Key::tag(0).raw(&prefix).u64(order.0).into_bytes()[1..].to_vec(),
-            None => prefix.clone(),
-        };
-        let offset = prefix.len();
-        chunks::scan(model, &prefix, ScanStart::AtOrAfter(&start))
-            .map(move |key| entry_at(&key?, offset))
+        let from = from.map(|order| order.0.to_be_bytes());
+        chunks::scan_entries(
+            model,
+            &self.prefix(value),
+            from.as_ref().map_or(&[], |f| &f[..]),
+        )
+        .map(|entry| entry.map(|entry| IndexEntry::from_entry(&entry)))
     }
 
     /// Whether a cursor given for this query was made by a page of this index under `value`.
