@@ -329,9 +329,9 @@ pub(crate) fn scan_entries(
                 };
             entries
         })
-        .filter(move |entry| match entry {
-            Ok(entry) => entry[..] >= from[..],
-            Err(_) => true,
+        .skip_while(move |entry| match entry {
+            Ok(entry) => entry[..from.len().min(ENTRY_BYTES)] < from[..],
+            Err(_) => false,
         })
 }
 
